@@ -1,0 +1,215 @@
+/**
+ * The common device model (after XFS4IoT and UnifiedPOS): every device has a
+ * status, device info, usage counters, health checks and status events, and
+ * every error carries the next action a person or the software should take.
+ *
+ * This file is pure TypeScript plus node:events-free helpers; device folders
+ * import it, never each other.
+ */
+
+export type DeviceKind = 'id-card' | 'receipt-printer' | 'scanner' | 'payment' | 'qr-reader';
+
+/** online: ready; offline: link lost, reconnecting; busy: an operation runs;
+ * error: the device answers but reports a fault; no-device: nothing configured or found. */
+export type DeviceState = 'online' | 'offline' | 'busy' | 'error' | 'no-device';
+
+/** What to do about an error. The UI and technician screens speak in these, never in raw codes. */
+export type NextAction =
+  | 'retry' // try the same operation again
+  | 'reset' // reset / reopen the device, then retry
+  | 'clear' // staff can fix it: paper, cover, jam, card position
+  | 'maintenance' // needs an engineer
+  | 'wait'; // recovering by itself
+
+export type DeviceErrorCode =
+  | 'not-found'
+  | 'disconnected'
+  | 'timeout'
+  | 'canceled'
+  | 'protocol'
+  | 'checksum'
+  | 'device-fault'
+  | 'busy'
+  | 'unsupported'
+  | 'invalid-data';
+
+export class DeviceError extends Error {
+  override readonly name = 'DeviceError';
+  constructor(
+    readonly device: DeviceKind | 'transport',
+    readonly code: DeviceErrorCode,
+    message: string,
+    readonly action: NextAction,
+    /** A device-specific fault name, e.g. 'paper-out', 'cover-open', 'sam-auth-failed'. */
+    readonly fault?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  /** A plain, loggable description (no payload bytes, no citizen data). */
+  toJSON(): { device: string; code: DeviceErrorCode; action: NextAction; fault?: string; message: string } {
+    return {
+      device: this.device,
+      code: this.code,
+      action: this.action,
+      ...(this.fault !== undefined ? { fault: this.fault } : {}),
+      message: this.message,
+    };
+  }
+}
+
+export function isDeviceError(e: unknown): e is DeviceError {
+  return e instanceof DeviceError;
+}
+
+/** An error thrown because an AbortSignal fired. */
+export function canceledError(device: DeviceKind | 'transport', reason?: unknown): DeviceError {
+  const why = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'operation canceled';
+  return new DeviceError(device, 'canceled', why, 'retry', undefined, { cause: reason });
+}
+
+export interface DeviceInfo {
+  kind: DeviceKind;
+  /** How the device is reached: 'serial', 'hid', 'memory', 'network'. */
+  transport: string;
+  path?: string;
+  model?: string;
+  firmware?: string;
+  serial?: string;
+}
+
+export type HealthLevel = 'internal' | 'external' | 'interactive';
+
+export interface HealthReport {
+  level: HealthLevel;
+  ok: boolean;
+  /** One line for a technician, in the style of UnifiedPOS CheckHealthText. */
+  text: string;
+  checkedAt: number;
+}
+
+export interface DeviceErrorSummary {
+  code: DeviceErrorCode;
+  action: NextAction;
+  fault?: string;
+  message: string;
+  at: number;
+}
+
+export interface DeviceStatusSnapshot {
+  id: string;
+  kind: DeviceKind;
+  state: DeviceState;
+  info: DeviceInfo;
+  counters: Record<string, number>;
+  lastError?: DeviceErrorSummary;
+  /** Warnings that do not stop the device, e.g. 'paper-near-end'. */
+  warnings: string[];
+  /** When `state` was entered (ms since epoch). */
+  since: number;
+}
+
+export type Unsubscribe = () => void;
+
+/** A minimal typed event emitter; listeners that throw do not break the emitter. */
+export class Emitter<T> {
+  readonly #listeners = new Set<(value: T) => void>();
+  on(listener: (value: T) => void): Unsubscribe {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+  emit(value: T): void {
+    for (const l of [...this.#listeners]) {
+      try {
+        l(value);
+      } catch {
+        // a faulty listener must not stop the device
+      }
+    }
+  }
+  get size(): number {
+    return this.#listeners.size;
+  }
+  clear(): void {
+    this.#listeners.clear();
+  }
+}
+
+/** Usage counters (UnifiedPOS statistics): operations, errors and per-device counts. */
+export class Counters<K extends string = string> {
+  readonly #values = new Map<string, number>();
+  constructor(names: readonly K[]) {
+    for (const n of ['operations', 'errors', ...names]) this.#values.set(n, 0);
+  }
+  add(name: K | 'operations' | 'errors', by = 1): void {
+    this.#values.set(name, (this.#values.get(name) ?? 0) + by);
+  }
+  get(name: K | 'operations' | 'errors'): number {
+    return this.#values.get(name) ?? 0;
+  }
+  toJSON(): Record<string, number> {
+    return Object.fromEntries(this.#values);
+  }
+}
+
+/** What every device class offers, whatever its kind. */
+export interface Device {
+  readonly id: string;
+  readonly kind: DeviceKind;
+  status(): DeviceStatusSnapshot;
+  onStatus(listener: (s: DeviceStatusSnapshot) => void): Unsubscribe;
+  /** Opens the link and keeps it open (reopening after loss) until close(). */
+  start(): void;
+  close(): Promise<void>;
+  checkHealth(level: HealthLevel, signal?: AbortSignal): Promise<HealthReport>;
+}
+
+/** Rejects with a typed 'canceled' error once `signal` fires; otherwise mirrors `p`. */
+export function withSignal<T>(p: Promise<T>, signal: AbortSignal | undefined, device: DeviceKind | 'transport'): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(canceledError(device, signal.reason));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(canceledError(device, signal.reason));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** Sleeps `ms`, or rejects with a typed 'canceled' error when `signal` fires. */
+export function sleep(ms: number, signal?: AbortSignal, device: DeviceKind | 'transport' = 'transport'): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(canceledError(device, signal.reason));
+      return;
+    }
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(t);
+      reject(canceledError(device, signal?.reason));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Capped exponential backoff with full jitter: U(0, min(cap, base * 2^attempt)).
+ * `random` is injectable so tests can be deterministic.
+ */
+export function backoffDelay(attempt: number, opts: { baseMs: number; capMs: number; random?: () => number }): number {
+  const ceiling = Math.min(opts.capMs, opts.baseMs * 2 ** Math.min(attempt, 30));
+  const r = (opts.random ?? Math.random)();
+  return Math.floor(r * ceiling);
+}

@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './session.js';
+export * from './devices.js';
+export * from './messages.js';
+export * from './simulator.js';

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { KioskErrorBody } from './errors.js';
+import { Display, Locale, SessionView } from './session.js';
+import { DeviceStatus } from './devices.js';
+
+/**
+ * Every request the renderer may make of the core: name → params and result schemas.
+ * The core validates params before a handler runs; the renderer may validate results.
+ */
+export const invoke = {
+  /** The current view (also pushed as 'session.view' whenever it changes). */
+  'session.get': { params: z.object({}).strict(), result: SessionView },
+  /** A touch, key or scroll: resets the inactivity timer and dismisses the warning. */
+  'session.activity': { params: z.object({}).strict(), result: z.null() },
+  /** The citizen ends the session (the "finish" control). */
+  'session.finish': { params: z.object({}).strict(), result: z.null() },
+  /** Back to the attract screen from 'finished'. */
+  'session.dismiss': { params: z.object({}).strict(), result: z.null() },
+  'ui.setLocale': { params: z.object({ locale: Locale }).strict(), result: z.null() },
+  'ui.setDisplay': { params: Display.strict(), result: z.null() },
+  'devices.list': { params: z.object({}).strict(), result: z.array(DeviceStatus) },
+  'system.get': { params: z.object({}).strict(), result: z.lazy(() => SystemStatus) },
+} as const;
+
+/** Platform reachability and the offline queue, shown discreetly on the attract screen. */
+export const SystemStatus = z.object({
+  platform: z.enum(['online', 'offline', 'unknown']),
+  queueDepth: z.number().int().nonnegative(),
+  /** 'web' (browser + embedded simulators) or 'electron'. */
+  host: z.enum(['web', 'electron']),
+});
+export type SystemStatus = z.infer<typeof SystemStatus>;
+
+/** Everything the core pushes without being asked. */
+export const push = {
+  'session.view': SessionView,
+  'devices.status': z.array(DeviceStatus),
+  'system.status': SystemStatus,
+} as const;
+
+export type InvokeName = keyof typeof invoke;
+export type PushName = keyof typeof push;
+export type Params<N extends InvokeName> = z.input<(typeof invoke)[N]['params']>;
+export type Result<N extends InvokeName> = z.infer<(typeof invoke)[N]['result']>;
+export type PushPayload<P extends PushName> = z.infer<(typeof push)[P]>;
+
+export type Reply<T> = { ok: true; value: T } | { ok: false; error: KioskErrorBody };
+
+export function isInvokeName(name: string): name is InvokeName {
+  return Object.prototype.hasOwnProperty.call(invoke, name);
+}
+
+// ---- wire envelopes (MessagePort and WebSocket carry the same JSON) ----
+
+export const RequestId = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+export const RequestEnvelope = z.object({
+  type: z.literal('request'),
+  id: RequestId,
+  method: z.string().min(1).max(100),
+  params: z.unknown(),
+});
+export type RequestEnvelope = z.infer<typeof RequestEnvelope>;
+
+export const ReplyEnvelope = z.object({
+  type: z.literal('reply'),
+  /** null when the request was too malformed to carry an id. */
+  id: RequestId.nullable(),
+  reply: z.union([z.object({ ok: z.literal(true), value: z.unknown() }), z.object({ ok: z.literal(false), error: KioskErrorBody })]),
+});
+export type ReplyEnvelope = z.infer<typeof ReplyEnvelope>;
+
+export const EventEnvelope = z.object({
+  type: z.literal('event'),
+  name: z.string(),
+  payload: z.unknown(),
+});
+export type EventEnvelope = z.infer<typeof EventEnvelope>;
+
+export const ServerMessage = z.discriminatedUnion('type', [ReplyEnvelope, EventEnvelope]);
+export type ServerMessage = z.infer<typeof ServerMessage>;
+
+/** Largest message either side accepts, in UTF-16 code units of its JSON text. */
+export const MAX_MESSAGE_CHARS = 256 * 1024;
+
+/** What window.kiosk is (Electron preload) and what the web client implements. */
+export interface KioskBridge {
+  invoke<N extends InvokeName>(name: N, params: Params<N>): Promise<Reply<Result<N>>>;
+  on<P extends PushName>(name: P, listener: (payload: PushPayload<P>) => void): () => void;
+}

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+export const Locale = z.enum(['zh-CN', 'en']);
+export type Locale = z.infer<typeof Locale>;
+
+export const Display = z.object({
+  /** Large text and high contrast together: one switch for people who see poorly. */
+  largeText: z.boolean(),
+  highContrast: z.boolean(),
+});
+export type Display = z.infer<typeof Display>;
+
+export const CardType = z.enum(['resident', 'hk-mo-tw-residence', 'foreign-permanent', 'foreign-permanent-2023']);
+export type CardType = z.infer<typeof CardType>;
+
+/** What the screen may know about the citizen: never the full ID number, never the address or photo. */
+export const CitizenView = z.object({
+  name: z.string().min(1).max(80),
+  /** At most the first 6 and last 4 characters visible, the rest '*'. */
+  maskedId: z.string().regex(/^[0-9A-Za-z]{0,6}\*+[0-9A-Za-z]{0,4}$/),
+  cardType: CardType,
+});
+export type CitizenView = z.infer<typeof CitizenView>;
+
+export const Screen = z.enum(['attract', 'welcome', 'finished', 'out-of-service']);
+export type Screen = z.infer<typeof Screen>;
+
+export const IdleView = z.object({
+  /** Seconds until the session is wiped. */
+  secondsLeft: z.number().int().nonnegative(),
+});
+
+export const SiteType = z.enum(['service-hall', 'bank-branch']);
+export type SiteType = z.infer<typeof SiteType>;
+
+export const TerminalView = z.object({
+  id: z.string(),
+  siteName: z.string(),
+  siteType: SiteType,
+});
+
+/** The one view the core pushes; the renderer renders it and nothing else. */
+export const SessionView = z.object({
+  /** Increases with every push, so a late view never overwrites a newer one. */
+  seq: z.number().int().nonnegative(),
+  screen: Screen,
+  locale: Locale,
+  display: Display,
+  citizen: CitizenView.nullable(),
+  /** Present while the inactivity warning counts down. */
+  idleWarning: IdleView.nullable(),
+  /** The ID card is still on the reader (reminded at the end of a session). */
+  cardOnReader: z.boolean(),
+  terminal: TerminalView,
+  /** Why the terminal is out of service, in words for staff (screen 'out-of-service' only). */
+  outOfServiceReason: z.string().nullable(),
+});
+export type SessionView = z.infer<typeof SessionView>;
