@@ -89,12 +89,21 @@ export class LinkKeeper {
       let lost: DeviceError;
       try {
         const t = await this.opener.open(signal);
+        if (signal.aborted) {
+          // stop() ran while the opener was busy (an opener may finish despite the signal): never report 'up' after stop.
+          await t.close().catch(() => undefined);
+          return;
+        }
         const closed = new Promise<DeviceError | undefined>((resolve) => t.onClose(resolve));
         try {
           if (this.opts.handshake) await this.opts.handshake(t, signal);
         } catch (e) {
           await t.close().catch(() => undefined);
           throw e;
+        }
+        if (signal.aborted) {
+          await t.close().catch(() => undefined);
+          return;
         }
         if (!t.isOpen) throw new DeviceError('transport', 'disconnected', `${this.opener.path}: closed during handshake`, 'wait');
         this.#transport = t;

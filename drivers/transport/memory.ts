@@ -44,8 +44,9 @@ export class MemoryTransport implements Transport {
     const peer = this.#peer;
     const copy = Uint8Array.from(bytes);
     await new Promise<void>((resolve) => setImmediate(resolve));
+    if (signal?.aborted) throw canceledError('transport', signal.reason);
     if (!this.#open) throw new DeviceError('transport', 'disconnected', `${this.path} closed during write`, 'reset');
-    if (peer?.#open) {
+    if (peer !== undefined && peer.#open) {
       for (let i = 0; i < copy.length; i += this.#maxChunk) {
         peer.#data.emit(copy.subarray(i, Math.min(copy.length, i + this.#maxChunk)));
       }
@@ -63,14 +64,15 @@ export class MemoryTransport implements Transport {
   async close(): Promise<void> {
     this.#end(undefined);
     const peer = this.#peer;
-    if (peer?.#open) peer.#end(new DeviceError('transport', 'disconnected', `${this.path}: peer closed`, 'reset'));
+    if (peer !== undefined && peer.#open) peer.#end(new DeviceError('transport', 'disconnected', `${this.path}: peer closed`, 'reset'));
   }
 
   /** Simulates pulling the cable: both ends see a 'disconnected' loss. */
   unplug(): void {
     const err = new DeviceError('transport', 'disconnected', `${this.path}: device unplugged`, 'wait');
     this.#end(err);
-    if (this.#peer?.#open) this.#peer.#end(err);
+    const peer = this.#peer;
+    if (peer !== undefined && peer.#open) peer.#end(err);
   }
 
   #end(error: DeviceError | undefined): void {
