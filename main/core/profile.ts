@@ -1,0 +1,154 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { Locale, SiteType } from '../contract/index.js';
+
+/**
+ * The terminal profile: one JSON file per kiosk, written at installation.
+ * Every field has a default, so `{}` (or no file) gives a working kiosk with simulated devices.
+ */
+
+const DevicePath = z.string().min(1).max(4096);
+
+export const SimulatedDevice = z.object({ type: z.literal('simulated') }).strict();
+export const SerialDevice = z
+  .object({
+    type: z.literal('serial'),
+    /** Prefer a stable path: /dev/serial/by-id/… or /dev/serial/by-path/… */
+    path: DevicePath,
+    baudRate: z.number().int().positive().default(115200),
+  })
+  .strict();
+export const HidDevice = z
+  .object({
+    type: z.literal('hid'),
+    /** A hidraw path (/dev/hidraw3) or "vid:pid" in hex, e.g. "0400:c35a". */
+    path: DevicePath,
+    reportId: z.number().int().min(0).max(255).default(0),
+    reportSize: z.number().int().min(8).max(1024).default(64),
+  })
+  .strict();
+
+const IdCardConfig = z.discriminatedUnion('type', [SimulatedDevice, SerialDevice, HidDevice]);
+const PrinterConfig = z.discriminatedUnion('type', [
+  SimulatedDevice.extend({ paper: z.enum(['58mm', '80mm']).default('80mm') }).strict(),
+  SerialDevice.extend({ paper: z.enum(['58mm', '80mm']).default('80mm') }).strict(),
+]);
+const Disabled = z.object({ type: z.literal('none') }).strict();
+
+export const Profile = z
+  .object({
+    terminalId: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, dot, dash or underscore, at most 64')
+      .default('NX-DEV-0001'),
+    siteName: z.string().min(1).max(100).default('银川市民大厅（开发）'),
+    siteType: SiteType.default('service-hall'),
+    defaultLocale: Locale.default('zh-CN'),
+    idle: z
+      .object({
+        /** Seconds without any touch before the warning appears. */
+        timeoutSeconds: z.number().int().min(5).max(3600).default(90),
+        /** Seconds the warning counts down before the session is wiped. */
+        warningSeconds: z.number().int().min(3).max(120).default(20),
+        /** Seconds the goodbye screen stays before the attract screen returns. */
+        goodbyeSeconds: z.number().int().min(2).max(120).default(10),
+      })
+      .strict()
+      .default({ timeoutSeconds: 90, warningSeconds: 20, goodbyeSeconds: 10 })
+      .refine((v) => v.warningSeconds < v.timeoutSeconds, { message: 'warningSeconds must be shorter than timeoutSeconds' }),
+    /** Where the database, logs and keys live. Relative paths are relative to the profile file. */
+    dataDir: z.string().min(1).default('.data'),
+    devices: z
+      .object({
+        idCard: z.union([IdCardConfig, Disabled]).default({ type: 'simulated' }),
+        printer: z.union([PrinterConfig, Disabled]).default({ type: 'simulated', paper: '80mm' }),
+      })
+      .strict()
+      .default({ idCard: { type: 'simulated' }, printer: { type: 'simulated', paper: '80mm' } }),
+    web: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(0),
+        /** Listening on a non-loopback address needs this set explicitly. */
+        allowRemote: z.boolean().default(false),
+      })
+      .strict()
+      .default({ host: '127.0.0.1', port: 0, allowRemote: false })
+      .refine((w) => w.allowRemote || isLoopback(w.host), {
+        message: 'a non-loopback web.host needs "allowRemote": true',
+        path: ['host'],
+      }),
+    logging: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+        maxFileBytes: z.number().int().min(64 * 1024).default(5 * 1024 * 1024),
+        maxFiles: z.number().int().min(1).max(100).default(5),
+      })
+      .strict()
+      .default({ level: 'info', maxFileBytes: 5 * 1024 * 1024, maxFiles: 5 }),
+  })
+  .strict();
+
+export type Profile = z.infer<typeof Profile>;
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+export class ProfileError extends Error {
+  override readonly name = 'ProfileError';
+  constructor(
+    readonly file: string,
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface LoadedProfile {
+  profile: Profile;
+  /** Absolute path of the file read, or null when defaults were used. */
+  file: string | null;
+  /** Absolute data directory. */
+  dataDir: string;
+}
+
+/**
+ * Reads and validates a profile. A bad file stops start-up with a message that names the file
+ * and the offending field, e.g. `kiosk.json: idle.timeoutSeconds: expected number, received string`.
+ */
+export function loadProfile(file: string | null | undefined, opts: { cwd?: string } = {}): LoadedProfile {
+  const cwd = opts.cwd ?? process.cwd();
+  if (!file) {
+    const profile = Profile.parse({});
+    return { profile, file: null, dataDir: resolve(cwd, profile.dataDir) };
+  }
+  const abs = isAbsolute(file) ? file : resolve(cwd, file);
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    throw new ProfileError(abs, '(file)', `${abs}: cannot read the terminal profile (${code})`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ProfileError(abs, '(file)', `${abs}: not valid JSON (${(e as Error).message})`);
+  }
+  const parsed = Profile.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue ? issue.path.map(String) : [];
+    if (issue?.code === 'unrecognized_keys') path.push(issue.keys.join(', '));
+    const field = path.length > 0 ? path.join('.') : '(root)';
+    const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problem(s))` : '';
+    throw new ProfileError(abs, field, `${abs}: ${field}: ${issue?.message ?? 'invalid'}${more}`);
+  }
+  const profile = parsed.data;
+  const base = join(abs, '..');
+  return { profile, file: abs, dataDir: isAbsolute(profile.dataDir) ? profile.dataDir : resolve(base, profile.dataDir) };
+}

@@ -1,0 +1,172 @@
+import { createActor, fromCallback, type AnyActorRef, type Clock } from 'xstate';
+import type { Logger } from 'pino';
+import type { IdCardReader, IdentityRecord } from '../../drivers/id-card/types.js';
+import { Emitter } from '../../drivers/device.js';
+import type { CitizenView, Display, Locale, SessionView } from '../contract/index.js';
+import { screenOf, sessionMachine, type SessionEvent, type SessionSnapshot } from '../workflows/session.js';
+import type { Profile } from './profile.js';
+import { maskIdNumber } from './masking.js';
+import type { Redactor } from './logging.js';
+
+export interface SessionServiceOptions {
+  profile: Profile;
+  reader: IdCardReader | null;
+  redactor: Redactor;
+  log: Logger;
+  /** xstate clock; tests pass a SimulatedClock. */
+  clock?: Clock;
+}
+
+export function citizenViewOf(record: IdentityRecord): CitizenView {
+  return { name: record.name, maskedId: maskIdNumber(record.idNumber), cardType: record.cardType };
+}
+
+function secretsOf(record: IdentityRecord): string[] {
+  return [record.name, record.nameEn, record.idNumber, record.address, record.passNumber].filter((v): v is string => typeof v === 'string');
+}
+
+/**
+ * Owns the session actor. The full card record lives here, in memory, for one session only;
+ * the machine and the renderer see only the masked view. Everything is wiped when the
+ * machine says so (idle, finished, replaced, out of service).
+ */
+export class SessionService {
+  readonly #actor;
+  readonly #views = new Emitter<SessionView>();
+  readonly #opts: SessionServiceOptions;
+  #seq = 0;
+  #view: SessionView;
+  /** The record read for the session being started, or the current one. */
+  #pending: IdentityRecord | null = null;
+  #current: IdentityRecord | null = null;
+
+  constructor(opts: SessionServiceOptions) {
+    this.#opts = opts;
+    const { profile, reader } = opts;
+    const machine = sessionMachine.provide({
+      actors: {
+        cardReader: fromCallback<SessionEvent>(({ sendBack }) => {
+          if (!reader) return () => undefined;
+          const offCard = reader.onCard((record) => {
+            this.#forget(this.#pending);
+            this.#pending = record;
+            opts.redactor.addSecrets(secretsOf(record));
+            opts.log.info({ cardType: record.cardType, idNumberValid: record.idNumberValid }, 'card read');
+            sendBack({ type: 'CARD_READ', citizen: citizenViewOf(record) });
+          });
+          const offRemoved = reader.onRemoved(() => sendBack({ type: 'CARD_REMOVED' }));
+          return () => {
+            offCard();
+            offRemoved();
+          };
+        }),
+      },
+    });
+    this.#actor = createActor(machine, {
+      input: {
+        idleTimeoutMs: profile.idle.timeoutSeconds * 1000,
+        warningMs: profile.idle.warningSeconds * 1000,
+        goodbyeMs: profile.idle.goodbyeSeconds * 1000,
+        defaultLocale: profile.defaultLocale,
+      },
+      ...(opts.clock ? { clock: opts.clock } : {}),
+    });
+    this.#actor.on('session.started', (e) => {
+      this.#forget(this.#current);
+      this.#current = this.#pending;
+      this.#pending = null;
+      opts.log.info({ session: e.serial }, 'session started');
+    });
+    this.#actor.on('session.wiped', (e) => {
+      this.#forget(this.#current);
+      this.#current = null;
+      opts.log.info({ session: e.serial, reason: e.reason }, 'session wiped');
+    });
+    this.#view = this.#build(this.#actor.getSnapshot());
+    this.#actor.subscribe({
+      next: (s) => this.#publish(s),
+      error: (err) => opts.log.error({ err }, 'session machine failed'),
+    });
+    this.#actor.start();
+  }
+
+  /** The full record of the current session (for matters that pre-fill forms); null when none. */
+  get currentRecord(): IdentityRecord | null {
+    return this.#current;
+  }
+
+  get actorRef(): AnyActorRef {
+    return this.#actor;
+  }
+
+  view(): SessionView {
+    return this.#view;
+  }
+
+  onView(listener: (v: SessionView) => void): () => void {
+    return this.#views.on(listener);
+  }
+
+  activity(): void {
+    this.#actor.send({ type: 'ACTIVITY' });
+  }
+  finish(): void {
+    this.#actor.send({ type: 'FINISH' });
+  }
+  dismiss(): void {
+    this.#actor.send({ type: 'DISMISS' });
+  }
+  setLocale(locale: Locale): void {
+    this.#actor.send({ type: 'SET_LOCALE', locale });
+  }
+  setDisplay(display: Display): void {
+    this.#actor.send({ type: 'SET_DISPLAY', display });
+  }
+  outOfService(reason: string): void {
+    this.#actor.send({ type: 'OUT_OF_SERVICE', reason });
+  }
+  backInService(): void {
+    this.#actor.send({ type: 'BACK_IN_SERVICE' });
+  }
+
+  stop(): void {
+    this.#forget(this.#current);
+    this.#forget(this.#pending);
+    this.#current = this.#pending = null;
+    this.#actor.stop();
+    this.#views.clear();
+  }
+
+  #forget(record: IdentityRecord | null): void {
+    if (!record) return;
+    this.#opts.redactor.removeSecrets(secretsOf(record));
+    // Overwrite what we can: the photo bytes are the largest piece of citizen data.
+    record.photo?.bytes.fill(0);
+  }
+
+  #publish(s: SessionSnapshot): void {
+    const next = this.#build(s);
+    const { seq: _a, ...a } = next;
+    const { seq: _b, ...b } = this.#view;
+    if (JSON.stringify(a) === JSON.stringify(b)) return;
+    this.#view = next;
+    this.#views.emit(next);
+  }
+
+  #build(s: SessionSnapshot): SessionView {
+    const { profile } = this.#opts;
+    const screen = screenOf(s);
+    const c = s.context;
+    return {
+      seq: ++this.#seq,
+      screen,
+      locale: c.locale,
+      display: c.display,
+      citizen: screen === 'welcome' || screen === 'finished' ? c.citizen : null,
+      idleWarning: screen === 'welcome' && c.warningSecondsLeft !== null ? { secondsLeft: c.warningSecondsLeft } : null,
+      cardOnReader: c.cardOnReader,
+      terminal: { id: profile.terminalId, siteName: profile.siteName, siteType: profile.siteType },
+      outOfServiceReason: screen === 'out-of-service' ? c.outOfServiceReason : null,
+    };
+  }
+}
