@@ -1,0 +1,102 @@
+/**
+ * Numbered schema migrations. Append only: never edit a migration that has shipped, add a new
+ * one. The schema version is kept in `PRAGMA user_version` (and, for people, in the
+ * `schema_migrations` table); each migration runs in its own transaction together with the
+ * version bump, so a crash leaves the database at the old or the new version, never between.
+ */
+import type { Database } from 'better-sqlite3';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  up(db: Database): void;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'outbox, records, attachment references, queue counters, kv cache',
+    up(db) {
+      db.exec(`
+        CREATE TABLE schema_migrations (
+          version    INTEGER PRIMARY KEY,
+          name       TEXT NOT NULL,
+          applied_at INTEGER NOT NULL
+        );
+
+        -- One submission. The payload is sealed (see sealing.ts) and set to NULL once the
+        -- platform acknowledges it; the idempotency key, kind and case number stay forever.
+        CREATE TABLE records (
+          id                   INTEGER PRIMARY KEY,
+          idempotency_key      TEXT NOT NULL UNIQUE,
+          kind                 TEXT NOT NULL,
+          is_test              INTEGER NOT NULL DEFAULT 0 CHECK (is_test IN (0, 1)),
+          created_at           INTEGER NOT NULL,
+          payload              BLOB,
+          payload_bytes        INTEGER NOT NULL DEFAULT 0,
+          platform_case_number TEXT,
+          acked_at             INTEGER,
+          purged_at            INTEGER
+        );
+
+        -- Delivery state of a record.
+        CREATE TABLE outbox (
+          record_id       INTEGER PRIMARY KEY REFERENCES records(id) ON DELETE CASCADE,
+          state           TEXT NOT NULL CHECK (state IN ('pending', 'in_flight', 'acked', 'dead')),
+          attempts        INTEGER NOT NULL DEFAULT 0,
+          next_attempt_at INTEGER NOT NULL,
+          enqueued_at     INTEGER NOT NULL,
+          updated_at      INTEGER NOT NULL,
+          claimed_at      INTEGER,
+          dead_at         INTEGER,
+          last_error      TEXT,
+          pending_bytes   INTEGER NOT NULL DEFAULT 0
+        );
+        -- claim(): due entries in order; recoverInFlight(): in_flight only.
+        CREATE INDEX outbox_state_due ON outbox(state, next_attempt_at);
+        -- stats(): oldest undelivered entry.
+        CREATE INDEX outbox_state_enqueued ON outbox(state, enqueued_at);
+
+        -- Attachments a record references, by SHA-256 of their plaintext.
+        CREATE TABLE attachment_refs (
+          record_id   INTEGER NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+          position    INTEGER NOT NULL,
+          sha256      TEXT NOT NULL,
+          size        INTEGER NOT NULL,
+          sealed_size INTEGER NOT NULL,
+          PRIMARY KEY (record_id, position)
+        ) WITHOUT ROWID;
+        CREATE INDEX attachment_refs_sha ON attachment_refs(sha256);
+
+        -- Per-state counters kept by triggers, so stats() is O(1) and nothing counts rows.
+        CREATE TABLE queue_counters (
+          state TEXT PRIMARY KEY,
+          n     INTEGER NOT NULL,
+          bytes INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        INSERT INTO queue_counters(state, n, bytes)
+          VALUES ('pending', 0, 0), ('in_flight', 0, 0), ('acked', 0, 0), ('dead', 0, 0);
+
+        CREATE TRIGGER outbox_count_insert AFTER INSERT ON outbox BEGIN
+          UPDATE queue_counters SET n = n + 1, bytes = bytes + NEW.pending_bytes WHERE state = NEW.state;
+        END;
+        CREATE TRIGGER outbox_count_update AFTER UPDATE OF state, pending_bytes ON outbox BEGIN
+          UPDATE queue_counters SET n = n - 1, bytes = bytes - OLD.pending_bytes WHERE state = OLD.state;
+          UPDATE queue_counters SET n = n + 1, bytes = bytes + NEW.pending_bytes WHERE state = NEW.state;
+        END;
+        CREATE TRIGGER outbox_count_delete AFTER DELETE ON outbox BEGIN
+          UPDATE queue_counters SET n = n - 1, bytes = bytes - OLD.pending_bytes WHERE state = OLD.state;
+        END;
+
+        -- Small cache of platform documents (catalog) with their ETag.
+        CREATE TABLE kv_cache (
+          name       TEXT PRIMARY KEY,
+          etag       TEXT,
+          body       BLOB NOT NULL,
+          sealed     INTEGER NOT NULL CHECK (sealed IN (0, 1)),
+          fetched_at INTEGER NOT NULL
+        );
+      `);
+    },
+  },
+];
