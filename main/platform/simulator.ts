@@ -12,8 +12,7 @@ import {
   RatingReceipt,
   Sha256Hex,
 } from './schemas.js';
-import type { CaseState, CaseStatus, ErrorBody, PlatformErrorCode ,
-  CaseReceipt} from './schemas.js';
+import type { CaseReceipt, CaseState, CaseStatus, ErrorBody, PlatformErrorCode } from './schemas.js';
 import { DEFAULT_SKEW_MS, NonceCache, sha256Hex, verifyRequest } from './signing.js';
 
 export { parseFaultSpec, FaultConfig, FaultSpecError } from './faults.js';

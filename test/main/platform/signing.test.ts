@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import {
+  canonicalString,
+  computeSignature,
+  holderToken,
+  NonceCache,
+  sha256Hex,
+  signaturesEqual,
+  signRequest,
+  verifyRequest,
+} from '../../../main/platform/signing.js';
+
+// Vectors computed independently with `openssl dgst -sha256 -mac HMAC -macopt hexkey:<KEY>`.
+const KEY = Buffer.from('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f', 'hex');
+const BODY = Buffer.from('{"a":1}', 'utf8');
+const BODY_SHA = '015abd7f5cc57a2dd94b7590f04ad8084273905ee33ec5cebeae62276a97f862';
+const EMPTY_SHA = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+
+describe('signing vectors', () => {
+  it('hashes bodies with SHA-256 hex', () => {
+    expect(sha256Hex(BODY)).toBe(BODY_SHA);
+    expect(sha256Hex(new Uint8Array(0))).toBe(EMPTY_SHA);
+  });
+
+  it('builds the canonical string METHOD\\nPATH\\nTS\\nNONCE\\nBODYHASH', () => {
+    expect(canonicalString({ method: 'post', path: '/v1/cases', timestamp: 1700000000000, nonce: 'n'.repeat(16), bodySha256: BODY_SHA })).toBe(
+      `POST\n/v1/cases\n1700000000000\n${'n'.repeat(16)}\n${BODY_SHA}`,
+    );
+  });
+
+  it('matches the openssl HMAC for a POST with a body', () => {
+    const sig = computeSignature(KEY, { method: 'POST', path: '/v1/cases', timestamp: 1700000000000, nonce: '0123456789abcdef0123456789abcdef', bodySha256: BODY_SHA });
+    expect(sig).toBe('120c880f605a307d1fe47eaf77a25cde8c10e8dd91baeb386d0d41ce5de1334c');
+  });
+
+  it('matches the openssl HMAC for a GET with a query and no body', () => {
+    const headers = signRequest({ terminalId: 't-1', key: KEY, method: 'GET', path: '/v1/certificates?type=hukou&holder=ab', timestamp: 1700000000123, nonce: 'nonce-nonce-nonce-1' });
+    expect(headers).toEqual({
+      'x-terminal-id': 't-1',
+      'x-timestamp': '1700000000123',
+      'x-nonce': 'nonce-nonce-nonce-1',
+      'x-signature': '4ba194f5159a97681f7b4436d8afa4e7f6783dc110c4a25cf9a579ca274bd7c1',
+    });
+  });
+
+  it('derives the holder token as HMAC of the (normalised) ID number', () => {
+    expect(holderToken(KEY, '110101199003077777')).toBe('f2ea70245806afc82558bfc1ec3b8afc06ddfc6fbf52563c875986363e453224');
+    expect(holderToken(KEY, ' 110101199003077777 ')).toBe(holderToken(KEY, '110101199003077777'));
+  });
+
+  it('compares signatures in constant time and refuses non-hex', () => {
+    const a = 'ab'.repeat(32);
+    expect(signaturesEqual(a, a)).toBe(true);
+    expect(signaturesEqual(a, 'ac'.repeat(32))).toBe(false);
+    expect(signaturesEqual(a, 'ab')).toBe(false);
+    expect(signaturesEqual('zz'.repeat(32), 'zz'.repeat(32))).toBe(false);
+  });
+
+  it('rejects programmer errors when signing', () => {
+    expect(() => signRequest({ terminalId: 'bad id!', key: KEY, method: 'GET', path: '/', timestamp: 1 })).toThrow(TypeError);
+    expect(() => signRequest({ terminalId: 't', key: KEY, method: 'GET', path: '/', timestamp: 1, nonce: 'short' })).toThrow(TypeError);
+    expect(() => signRequest({ terminalId: 't', key: KEY, method: 'GET', path: '/', timestamp: -1 })).toThrow(TypeError);
+  });
+});
+
+describe('verifyRequest', () => {
+  const T0 = 1_700_000_000_000;
+  const base = (over: Partial<Parameters<typeof verifyRequest>[0]> = {}, headers = signRequest({ terminalId: 'k1', key: KEY, method: 'POST', path: '/v1/cases', body: BODY, timestamp: T0 })) =>
+    verifyRequest({ method: 'POST', path: '/v1/cases', headers, body: BODY, now: T0, keyFor: (id) => (id === 'k1' ? KEY : undefined), nonces: new NonceCache(600_000), ...over });
+
+  it('accepts a good signature', () => {
+    expect(base()).toEqual({ ok: true, terminalId: 'k1' });
+  });
+
+  it('rejects a tampered body, path or method', () => {
+    expect(base({ body: Buffer.from('{"a":2}') })).toEqual({ ok: false, reason: 'bad-signature' });
+    expect(base({ path: '/v1/cases?x=1' })).toEqual({ ok: false, reason: 'bad-signature' });
+    expect(base({ method: 'PUT' })).toEqual({ ok: false, reason: 'bad-signature' });
+  });
+
+  it('rejects a wrong key and an unknown terminal', () => {
+    const other = Buffer.alloc(32, 7);
+    expect(base({ keyFor: () => other })).toEqual({ ok: false, reason: 'bad-signature' });
+    expect(base({ keyFor: () => undefined })).toEqual({ ok: false, reason: 'unknown-terminal' });
+  });
+
+  it('rejects missing or malformed headers', () => {
+    expect(base({}, {})).toEqual({ ok: false, reason: 'unauthenticated' });
+    const h = signRequest({ terminalId: 'k1', key: KEY, method: 'POST', path: '/v1/cases', body: BODY, timestamp: T0 });
+    expect(base({}, { ...h, 'x-timestamp': '12.5' })).toEqual({ ok: false, reason: 'unauthenticated' });
+    expect(base({}, { ...h, 'x-signature': 'XYZ' })).toEqual({ ok: false, reason: 'unauthenticated' });
+  });
+
+  it('rejects timestamps outside the skew window in both directions', () => {
+    expect(base({ now: T0 + 300_001 })).toEqual({ ok: false, reason: 'clock-skew' });
+    expect(base({ now: T0 - 300_001 })).toEqual({ ok: false, reason: 'clock-skew' });
+    expect(base({ now: T0 + 300_000 }).ok).toBe(true);
+    expect(base({ now: T0 + 1000, skewMs: 999 })).toEqual({ ok: false, reason: 'clock-skew' });
+  });
+
+  it('rejects a nonce seen before, and only after the signature checks out', () => {
+    const nonces = new NonceCache(600_000);
+    const h = signRequest({ terminalId: 'k1', key: KEY, method: 'POST', path: '/v1/cases', body: BODY, timestamp: T0 });
+    expect(base({ nonces, body: Buffer.from('x') }, h)).toEqual({ ok: false, reason: 'bad-signature' });
+    expect(base({ nonces }, h).ok).toBe(true);
+    expect(base({ nonces }, h)).toEqual({ ok: false, reason: 'replayed-nonce' });
+  });
+});
+
+describe('NonceCache', () => {
+  it('forgets nonces after the retention time', () => {
+    const c = new NonceCache(1000);
+    expect(c.checkAndRemember('a', 0)).toBe(true);
+    expect(c.checkAndRemember('a', 999)).toBe(false);
+    expect(c.checkAndRemember('b', 500)).toBe(true);
+    expect(c.checkAndRemember('a', 1000)).toBe(true);
+    expect(c.checkAndRemember('c', 1600)).toBe(true);
+    expect(c.size).toBe(2); // b expired and was swept; a (re-added at 1000) and c remain
+  });
+});
