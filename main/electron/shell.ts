@@ -99,7 +99,11 @@ export function lockDownSession(ses: Session): void {
 }
 
 /** Navigation, redirects, webviews and new windows: our origin only, never a second window. */
+const lockedDown = new WeakSet<WebContents>();
+
 export function lockDownContents(wc: WebContents, log: ShellOptions['log'] = defaultLog): void {
+  if (lockedDown.has(wc)) return;
+  lockedDown.add(wc);
   const refuse = (what: string, url: string) => log('warn', `${what} refused: ${url.split(/[?#]/, 1)[0] ?? ''}`);
   wc.on('will-navigate', (event) => {
     if (!isAllowedNavigation(event.url)) {
