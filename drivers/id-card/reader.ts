@@ -126,7 +126,6 @@ export class SamIdCardReader implements IdCardReader {
   #handshaken: SamLink | undefined;
   #everUp = false;
   #samFault = false;
-  #busy = false;
   #cardPresent = false;
   #placementFailures = 0;
   #gaveUp = false;
