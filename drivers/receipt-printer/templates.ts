@@ -1,0 +1,91 @@
+/**
+ * Receipt templates: acceptance receipt (受理回执), test receipt, plain text receipt.
+ * Pure: input -> ESC/POS bytes. Citizen data passes through to paper only; nothing here logs.
+ */
+import { EscPosEncoder } from './protocol/encoder.js';
+import { EscPosEncodeError } from './protocol/errors.js';
+import type { ProfileName } from './protocol/profiles.js';
+
+export interface AcceptanceReceiptInput {
+  terminalId: string;
+  siteName: string;
+  time: Date;
+  matterName: string;
+  /** Already masked by the caller, e.g. '张*'. */
+  applicantName: string;
+  /** Already masked, e.g. '6401**********123X'. An unmasked 15/18-character ID number is refused. */
+  maskedId: string;
+  acceptanceNumber: string;
+  /** URL or text for the QR code (progress look-up). */
+  qrPayload: string;
+  offline: boolean;
+  profile: ProfileName;
+}
+
+export const OFFLINE_LINE_EN = 'offline accepted - will be submitted automatically';
+export const OFFLINE_LINE_ZH = '离线受理，联网后自动提交';
+
+const UNMASKED_ID = /^(\d{17}[\dXx]|\d{15})$/;
+
+function requireText(name: string, v: unknown, max = 200): string {
+  if (typeof v !== 'string' || v.trim() === '') throw new EscPosEncodeError('invalid-argument', `${name} must be a non-empty string`);
+  if (v.length > max) throw new EscPosEncodeError('invalid-argument', `${name} is longer than ${max} characters`);
+  return v;
+}
+
+/** 'YYYY-MM-DD HH:mm:ss' in China Standard Time (UTC+8), whatever the machine's time zone. */
+export function formatChinaTime(d: Date): string {
+  if (!(d instanceof Date) || Number.isNaN(d.getTime())) throw new EscPosEncodeError('invalid-argument', 'time must be a valid Date');
+  const t = new Date(d.getTime() + 8 * 3600_000);
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${t.getUTCFullYear()}-${p(t.getUTCMonth() + 1)}-${p(t.getUTCDate())} ${p(t.getUTCHours())}:${p(t.getUTCMinutes())}:${p(t.getUTCSeconds())}`;
+}
+
+function header(e: EscPosEncoder, title: string): EscPosEncoder {
+  return e.initialise().align('center').bold(true).size(2, 2).line(title).size(1, 1).bold(false);
+}
+
+/** The acceptance receipt: centred bold title, the facts, QR code, cut. */
+export function acceptanceReceipt(input: AcceptanceReceiptInput): Uint8Array {
+  if (typeof input !== 'object' || input === null) throw new EscPosEncodeError('invalid-argument', 'acceptance receipt input missing');
+  const terminalId = requireText('terminalId', input.terminalId, 64);
+  const siteName = requireText('siteName', input.siteName);
+  const matterName = requireText('matterName', input.matterName);
+  const applicantName = requireText('applicantName', input.applicantName, 64);
+  const maskedId = requireText('maskedId', input.maskedId, 32);
+  const acceptanceNumber = requireText('acceptanceNumber', input.acceptanceNumber, 64);
+  const qrPayload = requireText('qrPayload', input.qrPayload, 1000);
+  if (UNMASKED_ID.test(maskedId.trim())) throw new EscPosEncodeError('unmasked-id', 'maskedId looks like a full ID number; mask it before printing');
+  const time = formatChinaTime(input.time);
+
+  const e = header(new EscPosEncoder(input.profile), '受理回执');
+  e.line(siteName).align('left').rule('-');
+  e.table([
+    ['受理编号', acceptanceNumber],
+    ['办理事项', matterName],
+    ['申请人', applicantName],
+    ['证件号码', maskedId],
+    ['受理时间', time],
+    ['终端编号', terminalId],
+  ]);
+  e.rule('-');
+  if (input.offline) {
+    e.bold(true).line(OFFLINE_LINE_ZH).bold(false).line(OFFLINE_LINE_EN).rule('-');
+  }
+  e.align('center').qrcode(qrPayload, { errorLevel: 'M' }).newline().line('扫码查询办理进度').line('请妥善保管本回执');
+  return e.cut('partial').encode();
+}
+
+/** The technician's test receipt: date, a Chinese line, a QR code, a cut. */
+export function testReceipt(opts: { date: Date; profile: ProfileName }): Uint8Array {
+  const e = header(new EscPosEncoder(opts.profile), '打印测试');
+  e.align('left').line(`TEST ${formatChinaTime(opts.date)}`).line('中文打印测试：宁夏政务服务 䶮').rule('=');
+  e.align('center').qrcode('TEST ' + formatChinaTime(opts.date), { errorLevel: 'L' }).newline();
+  return e.cut('partial').encode();
+}
+
+/** Plain text (Chinese allowed, newlines kept), then a cut. */
+export function textReceipt(text: string, profile: ProfileName): Uint8Array {
+  if (typeof text !== 'string') throw new EscPosEncodeError('invalid-text', 'text must be a string');
+  return new EscPosEncoder(profile).initialise().text(text).newline().cut('partial').encode();
+}
