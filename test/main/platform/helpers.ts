@@ -29,7 +29,7 @@ export async function signedFetch(
     ...(opts.nonce !== undefined ? { nonce: opts.nonce } : {}),
   });
   const sent = opts.tamperBody !== undefined ? Buffer.from(opts.tamperBody, 'utf8') : body;
-  const res = await fetch(`${baseUrl}${opts.path}`, { method: opts.method, headers: { ...sig, ...opts.headers }, ...(sent !== undefined ? { body: sent } : {}) });
+  const res = await fetch(`${baseUrl}${opts.path}`, { method: opts.method, headers: { ...sig, ...opts.headers }, ...(sent !== undefined ? { body: Uint8Array.from(sent) } : {}) });
   const text = await res.text();
   let json: unknown;
   try {
