@@ -18,6 +18,12 @@ export interface OfflineCacheOptions {
   minFreeBytes?: number;
   fileName?: string;
   busyTimeoutMs?: number;
+  /**
+   * PRAGMA quick_check at open. Default true. It reads the whole file, so it is the one start-up
+   * cost that grows with the database (measured ~240 ms for 100,000 pending entries / 51 MB);
+   * everything else at open is independent of the queue length.
+   */
+  quickCheck?: boolean;
   /** Owner start-up work (orphan sweep, in-flight recovery). Default true. */
   recover?: boolean;
   statfs?: StatfsFn;
@@ -43,6 +49,7 @@ export function openOfflineCache(opts: OfflineCacheOptions): OfflineCache {
     dir: opts.dir,
     ...(opts.fileName !== undefined ? { fileName: opts.fileName } : {}),
     ...(opts.busyTimeoutMs !== undefined ? { busyTimeoutMs: opts.busyTimeoutMs } : {}),
+    ...(opts.quickCheck !== undefined ? { quickCheck: opts.quickCheck } : {}),
   });
   try {
     const attachments = new AttachmentStore(opts.dir, sealer);
