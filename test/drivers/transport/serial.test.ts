@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtemp, rm, symlink, mkdir } from 'node:fs/promises';
+import { mkdtemp, rm, symlink, mkdir, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeviceError, isDeviceError } from '../../../drivers/device.js';
@@ -177,12 +177,36 @@ describe('SerialTransport over a real pty pair (socat)', () => {
     const link = join(dir, 'port');
     await symlink(pty.hostPath, link);
     try {
-      const host = await SerialTransport.open({ path: link, watchdogMs: 100 });
+      const host = await SerialTransport.open({ path: link }); // default watchdog period (400 ms)
       const closed = new Promise<DeviceError | undefined>((resolve) => host.onClose(resolve));
+      const t0 = performance.now();
       await rm(link);
       const e = await closed;
+      console.log(`[measure] serial watchdog-only loss detection (path removed -> onClose): ${(performance.now() - t0).toFixed(1)} ms`);
       expect(e?.code).toBe('disconnected');
       expect(e?.message).toContain('path is gone');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('SerialTransport watchdog: the path names another device', () => {
+  it('reports loss when a stable link is re-pointed (re-plugged adapter got a new node)', async () => {
+    const a = await createPtyPair();
+    const b = await createPtyPair();
+    const dir = await mkdtemp(join(tmpdir(), 'kiosk-wd-'));
+    const link = join(dir, 'by-id-port');
+    await symlink(a.hostPath, link);
+    try {
+      const host = await SerialTransport.open({ path: link, watchdogMs: 100 });
+      const closed = new Promise<DeviceError | undefined>((resolve) => host.onClose(resolve));
+      // atomically re-point the link, as udev does on re-plug
+      await symlink(b.hostPath, link + '.new');
+      await rename(link + '.new', link);
+      const e = await closed;
+      expect(e?.code).toBe('disconnected');
+      expect(e?.message).toContain('another device');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
