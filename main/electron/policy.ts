@@ -157,10 +157,12 @@ export function resolveAppPath(rootDir: string, requestUrl: string): AppPathReso
   if (decoded === OUT_OF_SERVICE_PATH || decoded === OUT_OF_SERVICE_CSS_PATH) {
     return { ok: true, kind: 'builtin', path: decoded, mimeType: mimeTypeFor(decoded) };
   }
-  let rel = posixPath.normalize(decoded).replace(/^\/+/, '');
-  if (rel === '' || rel.endsWith('/')) rel += 'index.html';
+  // Dot segments are refused above, so only empty segments (//) need folding. A directory maps to index.html.
+  const parts = segments.filter((s) => s !== '');
+  if (parts.length === 0 || decoded.endsWith('/')) parts.push('index.html');
   const root = resolvePath(rootDir);
-  const filePath = resolvePath(root, ...rel.split('/'));
+  const filePath = resolvePath(root, ...parts);
+  if (filePath === root) return { ok: false, status: 404, reason: 'bad-path' };
   if (!isInside(root, filePath)) return { ok: false, status: 403, reason: 'traversal' };
   return { ok: true, kind: 'file', filePath, mimeType: mimeTypeFor(filePath) };
 }
