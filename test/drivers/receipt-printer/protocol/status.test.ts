@@ -1,0 +1,191 @@
+import { describe, expect, it } from 'vitest';
+import { fc, test } from '@fast-check/vitest';
+import {
+  READY_STATUS,
+  asbStatus,
+  encodeAsb,
+  encodeRealtimeStatus,
+  faultOf,
+  mergeRealtime,
+  parseStatusBytes,
+  type PrinterStatus,
+  type RealtimeN,
+  type RealtimePart,
+  type StatusEvent,
+} from '../../../../drivers/receipt-printer/protocol/status.js';
+import { EscPosParseError } from '../../../../drivers/receipt-printer/protocol/errors.js';
+import { fixtures, hex } from '../helpers.js';
+
+const F = fixtures.status;
+
+/** Feeds `chunks` one after another through the parser the way the printer class does. */
+function demux(chunks: Uint8Array[], expecting: RealtimeN[]): { events: StatusEvent[]; errors: EscPosParseError[] } {
+  const events: StatusEvent[] = [];
+  const errors: EscPosParseError[] = [];
+  const queue = [...expecting];
+  let buf = new Uint8Array(0);
+  for (const c of chunks) {
+    const next = new Uint8Array(buf.length + c.length);
+    next.set(buf);
+    next.set(c, buf.length);
+    let off = 0;
+    for (;;) {
+      const r = parseStatusBytes(next.subarray(off), queue[0]);
+      if (r.consumed === 0) break;
+      off += r.consumed;
+      if (r.event) {
+        events.push(r.event);
+        if (r.event.kind === 'realtime') queue.shift();
+      }
+      if (r.error) errors.push(r.error);
+    }
+    buf = next.slice(off);
+  }
+  return { events, errors };
+}
+
+describe('DLE EOT replies', () => {
+  it('out-of-paper fixture 1A/32/7E merges to paper out, offline', () => {
+    const parts = ([1, 2, 4] as const).map((n) => {
+      const r = parseStatusBytes(hex(F.outOfPaper[`n${n}`]), n);
+      if (r.event?.kind !== 'realtime') throw new Error('no event');
+      return r.event.status;
+    });
+    const s = mergeRealtime(parts);
+    expect(s).toMatchObject({ online: false, paper: 'out', coverOpen: false });
+    const f = faultOf(s);
+    expect(f.error).toMatchObject({ code: 'device-fault', action: 'clear', fault: 'paper-out' });
+  });
+
+  it('ready fixture 12/12/12/12 is ready', () => {
+    const parts = ([1, 2, 3, 4] as const).map((n) => {
+      const ev = parseStatusBytes(hex(F.ready[`n${n}`]), n).event;
+      if (ev?.kind !== 'realtime') throw new Error('no event');
+      return ev.status;
+    });
+    expect(mergeRealtime(parts)).toEqual(READY_STATUS);
+    expect(faultOf(READY_STATUS)).toEqual({ warnings: [] });
+  });
+
+  it('a real-time byte nobody asked for is a typed error consuming 1', () => {
+    const r = parseStatusBytes(Uint8Array.of(0x12));
+    expect(r.consumed).toBe(1);
+    expect(r.error).toBeInstanceOf(EscPosParseError);
+    expect(r.error?.reason).toBe('unexpected-realtime');
+  });
+
+  it('an unknown byte is a typed error consuming 1', () => {
+    const r = parseStatusBytes(Uint8Array.of(0xff, 0x12), 1);
+    expect(r).toMatchObject({ consumed: 1 });
+    expect(r.error?.reason).toBe('unknown-byte');
+  });
+
+  it('empty input needs more', () => {
+    expect(parseStatusBytes(new Uint8Array(0), 1)).toEqual({ consumed: 0 });
+  });
+});
+
+describe('Automatic Status Back', () => {
+  it.each([
+    ['asbOutOfPaper', { paper: 'out', online: false }, 'paper-out', 'clear'],
+    ['asbCoverOpen', { coverOpen: true, online: false }, 'cover-open', 'clear'],
+    ['asbReady', { online: true, paper: 'ok' }, undefined, undefined],
+  ] as const)('%s', (key, expected, fault, action) => {
+    const r = parseStatusBytes(hex(F[key]));
+    expect(r.consumed).toBe(4);
+    if (r.event?.kind !== 'asb') throw new Error('expected ASB');
+    expect(r.event.status).toMatchObject(expected);
+    expect(faultOf(r.event.status).error?.fault).toBe(fault);
+    expect(faultOf(r.event.status).error?.action).toBe(action);
+  });
+
+  it('incomplete ASB needs more bytes', () => {
+    expect(parseStatusBytes(hex('18 00 0f'), 1)).toEqual({ consumed: 0 });
+  });
+
+  it('an ASB block whose later byte breaks the pattern is a typed error', () => {
+    const r = parseStatusBytes(hex('18 80 0f 00'));
+    expect(r.consumed).toBe(1);
+    expect(r.error?.reason).toBe('bad-asb');
+  });
+});
+
+describe('demultiplexing DLE EOT and ASB from one stream', () => {
+  // replies to DLE EOT 1,2,3,4 (paper out) with an ASB block arriving between them
+  const stream = hex(`1a 32 ${F.asbOutOfPaper} 12 7e`);
+
+  it.each(Array.from({ length: stream.length + 1 }, (_, i) => [i]))('split at offset %i', (at) => {
+    const { events, errors } = demux([stream.subarray(0, at), stream.subarray(at)], [1, 2, 3, 4]);
+    expect(errors).toEqual([]);
+    expect(events.map((e) => (e.kind === 'realtime' ? `rt${e.n}` : 'asb'))).toEqual(['rt1', 'rt2', 'asb', 'rt3', 'rt4']);
+    const parts = events.filter((e): e is Extract<StatusEvent, { kind: 'realtime' }> => e.kind === 'realtime').map((e) => e.status);
+    expect(mergeRealtime(parts).paper).toBe('out');
+  });
+
+  it('byte by byte', () => {
+    const { events } = demux([...stream].map((b) => Uint8Array.of(b)), [1, 2, 3, 4]);
+    expect(events).toHaveLength(5);
+  });
+});
+
+describe('faults and device-side encoders', () => {
+  const status = fc.record({
+    coverOpen: fc.boolean(),
+    paper: fc.constantFrom('ok', 'near-end', 'out' as const),
+    cutterError: fc.boolean(),
+    unrecoverableError: fc.boolean(),
+    autoRecoverableError: fc.boolean(),
+    feedButton: fc.boolean(),
+    drawer: fc.boolean(),
+  });
+  const withOnline = (s: Omit<PrinterStatus, 'online'>): PrinterStatus => ({
+    ...s,
+    online: !(s.coverOpen || s.paper === 'out' || s.cutterError || s.unrecoverableError || s.autoRecoverableError),
+  });
+
+  test.prop([status])('encodeAsb -> parse gives the state back', (raw) => {
+    const s = withOnline(raw as Omit<PrinterStatus, 'online'>);
+    const r = parseStatusBytes(encodeAsb(s));
+    expect(r.consumed).toBe(4);
+    expect(r.event?.kind === 'asb' && r.event.status).toEqual(s);
+  });
+
+  test.prop([status])('encodeRealtimeStatus 1–4 -> parse -> merge gives the state back', (raw) => {
+    const s = withOnline(raw as Omit<PrinterStatus, 'online'>);
+    const parts: RealtimePart[] = ([1, 2, 3, 4] as const).map((n) => {
+      const ev = parseStatusBytes(Uint8Array.of(encodeRealtimeStatus(n, s)), n).event;
+      if (ev?.kind !== 'realtime') throw new Error('no reply');
+      return ev.status;
+    });
+    expect(mergeRealtime(parts)).toEqual(s);
+  });
+
+  test.prop([fc.uint8Array({ maxLength: 64 }), fc.option(fc.constantFrom(1, 2, 3, 4 as const), { nil: undefined })])(
+    'arbitrary bytes give only typed outcomes and never over-consume',
+    (bytes, expecting) => {
+      const r = parseStatusBytes(bytes, expecting as RealtimeN | undefined);
+      expect(r.consumed).toBeLessThanOrEqual(bytes.length);
+      expect(r.consumed).toBeGreaterThanOrEqual(0);
+      if (bytes.length > 0 && r.consumed === 0) expect(bytes.length).toBeLessThan(4);
+      if (r.error) expect(r.error).toBeInstanceOf(EscPosParseError);
+      if (r.consumed > 0) expect(r.event !== undefined || r.error !== undefined).toBe(true);
+    },
+  );
+
+  it.each([
+    [{ unrecoverableError: true }, 'unrecoverable-error', 'maintenance'],
+    [{ coverOpen: true }, 'cover-open', 'clear'],
+    [{ cutterError: true }, 'cutter-error', 'clear'],
+    [{ autoRecoverableError: true }, 'auto-recoverable-error', 'wait'],
+  ] as const)('faultOf %o', (patch, fault, action) => {
+    expect(faultOf({ ...READY_STATUS, ...patch }).error).toMatchObject({ fault, action });
+  });
+
+  it('paper near end is a warning, not a fault', () => {
+    expect(faultOf({ ...READY_STATUS, paper: 'near-end' })).toEqual({ warnings: ['paper-near-end'] });
+  });
+
+  it('asbStatus ignores the model-specific fourth byte', () => {
+    expect(asbStatus(hex('10 00 00 6f'))).toEqual(READY_STATUS);
+  });
+});
