@@ -52,7 +52,7 @@ export function toStorageError(e: unknown, what: string): StorageError {
   if (e instanceof StorageError) return e;
   const code = errCode(e) ?? '';
   const detail = e instanceof Error ? e.message : String(e);
-  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_IOERR_WRITE' && /full|space/i.test(detail)) {
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT' || (code === 'SQLITE_IOERR_WRITE' && /full|space/i.test(detail))) {
     return new StorageError('full', `${what}: storage is full (${code})`, { cause: e });
   }
   if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {

@@ -227,7 +227,11 @@ function newKeyId(): string {
 export interface SealerOptions {
   /** Path of the key file (outside the database; created 0600 on first use). */
   keyFile: string;
-  /** Suite for new seals. Default 'aes-256-gcm'. */
+  /**
+   * Suite for new seals. If the key file's current key is of another suite, a key of this suite
+   * is added and made current. Omitted: follow the key file's current key (a new file gets
+   * 'aes-256-gcm') and never rewrite the file — what a second process such as kioskctl should do.
+   */
   suite?: SealSuite;
   /** Injected crypto capabilities (tests); default Node's crypto. */
   runtime?: CryptoRuntime;
@@ -250,31 +254,28 @@ export class Sealer {
    * is added and made current (old keys still open old blobs).
    */
   static open(opts: SealerOptions): Sealer {
-    const suite = opts.suite ?? 'aes-256-gcm';
-    if (!SEAL_SUITES.includes(suite)) throw sealingError(`unknown sealing suite ${String(suite)}`);
+    const requested = opts.suite;
+    if (requested !== undefined && !SEAL_SUITES.includes(requested)) throw sealingError(`unknown sealing suite ${String(requested)}`);
     const available = availableSuites(opts.runtime);
-    if (!available[suite]) {
-      throw sealingError(
+    const unavailable = (suite: SealSuite): StorageError =>
+      sealingError(
         `sealing suite ${suite} is not available in this runtime: it needs sm4-ctr and sm3 from the crypto library ` +
           "(Node's OpenSSL has them; Electron's BoringSSL does not) — run the core under Node or configure aes-256-gcm",
       );
-    }
+    if (requested !== undefined && !available[requested]) throw unavailable(requested);
     const file = opts.keyFile;
     let content: KeyFileContent;
     try {
-      if (!fs.existsSync(file)) {
-        fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-        const id = newKeyId();
-        content = { current: id, keys: [{ id, suite, key: crypto.randomBytes(KEY_BYTES), createdAt: new Date().toISOString() }] };
-        writeFileDurable(file, serialiseKeyFile(content), 0o600);
-      } else {
-        content = loadKeyFile(file);
-      }
+      content = fs.existsSync(file) ? loadKeyFile(file) : createKeyFile(file, requested ?? 'aes-256-gcm');
     } catch (e) {
       throw toStorageError(e, `key file ${file}`);
     }
+    const currentSuite = content.keys.find((k) => k.id === content.current)?.suite ?? 'aes-256-gcm';
+    // No suite asked for (e.g. kioskctl): follow the key file, never rewrite it.
+    const suite = requested ?? currentSuite;
+    if (!available[suite]) throw unavailable(suite);
     const sealer = new Sealer(file, suite, available, content);
-    if (sealer.currentKey().suite !== suite) sealer.rotateKey();
+    if (currentSuite !== suite) sealer.rotateKey();
     return sealer;
   }
 
@@ -396,6 +397,38 @@ function serialiseKeyFile(c: KeyFileContent): string {
       2,
     ) + '\n'
   );
+}
+
+/**
+ * Create the key file with one fresh key. Exclusive: the new file is linked into place, so if
+ * another process created it first, its keys win and are loaded instead.
+ */
+function createKeyFile(file: string, suite: SealSuite): KeyFileContent {
+  const dir = path.dirname(file);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const id = newKeyId();
+  const content: KeyFileContent = { current: id, keys: [{ id, suite, key: crypto.randomBytes(KEY_BYTES), createdAt: new Date().toISOString() }] };
+  const tmp = path.join(dir, `.${path.basename(file)}.new-${process.pid}-${crypto.randomBytes(6).toString('hex')}`);
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(tmp, 'wx', 0o600);
+    fs.fchmodSync(fd, 0o600);
+    fs.writeSync(fd, Buffer.from(serialiseKeyFile(content), 'utf8'));
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = undefined;
+    try {
+      fs.linkSync(tmp, file);
+    } catch (e) {
+      if ((e as { code?: unknown }).code === 'EEXIST') return loadKeyFile(file);
+      throw e;
+    }
+    fsyncDir(dir);
+    return content;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+  }
 }
 
 function loadKeyFile(file: string): KeyFileContent {

@@ -126,6 +126,30 @@ describe('keys', () => {
   });
 });
 
+describe('suite follows the key file when not configured', () => {
+  it('opens with the current key suite and never rewrites the file', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'seal.json');
+    const sm = Sealer.open({ keyFile: file, suite: 'sm4-ctr-hmac-sm3' });
+    const before = fs.readFileSync(file, 'utf8');
+    const follower = Sealer.open({ keyFile: file });
+    expect(follower.suite).toBe('sm4-ctr-hmac-sm3');
+    expect(follower.currentKeyId).toBe(sm.currentKeyId);
+    expect(fs.readFileSync(file, 'utf8')).toBe(before);
+    expect(dec(follower.open(sm.seal(enc('x'))))).toBe('x');
+  });
+
+  it('a follower in a runtime without SM gets a clear error instead of a silent rotation', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'seal.json');
+    Sealer.open({ keyFile: file, suite: 'sm4-ctr-hmac-sm3' });
+    const before = fs.readFileSync(file, 'utf8');
+    const runtime = { ciphers: ['aes-256-gcm'], hashes: ['sha256'] };
+    expect((thrown(() => Sealer.open({ keyFile: file, runtime })) as StorageError).code).toBe('sealing');
+    expect(fs.readFileSync(file, 'utf8')).toBe(before);
+  });
+});
+
 describe('suite availability', () => {
   it('Node offers both suites', () => {
     expect(availableSuites()).toEqual({ 'aes-256-gcm': true, 'sm4-ctr-hmac-sm3': true });
