@@ -162,7 +162,8 @@ describe('SerialTransport over a real pty pair (socat)', () => {
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no onClose within 2 s')), 2000)),
     ]);
     const latency = at - t0;
-    console.log(`[measure] serial unplug detection (SIGKILL socat -> onClose): ${latency.toFixed(1)} ms`);
+    const how = error?.message.includes('path is gone') ? 'watchdog' : 'read error/close event';
+    console.log(`[measure] serial unplug detection (SIGKILL socat -> onClose): ${latency.toFixed(1)} ms (detected by ${how})`);
     expect(error?.code).toBe('disconnected');
     expect(latency).toBeLessThan(2000);
     expect(host.isOpen).toBe(false);
@@ -177,7 +178,7 @@ describe('SerialTransport over a real pty pair (socat)', () => {
     const link = join(dir, 'port');
     await symlink(pty.hostPath, link);
     try {
-      const host = await SerialTransport.open({ path: link }); // default watchdog period (400 ms)
+      const host = await SerialTransport.open({ path: link }); // default watchdog period (250 ms)
       const closed = new Promise<DeviceError | undefined>((resolve) => host.onClose(resolve));
       const t0 = performance.now();
       await rm(link);
@@ -250,8 +251,9 @@ describe('LinkKeeper over SerialOpener', () => {
         next('up', tRestart),
         new Promise<never>((_, reject) => setTimeout(() => reject(new Error('not up within 5 s')), 5000)),
       ]);
+      const how = down?.type === 'down' && down.error.message.includes('path is gone') ? 'watchdog' : 'read error/close event';
       console.log(
-        `[measure] LinkKeeper over pty: kill -> down ${(tDown - tKill).toFixed(1)} ms; ` +
+        `[measure] LinkKeeper over pty: kill -> down ${(tDown - tKill).toFixed(1)} ms (detected by ${how}); ` +
           `socat ready -> up ${(tUp - tReady).toFixed(1)} ms (restart itself took ${(tReady - tRestart).toFixed(1)} ms; backoff cap 500 ms)`,
       );
       expect(tUp - tRestart).toBeLessThan(5000);
