@@ -29,12 +29,13 @@ export const HidDevice = z
   })
   .strict();
 
-const IdCardConfig = z.discriminatedUnion('type', [SimulatedDevice, SerialDevice, HidDevice]);
+const Disabled = z.object({ type: z.literal('none') }).strict();
+const IdCardConfig = z.discriminatedUnion('type', [SimulatedDevice, SerialDevice, HidDevice, Disabled]);
 const PrinterConfig = z.discriminatedUnion('type', [
   SimulatedDevice.extend({ paper: z.enum(['58mm', '80mm']).default('80mm') }).strict(),
   SerialDevice.extend({ paper: z.enum(['58mm', '80mm']).default('80mm') }).strict(),
+  Disabled,
 ]);
-const Disabled = z.object({ type: z.literal('none') }).strict();
 
 export const Profile = z
   .object({
@@ -61,8 +62,8 @@ export const Profile = z
     dataDir: z.string().min(1).default('.data'),
     devices: z
       .object({
-        idCard: z.union([IdCardConfig, Disabled]).default({ type: 'simulated' }),
-        printer: z.union([PrinterConfig, Disabled]).default({ type: 'simulated', paper: '80mm' }),
+        idCard: IdCardConfig.default({ type: 'simulated' }),
+        printer: PrinterConfig.default({ type: 'simulated', paper: '80mm' }),
       })
       .strict()
       .default({ idCard: { type: 'simulated' }, printer: { type: 'simulated', paper: '80mm' } }),

@@ -1,4 +1,7 @@
-import { createActor, fromCallback, type AnyActorRef, type Clock } from 'xstate';
+import { createActor, fromCallback, type ActorOptions, type AnyActorLogic, type AnyActorRef } from 'xstate';
+
+/** The clock xstate schedules with; tests pass a SimulatedClock. */
+export type SessionClock = NonNullable<ActorOptions<AnyActorLogic>['clock']>;
 import type { Logger } from 'pino';
 import type { IdCardReader, IdentityRecord } from '../../drivers/id-card/types.js';
 import { Emitter } from '../../drivers/device.js';
@@ -14,7 +17,7 @@ export interface SessionServiceOptions {
   redactor: Redactor;
   log: Logger;
   /** xstate clock; tests pass a SimulatedClock. */
-  clock?: Clock;
+  clock?: SessionClock;
 }
 
 export function citizenViewOf(record: IdentityRecord): CitizenView {

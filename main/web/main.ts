@@ -1,0 +1,71 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { KioskCore } from '../core/kiosk.js';
+import { ProfileError } from '../core/profile.js';
+import { startWebHost } from './server.js';
+
+/** Finds dist/renderer from the source tree (tsx) or the compiled tree (dist/main/web). */
+function findRendererDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, 'package.json'))) return join(dir, 'dist', 'renderer');
+    dir = dirname(dir);
+  }
+  return resolve('dist', 'renderer');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      profile: { type: 'string' },
+      port: { type: 'string' },
+      'renderer-dir': { type: 'string' },
+    },
+    allowPositionals: false,
+  });
+  const profilePath = values.profile ?? process.env.KIOSK_PROFILE ?? null;
+  let core: KioskCore;
+  try {
+    core = await KioskCore.start({ profilePath, host: 'web', stderrLogs: true });
+  } catch (e) {
+    if (e instanceof ProfileError) {
+      console.error(`kiosk: cannot start: ${e.message}`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const web = core.loaded.profile.web;
+  const port = values.port !== undefined ? Number(values.port) : web.port;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`kiosk: --port must be 0..65535, got "${values.port}"`);
+    process.exit(2);
+  }
+  const rendererDir = values['renderer-dir'] ?? findRendererDir();
+  if (!existsSync(join(rendererDir, 'index.html'))) {
+    console.error(`kiosk: the renderer is not built (${rendererDir}/index.html missing): run \`npm run build\``);
+    process.exit(2);
+  }
+  const host = await startWebHost({ core, rendererDir, host: web.host, port, allowRemote: web.allowRemote });
+  // One line, one URL: what a person opens, and what the tests read.
+  console.log(`kiosk: web mode ready at ${host.url}  (simulator panel: /sim, data: ${core.loaded.dataDir})`);
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    core.log.info({ signal }, 'stopping');
+    void host
+      .close()
+      .then(() => core.close())
+      .finally(() => process.exit(0));
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((e: unknown) => {
+  console.error(`kiosk: failed to start: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});

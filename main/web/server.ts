@@ -1,0 +1,200 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { z } from 'zod';
+import { MAX_MESSAGE_CHARS, SimPlaceCard, type ServerMessage } from '../contract/index.js';
+import type { KioskCore } from '../core/kiosk.js';
+import { isLoopback } from '../core/profile.js';
+import { readStatic } from './static.js';
+
+export interface WebHostOptions {
+  core: KioskCore;
+  rendererDir: string;
+  host: string;
+  port: number;
+  allowRemote: boolean;
+  /** Fixed token (tests); default: 32 random bytes per start. */
+  token?: string;
+}
+
+export interface WebHost {
+  url: string;
+  port: number;
+  token: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+const SimConnected = z.object({ connected: z.boolean() }).strict();
+
+function csp(): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+    "form-action 'none'",
+  ].join('; ');
+}
+
+function tokenMatches(expected: Buffer, given: string | null | undefined): boolean {
+  if (!given) return false;
+  const g = Buffer.from(given);
+  return g.length === expected.length && timingSafeEqual(g, expected);
+}
+
+/**
+ * Web mode: serves the built renderer and the simulator control panel, and carries the
+ * contract's messages over a WebSocket. Loopback only unless the profile says otherwise;
+ * the socket and the simulator routes need the per-start token.
+ */
+export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
+  const { core } = opts;
+  if (!opts.allowRemote && !isLoopback(opts.host)) {
+    throw new Error(`refusing to listen on ${opts.host}: not a loopback address and the profile does not set web.allowRemote`);
+  }
+  const token = opts.token ?? randomBytes(24).toString('base64url');
+  const tokenBuf = Buffer.from(token);
+  const log = core.log.child({ part: 'web' });
+
+  const send = (res: ServerResponse, status: number, body: unknown): void => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(text);
+  };
+
+  const readJson = async (req: IncomingMessage): Promise<unknown> => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of req) {
+      size += (c as Buffer).length;
+      if (size > 16 * 1024) throw new Error('body too large');
+      chunks.push(c as Buffer);
+    }
+    const text = Buffer.concat(chunks).toString('utf8');
+    return text ? JSON.parse(text) : {};
+  };
+
+  const simRoute = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
+    const auth = req.headers['authorization'];
+    const given = typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice(7) : null;
+    if (!tokenMatches(tokenBuf, given)) return send(res, 401, { ok: false, error: { code: 'not-allowed', message: 'missing or wrong token' } });
+    const sim = core.sim;
+    if (!sim) return send(res, 404, { ok: false, error: { code: 'not-allowed', message: 'no simulated devices in this profile' } });
+    try {
+      if (req.method === 'GET' && path === '/sim/api/state') return send(res, 200, { ok: true, value: sim.state() });
+      if (req.method === 'POST' && path === '/sim/api/id-card/place') {
+        const body = SimPlaceCard.safeParse(await readJson(req));
+        if (!body.success) return send(res, 400, { ok: false, error: { code: 'invalid-params', message: body.error.issues[0]?.message ?? 'invalid' } });
+        sim.placeCard(body.data.key);
+        return send(res, 200, { ok: true, value: sim.state() });
+      }
+      if (req.method === 'POST' && path === '/sim/api/id-card/remove') {
+        sim.removeCard();
+        return send(res, 200, { ok: true, value: sim.state() });
+      }
+      if (req.method === 'POST' && path === '/sim/api/id-card/connected') {
+        const body = SimConnected.safeParse(await readJson(req));
+        if (!body.success) return send(res, 400, { ok: false, error: { code: 'invalid-params', message: 'expected {"connected": boolean}' } });
+        sim.setIdCardConnected(body.data.connected);
+        return send(res, 200, { ok: true, value: sim.state() });
+      }
+      return send(res, 404, { ok: false, error: { code: 'unknown-method', message: `no route ${req.method} ${path}` } });
+    } catch (e) {
+      return send(res, 400, { ok: false, error: { code: 'invalid-params', message: e instanceof Error ? e.message : 'bad request' } });
+    }
+  };
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.setHeader('referrer-policy', 'no-referrer');
+    if (path.startsWith('/sim/api/')) {
+      void simRoute(req, res, path);
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405).end();
+      return;
+    }
+    if (path === '/healthz') return send(res, 200, { ok: true });
+    const file = path === '/' || path === '/sim' || path === '/sim/' ? '/index.html' : path;
+    void readStatic(opts.rendererDir, file).then((found) => {
+      if (!found) {
+        res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found');
+        return;
+      }
+      res.writeHead(200, {
+        'content-type': found.type,
+        'content-security-policy': csp(),
+        'cache-control': file === '/index.html' ? 'no-store' : 'public, max-age=3600',
+      });
+      res.end(req.method === 'HEAD' ? undefined : found.body);
+    });
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_CHARS * 2 });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const origin = req.headers.origin;
+    const hostHeader = req.headers.host;
+    const originOk = !origin || (hostHeader !== undefined && (origin === `http://${hostHeader}` || origin === `https://${hostHeader}`));
+    if (url.pathname !== '/ws' || !tokenMatches(tokenBuf, url.searchParams.get('t')) || !originOk) {
+      log.warn({ path: url.pathname, originOk }, 'websocket refused');
+      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => attach(ws));
+  });
+
+  const attach = (ws: WebSocket): void => {
+    const conn = {
+      send(message: ServerMessage): void {
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+      },
+    };
+    const detach = core.connect(conn);
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) {
+        void core.receive(conn, '\u0000binary');
+        return;
+      }
+      void core.receive(conn, data.toString());
+    });
+    ws.on('close', detach);
+    ws.on('error', (err) => {
+      log.warn({ err }, 'websocket error');
+      detach();
+    });
+  };
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = opts.host.includes(':') && !opts.host.startsWith('[') ? `[${opts.host}]` : opts.host;
+  const url = `http://${shownHost}:${port}/?t=${token}`;
+  log.info({ port, host: opts.host }, 'web host listening');
+  return {
+    url,
+    port,
+    token,
+    server,
+    close: async () => {
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}

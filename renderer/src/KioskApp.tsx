@@ -1,0 +1,218 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { DeviceStatus, SessionView, SystemStatus } from '../../main/contract/index.js';
+import { getBridge } from './bridge.js';
+import { dictionaries, type Dict } from './i18n.js';
+
+function useKioskState() {
+  const [view, setView] = useState<SessionView | null>(null);
+  const [devices, setDevices] = useState<DeviceStatus[]>([]);
+  const [system, setSystem] = useState<SystemStatus | null>(null);
+  useEffect(() => {
+    const bridge = getBridge();
+    const offs = [
+      // Views carry a sequence number: a late push never overwrites a newer view.
+      bridge.on('session.view', (v) => setView((old) => (old && old.seq > v.seq ? old : v))),
+      bridge.on('devices.status', setDevices),
+      bridge.on('system.status', setSystem),
+    ];
+    void bridge.invoke('session.get', {}).then((r) => {
+      if (r.ok) setView((old) => (old && old.seq > r.value.seq ? old : r.value));
+    });
+    return () => offs.forEach((off) => off());
+  }, []);
+  return { view, devices, system };
+}
+
+/** Any touch or key press counts as activity; reported at most once a second. */
+function useActivityReporter(active: boolean) {
+  const last = useRef(0);
+  useEffect(() => {
+    if (!active) return;
+    const report = () => {
+      const now = Date.now();
+      if (now - last.current < 1000) return;
+      last.current = now;
+      void getBridge().invoke('session.activity', {});
+    };
+    window.addEventListener('pointerdown', report, { capture: true });
+    window.addEventListener('keydown', report, { capture: true });
+    return () => {
+      window.removeEventListener('pointerdown', report, { capture: true });
+      window.removeEventListener('keydown', report, { capture: true });
+    };
+  }, [active]);
+}
+
+export function KioskApp({ webMode }: { webMode: boolean }) {
+  const { view, devices, system } = useKioskState();
+  useActivityReporter(view?.screen === 'welcome');
+  const locale = view?.locale ?? 'zh-CN';
+  const t = dictionaries[locale];
+
+  useEffect(() => {
+    document.documentElement.lang = locale;
+    document.title = t.appTitle;
+    const cl = document.documentElement.classList;
+    cl.toggle('large-text', view?.display.largeText ?? false);
+    cl.toggle('high-contrast', view?.display.highContrast ?? false);
+  }, [locale, t, view?.display.largeText, view?.display.highContrast]);
+
+  if (!view) {
+    return (
+      <main className="screen center" aria-busy="true">
+        <div className="spinner" role="progressbar" aria-label={t.reconnecting} />
+        <p className="hint">{t.reconnecting}</p>
+      </main>
+    );
+  }
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <div className="brand">
+          <span className="brand-title">{t.appTitle}</span>
+          <span className="brand-site">
+            {view.terminal.siteName} · {t.siteType[view.terminal.siteType]}
+          </span>
+        </div>
+        <Toolbar view={view} t={t} />
+      </header>
+      {view.screen === 'attract' && <Attract t={t} devices={devices} system={system} />}
+      {view.screen === 'welcome' && <Welcome view={view} t={t} />}
+      {view.screen === 'finished' && <Finished view={view} t={t} />}
+      {view.screen === 'out-of-service' && <OutOfService t={t} reason={view.outOfServiceReason} />}
+      {view.idleWarning && <IdleWarning seconds={view.idleWarning.secondsLeft} t={t} />}
+      <footer className="footer">
+        <span>{view.terminal.id}</span>
+        {webMode && (
+          <a className="sim-link" href="/sim" target="_blank" rel="noopener">
+            {t.simLink}
+          </a>
+        )}
+      </footer>
+    </div>
+  );
+}
+
+function Toolbar({ view, t }: { view: SessionView; t: Dict }) {
+  const large = view.display.largeText;
+  const toggleLocale = useCallback(() => {
+    void getBridge().invoke('ui.setLocale', { locale: view.locale === 'zh-CN' ? 'en' : 'zh-CN' });
+  }, [view.locale]);
+  const toggleDisplay = useCallback(() => {
+    void getBridge().invoke('ui.setDisplay', { largeText: !large, highContrast: !large });
+  }, [large]);
+  return (
+    <nav className="toolbar" aria-label={t.toolbar}>
+      <button type="button" className="tool" onClick={toggleLocale} aria-label={t.languageLabel} lang={view.locale === 'zh-CN' ? 'en' : 'zh-CN'}>
+        {t.language}
+      </button>
+      <button type="button" className="tool" onClick={toggleDisplay} aria-pressed={large} aria-label={t.largeTextLabel}>
+        <span aria-hidden="true">A+ </span>
+        {t.largeText}
+      </button>
+    </nav>
+  );
+}
+
+function Attract({ t, devices, system }: { t: Dict; devices: DeviceStatus[]; system: SystemStatus | null }) {
+  const reader = devices.find((d) => d.kind === 'id-card');
+  const readerText = !reader ? null : reader.state === 'online' ? t.readerReady : reader.state === 'busy' ? t.readerBusy : t.readerOffline;
+  const platformText =
+    system?.platform === 'online' ? t.platformOnline : system?.platform === 'offline' ? t.platformOffline : t.platformUnknown;
+  return (
+    <main className="screen attract">
+      <h1 className="title">{t.attractTitle}</h1>
+      <p className="subtitle" lang={t.attractOther === '请放置身份证' ? 'zh-CN' : 'en'}>
+        {t.attractOther}
+      </p>
+      <div className="card-slot" aria-hidden="true">
+        <div className="card-illustration" />
+      </div>
+      <p className="hint">{t.attractHint}</p>
+      <div className="status-row" role="status" aria-live="polite">
+        {readerText && <span className={`pill ${reader?.state === 'online' ? 'ok' : 'warn'}`}>{readerText}</span>}
+        {system && (
+          <span className="pill quiet">
+            {platformText}
+            {system.queueDepth > 0 ? ` · ${t.queued(system.queueDepth)}` : ''}
+          </span>
+        )}
+      </div>
+    </main>
+  );
+}
+
+function Welcome({ view, t }: { view: SessionView; t: Dict }) {
+  const c = view.citizen;
+  return (
+    <main className="screen welcome">
+      <h1 className="title">{c ? t.welcomeTitle(c.name) : ''}</h1>
+      {c && (
+        <dl className="identity">
+          <div>
+            <dt>{t.idNumber}</dt>
+            <dd className="mono" data-testid="masked-id">
+              {c.maskedId}
+            </dd>
+          </div>
+          <div>
+            <dt className="visually-hidden">{t.idNumber}</dt>
+            <dd>{t.cardTypes[c.cardType]}</dd>
+          </div>
+        </dl>
+      )}
+      <p className="hint">{t.welcomeHint}</p>
+      <div className="actions">
+        <button type="button" className="primary big" onClick={() => void getBridge().invoke('session.finish', {})}>
+          {t.finish}
+        </button>
+      </div>
+    </main>
+  );
+}
+
+function Finished({ view, t }: { view: SessionView; t: Dict }) {
+  return (
+    <main className="screen finished">
+      <h1 className="title">{t.finishedTitle}</h1>
+      <p className={view.cardOnReader ? 'reminder' : 'hint'} role={view.cardOnReader ? 'alert' : undefined}>
+        {view.cardOnReader ? t.takeCard : t.cardTaken}
+      </p>
+      <div className="actions">
+        <button type="button" className="primary big" onClick={() => void getBridge().invoke('session.dismiss', {})}>
+          {t.backToStart}
+        </button>
+      </div>
+    </main>
+  );
+}
+
+function OutOfService({ t, reason }: { t: Dict; reason: string | null }) {
+  return (
+    <main className="screen center">
+      <h1 className="title">{t.outOfService}</h1>
+      <p className="hint">{t.outOfServiceHint}</p>
+      {reason && <p className="small">{reason}</p>}
+    </main>
+  );
+}
+
+function IdleWarning({ seconds, t }: { seconds: number; t: Dict }) {
+  const button = useRef<HTMLButtonElement>(null);
+  useEffect(() => button.current?.focus(), []);
+  return (
+    <div className="overlay">
+      <div className="dialog" role="alertdialog" aria-modal="true" aria-labelledby="idle-title" aria-describedby="idle-body">
+        <h2 id="idle-title">{t.idleTitle}</h2>
+        <p id="idle-body">{t.idleBody(seconds)}</p>
+        <div className="countdown" aria-hidden="true">
+          {seconds}
+        </div>
+        <button ref={button} type="button" className="primary big" onClick={() => void getBridge().invoke('session.activity', {})}>
+          {t.idleContinue}
+        </button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,85 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ProfileError, loadProfile } from '../../../main/core/profile.js';
+
+function write(content: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'profile-'));
+  const file = join(dir, 'kiosk.json');
+  writeFileSync(file, content);
+  return file;
+}
+
+function errorOf(fn: () => unknown): ProfileError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ProfileError) return e;
+    throw e;
+  }
+  throw new Error('expected a ProfileError');
+}
+
+describe('terminal profile', () => {
+  it('defaults give a working kiosk with simulated devices on loopback', () => {
+    const { profile, file } = loadProfile(null);
+    expect(file).toBeNull();
+    expect(profile.devices.idCard).toEqual({ type: 'simulated' });
+    expect(profile.web.host).toBe('127.0.0.1');
+    expect(profile.siteType).toBe('service-hall');
+    expect(profile.idle.warningSeconds).toBeLessThan(profile.idle.timeoutSeconds);
+  });
+
+  it('reads a full profile and resolves the data directory relative to the file', () => {
+    const file = write(
+      JSON.stringify({
+        terminalId: 'NX-YC-0042',
+        siteName: '中国银行银川分行营业部',
+        siteType: 'bank-branch',
+        defaultLocale: 'zh-CN',
+        idle: { timeoutSeconds: 120, warningSeconds: 30, goodbyeSeconds: 8 },
+        dataDir: 'state',
+        devices: { idCard: { type: 'serial', path: '/dev/serial/by-id/usb-SAM', baudRate: 115200 }, printer: { type: 'none' } },
+      }),
+    );
+    const loaded = loadProfile(file);
+    expect(loaded.profile.siteType).toBe('bank-branch');
+    expect(loaded.profile.devices.idCard).toEqual({ type: 'serial', path: '/dev/serial/by-id/usb-SAM', baudRate: 115200 });
+    expect(loaded.dataDir).toBe(join(file, '..', 'state'));
+  });
+
+  it('names the file and the offending field', () => {
+    const file = write(JSON.stringify({ idle: { timeoutSeconds: 'soon' } }));
+    const e = errorOf(() => loadProfile(file));
+    expect(e.file).toBe(file);
+    expect(e.field).toBe('idle.timeoutSeconds');
+    expect(e.message).toContain(file);
+    expect(e.message).toContain('idle.timeoutSeconds');
+  });
+
+  it('rejects unknown fields (typos) by name', () => {
+    const e = errorOf(() => loadProfile(write(JSON.stringify({ siteTyp: 'bank-branch' }))));
+    expect(e.field).toBe('siteTyp');
+  });
+
+  it('rejects a serial device without a path and an unknown site type', () => {
+    expect(errorOf(() => loadProfile(write(JSON.stringify({ devices: { idCard: { type: 'serial' } } })))).field).toBe('devices.idCard.path');
+    expect(errorOf(() => loadProfile(write(JSON.stringify({ siteType: 'supermarket' })))).field).toBe('siteType');
+  });
+
+  it('refuses a warning longer than the idle timeout', () => {
+    const e = errorOf(() => loadProfile(write(JSON.stringify({ idle: { timeoutSeconds: 10, warningSeconds: 20 } }))));
+    expect(e.field).toBe('idle');
+  });
+
+  it('never listens beyond loopback unless the profile says so explicitly', () => {
+    expect(errorOf(() => loadProfile(write(JSON.stringify({ web: { host: '0.0.0.0' } })))).field).toBe('web.host');
+    expect(loadProfile(write(JSON.stringify({ web: { host: '0.0.0.0', allowRemote: true } }))).profile.web.host).toBe('0.0.0.0');
+  });
+
+  it('reports unreadable and non-JSON files', () => {
+    expect(errorOf(() => loadProfile('/nonexistent/kiosk.json')).message).toContain('cannot read');
+    expect(errorOf(() => loadProfile(write('{ nope'))).message).toContain('not valid JSON');
+  });
+});
