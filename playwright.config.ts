@@ -9,7 +9,7 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   forbidOnly: true,
-  reporter: [['list']],
+  reporter: process.env.PW_TEST_REPORTER_JSON ? [['list'], ['json']] : [['list']],
   use: {
     headless: true,
     viewport: { width: 1280, height: 900 },
