@@ -32,7 +32,7 @@ import { FRAMES } from './protocol/commands.js';
 import type { ResponseFrame } from './protocol/frame.js';
 import { decodeReadReply, type ReadReplyResult } from './protocol/read-reply.js';
 import { SHAPES, acceptShape, matchesShape, type Reply } from './protocol/replies.js';
-import { formatSamId, samStatusInfo, statusError } from './protocol/status.js';
+import { SAM_STATUS, formatSamId, samStatusInfo, statusError } from './protocol/status.js';
 import type { IdCardReader, IdentityRecord } from './types.js';
 
 export interface SamIdCardReaderOptions {
@@ -82,6 +82,13 @@ function summary(e: DeviceError): DeviceErrorSummary {
 function asDeviceError(e: unknown, what: string): DeviceError {
   if (isDeviceError(e)) return e;
   return new DeviceError('id-card', 'protocol', `${what}: unexpected failure`, 'reset', undefined, { cause: e });
+}
+
+/** After repeated failures on one placement: the follow-up action of the status (default: staff clears). */
+function escalate(e: DeviceError): DeviceError {
+  const info = Object.values(SAM_STATUS).find((i) => i.fault !== undefined && i.fault === e.fault);
+  const action = info?.thenAction ?? (e.action === 'maintenance' ? 'maintenance' : 'clear');
+  return new DeviceError('id-card', e.code, `${e.message}; card not readable, remove it and try again`, action, e.fault, { cause: e });
 }
 
 function expectOk(r: Reply, op: string, okSw3 = 0x90): Reply {
@@ -405,7 +412,10 @@ export class SamIdCardReader implements IdCardReader {
       if (this.#state === 'busy') this.#setState('online');
       if (!signal.aborted) {
         this.#counters.add('readFailures');
-        if (++this.#placementFailures >= this.#maxReadAttempts) this.#gaveUp = true;
+        if (++this.#placementFailures >= this.#maxReadAttempts) {
+          this.#gaveUp = true;
+          throw escalate(asDeviceError(e, 'read card'));
+        }
       }
       throw e;
     }

@@ -23,6 +23,11 @@ export interface SimulatorFaults {
    * card is gone; 'status41' answers 41 (card read failed) and the card is gone.
    */
   pullMidRead?: boolean | 'cut' | 'status41';
+  /**
+   * A card the reader cannot read: select / read answer this SW3 (e.g. 0x31–0x33 authentication
+   * failed — a fake or dirty card, 0x40 unknown card type, 0x41 read failed).
+   */
+  cardError?: number;
   /** SAM status to report (e.g. 0x60 self-test failed, 0x66 not authorised) to every command. */
   samFault?: number;
 }
@@ -196,11 +201,13 @@ export class IdCardSimulator {
         return encodeResponse(0, 0, 0x9f, u8(0, 0, 0, 0));
       case 'selectCard':
         if (!card || !this.#found) return encodeResponse(0, 0, 0x81);
+        if (this.#faults.cardError !== undefined) return encodeResponse(0, 0, this.#faults.cardError);
         this.#selected = true;
         return encodeResponse(0, 0, 0x90, u8(0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08));
       case 'readText':
       case 'readWithFingerprint': {
         if (!card || !this.#selected) return encodeResponse(0, 0, 0x41);
+        if (this.#faults.cardError !== undefined) return encodeResponse(0, 0, this.#faults.cardError);
         const pull = this.#faults.pullMidRead;
         if (name === 'readText' && pull) {
           this.counters.faultsInjected++;
