@@ -225,7 +225,7 @@ describe('EscPosPrinter over MemoryPort + PrinterSimulator', () => {
 describe('chunkAtCommands', () => {
   const job = new EscPosEncoder('58mm').line('标题').qrcode('x'.repeat(300), { size: 2 }).image({ width: 64, height: 40, pixels: new Uint8Array(64 * 40) }).cut().encode();
 
-  test.prop([fc.integer({ min: 1, max: 600 })])('chunks concatenate to the job; boundary chunks end where a command ends', (size) => {
+  test.prop([fc.integer({ min: 1, max: 600 })], { numRuns: 40 })('chunks concatenate to the job; boundary chunks end where a command ends', (size) => {
     const chunks = chunkAtCommands(job, size);
     const joined = new Uint8Array(chunks.reduce((n, c) => n + c.bytes.length, 0));
     let off = 0;

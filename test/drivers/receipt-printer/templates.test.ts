@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { acceptanceReceipt, formatChinaTime, testReceipt, textReceipt, OFFLINE_LINE_ZH, type AcceptanceReceiptInput } from '../../../drivers/receipt-printer/templates.js';
+import { decodeEscPos } from '../../../drivers/receipt-printer/protocol/decoder.js';
+import { displayWidth } from '../../../drivers/receipt-printer/protocol/encoder.js';
+import { EscPosEncodeError } from '../../../drivers/receipt-printer/protocol/errors.js';
+import { PRINTER_PROFILES } from '../../../drivers/receipt-printer/protocol/profiles.js';
+
+const input: AcceptanceReceiptInput = {
+  terminalId: 'NX-YC-0001',
+  siteName: '银川市民大厅',
+  time: new Date('2026-03-01T16:30:00Z'),
+  matterName: '城乡居民基本养老保险参保登记',
+  applicantName: '𠀾*',
+  maskedId: '6401**********123X',
+  acceptanceNumber: 'SL20260301000042',
+  qrPayload: 'https://zwfw.nx.gov.cn/progress?n=SL20260301000042',
+  offline: false,
+  profile: '80mm',
+};
+
+describe('acceptanceReceipt', () => {
+  it.each(['58mm', '80mm'] as const)('%s: title centred and bold, facts, QR, cut, lines within the width', (profile) => {
+    const [r, ...rest] = decodeEscPos(acceptanceReceipt({ ...input, profile }));
+    expect(rest).toHaveLength(0);
+    expect(r?.cut).toBe('partial');
+    expect(r?.errors).toEqual([]);
+    expect(r?.items[0]).toMatchObject({ type: 'text', align: 'center', runs: [{ text: '受理回执', style: { bold: true, width: 2, height: 2 } }] });
+    for (const s of ['银川市民大厅', 'SL20260301000042', '城乡居民基本养老保险参保登记', '𠀾*', '6401**********123X', '2026-03-02 00:30:00', 'NX-YC-0001']) {
+      expect(r?.text).toContain(s);
+    }
+    expect(r?.text).not.toContain(OFFLINE_LINE_ZH);
+    expect(r?.items.find((i) => i.type === 'qr')).toMatchObject({ data: input.qrPayload, align: 'center' });
+    const cols = PRINTER_PROFILES[profile].columnsA;
+    for (const line of (r?.text ?? '').split('\n').slice(1)) expect(displayWidth(line)).toBeLessThanOrEqual(cols);
+  });
+
+  it('offline receipts say so in Chinese and English', () => {
+    const r = decodeEscPos(acceptanceReceipt({ ...input, offline: true }))[0];
+    expect(r?.text).toContain('离线受理，联网后自动提交');
+    expect(r?.text).toContain('offline accepted - will be submitted automatically');
+  });
+
+  it('refuses an unmasked ID number', () => {
+    expect(() => acceptanceReceipt({ ...input, maskedId: '64010219900101123X' })).toThrow(EscPosEncodeError);
+  });
+
+  it('refuses missing fields with a typed error', () => {
+    expect(() => acceptanceReceipt({ ...input, acceptanceNumber: '' })).toThrow(EscPosEncodeError);
+    expect(() => acceptanceReceipt({ ...input, time: new Date('nonsense') })).toThrow(EscPosEncodeError);
+  });
+});
+
+describe('other templates', () => {
+  it('testReceipt: date, a Chinese line, a QR code, a cut', () => {
+    const r = decodeEscPos(testReceipt({ date: new Date('2026-01-02T03:04:05Z'), profile: '58mm' }))[0];
+    expect(r?.text).toContain('2026-01-02 11:04:05');
+    expect(r?.text).toContain('中文打印测试');
+    expect(r?.items.some((i) => i.type === 'qr')).toBe(true);
+    expect(r?.cut).toBe('partial');
+  });
+
+  it('textReceipt keeps newlines and Chinese', () => {
+    const text = '第一行\n\nsecond 行 䶮';
+    const r = decodeEscPos(textReceipt(text, '80mm'))[0];
+    expect(r?.text).toBe(text);
+    expect(r?.cut).toBe('partial');
+  });
+
+  it('formatChinaTime is UTC+8 whatever the machine zone', () => {
+    expect(formatChinaTime(new Date('2026-12-31T16:00:00Z'))).toBe('2027-01-01 00:00:00');
+  });
+});
