@@ -60,6 +60,7 @@ export interface SimCaseInfo {
 export interface SimStats {
   requests: number;
   byStatus: Record<string, number>;
+  /** Cases and attachments held (including those loaded from the journal). */
   cases: number;
   attachments: number;
   ratings: number;
@@ -304,11 +305,15 @@ export async function startPlatformSimulator(options: PlatformSimulatorOptions):
       } else bad += 1;
     }
     stats.journal = { loadedEntries: loaded, skippedLines: bad };
+    stats.ratings = [...cases.values()].filter((c) => c.rating !== undefined).length;
     await rewriteJournal(options.storeFile, snapshot()); // compaction; drops any torn tail
     journal = await Journal.open(options.storeFile);
   }
   const persist = async (e: JournalEntry): Promise<void> => {
-    if (journal) await journal.append(e);
+    if (options.storeFile === undefined) return;
+    // Durable before the reply: with a store file and no open journal (mid-reset, closing) the request fails.
+    if (!journal) throw new PlatformSimulatorError('journal not open');
+    await journal.append(e);
   };
 
   // ---- faults ----
@@ -387,7 +392,6 @@ export async function startPlatformSimulator(options: PlatformSimulatorOptions):
       if (idem.get(sk) !== rec) return errorReply(503, 'unavailable', 'simulator was reset while processing');
       // Keep the requests that got 409 meanwhile in the count.
       applyCase({ ...entry, requestCount: rec.requestCount });
-      stats.cases += 1;
       return { status: 201, body: entry.body };
     } catch {
       if (idem.get(sk) === rec) idem.delete(sk);
@@ -401,7 +405,6 @@ export async function startPlatformSimulator(options: PlatformSimulatorOptions):
     if (attachments.has(sha)) return jsonReply(200, { sha256: sha, size: attachments.get(sha) });
     await persist({ t: 'att', sha, size: body.length });
     attachments.set(sha, body.length);
-    stats.attachments += 1;
     return jsonReply(201, { sha256: sha, size: body.length });
   };
 
@@ -499,7 +502,7 @@ export async function startPlatformSimulator(options: PlatformSimulatorOptions):
     const method = req.method ?? 'GET';
     const route = `${method} ${url.pathname}`;
     if (route === 'GET /_sim/cases') return jsonReply(200, caseList());
-    if (route === 'GET /_sim/stats') return jsonReply(200, stats);
+    if (route === 'GET /_sim/stats') return jsonReply(200, { ...stats, cases: cases.size, attachments: attachments.size });
     if (route === 'GET /_sim/faults') return jsonReply(200, faults);
     if (route === 'POST /_sim/reset') {
       await resetState();
@@ -666,7 +669,7 @@ export async function startPlatformSimulator(options: PlatformSimulatorOptions):
       catalogEtag = etagOf(c);
     },
     cases: caseList,
-    stats: () => stats,
+    stats: () => ({ ...stats, cases: cases.size, attachments: attachments.size }),
     reset: resetState,
   };
 }
