@@ -46,6 +46,9 @@ export const PlatformErrorCodes = [
   'not-found', // 404
   'rating-conflict', // 409: the case was already rated differently (permanent)
   'payload-too-large', // 413
+  'method-not-allowed', // 405
+  'forbidden', // 403 (simulator admin routes from a non-loopback peer)
+  'rate-limited', // 429
   'unavailable', // 503
   'internal', // 500
 ] as const;

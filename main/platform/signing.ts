@@ -92,15 +92,19 @@ export type VerifyResult = { ok: true; terminalId: string } | { ok: false; reaso
 export class NonceCache {
   private readonly seen = new Map<string, number>(); // scoped nonce -> expiry (ms), insertion ordered
 
+  /** `retainMs`: how long a nonce is remembered when the caller gives no expiry of its own. */
   constructor(private readonly retainMs: number) {}
 
-  /** true if the nonce was fresh (and is now remembered), false if it was already seen and not expired. */
-  checkAndRemember(scopedNonce: string, now: number): boolean {
+  /**
+   * true if the nonce was fresh (and is now remembered until `expiresAt`, default now + retainMs),
+   * false if it was already seen and has not expired.
+   */
+  checkAndRemember(scopedNonce: string, now: number, expiresAt?: number): boolean {
     this.sweep(now);
     const expiry = this.seen.get(scopedNonce);
     if (expiry !== undefined && expiry > now) return false;
     this.seen.delete(scopedNonce);
-    this.seen.set(scopedNonce, now + this.retainMs);
+    this.seen.set(scopedNonce, expiresAt ?? now + this.retainMs);
     return true;
   }
 
@@ -113,7 +117,8 @@ export class NonceCache {
   }
 
   private sweep(now: number): void {
-    // Entries are inserted with non-decreasing expiry as long as the clock does not go back; stop at the first live one.
+    // Entries are inserted with roughly non-decreasing expiry; stopping at the first live one keeps this O(1)
+    // amortised, at the price of a few expired entries lingering a little longer (they still count as expired).
     for (const [nonce, expiry] of this.seen) {
       if (expiry > now) break;
       this.seen.delete(nonce);
@@ -167,7 +172,9 @@ export function verifyRequest(input: VerifyInput): VerifyResult {
     bodySha256: sha256Hex(input.body),
   });
   if (!signaturesEqual(expected, signature)) return { ok: false, reason: 'bad-signature' };
-  if (!input.nonces.checkAndRemember(`${terminalId}\u0000${nonce}`, input.now)) return { ok: false, reason: 'replayed-nonce' };
+  // A request with this timestamp is refused by the skew check after timestamp + skew, so the nonce need not
+  // be remembered longer than that (at most 2 × skew from now).
+  if (!input.nonces.checkAndRemember(`${terminalId}\u0000${nonce}`, input.now, timestamp + skew + 1)) return { ok: false, reason: 'replayed-nonce' };
   return { ok: true, terminalId };
 }
 

@@ -144,7 +144,7 @@ const MAX_ATTACHMENT_BYTES = 64 * 1024 * 1024;
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 const IDEMPOTENCY_KEY_RE = /^[\x21\x23-\x7e]{1,255}$/;
 
-function errorReply(status: number, code: PlatformErrorCode | 'method-not-allowed' | 'forbidden', message: string, headers?: Record<string, string>): SimReply {
+function errorReply(status: number, code: PlatformErrorCode, message: string, headers?: Record<string, string>): SimReply {
   const body: ErrorBody = { code, message };
   return { status, body: JSON.stringify(body), ...(headers ? { headers } : {}) };
 }

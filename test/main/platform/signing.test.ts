@@ -117,4 +117,11 @@ describe('NonceCache', () => {
     expect(c.checkAndRemember('c', 1600)).toBe(true);
     expect(c.size).toBe(2); // b expired and was swept; a (re-added at 1000) and c remain
   });
+
+  it('honours an explicit expiry (the request timestamp + skew)', () => {
+    const c = new NonceCache(1_000_000);
+    expect(c.checkAndRemember('n', 100, 200)).toBe(true);
+    expect(c.checkAndRemember('n', 199)).toBe(false);
+    expect(c.checkAndRemember('n', 200)).toBe(true);
+  });
 });
