@@ -59,6 +59,7 @@ const COUNTER_NAMES = [
   'strayBytes',
   'linkDrops',
   'linkUps',
+  'openFailures',
 ] as const;
 type CounterName = (typeof COUNTER_NAMES)[number];
 
@@ -301,10 +302,11 @@ export class SamIdCardReader implements IdCardReader {
       this.#setState(this.#samFault ? 'error' : 'online', true);
       return;
     }
+    const wasUp = this.#link !== undefined;
     this.#link?.dispose();
     this.#link = undefined;
     if (this.#abort?.signal.aborted) return;
-    this.#counters.add('linkDrops');
+    this.#counters.add(wasUp ? 'linkDrops' : 'openFailures');
     this.#lastError = summary(e.error);
     if (this.#cardPresent) this.#markRemoved();
     const never = !this.#everUp && e.error.code === 'not-found';

@@ -65,6 +65,20 @@ describe('SamIdCardReader over a MemoryPort and the simulator', () => {
     expect(h.sim().counters.byCommand.readText).toBe(2);
   });
 
+  it('with a real-SAM-like halt after read, the card is still read only once per placement', async () => {
+    const h = setup({ sim: { haltAfterRead: true } });
+    await online(h);
+    h.place('resident-zhang');
+    await vi.waitFor(() => expect(h.cards).toHaveLength(1), WAIT);
+    const finds = h.sim().counters.byCommand.findCard ?? 0;
+    await vi.waitFor(() => expect(h.sim().counters.byCommand.findCard ?? 0).toBeGreaterThan(finds + 10), WAIT);
+    expect(h.cards).toHaveLength(1);
+    // known limitation: the halted card looks removed (find-card answers 80)
+    expect(h.removals).toBe(1);
+    h.place('resident-zhang');
+    await vi.waitFor(() => expect(h.cards).toHaveLength(2), WAIT);
+  });
+
   it('goes busy while reading and back online', async () => {
     const h = setup();
     await online(h);
