@@ -59,8 +59,11 @@ test('every sample card type is read and shown masked', async ({ page, kiosk }) 
     const masked = (await page.getByTestId('masked-id').textContent()) ?? '';
     expect(masked.replace(/\*/g, '').length).toBeLessThanOrEqual(10);
     expect(masked).not.toBe(sample.idNumber);
-    await panel.getByRole('button', { name: '取走身份证 Remove card' }).click();
     await page.getByRole('button', { name: '结束办理' }).click();
+    await expect(page.getByRole('alert')).toHaveText('请取走您的身份证');
+    await panel.getByRole('button', { name: '取走身份证 Remove card' }).click();
+    // The reader noticed the card leaving before the next one is placed.
+    await expect(page.getByText('您的信息已清除')).toBeVisible();
     await page.getByRole('button', { name: '返回首页' }).click();
     await expect(page.getByRole('heading', { level: 1, name: '请放置身份证' })).toBeVisible();
   }

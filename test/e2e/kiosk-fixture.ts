@@ -1,6 +1,6 @@
 import { test as base, expect, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -86,9 +86,10 @@ export const test = base.extend<{ kiosk: Kiosk; kioskProfile: object }>({
 
 export { expect };
 
-/** Saves a named screenshot as a test artifact (and in test-results/e2e/screens). */
-export async function screenshot(page: Page, name: string, testInfo: { outputPath(...p: string[]): string; attach(n: string, o: { path: string; contentType: string }): Promise<void> }) {
-  const path = testInfo.outputPath(`${name}.png`);
-  await page.screenshot({ path, fullPage: true });
-  await testInfo.attach(name, { path, contentType: 'image/png' });
+/** Saves a named screenshot of the whole page to test-results/screens/<name>.png and attaches it to the report. */
+export async function screenshot(page: Page, name: string, testInfo: { attach(n: string, o: { body: Buffer; contentType: string }): Promise<void> }) {
+  const dir = join(process.cwd(), 'test-results', 'screens');
+  mkdirSync(dir, { recursive: true });
+  const body = await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+  await testInfo.attach(name, { body, contentType: 'image/png' });
 }
