@@ -23,8 +23,8 @@ export function resolveStatic(root: string, urlPath: string): string | null {
     return null;
   }
   if (decoded.includes('\0') || decoded.includes('\\')) return null;
+  if (decoded.split('/').includes('..')) return null;
   const rel = normalize(decoded).replace(/^([/\\])+/, '');
-  if (rel.split(/[/\\]/).includes('..')) return null;
   const abs = join(root, rel);
   if (abs !== root && !abs.startsWith(root.endsWith(sep) ? root : root + sep)) return null;
   return abs;
