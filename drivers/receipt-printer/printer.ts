@@ -55,7 +55,8 @@ export interface EscPosPrinterOptions {
   statusEveryChunks?: number;
   /** After a cancel, feed and cut so the partial receipt is separated (default true). */
   cutOnCancel?: boolean;
-  keeper?: Omit<LinkKeeperOptions, 'handshake'>;
+  /** Backoff settings; a handshake given here runs after the printer's own (ASB on, status read). */
+  keeper?: LinkKeeperOptions;
 }
 
 /** A print job failed; `sentBytes` of `totalBytes` reached the printer. */
@@ -182,7 +183,14 @@ export class EscPosPrinter implements Device {
       statusEveryChunks: opts.statusEveryChunks ?? 8,
       cutOnCancel: opts.cutOnCancel ?? true,
     };
-    this.#keeper = new LinkKeeper(opener, { ...opts.keeper, handshake: (t, signal) => this.#handshake(t, signal) });
+    const extra = opts.keeper?.handshake;
+    this.#keeper = new LinkKeeper(opener, {
+      ...opts.keeper,
+      handshake: async (t, signal) => {
+        await this.#handshake(t, signal);
+        if (extra) await extra(t, signal);
+      },
+    });
     this.#keeper.on((e) => {
       if (e.type === 'up') {
         this.#linkUp = true;

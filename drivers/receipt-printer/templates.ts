@@ -59,7 +59,7 @@ export function acceptanceReceipt(input: AcceptanceReceiptInput): Uint8Array {
   const time = formatChinaTime(input.time);
 
   const e = header(new EscPosEncoder(input.profile), '受理回执');
-  e.line(siteName).align('left').rule('-');
+  e.paragraph(siteName).align('left').rule('-');
   e.table([
     ['受理编号', acceptanceNumber],
     ['办理事项', matterName],
@@ -70,7 +70,7 @@ export function acceptanceReceipt(input: AcceptanceReceiptInput): Uint8Array {
   ]);
   e.rule('-');
   if (input.offline) {
-    e.bold(true).line(OFFLINE_LINE_ZH).bold(false).line(OFFLINE_LINE_EN).rule('-');
+    e.bold(true).paragraph(OFFLINE_LINE_ZH).bold(false).paragraph(OFFLINE_LINE_EN).rule('-');
   }
   e.align('center').qrcode(qrPayload, { errorLevel: 'M' }).newline().line('扫码查询办理进度').line('请妥善保管本回执');
   return e.cut('partial').encode();
@@ -79,7 +79,7 @@ export function acceptanceReceipt(input: AcceptanceReceiptInput): Uint8Array {
 /** The technician's test receipt: date, a Chinese line, a QR code, a cut. */
 export function testReceipt(opts: { date: Date; profile: ProfileName }): Uint8Array {
   const e = header(new EscPosEncoder(opts.profile), '打印测试');
-  e.align('left').line(`TEST ${formatChinaTime(opts.date)}`).line('中文打印测试：宁夏政务服务 䶮').rule('=');
+  e.align('left').line(`TEST ${formatChinaTime(opts.date)}`).paragraph('中文打印测试：宁夏政务服务 䶮').rule('=');
   e.align('center').qrcode('TEST ' + formatChinaTime(opts.date), { errorLevel: 'L' }).newline();
   return e.cut('partial').encode();
 }

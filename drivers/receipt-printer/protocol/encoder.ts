@@ -88,6 +88,25 @@ export function wrapByWidth(s: string, cols: number): string[] {
   return out;
 }
 
+/** Word wrap: breaks at spaces where it can, inside words (and Chinese runs) where it must. */
+export function wrapWords(s: string, cols: number): string[] {
+  const out: string[] = [];
+  let cur = '';
+  for (const word of s.split(' ')) {
+    const candidate = cur === '' ? word : `${cur} ${word}`;
+    if (displayWidth(candidate) <= cols) {
+      cur = candidate;
+      continue;
+    }
+    if (cur !== '') out.push(cur);
+    const pieces = wrapByWidth(word, cols);
+    cur = pieces.pop() ?? '';
+    out.push(...pieces);
+  }
+  out.push(cur);
+  return out;
+}
+
 /** Validates and normalises text: CRLF/CR -> LF, TAB -> space; other control characters and lone surrogates are refused. */
 function normaliseText(s: string): string {
   if (typeof s !== 'string') throw new EscPosEncodeError('invalid-text', 'text must be a string');
@@ -218,6 +237,14 @@ export class EscPosEncoder {
       encodeLineText(p, out);
     });
     return this.#add('text', out);
+  }
+
+  /** Text wrapped to the current column width (at spaces where possible), each line ended. */
+  paragraph(s: string): this {
+    for (const para of normaliseText(s).split('\n')) {
+      for (const l of wrapWords(para, this.columnWidth)) this.text(l).newline();
+    }
+    return this;
   }
 
   /** Text followed by a newline. */

@@ -34,10 +34,12 @@ describe('acceptanceReceipt', () => {
     for (const line of (r?.text ?? '').split('\n').slice(1)) expect(displayWidth(line)).toBeLessThanOrEqual(cols);
   });
 
-  it('offline receipts say so in Chinese and English', () => {
-    const r = decodeEscPos(acceptanceReceipt({ ...input, offline: true }))[0];
+  it.each(['58mm', '80mm'] as const)('%s: offline receipts say so in Chinese and English, within the width', (profile) => {
+    const r = decodeEscPos(acceptanceReceipt({ ...input, offline: true, profile }))[0];
+    const lines = (r?.text ?? '').split('\n');
     expect(r?.text).toContain('离线受理，联网后自动提交');
-    expect(r?.text).toContain('offline accepted - will be submitted automatically');
+    expect(lines.slice(1).join(' ')).toContain('offline accepted - will be submitted automatically');
+    for (const line of lines.slice(1)) expect(displayWidth(line)).toBeLessThanOrEqual(PRINTER_PROFILES[profile].columnsA);
   });
 
   it('refuses an unmasked ID number', () => {

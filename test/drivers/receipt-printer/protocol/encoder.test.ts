@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import { PNG } from 'pngjs';
-import { EscPosEncoder, displayWidth, wrapByWidth } from '../../../../drivers/receipt-printer/protocol/encoder.js';
+import { EscPosEncoder, displayWidth, wrapByWidth, wrapWords } from '../../../../drivers/receipt-printer/protocol/encoder.js';
 import { decodeEscPos } from '../../../../drivers/receipt-printer/protocol/decoder.js';
 import { EscPosEncodeError } from '../../../../drivers/receipt-printer/protocol/errors.js';
 import { PRINTER_PROFILES } from '../../../../drivers/receipt-printer/protocol/profiles.js';
@@ -115,6 +115,12 @@ describe('EscPosEncoder byte fixtures', () => {
     expect(lines[0]).toBe('事项');
     expect(lines.slice(1).every((l) => l.startsWith('  ') && displayWidth(l) <= 32)).toBe(true);
     expect(lines.slice(1).map((l) => l.slice(2)).join('')).toBe('城乡居民基本养老保险参保登记与变更一件事');
+  });
+
+  it('wrapWords breaks at spaces, and inside words only when it must', () => {
+    expect(wrapWords('offline accepted - will be submitted automatically', 20)).toEqual(['offline accepted -', 'will be submitted', 'automatically']);
+    expect(wrapWords('abcdefghij xy', 4)).toEqual(['abcd', 'efgh', 'ij', 'xy']);
+    expect(wrapWords('离线受理，联网后自动提交', 10)).toEqual(['离线受理，', '联网后自动', '提交']);
   });
 
   it('wrapByWidth never exceeds the width', () => {
