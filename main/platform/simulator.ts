@@ -68,6 +68,8 @@ export interface SimStats {
   keyReused422: number;
   inProgress409: number;
   authFailures: number;
+  /** Case submissions being processed right now. */
+  processing: number;
   faults: { errors: number; resets: number; drops: number; outageRefusals: number };
   journal: { loadedEntries: number; skippedLines: number };
 }
@@ -246,6 +248,7 @@ export async function startPlatformSimulator(options: PlatformSimulatorOptions):
     keyReused422: 0,
     inProgress409: 0,
     authFailures: 0,
+    processing: 0,
     faults: { errors: 0, resets: 0, drops: 0, outageRefusals: 0 },
     journal: { loadedEntries: 0, skippedLines: 0 },
   });
@@ -383,6 +386,7 @@ export async function startPlatformSimulator(options: PlatformSimulatorOptions):
     if (missing.length > 0) return errorReply(422, 'attachment-missing', `${missing.length} referenced attachment(s) not uploaded`);
     const rec: IdemRecord = { terminalId, key, fp, state: 'processing', status: 0, body: '', caseNumber: '', receivedAt: '', test: parsed.data.test === true, requestCount: 1 };
     idem.set(sk, rec);
+    stats.processing += 1;
     try {
       await sleep(faults.processingDelayMs ?? 0);
       const at = new Date(now());
@@ -396,6 +400,8 @@ export async function startPlatformSimulator(options: PlatformSimulatorOptions):
     } catch {
       if (idem.get(sk) === rec) idem.delete(sk);
       return errorReply(500, 'internal', 'could not store the case');
+    } finally {
+      stats.processing = Math.max(0, stats.processing - 1);
     }
   };
 

@@ -67,7 +67,7 @@ describe('exactly-once delivery through faults', () => {
   });
 
   it('rides out an outage window and a slow, dribbled reply', async () => {
-    sim.setFaults({ outages: [{ startMs: 0, endMs: 150, mode: 'reset' }], slowBodyMs: 40 });
+    sim.setFaults({ outages: [{ startMs: 0, endMs: 500, mode: 'reset' }], slowBodyMs: 40 });
     const first = await client.submitCase('outage-1', submission(), AbortSignal.timeout(5000));
     expect(first).toMatchObject({ kind: 'retryable', reason: 'network' });
     const { outcome } = await deliver(client, 'outage-1', submission(), seededRandom(1));

@@ -89,9 +89,9 @@ describe('case submission idempotency', () => {
   });
 
   it('answers 409 while the first request with the key is still processing', async () => {
-    sim.setFaults({ processingDelayMs: 300 });
+    sim.setFaults({ processingDelayMs: 400 });
     const first = post('key-3', submission());
-    await new Promise((r) => setTimeout(r, 80));
+    while (sim.stats().processing === 0) await new Promise((r) => setTimeout(r, 5));
     const during = await post('key-3', submission());
     expect(during.status).toBe(409);
     expect(during.json).toMatchObject({ code: 'request-in-progress' });
