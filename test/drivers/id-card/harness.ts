@@ -25,7 +25,7 @@ export function harness(opts: { reader?: SamIdCardReaderOptions; sim?: IdCardSim
   );
   const reader = new SamIdCardReader('id-card', port, {
     pollMs: 5,
-    commandTimeoutMs: 150,
+    commandTimeoutMs: 400,
     keeper: { baseMs: 10, capMs: 40 },
     ...opts.reader,
   });
