@@ -1,0 +1,9 @@
+import type { BenchRow } from './run.js';
+
+export interface BenchSection {
+  name: string;
+  run(): Promise<BenchRow[]>;
+}
+
+/** Sections register here; each lives in its own file under bench/. */
+export const sections: BenchSection[] = [];

@@ -1,0 +1,4 @@
+import type { Command } from '../framework.js';
+
+/** Offline queue and platform commands: queue, platform, platform-sim. */
+export const commands: Command[] = [];

@@ -1,0 +1,26 @@
+import { runCommand, type Command } from './framework.js';
+import { commands as deviceCommands } from './commands/devices.js';
+import { commands as queueCommands } from './commands/queue.js';
+
+/** Every kioskctl command; each group lives in main/cli/commands/<group>.ts. */
+export const COMMANDS: Command[] = [...deviceCommands, ...queueCommands];
+
+function help(): string {
+  const lines = ['kioskctl — technician command line for the Ningxia self-service kiosk', '', 'commands (every command takes --json and --help):'];
+  for (const c of COMMANDS) lines.push(`  kioskctl ${c.path.join(' ')} ${c.usage}`.trimEnd(), `      ${c.summary}`);
+  return lines.join('\n');
+}
+
+export async function main(argv: string[], io = { out: (l: string) => console.log(l), err: (l: string) => console.error(l) }): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    io.out(help());
+    return argv.length === 0 ? 2 : 0;
+  }
+  // Longest matching command path wins.
+  const match = COMMANDS.filter((c) => c.path.every((p, i) => argv[i] === p)).sort((a, b) => b.path.length - a.path.length)[0];
+  if (!match) {
+    io.err(`kioskctl: unknown command "${argv.filter((a) => !a.startsWith('-')).slice(0, 2).join(' ')}" (see kioskctl --help)`);
+    return 2;
+  }
+  return runCommand(match, argv.slice(match.path.length), io);
+}
