@@ -151,6 +151,8 @@ export class EscPosPrinter implements Device {
   #pending: PendingReply[] = [];
   #queryChain: Promise<unknown> = Promise.resolve();
   #jobChain: Promise<unknown> = Promise.resolve();
+  /** Serialises writes: a command written in pieces holds it, so no query lands inside its parameters. */
+  #writeChain: Promise<unknown> = Promise.resolve();
 
   #linkUp = false;
   #busy = false;
@@ -336,22 +338,28 @@ export class EscPosPrinter implements Device {
         }
         // One command may span several chunks: once its first piece is out, the rest follows
         // without the signal, so the printer is never left waiting inside a command's parameters.
-        let first = true;
-        do {
-          const c = chunks[i];
-          if (!c) break;
-          try {
-            await t.write(c.bytes, first ? signal : undefined);
-          } catch (e) {
-            if (first && signal?.aborted) await this.#afterCancel(t, sent);
-            throw e;
-          }
-          i++;
-          first = false;
-          sent += c.bytes.length;
-          this.#counters.add('bytesSent', c.bytes.length);
-          if (c.boundary) break;
-        } while (i < chunks.length);
+        let canceledAtStart = false;
+        await this.#exclusiveWrite(async () => {
+          let first = true;
+          do {
+            const c = chunks[i];
+            if (!c) break;
+            try {
+              await t.write(c.bytes, first ? signal : undefined);
+            } catch (e) {
+              canceledAtStart = first && signal?.aborted === true;
+              throw e;
+            }
+            i++;
+            first = false;
+            sent += c.bytes.length;
+            this.#counters.add('bytesSent', c.bytes.length);
+            if (c.boundary) break;
+          } while (i < chunks.length);
+        }).catch(async (e: unknown) => {
+          if (canceledAtStart) await this.#afterCancel(t, sent);
+          throw e;
+        });
         sinceCheck++;
         const periodic = !this.#opts.enableAsb && sinceCheck >= this.#opts.statusEveryChunks;
         if ((this.#asbProblem || periodic) && i < chunks.length) {
@@ -383,7 +391,7 @@ export class EscPosPrinter implements Device {
     if (!this.#opts.cutOnCancel || sent === 0 || !t.isOpen) return;
     const trailer = new EscPosEncoder(this.profile).raw([0x1c, 0x2e]).newline().cut('partial').encode();
     try {
-      await t.write(trailer);
+      await this.#exclusiveWrite(() => t.write(trailer));
       this.#counters.add('bytesSent', trailer.length);
       this.#counters.add('cuts');
     } catch {
@@ -395,8 +403,14 @@ export class EscPosPrinter implements Device {
 
   async #handshake(t: Transport, signal: AbortSignal): Promise<void> {
     this.#attach(t);
-    if (this.#opts.enableAsb) await withSignal(t.write(asbEnableRequest(0x0f), signal), signal, 'receipt-printer');
+    if (this.#opts.enableAsb) await withSignal(this.#exclusiveWrite(() => t.write(asbEnableRequest(0x0f), signal)), signal, 'receipt-printer');
     await this.#readStatus(t, signal);
+  }
+
+  #exclusiveWrite<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.#writeChain.then(fn, fn);
+    this.#writeChain = p.catch(() => undefined);
+    return p;
   }
 
   async #link(signal: AbortSignal | undefined): Promise<Transport> {
@@ -482,7 +496,7 @@ export class EscPosPrinter implements Device {
         );
       });
       try {
-        await withSignal(t.write(req, signal), signal, 'receipt-printer');
+        await withSignal(this.#exclusiveWrite(() => t.write(req, signal)), signal, 'receipt-printer');
         const parts = await withSignal(Promise.race([Promise.all(replies), timeout]), signal, 'receipt-printer');
         const s = mergeRealtime(parts);
         this.#silent = false;
@@ -516,7 +530,7 @@ export class EscPosPrinter implements Device {
         resolve(s);
       });
     });
-    await withSignal(t.write(asbEnableRequest(0x0f), signal), signal, 'receipt-printer');
+    await withSignal(this.#exclusiveWrite(() => t.write(asbEnableRequest(0x0f), signal)), signal, 'receipt-printer');
     return withSignal(got, signal, 'receipt-printer');
   }
 

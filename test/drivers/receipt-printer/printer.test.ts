@@ -214,6 +214,24 @@ describe('EscPosPrinter over MemoryPort + PrinterSimulator', () => {
     expect(await printer.checkHealth('internal')).toMatchObject({ ok: false });
   });
 
+  it('status queries during a print never land inside a raster command', async () => {
+    const { sim, printer } = rig({ chunkSize: 64 });
+    await online(printer);
+    const job = new EscPosEncoder('58mm').image({ width: 384, height: 200, pixels: new Uint8Array(384 * 200).fill(0) }).cut().encode();
+    const printing = printer.print(job);
+    const queries: Promise<unknown>[] = [];
+    for (let k = 0; k < 10; k++) {
+      queries.push(printer.printerStatus());
+      await new Promise((r) => setImmediate(r));
+    }
+    await printing;
+    const results = await Promise.allSettled(queries);
+    expect(results.map((r) => r.status)).toEqual(new Array(10).fill('fulfilled'));
+    const r = sim.lastReceipt();
+    expect(r?.errors).toEqual([]);
+    expect(r?.items[0]).toMatchObject({ type: 'image', width: 384, height: 200 });
+  });
+
   it('jobs run one after another', async () => {
     const { sim, printer } = rig({ chunkSize: 16 });
     await online(printer);
