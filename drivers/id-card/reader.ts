@@ -70,7 +70,7 @@ const ACCEPT = {
   selectCard: acceptShape(SHAPES.selectCard),
 } as const;
 
-/** Read reply: decoded in place (no copy of the 1284-byte body), or the error status copied. */
+/** Read reply: decoded straight from the receive buffer (only the photo is copied); error statuses become typed errors. */
 function acceptRead(f: ResponseFrame): ReadReplyResult | undefined {
   if (!matchesShape(SHAPES.readText, f)) return undefined;
   return decodeReadReply(f);
@@ -97,7 +97,7 @@ function expectOk(r: Reply, op: string, okSw3 = 0x90): Reply {
   return r;
 }
 
-/** Runs the find → select → read sequence once on `link`: null = no card in the field. */
+/** One find-card on `link`: false = no card in the field (80). */
 async function findCard(link: SamLink, signal: AbortSignal | undefined, timeoutMs: number): Promise<boolean> {
   const r = await link.exchange(FRAMES.findCard, 'find card', ACCEPT.findCard, signal, timeoutMs);
   if (r.sw3 === 0x80) return false;
@@ -461,8 +461,10 @@ export async function readCardOnce(transport: Transport, opts: ReadCardOnceOptio
         present = await findCard(link, opts.signal, left());
         sawReply = true;
       } catch (e) {
-        if (isDeviceError(e) && (e.code === 'checksum' || (e.code === 'timeout' && Date.now() < deadline))) continue;
-        throw e;
+        const transient = isDeviceError(e) && (e.code === 'checksum' || e.code === 'timeout');
+        if (!transient) throw e;
+        if (Date.now() < deadline) await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())), opts.signal, 'id-card');
+        continue;
       }
       if (present) return await selectAndRead(link, opts.signal, left());
       await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())), opts.signal, 'id-card');
