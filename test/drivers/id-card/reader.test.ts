@@ -306,6 +306,12 @@ describe('readCardOnce', () => {
     expect(err).toMatchObject({ code: 'timeout', fault: 'no-reply' });
   });
 
+  it('reads through garbage and occasional bad checksums on find', async () => {
+    const { host, sim } = pair('resident-longterm');
+    sim.setFault({ garbage: true });
+    await expect(readCardOnce(host, { signal: new AbortController().signal, timeoutMs: 2000, pollMs: 10 })).resolves.toEqual(sampleRecord('resident-longterm'));
+  });
+
   it('is canceled by its AbortSignal', async () => {
     const { host } = pair();
     const ac = new AbortController();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fc, test } from '@fast-check/vitest';
 import { encodeResponse, parseResponse } from '../../../../drivers/id-card/protocol/frame.js';
 import {
   READ_REPLY_FRAME_LENGTH,
@@ -96,5 +97,22 @@ describe('30 10 read reply with fingerprint', () => {
 describe('photo decoder', () => {
   it('NoPhotoDecoder rejects with a typed unsupported error', async () => {
     await expect(new NoPhotoDecoder().decode(new Uint8Array(1024))).rejects.toMatchObject({ code: 'unsupported', fault: 'wlt-decoder-missing' });
+  });
+});
+
+describe('read reply properties', () => {
+  const data = encodeReadReplyData(zhang);
+
+  test.prop([fc.integer({ min: 0, max: 255 }), fc.uint8Array({ maxLength: 1400 })])('arbitrary replies give a record or a typed DeviceError, never a throw', (sw3, bytes) => {
+    const out = decodeReadReply({ sw1: 0, sw2: 0, sw3, data: bytes });
+    if (out.error) expect(out.error).toBeInstanceOf(DeviceError);
+    else expect(sw3).toBe(0x90);
+  });
+
+  test.prop([fc.nat({ max: data.length - 1 }), fc.integer({ min: 1, max: 255 })])('a corrupted byte gives a record or a typed error', (pos, flip) => {
+    const bad = data.slice();
+    bad[pos] = (bad[pos] as number) ^ flip;
+    const out = decodeReadReply({ sw1: 0, sw2: 0, sw3: 0x90, data: bad });
+    expect(out.record !== undefined || out.error instanceof DeviceError).toBe(true);
   });
 });
