@@ -32,6 +32,7 @@ import { PRINTER_PROFILES, type PrinterProfile, type ProfileName } from './proto
 import {
   asbEnableRequest,
   faultOf,
+  infoRequest,
   mergeRealtime,
   parseStatusBytes,
   realtimeStatusRequest,
@@ -149,6 +150,10 @@ export class EscPosPrinter implements Device {
   #unsub: Unsubscribe[] = [];
   #rx: Uint8Array = new Uint8Array(0);
   #pending: PendingReply[] = [];
+  #infoWaiter: ((text: string) => void) | undefined;
+  #model: string | undefined;
+  #firmware: string | undefined;
+  #infoAsked = false;
   #queryChain: Promise<unknown> = Promise.resolve();
   #jobChain: Promise<unknown> = Promise.resolve();
   /** Serialises writes: a command written in pieces holds it, so no query lands inside its parameters. */
@@ -197,6 +202,7 @@ export class EscPosPrinter implements Device {
       if (e.type === 'up') {
         this.#linkUp = true;
         this.#silent = false;
+        if (!this.#infoAsked) void this.#readInfo();
       } else {
         this.#linkUp = false;
         this.#lastError = summary(e.error);
@@ -208,7 +214,13 @@ export class EscPosPrinter implements Device {
   // ------------------------------------------------------------ Device
 
   status(): DeviceStatusSnapshot {
-    const info: DeviceInfo = { kind: 'receipt-printer', transport: this.#opener.kind, path: this.#opener.path };
+    const info: DeviceInfo = {
+      kind: 'receipt-printer',
+      transport: this.#opener.kind,
+      path: this.#opener.path,
+      ...(this.#model !== undefined ? { model: this.#model } : {}),
+      ...(this.#firmware !== undefined ? { firmware: this.#firmware } : {}),
+    };
     return {
       id: this.id,
       kind: this.kind,
@@ -464,6 +476,11 @@ export class EscPosPrinter implements Device {
       const ev = r.event;
       if (ev?.kind === 'realtime') this.#pending.shift()?.resolve(ev.status);
       else if (ev?.kind === 'asb') this.#onAsb(ev.status);
+      else if (ev?.kind === 'info') {
+        const w = this.#infoWaiter;
+        this.#infoWaiter = undefined;
+        w?.(ev.text);
+      }
       // r.error: a stray byte (noise, a reply we gave up on) is dropped
     }
     this.#rx = buf.slice(off);
@@ -515,6 +532,40 @@ export class EscPosPrinter implements Device {
     const p = this.#queryChain.then(run, run);
     this.#queryChain = p.catch(() => undefined);
     return p;
+  }
+
+  /** GS I model name and firmware version, once, best effort: printers that do not answer leave them undefined. */
+  async #readInfo(): Promise<void> {
+    this.#infoAsked = true;
+    const ask = (n: 0x41 | 0x43): Promise<string | undefined> => {
+      const run = async (): Promise<string | undefined> => {
+        const t = this.#transport;
+        if (!t?.isOpen || this.#busy) return undefined;
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const reply = new Promise<string | undefined>((resolve) => {
+          this.#infoWaiter = resolve;
+          timer = setTimeout(() => resolve(undefined), Math.min(500, this.#opts.statusTimeoutMs));
+        });
+        try {
+          await this.#exclusiveWrite(() => t.write(infoRequest(n)));
+          return await reply;
+        } catch {
+          return undefined;
+        } finally {
+          clearTimeout(timer);
+          this.#infoWaiter = undefined;
+        }
+      };
+      // replies carry their own 0x5F header, so this need not wait for status queries
+      return run();
+    };
+    const model = await ask(0x43);
+    const firmware = model === undefined ? undefined : await ask(0x41);
+    if (model === undefined) this.#infoAsked = false; // try again on the next link
+    this.#model = model?.trim() || undefined;
+    this.#firmware = firmware?.trim() || undefined;
+    this.#lastKey = '';
+    this.#update();
   }
 
   async #requestAsb(signal: AbortSignal | undefined): Promise<PrinterStatus> {

@@ -9,7 +9,7 @@ import { Emitter, type Unsubscribe } from '../device.js';
 import type { Transport } from '../transport/transport.js';
 import { EscPosInterpreter, parseCommand, type VirtualReceipt } from './protocol/decoder.js';
 import { profileOf, type PrinterProfile, type ProfileName } from './protocol/profiles.js';
-import { encodeAsb, encodeRealtimeStatus, READY_STATUS, type PrinterStatus } from './protocol/status.js';
+import { encodeAsb, encodeInfoReply, encodeRealtimeStatus, READY_STATUS, type PrinterStatus } from './protocol/status.js';
 
 export { decodeEscPos, type VirtualReceipt, type ReceiptItem, type TextRun, type TextStyle } from './protocol/decoder.js';
 export { renderSvg } from './preview.js';
@@ -30,6 +30,9 @@ export interface SimulatorOptions {
   profile?: ProfileName;
   /** Whether the simulated model supports ASB (GS a). Default true. */
   asb?: boolean;
+  /** GS I 0x43 / 0x41 replies; omit to simulate a printer that does not answer GS I. */
+  model?: string;
+  firmware?: string;
 }
 
 const NO_FAULTS: SimulatorFaults = {
@@ -45,6 +48,8 @@ const NO_FAULTS: SimulatorFaults = {
 export class PrinterSimulator {
   readonly profile: PrinterProfile;
   readonly #asbSupported: boolean;
+  readonly #model: string | undefined;
+  readonly #firmware: string | undefined;
   #t: Transport | undefined;
   #unsub: Unsubscribe[] = [];
   #buf: Uint8Array = new Uint8Array(0);
@@ -66,6 +71,8 @@ export class PrinterSimulator {
   constructor(deviceEnd?: Transport, opts: SimulatorOptions = {}) {
     this.profile = profileOf(opts.profile ?? '80mm');
     this.#asbSupported = opts.asb ?? true;
+    this.#model = opts.model;
+    this.#firmware = opts.firmware;
     if (deviceEnd) this.attach(deviceEnd);
   }
 
@@ -162,6 +169,11 @@ export class PrinterSimulator {
         continue;
       }
       if (cmd?.op === 'realtime-other') continue;
+      if (cmd?.op === 'info-request') {
+        const text = cmd.n === 0x43 ? this.#model : cmd.n === 0x41 ? this.#firmware : undefined;
+        if (text !== undefined && !this.#faults.silence) this.#send(encodeInfoReply(text));
+        continue;
+      }
       if (cmd?.op === 'asb') {
         if (this.#asbSupported && !this.#faults.silence) {
           this.#asbMask = cmd.n;

@@ -44,7 +44,28 @@ export type RealtimePart =
   | { n: 3; recoverableError: boolean; cutterError: boolean; unrecoverableError: boolean; autoRecoverableError: boolean }
   | { n: 4; nearEnd: boolean; paperOut: boolean };
 
-export type StatusEvent = { kind: 'realtime'; n: RealtimeN; status: RealtimePart; byte: number } | { kind: 'asb'; status: PrinterStatus; bytes: Uint8Array };
+export type StatusEvent =
+  | { kind: 'realtime'; n: RealtimeN; status: RealtimePart; byte: number }
+  | { kind: 'asb'; status: PrinterStatus; bytes: Uint8Array }
+  /** A GS I printer-information reply: header 0x5F, ASCII text, NUL. */
+  | { kind: 'info'; text: string };
+
+/** Longest GS I text reply we wait for (Epson: up to 80 bytes). */
+export const MAX_INFO_LENGTH = 80;
+
+/** GS I n: transmit printer information (0x41 firmware version, 0x42 maker, 0x43 model name, 0x44 serial). */
+export function infoRequest(n: 0x41 | 0x42 | 0x43 | 0x44): Uint8Array {
+  return Uint8Array.of(0x1d, 0x49, n);
+}
+
+/** Device side: the GS I text reply block. Non-printable characters become '?'. */
+export function encodeInfoReply(text: string): Uint8Array {
+  const bytes = [...text.slice(0, MAX_INFO_LENGTH)].map((c) => {
+    const x = c.charCodeAt(0);
+    return x >= 0x20 && x < 0x7f ? x : 0x3f;
+  });
+  return Uint8Array.of(0x5f, ...bytes, 0x00);
+}
 
 export interface StatusParseResult {
   event?: StatusEvent;
@@ -102,6 +123,16 @@ export function asbStatus(b: Uint8Array): PrinterStatus {
 export function parseStatusBytes(buf: Uint8Array, expecting?: RealtimeN): StatusParseResult {
   const b = buf[0];
   if (b === undefined) return { consumed: 0 };
+  if (b === 0x5f) {
+    // 0x5F can start neither a DLE EOT reply (0x12 pattern) nor an ASB block (0x10 pattern)
+    const end = buf.indexOf(0x00, 1);
+    if (end < 0) {
+      if (buf.length > MAX_INFO_LENGTH + 1) return { consumed: 1, error: new EscPosParseError('bad-parameter', 'printer information block without NUL', b) };
+      return { consumed: 0 };
+    }
+    if (end > MAX_INFO_LENGTH + 1) return { consumed: 1, error: new EscPosParseError('bad-parameter', 'printer information block too long', b) };
+    return { consumed: end + 1, event: { kind: 'info', text: String.fromCharCode(...buf.subarray(1, end)) } };
+  }
   const head = b & 0x93;
   if (head === 0x12) {
     if (expecting === undefined) {

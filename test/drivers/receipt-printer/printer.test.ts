@@ -261,3 +261,22 @@ describe('chunkAtCommands', () => {
     expect(joined).toEqual(job);
   });
 });
+
+describe('device info (GS I)', () => {
+  it('reads model and firmware when the printer tells', async () => {
+    const sim = new PrinterSimulator(undefined, { profile: '80mm', model: 'KP-628E', firmware: 'V1.02' });
+    const port = new MemoryPort('memory:printer-info', (end) => sim.attach(end));
+    const printer = new EscPosPrinter('printer-2', port, { pollIntervalMs: 0, statusTimeoutMs: 300 });
+    open.push(printer);
+    printer.start();
+    await vi.waitFor(() => expect(printer.status().info).toMatchObject({ model: 'KP-628E', firmware: 'V1.02', transport: 'memory' }), { timeout: 3000, interval: 5 });
+  });
+
+  it('leaves them undefined when the printer does not answer', async () => {
+    const { printer } = rig();
+    await online(printer);
+    await new Promise((r) => setTimeout(r, 350));
+    expect(printer.status().info.model).toBeUndefined();
+    expect(printer.status().info.firmware).toBeUndefined();
+  });
+});

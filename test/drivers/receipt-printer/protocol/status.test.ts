@@ -4,6 +4,7 @@ import {
   READY_STATUS,
   asbStatus,
   encodeAsb,
+  encodeInfoReply,
   encodeRealtimeStatus,
   faultOf,
   mergeRealtime,
@@ -160,13 +161,14 @@ describe('faults and device-side encoders', () => {
     expect(mergeRealtime(parts)).toEqual(s);
   });
 
-  test.prop([fc.uint8Array({ maxLength: 64 }), fc.option(fc.constantFrom(1, 2, 3, 4 as const), { nil: undefined })])(
+  test.prop([fc.oneof(fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ maxLength: 100 }).map((b) => Uint8Array.from([0x5f, ...b]))), fc.option(fc.constantFrom(1, 2, 3, 4 as const), { nil: undefined })])(
     'arbitrary bytes give only typed outcomes and never over-consume',
     (bytes, expecting) => {
       const r = parseStatusBytes(bytes, expecting as RealtimeN | undefined);
       expect(r.consumed).toBeLessThanOrEqual(bytes.length);
       expect(r.consumed).toBeGreaterThanOrEqual(0);
-      if (bytes.length > 0 && r.consumed === 0) expect(bytes.length).toBeLessThan(4);
+      // need-more only for an incomplete ASB block (< 4 bytes) or an unterminated GS I reply (<= 81 bytes)
+      if (bytes.length > 0 && r.consumed === 0) expect(bytes.length).toBeLessThan(bytes[0] === 0x5f ? 82 : 4);
       if (r.error) expect(r.error).toBeInstanceOf(EscPosParseError);
       if (r.consumed > 0) expect(r.event !== undefined || r.error !== undefined).toBe(true);
     },
@@ -187,5 +189,23 @@ describe('faults and device-side encoders', () => {
 
   it('asbStatus ignores the model-specific fourth byte', () => {
     expect(asbStatus(hex('10 00 00 6f'))).toEqual(READY_STATUS);
+  });
+});
+
+describe('GS I information replies', () => {
+  it('a 0x5F … NUL block is an info event, even between status bytes', () => {
+    const stream = Uint8Array.from([0x1a, ...encodeInfoReply('TM-T88 0ABC'), 0x32]);
+    for (let at = 0; at <= stream.length; at++) {
+      const { events, errors } = demux([stream.subarray(0, at), stream.subarray(at)], [1, 2]);
+      expect(errors).toEqual([]);
+      expect(events.map((e) => e.kind)).toEqual(['realtime', 'info', 'realtime']);
+      expect(events[1]).toEqual({ kind: 'info', text: 'TM-T88 0ABC' });
+    }
+  });
+
+  it('an info block without NUL is given up after 80 bytes', () => {
+    const r = parseStatusBytes(Uint8Array.from([0x5f, ...new Array<number>(90).fill(0x41)]));
+    expect(r.consumed).toBe(1);
+    expect(r.error?.reason).toBe('bad-parameter');
   });
 });
