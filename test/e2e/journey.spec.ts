@@ -1,4 +1,4 @@
-import AxeBuilder from '@axe-core/playwright';
+import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { SAMPLE_IDENTITIES } from '../../drivers/id-card/samples.js';
 import { expect, screenshot, test } from './kiosk-fixture.js';
