@@ -9,6 +9,13 @@ import { SessionService } from './session-service.js';
 import { DeviceSupervisor } from './device-supervisor.js';
 import { buildDevices, type SimControl } from './devices.js';
 import { dispatch, pushMessage, type Connection, type Handlers } from './rpc.js';
+import { KioskError } from '../contract/index.js';
+import { isStorageError, openOfflineCache, type OfflineCache, type OutboxStats, type StatfsFn } from '../../offline-cache/index.js';
+import { PlatformClient } from '../platform/client.js';
+import type { Catalog } from '../platform/schemas.js';
+import { startPlatformSimulator, type PlatformSimulator } from '../platform/simulator.js';
+import { Delivery, enqueueSubmission, type DeliveryEvent, type NewSubmission } from './delivery.js';
+import { CatalogCache, PlatformLink } from './platform-link.js';
 
 export interface KioskCoreOptions {
   /** Terminal profile file; null/undefined = defaults (simulated devices). */
@@ -18,6 +25,39 @@ export interface KioskCoreOptions {
   /** Mirror warnings and errors to stderr. */
   stderrLogs?: boolean;
   clock?: SessionClock;
+  /** Tests: free-space probe of the data directory (default fs.statfsSync). */
+  statfs?: StatfsFn;
+  /** Tests: how long the delivery loop idles when nothing is due (default 1000 ms). */
+  deliveryIdleMs?: number;
+}
+
+export interface SubmitInput {
+  /** 'matter' or 'bundle'. */
+  kind: string;
+  /** matterCode, applicantToken (never the ID number), form; submittedAt defaults to now. */
+  payload: NewSubmission['payload'];
+  attachments?: readonly Uint8Array[];
+  /** Generated when the matter starts; the same key reaches the platform. */
+  idempotencyKey: string;
+  test?: boolean;
+}
+
+export interface SubmitResult {
+  idempotencyKey: string;
+  /** The kiosk's own acceptance number (terminalId-YYYYMMDD-seq), printed on the receipt. */
+  acceptanceNumber: string;
+}
+
+/** Storage, platform link and delivery: everything the offline queue needs, started together. */
+interface QueueParts {
+  cache: OfflineCache | null;
+  /** Why the cache could not be opened (the kiosk is out of service). */
+  storageProblem: string | null;
+  sim: PlatformSimulator | null;
+  client: PlatformClient | null;
+  link: PlatformLink | null;
+  delivery: Delivery | null;
+  catalog: CatalogCache | null;
 }
 
 /**
@@ -37,6 +77,7 @@ export class KioskCore {
     readonly session: SessionService,
     readonly sim: SimControl | null,
     host: SystemStatus['host'],
+    readonly queue: QueueParts,
   ) {
     this.#system = { platform: 'unknown', queueDepth: 0, host };
     this.handlers = {
@@ -77,9 +118,160 @@ export class KioskCore {
       ...(opts.clock ? { clock: opts.clock } : {}),
     });
     supervisor.start();
-    const core = new KioskCore(loaded, logging, supervisor, session, built.sim, opts.host);
-    log.info('core started');
+    const queue = await KioskCore.#startQueue(loaded, opts, log);
+    const core = new KioskCore(loaded, logging, supervisor, session, built.sim, opts.host, queue);
+    if (queue.storageProblem !== null) session.outOfService(queue.storageProblem);
+    core.#wireQueue();
+    log.info({ platform: queue.client ? 'configured' : 'none', storage: queue.cache ? 'ok' : 'unavailable' }, 'core started');
     return core;
+  }
+
+  /**
+   * Opens the offline cache (quick_check, migrations, recovery) and connects the platform. A
+   * storage failure never deletes anything: it is reported and the kiosk goes out of service.
+   */
+  static async #startQueue(loaded: LoadedProfile, opts: KioskCoreOptions, log: Logger): Promise<QueueParts> {
+    const { profile, dataDir, keyFile } = loaded;
+    const parts: QueueParts = { cache: null, storageProblem: null, sim: null, client: null, link: null, delivery: null, catalog: null };
+    try {
+      parts.cache = openOfflineCache({
+        dir: dataDir,
+        keyFile,
+        suite: profile.storage.sealing,
+        minFreeBytes: profile.storage.minFreeBytes,
+        ...(opts.statfs ? { statfs: opts.statfs } : {}),
+      });
+      const { sweep, recoveredInFlight } = parts.cache.startup;
+      log.info({ sweep, recoveredInFlight, stats: parts.cache.outbox.stats() }, 'offline cache opened');
+    } catch (e) {
+      if (!isStorageError(e)) throw e;
+      parts.storageProblem = `storage ${e.code}: ${e.message.slice(0, 300)} — nothing was deleted; call a technician`;
+      log.error({ code: e.code, err: e.message }, 'offline cache unavailable: out of service');
+      return parts;
+    }
+    let url = profile.platform.url;
+    if (url === null && opts.host === 'web') {
+      // npm start on a fresh machine: the platform simulator, embedded, with its own store in the data dir.
+      parts.sim = await startPlatformSimulator({
+        port: 0,
+        host: '127.0.0.1',
+        terminals: { [profile.terminalId]: profile.platform.terminalKey },
+        storeFile: join(dataDir, 'platform-sim.jsonl'),
+      });
+      url = parts.sim.url;
+      log.info({ url }, 'embedded platform simulator started');
+    }
+    if (url === null) {
+      log.warn('no platform configured: submissions are queued and kept until one is');
+      return parts;
+    }
+    const cache = parts.cache;
+    const client = new PlatformClient({ baseUrl: url, terminalId: profile.terminalId, key: profile.platform.terminalKey, timeoutMs: profile.platform.timeoutMs });
+    parts.client = client;
+    parts.catalog = new CatalogCache(cache.kv, client);
+    parts.delivery = new Delivery({
+      outbox: cache.outbox,
+      attachments: cache.attachments,
+      client,
+      terminalId: profile.terminalId,
+      backoff: { baseMs: profile.platform.retryBaseMs, capMs: profile.platform.retryCapMs },
+      concurrency: 2,
+      ...(opts.deliveryIdleMs !== undefined ? { idleMs: opts.deliveryIdleMs } : {}),
+      log: log.child({ part: 'delivery' }),
+    });
+    parts.link = new PlatformLink({ client, probeMs: profile.platform.probeSeconds * 1000 });
+    return parts;
+  }
+
+  #wireQueue(): void {
+    const q = this.queue;
+    this.#publishQueueDepth();
+    if (!q.link || !q.delivery || !q.catalog) return;
+    const { link, delivery, catalog } = q;
+    const refreshCatalog = (): void => {
+      void catalog.refresh(AbortSignal.timeout(this.loaded.profile.platform.timeoutMs * 2)).then(
+        (r) => this.log.info({ result: r }, 'catalog refresh'),
+        () => undefined,
+      );
+    };
+    this.#unlink = [
+      link.onChange((state) => {
+        this.log.info({ platform: state }, 'platform reachability');
+        this.setSystem({ platform: state });
+        if (state === 'online') {
+          delivery.notify();
+          refreshCatalog();
+        }
+      }),
+      delivery.onResult((e) => this.#onDelivery(e)),
+    ];
+    link.start();
+    delivery.start();
+  }
+
+  #unlink: (() => void)[] = [];
+
+  #onDelivery(e: DeliveryEvent): void {
+    this.queue.link?.report(e.result.kind !== 'retry' || e.result.reachable);
+    this.#publishQueueDepth();
+  }
+
+  #publishQueueDepth(): void {
+    const s = this.queueStats();
+    if (s === null) return;
+    // Everything not yet at the platform: waiting, in flight, and dead letters (a technician's job).
+    const depth = s.pending + s.inFlight + s.dead;
+    if (depth !== this.#system.queueDepth) this.setSystem({ queueDepth: depth });
+  }
+
+  /** Outbox statistics; null when storage is unavailable. */
+  queueStats(): OutboxStats | null {
+    return this.queue.cache?.outbox.stats() ?? null;
+  }
+
+  /** The last catalog from the platform (or the offline cache of it); null if never fetched. */
+  catalog(): Catalog | null {
+    return this.queue.catalog?.current ?? null;
+  }
+
+  /** The platform base URL in use (the embedded simulator's in web mode by default); null if none. */
+  get platformUrl(): string | null {
+    return this.queue.sim?.url ?? this.loaded.profile.platform.url;
+  }
+
+  /**
+   * Accepts a submission into the durable outbox and returns the kiosk's acceptance number.
+   * Idempotent by key. Refuses with KioskError('storage-full') below the free-space floor before
+   * anything is written; 'out-of-service' when storage is unavailable; 'invalid-params' for a
+   * malformed submission.
+   */
+  async submit(input: SubmitInput, signal?: AbortSignal): Promise<SubmitResult> {
+    signal?.throwIfAborted();
+    const cache = this.queue.cache;
+    if (cache === null) throw new KioskError('out-of-service', this.queue.storageProblem ?? 'storage is unavailable');
+    let r;
+    try {
+      r = enqueueSubmission(cache.outbox, this.loaded.profile.terminalId, {
+        idempotencyKey: input.idempotencyKey,
+        kind: input.kind,
+        payload: input.payload,
+        attachments: input.attachments,
+        test: input.test,
+        signal,
+      });
+    } catch (e) {
+      if (isStorageError(e, 'below-floor') || isStorageError(e, 'full')) {
+        this.log.warn({ code: e.code }, 'submission refused: storage full');
+        throw new KioskError('storage-full', 'storage is below its free-space floor: new submissions are refused, queued ones are kept', { cause: e });
+      }
+      if (isStorageError(e, 'invalid')) throw new KioskError('invalid-params', e.message, { cause: e });
+      if (isStorageError(e)) throw new KioskError('internal', `storage ${e.code}`, { cause: e });
+      throw e;
+    }
+    this.log.info({ key: r.idempotencyKey, acceptance: r.acceptanceNumber, existing: r.existing }, 'submission queued');
+    this.#publishQueueDepth();
+    this.queue.delivery?.notify();
+    return { idempotencyKey: r.idempotencyKey, acceptanceNumber: r.acceptanceNumber };
   }
 
   get log(): Logger {
@@ -122,6 +314,13 @@ export class KioskCore {
     this.#closed = true;
     this.#connections.clear();
     this.session.stop();
+    for (const off of this.#unlink) off();
+    const q = this.queue;
+    await q.delivery?.stop();
+    await q.link?.stop();
+    q.client?.close();
+    q.cache?.close();
+    await q.sim?.close();
     await this.supervisor.close();
     this.log.info('core stopped');
     this.logging.close();

@@ -29,6 +29,47 @@ export const HidDevice = z
   })
   .strict();
 
+/**
+ * Development HMAC key shared by the embedded platform simulator and a terminal with no provisioned key.
+ * Not a secret: a real terminal gets its own key at provisioning (platform.terminalKey).
+ */
+export const DEV_TERMINAL_KEY = Buffer.from('nxsl-dev-terminal-key/not-a-secret!', 'utf8').toString('base64');
+
+const Base64Key = z
+  .string()
+  .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64')
+  .refine((s) => Buffer.from(s, 'base64').length >= 16, { message: 'must decode to at least 16 bytes' });
+
+const PlatformConfig = z
+  .object({
+    /** Base URL of the provincial platform; null = the embedded simulator in web mode (none in Electron). */
+    url: z.url({ protocol: /^https?$/ }).nullable().default(null),
+    /** This terminal's HMAC key, provisioned per terminal (base64). */
+    terminalKey: Base64Key.default(DEV_TERMINAL_KEY),
+    /** Whole-request timeout of every platform call. */
+    timeoutMs: z.number().int().min(100).max(300_000).default(15_000),
+    /** How often reachability is probed (GET /v1/health); delivery outcomes count as probes too. */
+    probeSeconds: z.number().int().min(1).max(3600).default(30),
+    /** Delivery retry backoff: capped exponential with full jitter, never sooner than Retry-After. */
+    retryBaseMs: z.number().int().min(1).max(3_600_000).default(1000),
+    retryCapMs: z.number().int().min(1).max(86_400_000).default(5 * 60_000),
+  })
+  .strict()
+  .refine((p) => p.retryBaseMs <= p.retryCapMs, { message: 'retryBaseMs must not exceed retryCapMs', path: ['retryBaseMs'] });
+const PLATFORM_DEFAULTS = { url: null, terminalKey: DEV_TERMINAL_KEY, timeoutMs: 15_000, probeSeconds: 30, retryBaseMs: 1000, retryCapMs: 5 * 60_000 };
+
+const StorageConfig = z
+  .object({
+    /** New submissions are refused (typed 'storage-full') below this much free space on the data directory. */
+    minFreeBytes: z.number().int().min(0).default(200 * 1024 * 1024),
+    /** At-rest sealing suite; the SM suite needs Node's OpenSSL (web mode or a Node core process). */
+    sealing: z.enum(['aes-256-gcm', 'sm4-ctr-hmac-sm3']).default('aes-256-gcm'),
+    /** Sealing key file; null = <dataDir>/keys/seal.json. Relative paths are relative to the profile file. */
+    keyFile: z.string().min(1).max(4096).nullable().default(null),
+  })
+  .strict();
+const STORAGE_DEFAULTS = { minFreeBytes: 200 * 1024 * 1024, sealing: 'aes-256-gcm' as const, keyFile: null };
+
 const Disabled = z.object({ type: z.literal('none') }).strict();
 const IdCardConfig = z.discriminatedUnion('type', [SimulatedDevice, SerialDevice, HidDevice, Disabled]);
 const PrinterConfig = z.discriminatedUnion('type', [
@@ -88,6 +129,8 @@ export const Profile = z
       })
       .strict()
       .default({ level: 'info', maxFileBytes: 5 * 1024 * 1024, maxFiles: 5 }),
+    platform: PlatformConfig.default(PLATFORM_DEFAULTS),
+    storage: StorageConfig.default(STORAGE_DEFAULTS),
   })
   .strict();
 
@@ -114,6 +157,8 @@ export interface LoadedProfile {
   file: string | null;
   /** Absolute data directory. */
   dataDir: string;
+  /** Absolute path of the sealing key file. */
+  keyFile: string;
 }
 
 /**
@@ -124,7 +169,8 @@ export function loadProfile(file: string | null | undefined, opts: { cwd?: strin
   const cwd = opts.cwd ?? process.cwd();
   if (!file) {
     const profile = Profile.parse({});
-    return { profile, file: null, dataDir: resolve(cwd, profile.dataDir) };
+    const dataDir = resolve(cwd, profile.dataDir);
+    return { profile, file: null, dataDir, keyFile: keyFileOf(profile, dataDir, cwd) };
   }
   const abs = isAbsolute(file) ? file : resolve(cwd, file);
   let text: string;
@@ -151,5 +197,13 @@ export function loadProfile(file: string | null | undefined, opts: { cwd?: strin
   }
   const profile = parsed.data;
   const base = join(abs, '..');
-  return { profile, file: abs, dataDir: isAbsolute(profile.dataDir) ? profile.dataDir : resolve(base, profile.dataDir) };
+  const dataDir = isAbsolute(profile.dataDir) ? profile.dataDir : resolve(base, profile.dataDir);
+  return { profile, file: abs, dataDir, keyFile: keyFileOf(profile, dataDir, base) };
+}
+
+/** The sealing key file: storage.keyFile (relative to the profile's folder) or <dataDir>/keys/seal.json. */
+export function keyFileOf(profile: Profile, dataDir: string, base: string): string {
+  const k = profile.storage.keyFile;
+  if (k === null) return join(dataDir, 'keys', 'seal.json');
+  return isAbsolute(k) ? k : resolve(base, k);
 }

@@ -1,0 +1,346 @@
+/**
+ * Delivery: moves submissions from the durable outbox to the provincial platform.
+ *
+ * For each claimed entry: upload every attachment (PUT by SHA-256, idempotent), then submit the
+ * case with the entry's idempotency key (the same key on every attempt, so the platform files it
+ * once however often we retry). Then, in one outbox transaction:
+ *   ok        -> ack with the platform's case number (sealed payload purged);
+ *   retryable -> back to pending at now + nextDelay(attempt) (capped exponential, full jitter,
+ *                never sooner than Retry-After); retried forever;
+ *   permanent -> dead letter with the reason (a technician sees it; nothing expires silently).
+ * A crash between the platform's reply and our ack leaves the entry in_flight; the next start
+ * recovers it to pending and the retry is absorbed by the idempotency key: at-least-once from
+ * here, exactly-once at the platform.
+ *
+ * One loop, `concurrency` entries at a time (1-2), woken by notify() after an enqueue, stopped
+ * by its AbortSignal. Clock, random source and sleep are injectable, so retry timing is tested on
+ * a simulated clock.
+ */
+import type { z } from 'zod';
+import type { AttachmentStore, ClaimedEntry, Outbox, OutboxEntry, OutboxStats } from '../../offline-cache/index.js';
+import { StorageError, isStorageError } from '../../offline-cache/index.js';
+import { nextDelay } from '../platform/backoff.js';
+import type { AttachmentUpload, Outcome } from '../platform/client.js';
+import type { CaseReceipt, CaseSubmission } from '../platform/schemas.js';
+import { CaseSubmission as CaseSubmissionSchema } from '../platform/schemas.js';
+
+/** The outbox kind of a case submission. */
+export const CASE_KIND = 'case-submission';
+
+/** What a submission stores, sealed, in the outbox (the attachments are the entry's attachment refs). */
+export const StoredSubmission = CaseSubmissionSchema.omit({ attachments: true, localAcceptanceNumber: true, test: true });
+export type StoredSubmission = z.infer<typeof StoredSubmission>;
+
+/** The part of PlatformClient delivery uses (tests pass fakes). */
+export interface DeliveryClient {
+  putAttachment(sha256: string, bytes: Uint8Array, signal: AbortSignal): Promise<Outcome<AttachmentUpload>>;
+  submitCase(idempotencyKey: string, body: CaseSubmission, signal: AbortSignal): Promise<Outcome<CaseReceipt>>;
+}
+
+export type DeliveryResult =
+  | { kind: 'acked'; caseNumber: string; replayed: boolean }
+  | { kind: 'retry'; reason: string; delayMs: number; reachable: boolean }
+  | { kind: 'dead'; reason: string };
+
+export interface DeliveryEvent {
+  entry: ClaimedEntry;
+  result: DeliveryResult;
+}
+
+export interface DeliveryLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface DeliveryOptions {
+  outbox: Outbox;
+  attachments: AttachmentStore;
+  client: DeliveryClient;
+  terminalId: string;
+  backoff?: { baseMs: number; capMs: number };
+  /** Entries delivered at the same time (1-2). */
+  concurrency?: number;
+  /** How long the loop sleeps when nothing is due (it is also woken by notify()). */
+  idleMs?: number;
+  clock?: () => number;
+  random?: () => number;
+  /** Resolves after ms, or rejects with signal.reason when it aborts. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  log?: DeliveryLog;
+}
+
+export class DeliveryError extends Error {
+  override readonly name = 'DeliveryError';
+}
+
+/** Kiosk acceptance number: terminalId-YYYYMMDD-seq, date in China Standard Time, seq = the outbox row id. */
+export function acceptanceNumber(terminalId: string, entry: Pick<OutboxEntry, 'id' | 'enqueuedAt'>): string {
+  const d = new Date(entry.enqueuedAt + 8 * 3600_000);
+  const ymd = `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}${String(d.getUTCDate()).padStart(2, '0')}`;
+  return `${terminalId}-${ymd}-${String(entry.id).padStart(6, '0')}`;
+}
+
+function describeFailure(o: Exclude<Outcome<unknown>, { kind: 'ok' }>): string {
+  if (o.kind === 'permanent') return `${o.status} ${o.code}`;
+  return [o.reason, o.status, o.code].filter((x) => x !== undefined).join(' ');
+}
+
+/** Network-level failures (and 5xx) say the platform is unreachable; a 4xx or 409/429 says it answered. */
+function reachable(o: Exclude<Outcome<unknown>, { kind: 'ok' }>): boolean {
+  if (o.kind === 'permanent') return true;
+  if (o.reason === 'network' || o.reason === 'timeout') return false;
+  return o.status !== undefined && o.status < 500;
+}
+
+export function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason as Error);
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(t);
+      reject(signal.reason as Error);
+    };
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export class Delivery {
+  readonly #o: Required<Omit<DeliveryOptions, 'log'>> & Pick<DeliveryOptions, 'log'>;
+  readonly #listeners = new Set<(e: DeliveryEvent) => void>();
+  #wake: (() => void) | null = null;
+  #woken = false;
+  #running: Promise<void> | null = null;
+  #abort: AbortController | null = null;
+
+  constructor(opts: DeliveryOptions) {
+    const concurrency = opts.concurrency ?? 2;
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 4) throw new DeliveryError('concurrency must be 1-4');
+    this.#o = {
+      backoff: { baseMs: 1000, capMs: 300_000 },
+      idleMs: 1000,
+      clock: Date.now,
+      random: Math.random,
+      sleep: defaultSleep,
+      ...opts,
+      concurrency,
+    };
+  }
+
+  /** After every delivery attempt (the core publishes reachability and queue depth from it). */
+  onResult(listener: (e: DeliveryEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Wake the loop (after an enqueue, or when the platform comes back). */
+  notify(): void {
+    this.#woken = true;
+    this.#wake?.();
+  }
+
+  stats(): OutboxStats {
+    return this.#o.outbox.stats(this.#o.clock());
+  }
+
+  /** Deliver one claimed entry and record the outcome in the outbox. */
+  async deliverOne(entry: ClaimedEntry, signal: AbortSignal): Promise<DeliveryResult> {
+    const { outbox } = this.#o;
+    let result: DeliveryResult;
+    try {
+      result = await this.#attempt(entry, signal);
+    } catch (e) {
+      // Aborted (stopping) or a local storage problem: the entry goes back to pending, due now;
+      // nothing is lost (a crash here is handled by recoverInFlight at the next start).
+      try {
+        outbox.fail(entry.id, { retryable: true, reason: signal.aborted ? 'interrupted' : 'local-error', nextAttemptAt: this.#o.clock() });
+      } catch {
+        // Left in_flight; recovered at the next start.
+      }
+      throw e;
+    }
+    const now = this.#o.clock();
+    if (result.kind === 'acked') outbox.ack(entry.id, { platformCaseNumber: result.caseNumber, ackedAt: now });
+    else if (result.kind === 'retry') outbox.fail(entry.id, { retryable: true, reason: result.reason, nextAttemptAt: now + result.delayMs });
+    else outbox.fail(entry.id, { retryable: false, reason: result.reason });
+    for (const l of this.#listeners) l({ entry, result });
+    if (result.kind === 'dead') this.#o.log?.warn({ id: entry.id, key: entry.idempotencyKey, reason: result.reason }, 'submission moved to dead letters');
+    return result;
+  }
+
+  async #attempt(entry: ClaimedEntry, signal: AbortSignal): Promise<DeliveryResult> {
+    const { outbox, attachments, client } = this.#o;
+    const retry = (o: Extract<Outcome<unknown>, { kind: 'retryable' }>): DeliveryResult => ({
+      kind: 'retry',
+      reason: describeFailure(o),
+      delayMs: nextDelay(Math.max(0, entry.attempts - 1), { ...this.#o.backoff, random: this.#o.random }, o.retryAfterMs),
+      reachable: reachable(o),
+    });
+    if (entry.kind !== CASE_KIND) return { kind: 'dead', reason: `unknown kind ${entry.kind.slice(0, 50)}` };
+    let stored: StoredSubmission;
+    let shas: string[];
+    try {
+      const parsed = StoredSubmission.safeParse(outbox.payloadOf(entry.id));
+      if (!parsed.success) return { kind: 'dead', reason: 'stored payload fails the submission schema' };
+      stored = parsed.data;
+      shas = outbox.attachmentsOf(entry.id);
+    } catch (e) {
+      if (isStorageError(e, 'sealing') || isStorageError(e, 'corrupt')) return { kind: 'dead', reason: `cannot open the stored payload (${e.code})` };
+      throw e;
+    }
+    for (const sha of shas) {
+      let bytes: Uint8Array;
+      try {
+        bytes = attachments.get(sha);
+      } catch (e) {
+        if (isStorageError(e)) return { kind: 'dead', reason: `attachment ${sha.slice(0, 12)} unreadable (${e.code})` };
+        throw e;
+      }
+      const up = await client.putAttachment(sha, bytes, signal);
+      if (up.kind === 'retryable') return retry(up);
+      if (up.kind === 'permanent') return { kind: 'dead', reason: `attachment: ${describeFailure(up)}` };
+    }
+    const full = outbox.entry(entry.id);
+    if (full === undefined) throw new DeliveryError(`outbox entry ${entry.id} vanished`);
+    const body: CaseSubmission = {
+      ...stored,
+      attachments: shas,
+      localAcceptanceNumber: acceptanceNumber(this.#o.terminalId, full),
+      ...(entry.test ? { test: true } : {}),
+    };
+    const out = await client.submitCase(entry.idempotencyKey, body, signal);
+    if (out.kind === 'ok') return { kind: 'acked', caseNumber: out.value.caseNumber, replayed: out.replayed === true };
+    if (out.kind === 'retryable') return retry(out);
+    return { kind: 'dead', reason: describeFailure(out) };
+  }
+
+  /** Claim what is due (up to `concurrency`) and deliver it. Returns how many were attempted. */
+  async runOnce(signal: AbortSignal): Promise<number> {
+    signal.throwIfAborted();
+    const claimed = this.#o.outbox.claim(this.#o.clock(), this.#o.concurrency);
+    if (claimed.length === 0) return 0;
+    await Promise.all(
+      claimed.map((c) =>
+        this.deliverOne(c, signal).catch((e: unknown) => {
+          if (signal.aborted) return;
+          this.#o.log?.warn({ id: c.id, err: e instanceof Error ? e.message : String(e) }, 'delivery attempt failed locally');
+        }),
+      ),
+    );
+    return claimed.length;
+  }
+
+  /** Runs the loop until `signal` aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      let n = 0;
+      try {
+        n = await this.runOnce(signal);
+      } catch (e) {
+        if (signal.aborted) break;
+        this.#o.log?.warn({ err: e instanceof Error ? e.message : String(e) }, 'delivery loop error');
+      }
+      if (n > 0) continue;
+      if (this.#woken) {
+        this.#woken = false;
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        const ac = new AbortController();
+        const onStop = (): void => ac.abort();
+        signal.addEventListener('abort', onStop, { once: true });
+        this.#wake = () => ac.abort();
+        this.#o.sleep(this.#o.idleMs, ac.signal).then(
+          () => undefined,
+          () => undefined,
+        ).finally(() => {
+          signal.removeEventListener('abort', onStop);
+          this.#wake = null;
+          resolve();
+        });
+      });
+      this.#woken = false;
+    }
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#abort = new AbortController();
+    this.#running = this.run(this.#abort.signal);
+  }
+
+  /** Stops the loop; an attempt in progress is abandoned and its entry goes back to pending. */
+  async stop(): Promise<void> {
+    this.#abort?.abort(new DeliveryError('delivery stopped'));
+    await this.#running;
+    this.#running = null;
+  }
+
+  /**
+   * Delivers until nothing is pending or in flight (dead letters stay). Due times are honoured:
+   * it sleeps until entries come due. Returns the final stats.
+   */
+  async drain(signal: AbortSignal, opts: { pollMs?: number } = {}): Promise<OutboxStats> {
+    const poll = opts.pollMs ?? 50;
+    for (;;) {
+      signal.throwIfAborted();
+      const n = await this.runOnce(signal);
+      const s = this.stats();
+      if (s.pending === 0 && s.inFlight === 0) return s;
+      if (n === 0) await this.#o.sleep(poll, signal);
+    }
+  }
+}
+
+export interface NewSubmission {
+  idempotencyKey: string;
+  /** 'matter' or 'bundle' (the platform's CaseSubmission.kind). */
+  kind: string;
+  payload: Omit<StoredSubmission, 'kind' | 'submittedAt'> & { submittedAt?: string | undefined };
+  attachments?: readonly Uint8Array[] | undefined;
+  test?: boolean | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface QueuedSubmission {
+  id: number;
+  idempotencyKey: string;
+  acceptanceNumber: string;
+  /** true when the key was already queued (the earlier submission is returned, nothing added). */
+  existing: boolean;
+}
+
+/**
+ * Queue one case submission: validated, sealed and committed in one outbox transaction. The same
+ * idempotency key again returns the earlier entry (a restarted workflow step must not file twice).
+ * Throws StorageError ('below-floor' before anything is written, 'invalid', 'full', ...).
+ */
+export function enqueueSubmission(outbox: Outbox, terminalId: string, input: NewSubmission, now: number = Date.now()): QueuedSubmission {
+  const known = outbox.findByKey(input.idempotencyKey);
+  if (known !== undefined) {
+    return { id: known.id, idempotencyKey: known.idempotencyKey, acceptanceNumber: acceptanceNumber(terminalId, known), existing: true };
+  }
+  const parsed = StoredSubmission.safeParse({ ...input.payload, kind: input.kind, submittedAt: input.payload.submittedAt ?? new Date(now).toISOString() });
+  if (!parsed.success) {
+    // Field paths only, never the values (citizen data).
+    const where = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new StorageError('invalid', `submission rejected: ${where}`);
+  }
+  const stored = parsed.data;
+  const r = outbox.enqueue({
+    idempotencyKey: input.idempotencyKey,
+    kind: CASE_KIND,
+    payload: stored,
+    ...(input.attachments ? { attachments: input.attachments } : {}),
+    ...(input.test ? { meta: { test: true } } : {}),
+    ...(input.signal ? { signal: input.signal } : {}),
+  });
+  const entry = outbox.entry(r.id);
+  if (entry === undefined) throw new DeliveryError(`outbox entry ${r.id} missing right after enqueue`);
+  return { id: r.id, idempotencyKey: r.idempotencyKey, acceptanceNumber: acceptanceNumber(terminalId, entry), existing: false };
+}

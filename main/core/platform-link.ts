@@ -1,0 +1,134 @@
+/**
+ * Platform reachability and the cached catalog.
+ *
+ * Reachability: GET /v1/health every probeSeconds; delivery outcomes count as probes too (a
+ * delivered case says "online" without an extra request). The state is published to the core,
+ * which pushes it to the attract screen with the queue depth.
+ *
+ * Catalog: fetched with If-None-Match into the offline cache's kv store; the kiosk starts and
+ * serves with the last cached catalog when the platform is down.
+ */
+import type { KvCache } from '../../offline-cache/index.js';
+import type { CatalogFetch, Outcome } from '../platform/client.js';
+import type { Catalog, Health } from '../platform/schemas.js';
+import { Catalog as CatalogSchema } from '../platform/schemas.js';
+import { defaultSleep } from './delivery.js';
+
+export type Reachability = 'online' | 'offline' | 'unknown';
+
+export interface LinkClient {
+  health(signal: AbortSignal): Promise<Outcome<Health>>;
+  getCatalog(etag: string | undefined, signal: AbortSignal): Promise<Outcome<CatalogFetch>>;
+}
+
+export interface PlatformLinkOptions {
+  client: LinkClient;
+  probeMs: number;
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+export class PlatformLink {
+  #state: Reachability = 'unknown';
+  readonly #o: PlatformLinkOptions;
+  #abort: AbortController | null = null;
+  #running: Promise<void> | null = null;
+  readonly #listeners = new Set<(s: Reachability) => void>();
+
+  constructor(opts: PlatformLinkOptions) {
+    this.#o = opts;
+  }
+
+  /** Reachability changes (online when the platform comes back: wake delivery, refresh the catalog). */
+  onChange(listener: (s: Reachability) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  get state(): Reachability {
+    return this.#state;
+  }
+
+  /** Record what a request found out (a probe or a delivery attempt). */
+  report(reachable: boolean): void {
+    const next: Reachability = reachable ? 'online' : 'offline';
+    if (next === this.#state) return;
+    this.#state = next;
+    for (const l of this.#listeners) l(next);
+  }
+
+  /** One health probe. */
+  async probe(signal: AbortSignal): Promise<Reachability> {
+    const out = await this.#o.client.health(signal);
+    this.report(out.kind === 'ok');
+    return this.#state;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    const ac = new AbortController();
+    this.#abort = ac;
+    const sleep = this.#o.sleep ?? defaultSleep;
+    this.#running = (async () => {
+      while (!ac.signal.aborted) {
+        try {
+          await this.probe(ac.signal);
+          await sleep(this.#o.probeMs, ac.signal);
+        } catch {
+          // aborted
+        }
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.#abort?.abort(new Error('platform link stopped'));
+    await this.#running;
+    this.#running = null;
+  }
+}
+
+const CATALOG_KEY = 'platform.catalog';
+
+/** The matter catalog from the platform, cached with its ETag. */
+export class CatalogCache {
+  #current: Catalog | null = null;
+
+  constructor(
+    private readonly kv: KvCache,
+    private readonly client: Pick<LinkClient, 'getCatalog'>,
+  ) {
+    this.#current = this.#load();
+  }
+
+  /** The last catalog known (from the platform or the cache); null if there never was one. */
+  get current(): Catalog | null {
+    return this.#current;
+  }
+
+  #load(): Catalog | null {
+    try {
+      const doc = this.kv.getCached(CATALOG_KEY);
+      if (doc === undefined) return null;
+      const parsed = CatalogSchema.safeParse(JSON.parse(doc.body));
+      return parsed.success ? parsed.data : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Fetch with If-None-Match; keeps the cached catalog on any failure. */
+  async refresh(signal: AbortSignal): Promise<'updated' | 'not-modified' | 'failed'> {
+    let etag: string | undefined;
+    try {
+      etag = this.#current === null ? undefined : this.kv.getCached(CATALOG_KEY)?.etag;
+    } catch {
+      etag = undefined;
+    }
+    const out = await this.client.getCatalog(etag, signal);
+    if (out.kind !== 'ok') return 'failed';
+    if (out.value.kind === 'not-modified') return 'not-modified';
+    this.kv.putCached(CATALOG_KEY, out.value.etag, JSON.stringify(out.value.catalog));
+    this.#current = out.value.catalog;
+    return 'updated';
+  }
+}
