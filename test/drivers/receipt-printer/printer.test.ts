@@ -180,6 +180,30 @@ describe('EscPosPrinter over MemoryPort + PrinterSimulator', () => {
     expect(sim.lastReceipt()?.text.includes('line 59')).toBe(false);
   });
 
+  it('unplugged mid job: typed disconnected error with the amount sent, then back online', async () => {
+    let received = 0;
+    let armed = false;
+    const rigged = rig({ chunkSize: 32 }, (c) => {
+      received += c.length;
+      if (armed && received > 300) {
+        armed = false;
+        rigged.port.unplug();
+        setTimeout(() => rigged.port.plug(), 20);
+      }
+    });
+    const { printer } = rigged;
+    await online(printer);
+    received = 0;
+    armed = true;
+    const job = textReceipt(Array.from({ length: 80 }, (_, i) => `line ${i}`).join('\n'), '58mm');
+    const err = await rejection(printer.print(job));
+    expect(err.code).toBe('disconnected');
+    expect(err.sentBytes).toBeGreaterThan(0);
+    expect(err.sentBytes).toBeLessThan(job.length);
+    await online(printer);
+    expect(printer.status().counters.errors).toBe(1);
+  });
+
   it('a silent printer gives a typed timeout and the error state', async () => {
     const { sim, printer } = rig({ statusTimeoutMs: 80 });
     await online(printer);
