@@ -53,7 +53,7 @@ buildRenderer();
 
 if (electron.path && hasDisplay) {
   console.log(`kiosk: starting the Electron kiosk (${electron.path})`);
-  run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build-electron.json']);
+  run('npm', ['run', '-s', 'build:electron']);
   const child = spawn(electron.path, [join(root, 'dist', 'main', 'electron', 'main.js'), ...passArgs], { cwd: root, stdio: 'inherit' });
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {

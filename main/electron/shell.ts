@@ -66,7 +66,7 @@ const defaultLog = (level: 'info' | 'warn' | 'error', message: string): void => 
 };
 
 /** Background shown before the first paint (matches the attract screen, no white flash). */
-export const WINDOW_BACKGROUND = '#0b3d91';
+export const WINDOW_BACKGROUND = '#f4f7fb';
 
 /** The secure webPreferences of the kiosk window (exported for tests and audits). */
 export function kioskWebPreferences(preload: string, dev: boolean): Electron.WebPreferences {
