@@ -9,12 +9,27 @@
  * Pure: no I/O, no timers. The table costs a few milliseconds once and then ~256 KiB.
  */
 
+import { EscPosEncodeError } from './errors.js';
+
 /** table[codeUnit] = encoded bytes packed big-endian; 0 = not yet known/unmappable. 2-byte values are < 0x10000. */
 let table: Uint32Array | undefined;
 
-const decoder = new TextDecoder('gb18030');
+let decoderInstance: InstanceType<typeof TextDecoder> | undefined;
+
+/** Node's full-ICU GB18030 decoder; a small-icu build has none, which is a typed error, not a crash at import. */
+function gbDecoder(): InstanceType<typeof TextDecoder> {
+  if (!decoderInstance) {
+    try {
+      decoderInstance = new TextDecoder('gb18030');
+    } catch (e) {
+      throw new EscPosEncodeError('invalid-text', 'this Node build has no GB18030 TextDecoder (full ICU is required)', { cause: e });
+    }
+  }
+  return decoderInstance;
+}
 
 function buildTable(): Uint32Array {
+  const decoder = gbDecoder();
   const t = new Uint32Array(0x10000);
   // 2-byte space
   const two: number[] = [];
@@ -119,7 +134,7 @@ export function encodeGb18030(text: string): { bytes: Uint8Array } | { badIndex:
 
 /** Decodes GB18030 bytes (non-fatal: invalid sequences become U+FFFD). */
 export function decodeGb18030(bytes: Uint8Array): string {
-  return decoder.decode(bytes);
+  return gbDecoder().decode(bytes);
 }
 
 /**
