@@ -1,4 +1,443 @@
-import type { Command } from '../framework.js';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { openOfflineCache, type OfflineCache, type OutboxStats } from '../../../offline-cache/index.js';
+import { acceptanceNumber, CASE_KIND, Delivery, enqueueSubmission } from '../../core/delivery.js';
+import { loadProfile, type LoadedProfile } from '../../core/profile.js';
+import { PlatformClient } from '../../platform/client.js';
+import { parseFaultSpec } from '../../platform/faults.js';
+import { startPlatformSimulator } from '../../platform/simulator.js';
+import { intOption, UsageError, type Command, type CommandContext } from '../framework.js';
 
-/** Offline queue and platform commands: queue, platform, platform-sim. */
-export const commands: Command[] = [];
+/**
+ * Offline queue and platform commands: queue stats|keys|retry|export-dead|selftest|drain,
+ * platform ping, platform-sim.
+ *
+ * Single writer: the kiosk core owns the cache. Inspecting commands (stats, keys, export-dead,
+ * retry) open it with `recover: false` and follow the key file without rewriting it, so they are
+ * safe while the kiosk runs. selftest and drain deliver, so they open it as its owner (in-flight
+ * recovery); run them on a data directory no kiosk is using.
+ */
+
+const common = {
+  profile: { type: 'string' },
+  'data-dir': { type: 'string' },
+  'key-file': { type: 'string' },
+} as const;
+const platformOpts = {
+  platform: { type: 'string' },
+  terminal: { type: 'string' },
+  key: { type: 'string' },
+} as const;
+
+interface Setup {
+  loaded: LoadedProfile;
+  dataDir: string;
+  keyFile: string;
+  terminalId: string;
+  terminalKey: string;
+  platformUrl: string | null;
+}
+
+function str(values: Record<string, unknown>, name: string): string | undefined {
+  const v = values[name];
+  return typeof v === 'string' && v.length > 0 ? v : undefined;
+}
+
+function setupOf(values: Record<string, unknown>): Setup {
+  const loaded = loadProfile(str(values, 'profile') ?? process.env.KIOSK_PROFILE ?? null);
+  const dir = str(values, 'data-dir');
+  const dataDir = dir !== undefined ? resolve(dir) : loaded.dataDir;
+  const keyFileArg = str(values, 'key-file');
+  const keyFile = keyFileArg !== undefined ? resolve(keyFileArg) : dir !== undefined ? join(dataDir, 'keys', 'seal.json') : loaded.keyFile;
+  const key = str(values, 'key') ?? loaded.profile.platform.terminalKey;
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(key) || Buffer.from(key, 'base64').length < 16) throw new UsageError('--key must be base64 of at least 16 bytes');
+  const terminalId = str(values, 'terminal') ?? loaded.profile.terminalId;
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(terminalId)) throw new UsageError('--terminal: letters, digits, dot, dash or underscore, at most 64');
+  return { loaded, dataDir, keyFile, terminalId, terminalKey: key, platformUrl: str(values, 'platform') ?? loaded.profile.platform.url };
+}
+
+/** Inspecting open: never creates a cache or a key file, no recovery (the kiosk may be running). */
+function openInspect(s: Setup): OfflineCache {
+  if (!fs.existsSync(join(s.dataDir, 'kiosk.db'))) throw new Error(`no offline cache in ${s.dataDir} (kiosk.db missing)`);
+  if (!fs.existsSync(s.keyFile)) throw new Error(`key file ${s.keyFile} missing: the queue cannot be read without it`);
+  return openOfflineCache({ dir: s.dataDir, keyFile: s.keyFile, recover: false, minFreeBytes: 0 });
+}
+
+/** Owner open (selftest, drain): creates what is missing, recovers in-flight entries. */
+function openOwner(s: Setup, minFreeBytes?: number): OfflineCache {
+  return openOfflineCache({
+    dir: s.dataDir,
+    keyFile: s.keyFile,
+    suite: s.loaded.profile.storage.sealing,
+    minFreeBytes: minFreeBytes ?? s.loaded.profile.storage.minFreeBytes,
+  });
+}
+
+function needPlatform(s: Setup): string {
+  if (s.platformUrl === null) throw new UsageError('no platform: give --platform URL (or platform.url in the profile)');
+  return s.platformUrl;
+}
+
+function clientOf(s: Setup, url: string, timeoutMs = 10_000): PlatformClient {
+  return new PlatformClient({ baseUrl: url, terminalId: s.terminalId, key: s.terminalKey, timeoutMs });
+}
+
+/** One line on stdout, written synchronously: a SIGKILL right after cannot lose it. */
+export function writeLineSync(line: string): void {
+  const buf = Buffer.from(`${line}\n`, 'utf8');
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += fs.writeSync(1, buf, off, buf.length - off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+    }
+  }
+}
+
+/**
+ * Announce every undelivered (pending) test entry as committed, BEFORE any delivery starts: a
+ * previous run may have been killed between its commit and its `committed` line. Returns the count.
+ */
+function announcePendingTests(cache: OfflineCache): number {
+  let n = 0;
+  let afterId = 0;
+  for (;;) {
+    const page = cache.outbox.list('pending', { afterId, limit: 500 });
+    if (page.length === 0) return n;
+    for (const e of page) {
+      if (e.test) {
+        writeLineSync(`committed ${e.idempotencyKey}`);
+        n++;
+      }
+    }
+    afterId = page[page.length - 1]?.id ?? afterId;
+  }
+}
+
+function statsLines(dataDir: string, s: OutboxStats, free: { freeBytes: number; floorBytes: number; ok: boolean }): string[] {
+  const mib = (n: number): string => `${(n / 1048576).toFixed(1)} MiB`;
+  return [
+    `queue in ${dataDir}`,
+    `  pending ${s.pending}, in flight ${s.inFlight}, dead letters ${s.dead}, delivered ${s.acked}`,
+    `  oldest undelivered: ${s.oldestPendingAgeMs === null ? '-' : `${Math.round(s.oldestPendingAgeMs / 1000)} s`}`,
+    `  sealed bytes waiting ${mib(s.bytes)}, in dead letters ${mib(s.deadBytes)}`,
+    `  free space ${mib(free.freeBytes)} (floor ${mib(free.floorBytes)})${free.ok ? '' : ' — BELOW FLOOR: new submissions refused'}`,
+  ];
+}
+
+const stats: Command = {
+  path: ['queue', 'stats'],
+  summary: 'Offline queue counts (pending, in flight, dead, delivered), oldest age, bytes, free space',
+  usage: '[--data-dir DIR] [--profile FILE] [--json]',
+  options: { ...common },
+  run(values) {
+    const s = setupOf(values);
+    const cache = openInspect(s);
+    try {
+      const st = cache.outbox.stats();
+      const floor = s.loaded.profile.storage.minFreeBytes;
+      const fsInfo = fs.statfsSync(s.dataDir);
+      const freeBytes = Number(fsInfo.bavail) * Number(fsInfo.bsize);
+      const free = { freeBytes, floorBytes: floor, ok: freeBytes >= floor };
+      return Promise.resolve({ data: { dataDir: s.dataDir, ...st, freeSpace: free }, human: statsLines(s.dataDir, st, free) });
+    } finally {
+      cache.close();
+    }
+  },
+};
+
+const keys: Command = {
+  path: ['queue', 'keys'],
+  summary: 'Every idempotency key in the queue with its state (for harnesses and audits; no payloads)',
+  usage: '[--data-dir DIR] [--state pending|in_flight|acked|dead] [--json]',
+  options: { ...common, state: { type: 'string' } },
+  run(values) {
+    const s = setupOf(values);
+    const want = str(values, 'state');
+    const states = ['pending', 'in_flight', 'dead', 'acked'] as const;
+    const chosen = want === undefined ? states : states.filter((x) => x === want);
+    if (chosen.length === 0) throw new UsageError('--state must be pending, in_flight, acked or dead');
+    const cache = openInspect(s);
+    try {
+      const out: { key: string; state: string; id: number; test: boolean; caseNumber?: string; acceptanceNumber: string }[] = [];
+      for (const state of chosen) {
+        let afterId = 0;
+        for (;;) {
+          const page = cache.outbox.list(state, { afterId, limit: 1000 });
+          if (page.length === 0) break;
+          for (const e of page) {
+            out.push({
+              key: e.idempotencyKey,
+              state: e.state,
+              id: e.id,
+              test: e.test,
+              acceptanceNumber: acceptanceNumber(s.terminalId, e),
+              ...(e.platformCaseNumber !== undefined ? { caseNumber: e.platformCaseNumber } : {}),
+            });
+          }
+          afterId = page[page.length - 1]?.id ?? afterId;
+        }
+      }
+      return Promise.resolve({ data: { keys: out }, human: out.map((k) => `${k.state.padEnd(9)} ${k.key}${k.caseNumber ? ` -> ${k.caseNumber}` : ''}`) });
+    } finally {
+      cache.close();
+    }
+  },
+};
+
+const retry: Command = {
+  path: ['queue', 'retry'],
+  summary: 'Move dead letters back to the queue (all with --dead, one with --id N)',
+  usage: '(--dead | --id N) [--data-dir DIR] [--json]',
+  options: { ...common, dead: { type: 'boolean' }, id: { type: 'string' } },
+  run(values) {
+    const s = setupOf(values);
+    const id = values.id === undefined ? undefined : intOption(values, 'id', 0, 1);
+    if (values.dead !== true && id === undefined) {
+      throw new UsageError('say what to retry: --dead (every dead letter) or --id N (one dead letter)');
+    }
+    const cache = openInspect(s);
+    try {
+      const moved = cache.outbox.retryDead(id);
+      return Promise.resolve({ data: { moved }, human: [`${moved} dead letter(s) back in the queue`] });
+    } finally {
+      cache.close();
+    }
+  },
+};
+
+const exportDead: Command = {
+  path: ['queue', 'export-dead'],
+  summary: 'Write dead letters, still sealed, to a new file (mode 0600) for a technician',
+  usage: '--out FILE [--data-dir DIR] [--json]',
+  options: { ...common, out: { type: 'string' } },
+  run(values) {
+    const s = setupOf(values);
+    const outFile = str(values, 'out');
+    if (outFile === undefined) throw new UsageError('--out FILE is required');
+    const cache = openInspect(s);
+    try {
+      const entries: unknown[] = [];
+      let afterId = 0;
+      for (;;) {
+        const page = cache.outbox.exportDead({ afterId, limit: 200 });
+        if (page.length === 0) break;
+        for (const d of page) {
+          entries.push({
+            ...d,
+            sealedPayload: Buffer.from(d.sealedPayload).toString('base64'),
+            attachments: d.attachments.map((a) => ({ ...a, sealedFile: fs.readFileSync(cache.attachments.pathOf(a.sha256)).toString('base64') })),
+          });
+        }
+        afterId = page[page.length - 1]?.id ?? afterId;
+      }
+      const doc = { format: 'nxsl-dead-letters/1', exportedAt: new Date().toISOString(), sealed: true, keyIds: cache.sealer.keyIds(), entries };
+      const abs = resolve(outFile);
+      const fd = fs.openSync(abs, 'wx', 0o600);
+      try {
+        fs.writeFileSync(fd, `${JSON.stringify(doc)}\n`);
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      return Promise.resolve({ data: { out: abs, count: entries.length }, human: [`${entries.length} dead letter(s) written, still sealed, to ${abs}`] });
+    } finally {
+      cache.close();
+    }
+  },
+};
+
+interface DeliverySetup {
+  cache: OfflineCache;
+  client: PlatformClient;
+  delivery: Delivery;
+  counts: { acked: number; replayed: number; retries: number; dead: number };
+}
+
+function deliveryOf(s: Setup, cache: OfflineCache, url: string, values: Record<string, unknown>): DeliverySetup {
+  const client = clientOf(s, url, intOption(values, 'timeout-ms', 10_000, 100, 600_000));
+  const delivery = new Delivery({
+    outbox: cache.outbox,
+    attachments: cache.attachments,
+    client,
+    terminalId: s.terminalId,
+    backoff: { baseMs: intOption(values, 'retry-base-ms', 50, 1, 60_000), capMs: intOption(values, 'retry-cap-ms', 2000, 1, 3_600_000) },
+    concurrency: 2,
+    idleMs: 20,
+  });
+  const counts = { acked: 0, replayed: 0, retries: 0, dead: 0 };
+  delivery.onResult(({ result }) => {
+    if (result.kind === 'acked') {
+      counts.acked++;
+      if (result.replayed) counts.replayed++;
+    } else if (result.kind === 'retry') counts.retries++;
+    else counts.dead++;
+  });
+  return { cache, client, delivery, counts };
+}
+
+const deliveryOpts = {
+  'timeout-ms': { type: 'string' },
+  'retry-base-ms': { type: 'string' },
+  'retry-cap-ms': { type: 'string' },
+} as const;
+
+const selftest: Command = {
+  path: ['queue', 'selftest'],
+  summary: 'Queue N synthetic test submissions (a few KB attachment each) and deliver them; prints "committed <key>" per commit',
+  usage: '--count N --data-dir DIR --platform URL [--terminal ID --key BASE64] [--attachment-bytes N] [--json]',
+  options: { ...common, ...platformOpts, ...deliveryOpts, count: { type: 'string' }, 'attachment-bytes': { type: 'string' } },
+  async run(values, ctx: CommandContext) {
+    const s = setupOf(values);
+    const count = intOption(values, 'count', 100, 1, 10_000_000);
+    const attBytes = intOption(values, 'attachment-bytes', 4096, 0, 10 * 1024 * 1024);
+    const url = needPlatform(s);
+    const t0 = performance.now();
+    const cache = openOwner(s);
+    const d = deliveryOf(s, cache, url, values);
+    try {
+      // Anything a killed run committed but may not have printed is announced before delivery starts.
+      const reannounced = announcePendingTests(cache);
+      d.delivery.start();
+      const run = randomBytes(6).toString('hex');
+      let enqueued = 0;
+      for (let i = 0; i < count; i++) {
+        ctx.signal.throwIfAborted();
+        const key = `selftest-${run}-${i}`;
+        enqueueSubmission(cache.outbox, s.terminalId, {
+          idempotencyKey: key,
+          kind: 'matter',
+          payload: { matterCode: 'SELFTEST', applicantToken: 'selftest', form: { run, n: i } },
+          attachments: attBytes > 0 ? [randomBytes(attBytes)] : [],
+          test: true,
+        });
+        // Committed (synchronous=FULL): say so before delivery of this entry can start.
+        writeLineSync(`committed ${key}`);
+        enqueued++;
+        d.delivery.notify();
+        await new Promise<void>((r) => setImmediate(r));
+      }
+      // Let the running loop finish what is queued (stopping it mid-request would cost a replay).
+      let final = d.delivery.stats();
+      while (final.pending + final.inFlight > 0) {
+        await new Promise<void>((r) => setTimeout(r, 20));
+        ctx.signal.throwIfAborted();
+        final = d.delivery.stats();
+      }
+      const data = { enqueued, reannounced, delivered: d.counts.acked, replayed: d.counts.replayed, retries: d.counts.retries, dead: final.dead, pending: final.pending, elapsedMs: Math.round(performance.now() - t0) };
+      return {
+        data,
+        human: [`selftest: ${enqueued} queued, ${data.delivered} delivered (${data.replayed} replays absorbed, ${data.retries} retries), ${data.dead} dead, ${data.elapsedMs} ms`],
+        ...(final.dead > 0 ? { failure: `${final.dead} dead letter(s): see kioskctl queue stats` } : {}),
+      };
+    } finally {
+      await d.delivery.stop();
+      d.client.close();
+      cache.close();
+    }
+  },
+};
+
+const drain: Command = {
+  path: ['queue', 'drain'],
+  summary: 'Deliver everything pending; exit 0 when nothing is left, non-zero if dead letters remain',
+  usage: '--data-dir DIR --platform URL [--terminal ID --key BASE64] [--timeout SECONDS] [--json]',
+  options: { ...common, ...platformOpts, ...deliveryOpts, timeout: { type: 'string' } },
+  async run(values, ctx) {
+    const s = setupOf(values);
+    const url = needPlatform(s);
+    const timeoutSec = intOption(values, 'timeout', 0, 0, 7 * 86_400);
+    const t0 = performance.now();
+    const cache = openOwner(s, 0);
+    const d = deliveryOf(s, cache, url, values);
+    const signal = timeoutSec > 0 ? AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutSec * 1000)]) : ctx.signal;
+    try {
+      // Test entries a killed selftest committed but may not have printed (harnesses read these lines).
+      const announced = ctx.json ? 0 : announcePendingTests(cache);
+      let final: OutboxStats;
+      try {
+        final = await d.delivery.drain(signal);
+      } catch (e) {
+        if (!signal.aborted || ctx.signal.aborted) throw e;
+        const st = cache.outbox.stats();
+        return { data: { ok: false, ...st, delivered: d.counts.acked }, failure: `timed out after ${timeoutSec} s with ${st.pending + st.inFlight} undelivered` };
+      }
+      const data = { ok: final.dead === 0, delivered: d.counts.acked, replayed: d.counts.replayed, retries: d.counts.retries, announced, pending: final.pending, dead: final.dead, acked: final.acked, elapsedMs: Math.round(performance.now() - t0) };
+      return {
+        data,
+        human: [`drain: ${data.delivered} delivered (${data.replayed} replays absorbed, ${data.retries} retries); pending 0, dead letters ${final.dead}`],
+        ...(final.dead > 0 ? { failure: `only dead letters remain (${final.dead}): fix the cause, then kioskctl queue retry --dead` } : {}),
+      };
+    } finally {
+      await d.delivery.stop();
+      d.client.close();
+      cache.close();
+    }
+  },
+};
+
+const ping: Command = {
+  path: ['platform', 'ping'],
+  summary: 'Signed GET /v1/health against the platform; prints the round trip',
+  usage: '[--platform URL] [--terminal ID --key BASE64] [--json]',
+  options: { profile: common.profile, ...platformOpts, 'timeout-ms': { type: 'string' } },
+  async run(values, ctx) {
+    const s = setupOf(values);
+    const url = needPlatform(s);
+    const client = clientOf(s, url, intOption(values, 'timeout-ms', 5000, 100, 600_000));
+    try {
+      const t0 = performance.now();
+      const out = await client.health(ctx.signal);
+      const ms = Math.round((performance.now() - t0) * 10) / 10;
+      if (out.kind === 'ok') return { data: { ok: true, url, status: out.value.status, time: out.value.time, ms }, human: [`platform ${url}: ${out.value.status} in ${ms} ms`] };
+      const why = out.kind === 'permanent' ? `${out.status} ${out.code}` : [out.reason, out.status, out.code].filter((x) => x !== undefined).join(' ');
+      return { data: { ok: false, url, outcome: out.kind, reason: why, ms }, failure: `platform ${url} unreachable or refusing: ${why}` };
+    } finally {
+      client.close();
+    }
+  },
+};
+
+const platformSim: Command = {
+  path: ['platform-sim'],
+  summary: 'Run the platform simulator in the foreground until SIGINT/SIGTERM; prints its URL',
+  usage: '[--port N] [--fault SPEC] [--store FILE] [--terminal ID --key BASE64] [--seed N] [--json]',
+  options: { profile: common.profile, port: { type: 'string' }, fault: { type: 'string' }, store: { type: 'string' }, seed: { type: 'string' }, terminal: { type: 'string' }, key: { type: 'string' } },
+  async run(values, ctx) {
+    const s = setupOf(values);
+    const port = intOption(values, 'port', 0, 0, 65535);
+    const spec = str(values, 'fault');
+    let faults;
+    try {
+      faults = spec === undefined ? undefined : parseFaultSpec(spec);
+    } catch (e) {
+      throw new UsageError(`--fault: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const store = str(values, 'store');
+    const sim = await startPlatformSimulator({
+      port,
+      host: '127.0.0.1',
+      terminals: { [s.terminalId]: s.terminalKey },
+      ...(store !== undefined ? { storeFile: resolve(store) } : {}),
+      ...(faults !== undefined ? { faults } : {}),
+      ...(values.seed !== undefined ? { seed: intOption(values, 'seed', 0) } : {}),
+    });
+    writeLineSync(ctx.json ? JSON.stringify({ url: sim.url, port: sim.port, terminal: s.terminalId }) : `platform simulator listening at ${sim.url} (terminal ${s.terminalId})`);
+    await new Promise<void>((r) => {
+      if (ctx.signal.aborted) r();
+      else ctx.signal.addEventListener('abort', () => r(), { once: true });
+    });
+    const st = sim.stats();
+    await sim.close();
+    return { data: { stopped: true, cases: st.cases, requests: st.requests }, human: [`platform simulator stopped (${st.cases} cases, ${st.requests} requests)`] };
+  },
+};
+
+export const commands: Command[] = [stats, keys, retry, exportDead, selftest, drain, ping, platformSim];
+
+/** The outbox kind selftest and the core use (re-exported for tests). */
+export { CASE_KIND };
