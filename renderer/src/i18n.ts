@@ -13,7 +13,7 @@ const zh = {
   platformUnknown: '正在连接平台',
   queued: (n: number) => `待上传 ${n}`,
   welcomeTitle: (name: string) => `您好，${name}`,
-  welcomeHint: '身份已核验，请选择要办理的事项',
+  welcomeHint: '身份已核验。办理完成后请点击“结束办理”，并取走身份证',
   idNumber: '证件号码',
   cardTypes: {
     resident: '居民身份证',
@@ -56,7 +56,7 @@ const en: Dict = {
   platformUnknown: 'Connecting to the platform',
   queued: (n: number) => `${n} waiting to upload`,
   welcomeTitle: (name: string) => `Welcome, ${name}`,
-  welcomeHint: 'Identity verified. Please choose a service',
+  welcomeHint: 'Identity verified. When you are done, press “Finish” and take your ID card',
   idNumber: 'ID number',
   cardTypes: {
     resident: 'Resident ID card',
