@@ -44,7 +44,7 @@ test('attract → card placed → welcome with name and masked ID → finish →
   await expect(page.getByRole('alert')).toHaveText('请取走您的身份证');
   await screenshot(page, 'finished-card-on-reader', testInfo);
   await panel.getByRole('button', { name: '取走身份证 Remove card' }).click();
-  await expect(page.getByText('您的信息已清除')).toBeVisible();
+  await expect(page.getByText('请带好您的身份证和随身物品')).toBeVisible();
   await page.getByRole('button', { name: '返回首页' }).click();
   await expect(page.getByRole('heading', { level: 1, name: '请放置身份证' })).toBeVisible();
   expect(await page.content()).not.toContain(resident.name);
@@ -63,7 +63,7 @@ test('every sample card type is read and shown masked', async ({ page, kiosk }) 
     await expect(page.getByRole('alert')).toHaveText('请取走您的身份证');
     await panel.getByRole('button', { name: '取走身份证 Remove card' }).click();
     // The reader noticed the card leaving before the next one is placed.
-    await expect(page.getByText('您的信息已清除')).toBeVisible();
+    await expect(page.getByText('请带好您的身份证和随身物品')).toBeVisible();
     await page.getByRole('button', { name: '返回首页' }).click();
     await expect(page.getByRole('heading', { level: 1, name: '请放置身份证' })).toBeVisible();
   }
