@@ -1,4 +1,5 @@
 import type { BenchRow } from './run.js';
+import { outboxSection } from './outbox.js';
 
 export interface BenchSection {
   name: string;
@@ -6,4 +7,4 @@ export interface BenchSection {
 }
 
 /** Sections register here; each lives in its own file under bench/. */
-export const sections: BenchSection[] = [];
+export const sections: BenchSection[] = [outboxSection];

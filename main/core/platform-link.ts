@@ -132,3 +132,8 @@ export class CatalogCache {
     return 'updated';
   }
 }
+
+// The platform pieces kioskctl uses, re-exported so main/cli imports only main/core (ARCHITECTURE folder table).
+export { PlatformClient } from '../platform/client.js';
+export { parseFaultSpec } from '../platform/faults.js';
+export { startPlatformSimulator } from '../platform/simulator.js';

@@ -5,9 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { openOfflineCache, type OfflineCache, type OutboxStats } from '../../../offline-cache/index.js';
 import { acceptanceNumber, CASE_KIND, Delivery, enqueueSubmission } from '../../core/delivery.js';
 import { loadProfile, type LoadedProfile } from '../../core/profile.js';
-import { PlatformClient } from '../../platform/client.js';
-import { parseFaultSpec } from '../../platform/faults.js';
-import { startPlatformSimulator } from '../../platform/simulator.js';
+import { parseFaultSpec, PlatformClient, startPlatformSimulator } from '../../core/platform-link.js';
 import { intOption, UsageError, type Command, type CommandContext } from '../framework.js';
 
 /**
@@ -289,12 +287,13 @@ const deliveryOpts = {
 const selftest: Command = {
   path: ['queue', 'selftest'],
   summary: 'Queue N synthetic test submissions (a few KB attachment each) and deliver them; prints "committed <key>" per commit',
-  usage: '--count N --data-dir DIR --platform URL [--terminal ID --key BASE64] [--attachment-bytes N] [--json]',
-  options: { ...common, ...platformOpts, ...deliveryOpts, count: { type: 'string' }, 'attachment-bytes': { type: 'string' } },
+  usage: '--count N --data-dir DIR --platform URL [--terminal ID --key BASE64] [--attachment-bytes N] [--max-backlog N (0 = unthrottled)] [--json]',
+  options: { ...common, ...platformOpts, ...deliveryOpts, count: { type: 'string' }, 'attachment-bytes': { type: 'string' }, 'max-backlog': { type: 'string' } },
   async run(values, ctx: CommandContext) {
     const s = setupOf(values);
     const count = intOption(values, 'count', 100, 1, 10_000_000);
     const attBytes = intOption(values, 'attachment-bytes', 4096, 0, 10 * 1024 * 1024);
+    const maxBacklog = intOption(values, 'max-backlog', 16, 0, 1_000_000);
     const url = needPlatform(s);
     const t0 = performance.now();
     const cache = openOwner(s);
@@ -307,6 +306,13 @@ const selftest: Command = {
       let enqueued = 0;
       for (let i = 0; i < count; i++) {
         ctx.signal.throwIfAborted();
+        // Deliver as it goes: keep the backlog small so kills land in every phase (enqueue, upload, submit, ack).
+        while (maxBacklog > 0) {
+          const st = d.delivery.stats();
+          if (st.pending + st.inFlight < maxBacklog) break;
+          await new Promise<void>((r) => setTimeout(r, 2));
+          ctx.signal.throwIfAborted();
+        }
         const key = `selftest-${run}-${i}`;
         enqueueSubmission(cache.outbox, s.terminalId, {
           idempotencyKey: key,
