@@ -17,6 +17,8 @@ import { startPlatformSimulator, type PlatformSimulator } from '../platform/simu
 import { Delivery, enqueueSubmission, type DeliveryEvent, type NewSubmission } from './delivery.js';
 import { CatalogCache, PlatformLink } from './platform-link.js';
 
+const CATALOG_REFRESH_MS = 30 * 60_000;
+
 export interface KioskCoreOptions {
   /** Terminal profile file; null/undefined = defaults (simulated devices). */
   profilePath?: string | null;
@@ -152,14 +154,19 @@ export class KioskCore {
     let url = profile.platform.url;
     if (url === null && opts.host === 'web') {
       // npm start on a fresh machine: the platform simulator, embedded, with its own store in the data dir.
-      parts.sim = await startPlatformSimulator({
-        port: 0,
-        host: '127.0.0.1',
-        terminals: { [profile.terminalId]: profile.platform.terminalKey },
-        storeFile: join(dataDir, 'platform-sim.jsonl'),
-      });
-      url = parts.sim.url;
-      log.info({ url }, 'embedded platform simulator started');
+      try {
+        parts.sim = await startPlatformSimulator({
+          port: 0,
+          host: '127.0.0.1',
+          terminals: { [profile.terminalId]: profile.platform.terminalKey },
+          storeFile: join(dataDir, 'platform-sim.jsonl'),
+        });
+        url = parts.sim.url;
+        log.info({ url }, 'embedded platform simulator started');
+      } catch (e) {
+        // The kiosk still serves and queues; submissions wait for a platform.
+        log.error({ err: e instanceof Error ? e.message : String(e) }, 'embedded platform simulator failed to start');
+      }
     }
     if (url === null) {
       log.warn('no platform configured: submissions are queued and kept until one is');
@@ -189,11 +196,18 @@ export class KioskCore {
     if (!q.link || !q.delivery || !q.catalog) return;
     const { link, delivery, catalog } = q;
     const refreshCatalog = (): void => {
-      void catalog.refresh(AbortSignal.timeout(this.loaded.profile.platform.timeoutMs * 2)).then(
+      if (this.#closed) return;
+      const signal = AbortSignal.any([this.#stopping.signal, AbortSignal.timeout(this.loaded.profile.platform.timeoutMs * 2)]);
+      void catalog.refresh(signal).then(
         (r) => this.log.info({ result: r }, 'catalog refresh'),
         () => undefined,
       );
     };
+    // On every return of the platform, and every 30 minutes while it stays (ETag: usually a 304).
+    const timer = setInterval(() => {
+      if (link.state === 'online') refreshCatalog();
+    }, CATALOG_REFRESH_MS);
+    timer.unref();
     this.#unlink = [
       link.onChange((state) => {
         this.log.info({ platform: state }, 'platform reachability');
@@ -204,12 +218,14 @@ export class KioskCore {
         }
       }),
       delivery.onResult((e) => this.#onDelivery(e)),
+      () => clearInterval(timer),
     ];
     link.start();
     delivery.start();
   }
 
   #unlink: (() => void)[] = [];
+  readonly #stopping = new AbortController();
 
   #onDelivery(e: DeliveryEvent): void {
     this.queue.link?.report(e.result.kind !== 'retry' || e.result.reachable);
@@ -315,6 +331,7 @@ export class KioskCore {
     this.#connections.clear();
     this.session.stop();
     for (const off of this.#unlink) off();
+    this.#stopping.abort(new Error('core stopping'));
     const q = this.queue;
     await q.delivery?.stop();
     await q.link?.stop();
