@@ -16,6 +16,14 @@ import { intOption, UsageError, type Command, type CommandContext } from '../fra
  * retry) open it with `recover: false` and follow the key file without rewriting it, so they are
  * safe while the kiosk runs. selftest and drain deliver, so they open it as its owner (in-flight
  * recovery); run them on a data directory no kiosk is using.
+ *
+ * Harness protocol (`queue selftest`, the kill test): stdout carries one `committed <key>` line per
+ * submission, written synchronously right after its transaction commits and before delivery of that
+ * entry can start, so every key that can reach the platform has been printed. A run killed between
+ * a commit and its line leaves an unprinted pending entry: the next selftest, and `queue drain`
+ * (without --json), print `committed <key>` for every pending test entry BEFORE delivering
+ * anything. A harness that collects these lines from all runs therefore sees every key that can
+ * ever reach the platform; `queue keys --json` lists the database's view for cross-checks.
  */
 
 const common = {

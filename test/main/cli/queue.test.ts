@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_TERMINAL_KEY } from '../../../main/core/profile.js';
+import { enqueueSubmission } from '../../../main/core/delivery.js';
+import { openOfflineCache } from '../../../offline-cache/index.js';
 import { startPlatformSimulator, type PlatformSimulator } from '../../../main/platform/simulator.js';
 import { committedKeys, kioskctl, spawnKioskctl, tempDir } from '../../integration/queue/helpers.js';
 
@@ -101,5 +103,38 @@ describe('kioskctl queue and platform commands (spawned)', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(out).toContain('"stopped":true');
+  });
+
+  it('announces test entries committed by a killed run before delivering them (selftest and drain), and drain --timeout gives up with a reason', { timeout: 60_000 }, async () => {
+    const data = join(tempDir('cli-announce-'), 'data');
+    const plant = (key: string): void => {
+      // What a selftest killed between its commit and its "committed" line leaves behind.
+      const c = openOfflineCache({ dir: data, keyFile: join(data, 'keys', 'seal.json'), minFreeBytes: 0 });
+      try {
+        enqueueSubmission(c.outbox, 'NX-DEV-0001', { idempotencyKey: key, kind: 'matter', payload: { matterCode: 'SELFTEST', applicantToken: 't', form: {} }, test: true });
+      } finally {
+        c.close();
+      }
+    };
+    plant('unprinted-1');
+    const st = await kioskctl(['queue', 'selftest', '--count', '2', '--data-dir', data, '--platform', sim.url, '--json']);
+    expect(st.code, st.stderr).toBe(0);
+    const lines = committedKeys(st.stdout);
+    expect(lines[0]).toBe('unprinted-1');
+    expect(lines).toHaveLength(3);
+
+    const closed = await startPlatformSimulator({ terminals: { x: DEV_TERMINAL_KEY } });
+    const downUrl = closed.url;
+    await closed.close();
+    plant('unprinted-2');
+    const timedOut = await kioskctl(['queue', 'drain', '--data-dir', data, '--platform', downUrl, '--timeout', '2', '--timeout-ms', '500']);
+    expect(timedOut.code).toBe(1);
+    expect(timedOut.stderr).toMatch(/timed out after 2 s with 1 undelivered/);
+    const drained = await kioskctl(['queue', 'drain', '--data-dir', data, '--platform', sim.url]);
+    expect(drained.code, drained.stderr).toBe(0);
+    expect(committedKeys(drained.stdout)).toEqual(['unprinted-2']);
+    const atPlatform = sim.cases().map((c) => c.idempotencyKey);
+    expect(atPlatform).toContain('unprinted-1');
+    expect(atPlatform).toContain('unprinted-2');
   });
 });
