@@ -12,11 +12,43 @@ export const SampleIdentity = z.object({
 });
 export type SampleIdentity = z.infer<typeof SampleIdentity>;
 
+/** Faults the panel can switch on the simulated receipt printer. */
+export const PrinterSimFaultName = z.enum(['paperNearEnd', 'paperOut', 'coverOpen', 'cutterError', 'silence']);
+export type PrinterSimFaultName = z.infer<typeof PrinterSimFaultName>;
+
+export const PrinterSimState = z.object({
+  connected: z.boolean(),
+  paper: z.enum(['58mm', '80mm']),
+  faults: z.object({
+    paperNearEnd: z.boolean(),
+    paperOut: z.boolean(),
+    coverOpen: z.boolean(),
+    cutterError: z.boolean(),
+    silence: z.boolean(),
+  }),
+  /** The kiosk's printer device as the supervisor sees it (state, warnings, last error). */
+  device: z.object({
+    state: z.enum(['online', 'offline', 'busy', 'error', 'no-device']),
+    warnings: z.array(z.string()),
+    lastError: z.object({ code: z.string(), action: z.string(), fault: z.string().optional(), message: z.string() }).optional(),
+  }),
+  receipts: z.number().int().min(0),
+  /** SVG preview of the last cut receipt (sample/test data only). */
+  lastReceiptSvg: z.string().nullable(),
+  /** Outcome of the last "print test receipt" from the panel. */
+  lastPrint: z.object({ ok: z.boolean(), message: z.string(), at: z.number() }).nullable(),
+});
+export type PrinterSimState = z.infer<typeof PrinterSimState>;
+
 export const SimState = z.object({
   samples: z.array(SampleIdentity),
   idCard: z.object({ placed: z.string().nullable(), connected: z.boolean() }),
+  /** null when the profile has no simulated printer. */
+  printer: PrinterSimState.nullable(),
 });
 export type SimState = z.infer<typeof SimState>;
 
 export const SimPlaceCard = z.object({ key: z.string().min(1).max(100) }).strict();
 export const SimFault = z.object({ device: z.string().min(1), fault: z.string().min(1), on: z.boolean() }).strict();
+export const SimPrinterFault = z.object({ fault: PrinterSimFaultName, on: z.boolean() }).strict();
+export const SimConnectedBody = z.object({ connected: z.boolean() }).strict();

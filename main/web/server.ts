@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
-import { MAX_MESSAGE_CHARS, SimPlaceCard, type ServerMessage } from '../contract/index.js';
+import { MAX_MESSAGE_CHARS, SimConnectedBody, SimPlaceCard, SimPrinterFault, type ServerMessage } from '../contract/index.js';
 import type { KioskCore } from '../core/kiosk.js';
 import { isLoopback } from '../core/profile.js';
 import { readStatic } from './static.js';
@@ -26,7 +26,8 @@ export interface WebHost {
   close(): Promise<void>;
 }
 
-const SimConnected = z.object({ connected: z.boolean() }).strict();
+const SimConnected = SimConnectedBody;
+const EmptyBody = z.object({}).strict();
 
 function csp(): string {
   return [
@@ -103,6 +104,29 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
         const body = SimConnected.safeParse(await readJson(req));
         if (!body.success) return send(res, 400, { ok: false, error: { code: 'invalid-params', message: 'expected {"connected": boolean}' } });
         sim.setIdCardConnected(body.data.connected);
+        return send(res, 200, { ok: true, value: sim.state() });
+      }
+      if (req.method === 'POST' && path === '/sim/api/printer/fault') {
+        const body = SimPrinterFault.safeParse(await readJson(req));
+        if (!body.success) return send(res, 400, { ok: false, error: { code: 'invalid-params', message: 'expected {"fault": "paperNearEnd"|"paperOut"|"coverOpen"|"cutterError"|"silence", "on": boolean}' } });
+        sim.setPrinterFault(body.data.fault, body.data.on);
+        return send(res, 200, { ok: true, value: sim.state() });
+      }
+      if (req.method === 'POST' && path === '/sim/api/printer/connected') {
+        const body = SimConnected.safeParse(await readJson(req));
+        if (!body.success) return send(res, 400, { ok: false, error: { code: 'invalid-params', message: 'expected {"connected": boolean}' } });
+        sim.setPrinterConnected(body.data.connected);
+        return send(res, 200, { ok: true, value: sim.state() });
+      }
+      if (req.method === 'POST' && path === '/sim/api/printer/test') {
+        const body = EmptyBody.safeParse(await readJson(req));
+        if (!body.success) return send(res, 400, { ok: false, error: { code: 'invalid-params', message: 'expected an empty object' } });
+        try {
+          await sim.printTestReceipt(AbortSignal.timeout(30_000));
+        } catch (e) {
+          // The printer's own typed error (paper out, cover open…): a device problem, not a bad request.
+          return send(res, 409, { ok: false, error: { code: 'device-error', message: e instanceof Error ? e.message : 'print failed' }, value: sim.state() });
+        }
         return send(res, 200, { ok: true, value: sim.state() });
       }
       return send(res, 404, { ok: false, error: { code: 'unknown-method', message: `no route ${req.method} ${path}` } });

@@ -1,8 +1,32 @@
 import { useCallback, useEffect, useState } from 'react';
-import { SimState } from '../../main/contract/index.js';
+import { SimState, type PrinterSimFaultName, type PrinterSimState } from '../../main/contract/index.js';
 import { takeToken } from './bridge.js';
 
-type Reply = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string } };
+type Reply = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string }; value?: unknown };
+
+const PRINTER_FAULTS: { fault: PrinterSimFaultName; label: string }[] = [
+  { fault: 'paperNearEnd', label: '纸将尽 Paper near end' },
+  { fault: 'paperOut', label: '抽出纸卷 Pull paper' },
+  { fault: 'coverOpen', label: '打开纸仓盖 Open cover' },
+  { fault: 'cutterError', label: '切刀故障 Cutter error' },
+  { fault: 'silence', label: '不应答 Silence' },
+];
+
+const DEVICE_STATE: Record<PrinterSimState['device']['state'], string> = {
+  online: '就绪 online',
+  offline: '离线 offline',
+  busy: '打印中 busy',
+  error: '故障 error',
+  'no-device': '无设备 no device',
+};
+
+function printerStatusText(p: PrinterSimState): string {
+  const parts = [`打印机 Printer: ${DEVICE_STATE[p.device.state]}`];
+  if (p.device.state === 'error' && p.device.lastError) parts.push(p.device.lastError.message);
+  if (p.device.warnings.includes('paper-near-end')) parts.push('纸将尽 paper near end');
+  parts.push(`已打印 receipts: ${p.receipts}`);
+  return parts.join(' · ');
+}
 
 async function call(path: string, token: string, body?: unknown): Promise<Reply> {
   const res = await fetch(path, {
@@ -23,6 +47,8 @@ export function SimPanel() {
   const apply = useCallback((r: Reply) => {
     if (!r.ok) {
       setError(r.error.message);
+      const withState = SimState.safeParse(r.value);
+      if (withState.success) setState(withState.data);
       return;
     }
     const parsed = SimState.safeParse(r.value);
@@ -53,10 +79,24 @@ export function SimPanel() {
     call('/sim/api/state', token)
       .then((r) => live && apply(r))
       .catch((e: unknown) => live && setError(e instanceof Error ? e.message : String(e)));
+    // Device status changes on its own (ASB, polls): refresh the panel every second.
+    const timer = setInterval(() => {
+      call('/sim/api/state', token)
+        .then((r) => {
+          if (!live || !r.ok) return;
+          const parsed = SimState.safeParse(r.value);
+          if (parsed.success) setState(parsed.data);
+        })
+        .catch(() => undefined);
+    }, 1000);
     return () => {
       live = false;
+      clearInterval(timer);
     };
   }, [apply, token]);
+
+  const printer = state?.printer ?? null;
+  const preview = printer?.lastReceiptSvg ? `data:image/svg+xml;charset=utf-8,${encodeURIComponent(printer.lastReceiptSvg)}` : null;
 
   return (
     <main className="sim" aria-busy={busy}>
@@ -100,6 +140,45 @@ export function SimPanel() {
           </button>
         </div>
       </section>
+      {printer && (
+        <section aria-labelledby="sim-printer">
+          <h2 id="sim-printer">回执打印机 · Receipt printer ({printer.paper})</h2>
+          <p role="status" aria-label="打印机状态 Printer status">
+            {printerStatusText(printer)}
+          </p>
+          <div className="actions">
+            {PRINTER_FAULTS.map(({ fault, label }) => (
+              <button
+                key={fault}
+                type="button"
+                className="tool"
+                disabled={busy}
+                aria-pressed={printer.faults[fault]}
+                onClick={() => void run('/sim/api/printer/fault', { fault, on: !printer.faults[fault] })}
+              >
+                {label}
+              </button>
+            ))}
+            <button
+              type="button"
+              className="tool"
+              disabled={busy}
+              aria-pressed={!printer.connected}
+              onClick={() => void run('/sim/api/printer/connected', { connected: !printer.connected })}
+            >
+              拔出打印机 Unplug printer
+            </button>
+            <button type="button" className="tool" disabled={busy} onClick={() => void run('/sim/api/printer/test', {})}>
+              打印测试页 Print test receipt
+            </button>
+          </div>
+          {printer.lastPrint && <p className="small">{`${printer.lastPrint.ok ? '上次打印成功 Last print OK' : '上次打印失败 Last print failed'}: ${printer.lastPrint.message}`}</p>}
+          <figure className="sim-receipt">
+            {preview ? <img src={preview} alt="最近一张回执预览 Last receipt preview" /> : <p className="small">尚无回执 No receipt yet</p>}
+            <figcaption>最近一张回执 Last receipt</figcaption>
+          </figure>
+        </section>
+      )}
     </main>
   );
 }
