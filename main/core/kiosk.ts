@@ -197,11 +197,21 @@ export class KioskCore {
     const { link, delivery, catalog } = q;
     const refreshCatalog = (): void => {
       if (this.#closed) return;
-      const signal = AbortSignal.any([this.#stopping.signal, AbortSignal.timeout(this.loaded.profile.platform.timeoutMs * 2)]);
-      void catalog.refresh(signal).then(
-        (r) => this.log.info({ result: r }, 'catalog refresh'),
-        () => undefined,
-      );
+      // Controller + timer rather than AbortSignal.any(AbortSignal.timeout()), whose timeout Node 20 may garbage-collect.
+      const ac = new AbortController();
+      const stop = (): void => ac.abort(new Error('core stopping'));
+      this.#stopping.signal.addEventListener('abort', stop, { once: true });
+      const t = setTimeout(() => ac.abort(new Error('catalog refresh timed out')), this.loaded.profile.platform.timeoutMs * 2);
+      void catalog
+        .refresh(ac.signal)
+        .then(
+          (r) => this.log.info({ result: r }, 'catalog refresh'),
+          () => undefined,
+        )
+        .finally(() => {
+          clearTimeout(t);
+          this.#stopping.signal.removeEventListener('abort', stop);
+        });
     };
     // On every return of the platform, and every 30 minutes while it stays (ETag: usually a 304).
     const timer = setInterval(() => {

@@ -368,7 +368,13 @@ const drain: Command = {
     const t0 = performance.now();
     const cache = openOwner(s, 0);
     const d = deliveryOf(s, cache, url, values);
-    const signal = timeoutSec > 0 ? AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutSec * 1000)]) : ctx.signal;
+    // A controller and a ref'd timer, not AbortSignal.any(AbortSignal.timeout()): Node 20 can garbage-collect
+    // the timeout signal inside any(), and then the timeout never fires (seen as a drain that never gave up).
+    const deadline = new AbortController();
+    const onStop = (): void => deadline.abort(ctx.signal.reason);
+    ctx.signal.addEventListener('abort', onStop, { once: true });
+    const timer = timeoutSec > 0 ? setTimeout(() => deadline.abort(new Error(`timed out after ${timeoutSec} s`)), timeoutSec * 1000) : undefined;
+    const signal = deadline.signal;
     try {
       // Test entries a killed selftest committed but may not have printed (harnesses read these lines).
       const announced = ctx.json ? 0 : announcePendingTests(cache);
@@ -387,6 +393,8 @@ const drain: Command = {
         ...(final.dead > 0 ? { failure: `only dead letters remain (${final.dead}): fix the cause, then kioskctl queue retry --dead` } : {}),
       };
     } finally {
+      clearTimeout(timer);
+      ctx.signal.removeEventListener('abort', onStop);
       await d.delivery.stop();
       d.client.close();
       cache.close();

@@ -105,7 +105,7 @@ describe('kioskctl queue and platform commands (spawned)', () => {
     expect(out).toContain('"stopped":true');
   });
 
-  it('announces test entries committed by a killed run before delivering them (selftest and drain), and drain --timeout gives up with a reason', { timeout: 60_000 }, async () => {
+  it('announces test entries committed by a killed run before delivering them (selftest and drain), and drain --timeout gives up with a reason', { timeout: 180_000 }, async () => {
     const data = join(tempDir('cli-announce-'), 'data');
     const plant = (key: string): void => {
       // What a selftest killed between its commit and its "committed" line leaves behind.
