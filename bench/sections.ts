@@ -1,5 +1,6 @@
 import type { BenchRow } from './run.js';
 import { outboxSection } from './outbox.js';
+import { driversSection } from './drivers.js';
 
 export interface BenchSection {
   name: string;
@@ -7,4 +8,4 @@ export interface BenchSection {
 }
 
 /** Sections register here; each lives in its own file under bench/. */
-export const sections: BenchSection[] = [outboxSection];
+export const sections: BenchSection[] = [outboxSection, driversSection];
