@@ -284,6 +284,7 @@ export class Outbox {
       recover: p(
         `UPDATE outbox SET state = 'pending', next_attempt_at = ?, updated_at = ?, claimed_at = NULL WHERE state = 'in_flight'`,
       ),
+      expedite: p(`UPDATE outbox SET next_attempt_at = ?, updated_at = ? WHERE state = 'pending' AND next_attempt_at > ?`),
       counters: p('SELECT state, n, bytes FROM queue_counters'),
       oldest: p(
         `SELECT MIN(t) AS t FROM (
@@ -529,6 +530,15 @@ export class Outbox {
   recoverInFlight(now: number = this.clock()): number {
     checkTime(now, 'now');
     return this.write('recoverInFlight', () => this.s('recover').run(now, now).changes);
+  }
+
+  /**
+   * Makes every pending entry due now (the platform is reachable again: there is no reason to wait
+   * out backoff delays chosen during the outage). Uses the (state, next_attempt_at) index; returns how many.
+   */
+  expedite(now: number = this.clock()): number {
+    checkTime(now, 'now');
+    return this.write('expedite', () => this.s('expedite').run(now, now, now).changes);
   }
 
   /** Metadata only (nothing unsealed). */

@@ -223,6 +223,8 @@ export class KioskCore {
         this.log.info({ platform: state }, 'platform reachability');
         this.setSystem({ platform: state });
         if (state === 'online') {
+          const due = q.cache?.outbox.expedite() ?? 0;
+          if (due > 0) this.log.info({ due }, 'platform back: pending entries made due now');
           delivery.notify();
           refreshCatalog();
         }
