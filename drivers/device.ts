@@ -213,3 +213,23 @@ export function backoffDelay(attempt: number, opts: { baseMs: number; capMs: num
   const r = (opts.random ?? Math.random)();
   return Math.floor(r * ceiling);
 }
+
+/**
+ * A signal that aborts after `ms`, or when `parent` aborts. Unlike AbortSignal.any(AbortSignal.timeout()),
+ * the timer is an ordinary one held by this closure (Node 20 can collect the composed signal's
+ * timeout, and an unref'd timer does not keep a command-line tool alive). Call dispose() when done.
+ */
+export function deadline(ms: number, parent?: AbortSignal): { signal: AbortSignal; dispose: () => void } {
+  const ac = new AbortController();
+  const onParent = (): void => ac.abort(parent?.reason);
+  const timer = setTimeout(() => ac.abort(new Error(`timed out after ${ms} ms`)), ms);
+  if (parent?.aborted) onParent();
+  else parent?.addEventListener('abort', onParent, { once: true });
+  return {
+    signal: ac.signal,
+    dispose: () => {
+      clearTimeout(timer);
+      parent?.removeEventListener('abort', onParent);
+    },
+  };
+}

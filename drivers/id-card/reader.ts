@@ -24,6 +24,7 @@ import {
   type HealthLevel,
   type HealthReport,
   type Unsubscribe,
+  deadline,
 } from '../device.js';
 import { LinkKeeper, type LinkEvent, type LinkKeeperOptions } from '../transport/keeper.js';
 import type { Transport, TransportOpener } from '../transport/transport.js';
@@ -252,16 +253,21 @@ export class SamIdCardReader implements IdCardReader {
   // ------------------------------------------------------------------ internals
 
   #nextCard(signal?: AbortSignal): Promise<IdentityRecord> {
-    const sig = signal ?? AbortSignal.timeout(30_000);
+    const wait = deadline(30_000, signal);
+    const sig = wait.signal;
     return new Promise<IdentityRecord>((resolve, reject) => {
-      if (sig.aborted) return reject(new DeviceError('id-card', 'timeout', 'no card was presented', 'clear', 'no-card'));
+      if (sig.aborted) {
+        wait.dispose();
+        return reject(new DeviceError('id-card', 'timeout', 'no card was presented', 'clear', 'no-card'));
+      }
       const off = this.#cardEvents.on((c) => {
         off();
-        sig.removeEventListener('abort', onAbort);
+        wait.dispose();
         resolve(c);
       });
       const onAbort = (): void => {
         off();
+        wait.dispose();
         reject(new DeviceError('id-card', 'timeout', 'no card was presented', 'clear', 'no-card'));
       };
       sig.addEventListener('abort', onAbort, { once: true });

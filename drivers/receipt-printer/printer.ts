@@ -23,6 +23,7 @@ import {
   type HealthReport,
   type NextAction,
   type Unsubscribe,
+  deadline,
 } from '../device.js';
 import { LinkKeeper, type LinkKeeperOptions } from '../transport/keeper.js';
 import type { Transport, TransportOpener } from '../transport/transport.js';
@@ -429,13 +430,14 @@ export class EscPosPrinter implements Device {
     const t = this.#transport;
     if (t?.isOpen && this.#linkUp) return t;
     if (!this.#started) throw new DeviceError('receipt-printer', 'disconnected', 'printer not started', 'reset');
-    const timeout = AbortSignal.timeout(this.#opts.statusTimeoutMs);
-    const both = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const wait = deadline(this.#opts.statusTimeoutMs, signal);
     try {
-      await this.#keeper.ready(both);
+      await this.#keeper.ready(wait.signal);
     } catch (e) {
       if (signal?.aborted) throw new DeviceError('receipt-printer', 'canceled', 'canceled while waiting for the printer link', 'retry', undefined, { cause: e });
       throw new DeviceError('receipt-printer', 'disconnected', 'printer is not connected', 'wait', undefined, { cause: e });
+    } finally {
+      wait.dispose();
     }
     const ready = this.#transport;
     if (!ready?.isOpen) throw new DeviceError('receipt-printer', 'disconnected', 'printer is not connected', 'wait');
