@@ -5,7 +5,7 @@
  * Text: printable ASCII goes out as single bytes; every run of non-ASCII characters is wrapped
  * in FS & … FS . (double-byte Chinese mode) and encoded as GB18030.
  */
-import QRCode from 'qrcode';
+import { qrModules, qrVersionFor } from './qr-capacity.js';
 import { PNG } from 'pngjs';
 import { EscPosEncodeError } from './errors.js';
 import { gb18030CodePoint } from './gb18030.js';
@@ -346,12 +346,11 @@ export class EscPosEncoder {
     }
     if (!(level in QR_EC)) throw new EscPosEncodeError('invalid-argument', 'QR error level must be L, M, Q or H');
     const bytes = new TextEncoder().encode(data);
-    let modules: number;
-    try {
-      modules = QRCode.create([{ mode: 'byte', data: bytes }], { errorCorrectionLevel: level }).modules.size;
-    } catch (e) {
-      throw new EscPosEncodeError('qr-data-too-long', `QR data of ${bytes.length} bytes does not fit a QR symbol at level ${level}`, { cause: e });
+    const version = qrVersionFor(bytes.length, level);
+    if (version === undefined) {
+      throw new EscPosEncodeError('qr-data-too-long', `QR data of ${bytes.length} bytes does not fit a QR symbol at level ${level}`);
     }
+    const modules = qrModules(version);
     if (modules * size > this.profile.dots) {
       throw new EscPosEncodeError('qr-too-wide', `QR symbol ${modules}×${modules} modules at ${size} dots is wider than ${this.profile.dots} dots`);
     }
