@@ -13,7 +13,7 @@
  * (+ serial number); hidraw numbers change on re-enumeration.
  */
 import { access, constants } from 'node:fs/promises';
-import { DeviceError, Emitter, canceledError, type Unsubscribe } from '../device.js';
+import { DeviceError, Emitter, canceledError, withSignal, type Unsubscribe } from '../device.js';
 import { checkHidFraming, decodeHidReport, encodeHidReports, type HidFraming } from './hid-framing.js';
 import type { Transport, TransportOpener } from './transport.js';
 
@@ -115,7 +115,7 @@ export class HidTransport implements Transport {
     const opening = mod.HIDAsync.open(path);
     let handle: HidHandle;
     try {
-      handle = await raceAbort(opening, signal);
+      handle = await withSignal(opening, signal, 'transport');
     } catch (e) {
       if (e instanceof DeviceError && e.code === 'canceled') {
         opening.then(
@@ -206,24 +206,6 @@ export class HidTransport implements Transport {
   }
 }
 
-function raceAbort<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return p;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(canceledError('transport', signal.reason));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
-}
 
 async function hidOpenError(path: string, e: unknown): Promise<DeviceError> {
   if (e instanceof DeviceError) return e;
@@ -295,7 +277,7 @@ export class HidOpener implements TransportOpener {
     if ('path' in o) {
       path = o.path;
     } else {
-      const list = await raceAbort(listHidRecords(hid), signal);
+      const list = await withSignal(listHidRecords(hid), signal, 'transport');
       const match = list.find(
         (d) =>
           d.vendorId === o.vendorId &&
@@ -337,7 +319,7 @@ export interface HidDeviceListing {
 export async function listHidDevices(signal?: AbortSignal, hid?: NodeHidModule): Promise<HidDeviceListing[]> {
   if (signal?.aborted) throw canceledError('transport', signal.reason);
   const mod = hid ?? (await loadNodeHid());
-  const list = await raceAbort(listHidRecords(mod), signal);
+  const list = await withSignal(listHidRecords(mod), signal, 'transport');
   const out: HidDeviceListing[] = [];
   for (const d of list) {
     if (typeof d.path !== 'string') continue;
