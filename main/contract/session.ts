@@ -19,6 +19,8 @@ export const CitizenView = z.object({
   /** At most the first 6 and last 4 characters visible, the rest '*'. */
   maskedId: z.string().regex(/^[0-9A-Za-z]{0,6}\*+[0-9A-Za-z]{0,4}$/),
   cardType: CardType,
+  /** Things the citizen (and staff) should know about the card: expired, or an ID number that fails its check digit. */
+  notices: z.array(z.enum(['expired', 'id-check-failed'])),
 });
 export type CitizenView = z.infer<typeof CitizenView>;
 

@@ -20,8 +20,16 @@ export interface SessionServiceOptions {
   clock?: SessionClock;
 }
 
-export function citizenViewOf(record: IdentityRecord): CitizenView {
-  return { name: record.name, maskedId: maskIdNumber(record.idNumber), cardType: record.cardType };
+/** Today's date in China Standard Time as YYYY-MM-DD (card validity dates are Beijing dates). */
+export function chinaToday(now = Date.now()): string {
+  return new Date(now + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+export function citizenViewOf(record: IdentityRecord, today = chinaToday()): CitizenView {
+  const notices: CitizenView['notices'] = [];
+  if (record.validTo !== 'long-term' && record.validTo < today) notices.push('expired');
+  if (!record.idNumberValid) notices.push('id-check-failed');
+  return { name: record.name, maskedId: maskIdNumber(record.idNumber), cardType: record.cardType, notices };
 }
 
 function secretsOf(record: IdentityRecord): string[] {

@@ -162,6 +162,11 @@ function Welcome({ view, t }: { view: SessionView; t: Dict }) {
           </div>
         </dl>
       )}
+      {c?.notices.map((n) => (
+        <p key={n} className="notice" role="alert">
+          {t.notices[n]}
+        </p>
+      ))}
       <p className="hint">{t.welcomeHint}</p>
       <div className="actions">
         <button type="button" className="primary big" onClick={() => void getBridge().invoke('session.finish', {})}>

@@ -22,6 +22,10 @@ const zh = {
     'foreign-permanent-2023': '外国人永久居留身份证（2023版）',
   },
   finish: '结束办理',
+  notices: {
+    expired: '您的证件已过期，部分事项可能无法办理，请到窗口咨询',
+    'id-check-failed': '证件号码校验未通过，请到窗口核实',
+  },
   finishedTitle: '办理结束，感谢使用',
   takeCard: '请取走您的身份证',
   cardTaken: '请带好您的身份证和随身物品',
@@ -65,6 +69,10 @@ const en: Dict = {
     'foreign-permanent-2023': 'Foreign permanent resident ID card (2023)',
   },
   finish: 'Finish',
+  notices: {
+    expired: 'This card has expired: some services may not be available. Please ask at a service window',
+    'id-check-failed': 'The ID number on this card failed its check. Please ask at a service window',
+  },
   finishedTitle: 'All done. Thank you',
   takeCard: 'Please take your ID card',
   cardTaken: 'Please remember your ID card and belongings',

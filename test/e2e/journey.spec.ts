@@ -59,6 +59,12 @@ test('every sample card type is read and shown masked', async ({ page, kiosk }) 
     const masked = (await page.getByTestId('masked-id').textContent()) ?? '';
     expect(masked.replace(/\*/g, '').length).toBeLessThanOrEqual(10);
     expect(masked).not.toBe(sample.idNumber);
+    // Expired cards and numbers that fail the GB 11643 check are told, never silently accepted.
+    const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+    const notices = page.locator('.notice');
+    if (!sample.idNumberValid) await expect(notices.filter({ hasText: '证件号码校验未通过' })).toBeVisible();
+    if (sample.validTo !== 'long-term' && sample.validTo < today) await expect(notices.filter({ hasText: '您的证件已过期' })).toBeVisible();
+    if (sample.idNumberValid && (sample.validTo === 'long-term' || sample.validTo >= today)) await expect(notices).toHaveCount(0);
     await page.getByRole('button', { name: '结束办理' }).click();
     await expect(page.getByRole('alert')).toHaveText('请取走您的身份证');
     await panel.getByRole('button', { name: '取走身份证 Remove card' }).click();

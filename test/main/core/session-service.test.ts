@@ -7,7 +7,7 @@ import type { SessionView } from '../../../main/contract/index.js';
 import { SessionView as SessionViewSchema } from '../../../main/contract/index.js';
 import { createLogging } from '../../../main/core/logging.js';
 import { Profile } from '../../../main/core/profile.js';
-import { SessionService } from '../../../main/core/session-service.js';
+import { SessionService, chinaToday, citizenViewOf } from '../../../main/core/session-service.js';
 import { FakeReader, LI, ZHANG } from '../../helpers/fake-reader.js';
 
 function setup() {
@@ -37,7 +37,7 @@ describe('session service', () => {
     reader.place(ZHANG);
     const v = service.view();
     expect(v.screen).toBe('welcome');
-    expect(v.citizen).toEqual({ name: ZHANG.name, maskedId: '110105********002X', cardType: 'resident' });
+    expect(v.citizen).toEqual({ name: ZHANG.name, maskedId: '110105********002X', cardType: 'resident', notices: [] });
     expect(JSON.stringify(views)).not.toContain(ZHANG.idNumber);
     expect(JSON.stringify(views)).not.toContain(ZHANG.address);
     expect(service.currentRecord?.idNumber).toBe(ZHANG.idNumber);
@@ -47,6 +47,14 @@ describe('session service', () => {
     expect(service.currentRecord).toBeNull();
     expect(service.view().citizen).toBeNull();
     service.stop();
+  });
+
+  it('tells the citizen when the card has expired or its number fails the check digit', () => {
+    const today = '2026-11-28';
+    expect(citizenViewOf({ ...ZHANG, validTo: '2026-11-27' }, today).notices).toEqual(['expired']);
+    expect(citizenViewOf({ ...ZHANG, validTo: '2026-11-28' }, today).notices).toEqual([]);
+    expect(citizenViewOf({ ...ZHANG, validTo: 'long-term', idNumberValid: false }, today).notices).toEqual(['id-check-failed']);
+    expect(chinaToday(Date.UTC(2026, 10, 27, 16, 30))).toBe('2026-11-28');
   });
 
   it('views carry increasing sequence numbers and the idle countdown', () => {

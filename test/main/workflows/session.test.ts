@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SimulatedClock, createActor } from 'xstate';
 import { screenOf, sessionMachine, type SessionEmitted } from '../../../main/workflows/session.js';
 
-const citizen = { name: '马晓燕', maskedId: '110105********002X', cardType: 'resident' as const };
+const citizen = { name: '马晓燕', maskedId: '110105********002X', cardType: 'resident' as const, notices: [] };
 
 /** SimulatedClock fires the timers due at the end of one increment; chained timers need steps. */
 function advance(clock: SimulatedClock, ms: number): void {
@@ -104,7 +104,7 @@ describe('session machine', () => {
   it('a different card during a session replaces it (the first citizen is wiped)', () => {
     const { actor, emitted } = start();
     actor.send({ type: 'CARD_READ', citizen });
-    const other = { name: '李明', maskedId: '360426********0071', cardType: 'resident' as const };
+    const other = { name: '李明', maskedId: '360426********0071', cardType: 'resident' as const, notices: [] };
     actor.send({ type: 'CARD_READ', citizen: other });
     expect(actor.getSnapshot().context.citizen).toEqual(other);
     expect(emitted.map((e) => e.type)).toEqual(['session.started', 'session.wiped', 'session.started']);
