@@ -48,7 +48,7 @@ function flagValue(argv: readonly string[], name: string): { present: boolean; v
 }
 
 /** Parses argv (process.argv) and env (process.env). Throws LaunchOptionsError on bad values. */
-export function parseLaunchOptions(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): LaunchOptions {
+export function parseLaunchOptions(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, opts: { packaged?: boolean } = {}): LaunchOptions {
   const profileFlag = flagValue(argv, '--kiosk-profile');
   if (profileFlag.present && profileFlag.value === undefined) {
     throw new LaunchOptionsError('missing-value', '--kiosk-profile needs a path');
@@ -76,5 +76,7 @@ export function parseLaunchOptions(argv: readonly string[], env: Readonly<Record
     if (!d.success) throw new LaunchOptionsError('invalid-dev-flag', 'KIOSK_DEV takes 0, 1, true or false');
     dev = d.data;
   }
+  // An installed kiosk never opens devtools, whatever its environment says; technicians use kioskctl.
+  if (opts.packaged) dev = false;
   return LaunchOptions.parse({ profilePath, dev });
 }

@@ -15,7 +15,7 @@ import { runShell, shellPaths } from './shell.js';
 const distDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 try {
-  const launch = parseLaunchOptions(process.argv, process.env);
+  const launch = parseLaunchOptions(process.argv, process.env, { packaged: app.isPackaged });
   runShell({ launch, paths: shellPaths(distDir) });
 } catch (err) {
   if (err instanceof LaunchOptionsError) {

@@ -4,6 +4,11 @@ import { LaunchOptionsError, parseLaunchOptions } from '../../../main/electron/l
 const argv0 = ['/opt/kiosk/nx-kiosk', '/opt/kiosk/resources/app.asar'];
 
 describe('parseLaunchOptions', () => {
+  it('never allows devtools in a packaged (installed) kiosk', () => {
+    expect(parseLaunchOptions([...argv0, '--kiosk-dev'], { KIOSK_DEV: '1' }, { packaged: true }).dev).toBe(false);
+    expect(parseLaunchOptions([...argv0, '--kiosk-dev'], {}, { packaged: false }).dev).toBe(true);
+  });
+
   it('defaults to production without a profile', () => {
     expect(parseLaunchOptions(argv0, {})).toEqual({ dev: false, profilePath: undefined });
   });
