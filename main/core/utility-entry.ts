@@ -30,8 +30,10 @@ async function main(): Promise<void> {
   try {
     core = await KioskCore.start({ profilePath: process.env.KIOSK_PROFILE ?? null, host: 'electron' });
   } catch (e) {
-    const message = e instanceof ProfileError ? e.message : e instanceof Error ? e.message : String(e);
-    parentPort.postMessage({ type: 'fatal', message });
+    // A bad profile will not get better by restarting: tell the shell (out of service, no restart loop).
+    // Anything else is a crash, which the shell's supervisor restarts a capped number of times.
+    if (!(e instanceof ProfileError)) throw e;
+    parentPort.postMessage({ type: 'fatal', message: e.message });
     process.exitCode = 3;
     setTimeout(() => process.exit(3), 100);
     return;
