@@ -51,6 +51,8 @@ export interface EscPosPrinterOptions {
   chunkSize?: number;
   /** Enable Automatic Status Back (GS a 0x0F) on every link (default true). */
   enableAsb?: boolean;
+  /** Ask the model and firmware (GS I) once the link is up (default true). */
+  queryInfo?: boolean;
   /** Idle status poll interval in ms (default 2000; 0 = off). */
   pollIntervalMs?: number;
   /** Without ASB, re-read status every this many chunks (default 8). */
@@ -187,6 +189,7 @@ export class EscPosPrinter implements Device {
       statusTimeoutMs: opts.statusTimeoutMs ?? 1000,
       chunkSize: opts.chunkSize ?? 256,
       enableAsb: opts.enableAsb ?? true,
+      queryInfo: opts.queryInfo ?? true,
       pollIntervalMs: opts.pollIntervalMs ?? 2000,
       statusEveryChunks: opts.statusEveryChunks ?? 8,
       cutOnCancel: opts.cutOnCancel ?? true,
@@ -203,7 +206,7 @@ export class EscPosPrinter implements Device {
       if (e.type === 'up') {
         this.#linkUp = true;
         this.#silent = false;
-        if (!this.#infoAsked) void this.#readInfo();
+        if (!this.#infoAsked && this.#opts.queryInfo) void this.#readInfo();
       } else {
         this.#linkUp = false;
         this.#lastError = summary(e.error);

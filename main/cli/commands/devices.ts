@@ -250,10 +250,13 @@ function statusLines(s: ReturnType<typeof statusJson>): string[] {
 }
 
 /** A printer on `path`, started and linked (or a typed error naming why the link did not come up). */
-async function connectPrinter(path: string, baud: number, profile: ProfileName, ctx: CommandContext, timeoutMs: number): Promise<EscPosPrinter> {
+async function connectPrinter(path: string, baud: number, profile: ProfileName, ctx: CommandContext, timeoutMs: number, queryInfo: boolean): Promise<EscPosPrinter> {
   const printer = new EscPosPrinter('printer', new SerialOpener({ path, baudRate: baud }), {
     profile,
     pollIntervalMs: 0,
+    // One command, one job: real-time status (DLE EOT) only, so a refused job sends the printer nothing else.
+    enableAsb: false,
+    queryInfo,
     keeper: { baseMs: 100, capMs: 500 },
   });
   let telling: DeviceErrorSummary | undefined;
@@ -309,12 +312,17 @@ async function requireReady(printer: EscPosPrinter, signal: AbortSignal): Promis
   return s;
 }
 
-async function withPrinter<T>(values: Record<string, unknown>, ctx: CommandContext, fn: (p: EscPosPrinter, profile: ProfileName) => Promise<T>): Promise<T> {
+async function withPrinter<T>(
+  values: Record<string, unknown>,
+  ctx: CommandContext,
+  fn: (p: EscPosPrinter, profile: ProfileName) => Promise<T>,
+  opts: { queryInfo?: boolean } = {},
+): Promise<T> {
   const path = portOption(values);
   const baud = baudOption(values, 115200);
   const profile = widthOption(values);
   const timeoutMs = intOption(values, 'timeout', 5000, 100, 600_000);
-  const printer = await connectPrinter(path, baud, profile, ctx, timeoutMs);
+  const printer = await connectPrinter(path, baud, profile, ctx, timeoutMs, opts.queryInfo ?? false);
   try {
     return await fn(printer, profile);
   } finally {
@@ -335,7 +343,7 @@ const printerStatusCmd: Command = {
       const info = p.status().info;
       const data = { ...s, ...(info.model !== undefined ? { model: info.model } : {}), ...(info.firmware !== undefined ? { firmware: info.firmware } : {}) };
       return { data, human: [...statusLines(s), ...(info.model ? [`型号 Model: ${info.model}${info.firmware ? ` (${info.firmware})` : ''}`] : [])] };
-    });
+    }, { queryInfo: true });
   },
 };
 
