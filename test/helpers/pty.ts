@@ -5,7 +5,7 @@
  *
  * The driver opens `hostPath`, the simulator opens `devicePath` (both through
  * SerialTransport). `kill()` is "pulling the cable" (SIGKILL, the pty masters
- * vanish, the links dangle); `restart()` is "plugging it back" (a new socat with
+ * vanish, and the links are removed as udev removes /dev/serial/by-id links); `restart()` is "plugging it back" (a new socat with
  * the same link paths, pointing at new /dev/pts nodes).
  *
  * Cleanup: call `usePtyPairs()` once inside a describe (or at file top level) to
@@ -136,6 +136,9 @@ class PtyPairImpl implements PtyPair {
       child.kill('SIGKILL');
       await this.#exited;
     }
+    // As udev does when a USB adapter is pulled: the stable links go with the device. A dangling link
+    // could otherwise come to name a /dev/pts node that the kernel hands to another test's pair.
+    await Promise.all([rm(this.hostPath, { force: true }), rm(this.devicePath, { force: true })]);
   }
 
   killSync(): void {
