@@ -117,6 +117,8 @@ function Toolbar({ view, t }: { view: SessionView; t: Dict }) {
 
 function Attract({ t, devices, system }: { t: Dict; devices: DeviceStatus[]; system: SystemStatus | null }) {
   const reader = devices.find((d) => d.kind === 'id-card');
+  const printer = devices.find((d) => d.kind === 'receipt-printer');
+  const printerDown = printer !== undefined && printer.state !== 'online' && printer.state !== 'busy';
   const readerText = !reader ? null : reader.state === 'online' ? t.readerReady : reader.state === 'busy' ? t.readerBusy : t.readerOffline;
   const platformText =
     system?.platform === 'online' ? t.platformOnline : system?.platform === 'offline' ? t.platformOffline : t.platformUnknown;
@@ -132,6 +134,7 @@ function Attract({ t, devices, system }: { t: Dict; devices: DeviceStatus[]; sys
       <p className="hint">{t.attractHint}</p>
       <div className="status-row" role="status" aria-live="polite">
         {readerText && <span className={`pill ${reader?.state === 'online' ? 'ok' : 'warn'}`}>{readerText}</span>}
+        {printerDown && <span className="pill warn">{t.printerUnavailable}</span>}
         {system && (
           <span className="pill quiet">
             {platformText}

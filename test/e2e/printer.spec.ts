@@ -20,7 +20,11 @@ test('simulator panel: print a test receipt through the kiosk printer and see it
   await screenshot(panel, 'printer-test-receipt', testInfo);
 });
 
-test('simulator panel: pulling the paper reaches the printer status; printing then fails and prints nothing', async ({ kiosk }, testInfo) => {
+test('simulator panel: pulling the paper reaches the printer status; printing then fails and prints nothing', async ({ kiosk, page }, testInfo) => {
+  await page.goto(kiosk.url);
+  const kioskStatus = page.getByRole('status').filter({ hasText: '读卡器就绪' });
+  await expect(kioskStatus).toBeVisible();
+  await expect(kioskStatus).not.toContainText('暂时无法打印回执');
   const panel = await kiosk.openPanel();
   const printer = panel.getByRole('region', { name: /回执打印机 · Receipt printer/ });
   const status = printer.getByRole('status', { name: '打印机状态 Printer status' });
@@ -35,6 +39,9 @@ test('simulator panel: pulling the paper reaches the printer status; printing th
   await expect(status).toContainText('故障 error');
   await expect(status).toContainText('out of paper');
   await screenshot(panel, 'printer-paper-out', testInfo);
+  // The citizen's attract screen says, before anyone starts, that receipts cannot be printed.
+  await expect(kioskStatus).toContainText('暂时无法打印回执');
+  await screenshot(page, 'attract-printer-out', testInfo);
 
   await printer.getByRole('button', { name: '打印测试页 Print test receipt' }).click();
   await expect(panel.getByRole('alert')).toContainText('out of paper');
@@ -42,6 +49,7 @@ test('simulator panel: pulling the paper reaches the printer status; printing th
 
   await printer.getByRole('button', { name: '抽出纸卷 Pull paper' }).click();
   await expect(status).toContainText('就绪 online');
+  await expect(kioskStatus).not.toContainText('暂时无法打印回执');
   await printer.getByRole('button', { name: '打开纸仓盖 Open cover' }).click();
   await expect(status).toContainText('cover is open');
 });
