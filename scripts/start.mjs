@@ -14,9 +14,18 @@ const forceWeb = args.includes('--web') || process.env.KIOSK_MODE === 'web';
 const passArgs = args.filter((a) => a !== '--web');
 
 function electronBinary() {
+  let dir;
+  try {
+    dir = dirname(require.resolve('electron/package.json'));
+  } catch {
+    return { why: 'the electron package is not installed' };
+  }
+  if (!existsSync(join(dir, 'path.txt'))) {
+    return { why: 'its binary is not installed (the download was skipped or impossible; `node node_modules/electron/install.js` fetches it where the internet is reachable)' };
+  }
   try {
     const p = require('electron');
-    return typeof p === 'string' && existsSync(p) ? { path: p } : { why: 'its binary is not installed (no download possible here)' };
+    return typeof p === 'string' && existsSync(p) ? { path: p } : { why: `its binary is missing at ${p}` };
   } catch (e) {
     return { why: `the electron package cannot load its binary (${String(e.message ?? e).split('\n')[0]})` };
   }
