@@ -139,6 +139,7 @@ export function buildDevices(profile: Profile, log: Logger): BuiltDevices {
     reader = new SamIdCardReader('id-card', opener);
     devices.push(reader);
     log.info({ device: 'id-card', transport: opener.kind, path: opener.path }, 'device configured');
+    warnUnstablePath(log, 'id-card', opener.path);
   }
 
   const prCfg = profile.devices.printer;
@@ -154,6 +155,7 @@ export function buildDevices(profile: Profile, log: Logger): BuiltDevices {
     printer = new EscPosPrinter('receipt-printer', opener, { profile: prCfg.paper });
     devices.push(printer);
     log.info({ device: 'receipt-printer', transport: opener.kind, path: opener.path, paper: prCfg.paper }, 'device configured');
+    warnUnstablePath(log, 'receipt-printer', opener.path);
   }
 
   let sim: SimControl | null = null;
@@ -209,4 +211,18 @@ export function buildDevices(profile: Profile, log: Logger): BuiltDevices {
     };
   }
   return { devices, reader, printer, sim };
+}
+
+/**
+ * /dev/ttyUSB0, /dev/ttyACM1 and /dev/hidraw2 are numbered in detection order and change on re-plug;
+ * a kiosk should name /dev/serial/by-id/…, /dev/serial/by-path/… or a udev SYMLINK (see the README).
+ */
+export function isUnstableDevicePath(path: string): boolean {
+  return /^\/dev\/(ttyUSB|ttyACM|hidraw)\d+$/.test(path);
+}
+
+function warnUnstablePath(log: Logger, device: string, path: string): void {
+  if (isUnstableDevicePath(path)) {
+    log.warn({ device, path }, 'device path is numbered in detection order and may change on re-plug: use /dev/serial/by-id/… or a udev SYMLINK');
+  }
 }

@@ -83,3 +83,14 @@ describe('terminal profile', () => {
     expect(errorOf(() => loadProfile(write('{ nope'))).message).toContain('not valid JSON');
   });
 });
+
+describe('device paths', () => {
+  it('flags kernel-numbered device nodes as unstable, not stable links', async () => {
+    const { isUnstableDevicePath } = await import('../../../main/core/devices.js');
+    expect(isUnstableDevicePath('/dev/ttyUSB0')).toBe(true);
+    expect(isUnstableDevicePath('/dev/ttyACM12')).toBe(true);
+    expect(isUnstableDevicePath('/dev/hidraw3')).toBe(true);
+    expect(isUnstableDevicePath('/dev/serial/by-id/usb-1a86_USB_Serial-if00-port0')).toBe(false);
+    expect(isUnstableDevicePath('/dev/kiosk-idcard')).toBe(false);
+  });
+});
