@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { MAX_MESSAGE_CHARS, SimConnectedBody, SimPlaceCard, SimPrinterFault, type ServerMessage } from '../contract/index.js';
 import type { KioskCore } from '../core/kiosk.js';
 import { isLoopback } from '../core/profile.js';
+import type { SimControl } from '../core/devices.js';
 import { readStatic } from './static.js';
 
 export interface WebHostOptions {
@@ -26,8 +27,37 @@ export interface WebHost {
   close(): Promise<void>;
 }
 
-const SimConnected = SimConnectedBody;
 const EmptyBody = z.object({}).strict();
+
+/** The simulator control routes (POST, token-guarded): body schema, what it does, and the words of a 400. */
+interface SimRoute<B> {
+  /** Absent: the route takes no body and does not read one. */
+  body?: z.ZodType<B>;
+  /** Shown on a bad body instead of the schema's first message. */
+  expected?: string;
+  /** A failure of `run` is the device's (409 device-error), not the request's (400). */
+  deviceErrors?: boolean;
+  run(sim: SimControl, body: B): unknown;
+}
+const route = <B>(r: SimRoute<B>): SimRoute<B> => r;
+const CONNECTED = 'expected {"connected": boolean}';
+const simRoutes: Record<string, SimRoute<unknown> | undefined> = {
+  '/sim/api/id-card/place': route({ body: SimPlaceCard, run: (sim, b) => sim.placeCard(b.key) }),
+  '/sim/api/id-card/remove': route({ run: (sim) => sim.removeCard() }),
+  '/sim/api/id-card/connected': route({ body: SimConnectedBody, expected: CONNECTED, run: (sim, b) => sim.setIdCardConnected(b.connected) }),
+  '/sim/api/printer/fault': route({
+    body: SimPrinterFault,
+    expected: 'expected {"fault": "paperNearEnd"|"paperOut"|"coverOpen"|"cutterError"|"silence", "on": boolean}',
+    run: (sim, b) => sim.setPrinterFault(b.fault, b.on),
+  }),
+  '/sim/api/printer/connected': route({ body: SimConnectedBody, expected: CONNECTED, run: (sim, b) => sim.setPrinterConnected(b.connected) }),
+  '/sim/api/printer/test': route({
+    body: EmptyBody,
+    expected: 'expected an empty object',
+    deviceErrors: true,
+    run: (sim) => sim.printTestReceipt(AbortSignal.timeout(30_000)),
+  }),
+};
 
 function csp(): string {
   return [
@@ -90,40 +120,14 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     if (!sim) return send(res, 404, { ok: false, error: { code: 'not-allowed', message: 'no simulated devices in this profile' } });
     try {
       if (req.method === 'GET' && path === '/sim/api/state') return send(res, 200, { ok: true, value: sim.state() });
-      if (req.method === 'POST' && path === '/sim/api/id-card/place') {
-        const body = SimPlaceCard.safeParse(await readJson(req));
-        if (!body.success) return send(res, 400, { ok: false, error: { code: 'invalid-params', message: body.error.issues[0]?.message ?? 'invalid' } });
-        sim.placeCard(body.data.key);
-        return send(res, 200, { ok: true, value: sim.state() });
-      }
-      if (req.method === 'POST' && path === '/sim/api/id-card/remove') {
-        sim.removeCard();
-        return send(res, 200, { ok: true, value: sim.state() });
-      }
-      if (req.method === 'POST' && path === '/sim/api/id-card/connected') {
-        const body = SimConnected.safeParse(await readJson(req));
-        if (!body.success) return send(res, 400, { ok: false, error: { code: 'invalid-params', message: 'expected {"connected": boolean}' } });
-        sim.setIdCardConnected(body.data.connected);
-        return send(res, 200, { ok: true, value: sim.state() });
-      }
-      if (req.method === 'POST' && path === '/sim/api/printer/fault') {
-        const body = SimPrinterFault.safeParse(await readJson(req));
-        if (!body.success) return send(res, 400, { ok: false, error: { code: 'invalid-params', message: 'expected {"fault": "paperNearEnd"|"paperOut"|"coverOpen"|"cutterError"|"silence", "on": boolean}' } });
-        sim.setPrinterFault(body.data.fault, body.data.on);
-        return send(res, 200, { ok: true, value: sim.state() });
-      }
-      if (req.method === 'POST' && path === '/sim/api/printer/connected') {
-        const body = SimConnected.safeParse(await readJson(req));
-        if (!body.success) return send(res, 400, { ok: false, error: { code: 'invalid-params', message: 'expected {"connected": boolean}' } });
-        sim.setPrinterConnected(body.data.connected);
-        return send(res, 200, { ok: true, value: sim.state() });
-      }
-      if (req.method === 'POST' && path === '/sim/api/printer/test') {
-        const body = EmptyBody.safeParse(await readJson(req));
-        if (!body.success) return send(res, 400, { ok: false, error: { code: 'invalid-params', message: 'expected an empty object' } });
+      const route = Object.hasOwn(simRoutes, path) ? simRoutes[path] : undefined;
+      if (req.method === 'POST' && route) {
+        const body = route.body ? route.body.safeParse(await readJson(req)) : { success: true as const, data: undefined };
+        if (!body.success) return send(res, 400, { ok: false, error: { code: 'invalid-params', message: route.expected ?? body.error.issues[0]?.message ?? 'invalid' } });
         try {
-          await sim.printTestReceipt(AbortSignal.timeout(30_000));
+          await route.run(sim, body.data);
         } catch (e) {
+          if (!route.deviceErrors) throw e;
           // The printer's own typed error (paper out, cover open…): a device problem, not a bad request.
           return send(res, 409, { ok: false, error: { code: 'device-error', message: e instanceof Error ? e.message : 'print failed' }, value: sim.state() });
         }

@@ -77,52 +77,16 @@ const CARD_TYPE_LABEL: Record<CardType, string> = {
   'foreign-permanent-2023': '外国人永久居留身份证（2023版） foreign permanent resident card (2023)',
 };
 
-export interface CardJson {
-  cardType: CardType;
-  name: string;
-  nameEn?: string;
-  gender: 'male' | 'female';
-  nationCode: string | null;
-  birthDate: string;
-  address: string;
-  idNumber: string;
-  idNumberValid: boolean;
-  issuer: string;
-  validFrom: string;
-  validTo: string;
-  passNumber?: string;
-  issueCount?: number;
-  nationality?: string;
-  cardVersion?: string;
-  previousCardLink?: string;
-  photo: { format: 'wlt'; bytes: number; base64?: string } | null;
-}
+/** The record as the command prints it: every field of the card, the photo as its size (base64 only when asked). */
+export type CardJson = Omit<IdentityRecord, 'photo'> & { photo: { format: 'wlt'; bytes: number; base64?: string } | null };
 
-/** The record as the command prints it: the photo as its size (and base64 only when asked). */
 export function cardToJson(r: IdentityRecord, withPhoto: boolean): CardJson {
-  const out: CardJson = {
-    cardType: r.cardType,
-    name: r.name,
-    ...(r.nameEn !== undefined ? { nameEn: r.nameEn } : {}),
-    gender: r.gender,
-    nationCode: r.nationCode,
-    birthDate: r.birthDate,
-    address: r.address,
-    idNumber: r.idNumber,
-    idNumberValid: r.idNumberValid,
-    issuer: r.issuer,
-    validFrom: r.validFrom,
-    validTo: r.validTo,
-    ...(r.passNumber !== undefined ? { passNumber: r.passNumber } : {}),
-    ...(r.issueCount !== undefined ? { issueCount: r.issueCount } : {}),
-    ...(r.nationality !== undefined ? { nationality: r.nationality } : {}),
-    ...(r.cardVersion !== undefined ? { cardVersion: r.cardVersion } : {}),
-    ...(r.previousCardLink !== undefined ? { previousCardLink: r.previousCardLink } : {}),
-    photo: r.photo
-      ? { format: 'wlt', bytes: r.photo.bytes.length, ...(withPhoto ? { base64: Buffer.from(r.photo.bytes).toString('base64') } : {}) }
-      : null,
+  const { photo, ...fields } = r;
+  const present = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Omit<IdentityRecord, 'photo'>;
+  return {
+    ...present,
+    photo: photo ? { format: 'wlt', bytes: photo.bytes.length, ...(withPhoto ? { base64: Buffer.from(photo.bytes).toString('base64') } : {}) } : null,
   };
-  return out;
 }
 
 function cardLines(c: CardJson): string[] {
