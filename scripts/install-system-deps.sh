@@ -7,10 +7,13 @@
 #   fonts-noto-cjk  Chinese glyphs for the browser and screenshots
 #   sane-utils      saned, the SANE network scanner daemon (scanner tests)
 #   mosquitto       MQTT broker (telemetry tests)
+#   espeak-ng       the embedded text-to-speech engine (voice guidance, Mandarin with -v cmn)
+#   faketime        clock-skew tests (the kiosk's clock off from the platform's)
+#   zbar-tools      zbarimg, an independent QR decoder for receipts and screenshots
 # Usage: bash scripts/install-system-deps.sh [--check]   (--check only lists what is missing)
 set -euo pipefail
 
-PACKAGES=(socat libusb-1.0-0 udev chromium fonts-noto-cjk sane-utils mosquitto)
+PACKAGES=(socat libusb-1.0-0 udev chromium fonts-noto-cjk sane-utils mosquitto espeak-ng faketime zbar-tools)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
