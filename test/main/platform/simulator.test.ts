@@ -193,8 +193,8 @@ describe('persistence and admin', () => {
     const bytes = Buffer.from('page');
     const sha = sha256Hex(bytes);
     await signedFetch(sim.url, { method: 'PUT', path: `/v1/attachments/${sha}`, body: bytes });
-    const first = await post('key-p', submission({ attachments: [sha] }));
-    await post('key-p', submission({ attachments: [sha] }));
+    const first = await post('key-p', submission({ attachments: [sha], form: { note: 'CITIZEN-FORM-VALUE' } }));
+    await post('key-p', submission({ attachments: [sha], form: { note: 'CITIZEN-FORM-VALUE' } }));
     const { caseNumber } = first.json as { caseNumber: string };
     await signedFetch(sim.url, { method: 'POST', path: `/v1/cases/${caseNumber}/rating`, body: '{"score":4}' });
     await sim.close();
@@ -203,7 +203,7 @@ describe('persistence and admin', () => {
 
     sim = await startPlatformSimulator({ terminals: { [TERMINAL]: KEY_B64 }, storeFile });
     expect(sim.stats()).toMatchObject({ cases: 1, attachments: 1, ratings: 1, journal: { skippedLines: 1 } });
-    const replay = await post('key-p', submission({ attachments: [sha] }));
+    const replay = await post('key-p', submission({ attachments: [sha], form: { note: 'CITIZEN-FORM-VALUE' } }));
     expect(replay.status).toBe(201);
     expect(replay.text).toBe(first.text);
     expect(sim.cases()).toEqual([expect.objectContaining({ caseNumber, requestCount: 3 })]);
@@ -212,7 +212,8 @@ describe('persistence and admin', () => {
     const next = await post('key-q', submission());
     expect((next.json as { caseNumber: string }).caseNumber).not.toBe(caseNumber);
     const text = await readFile(storeFile, 'utf8');
-    expect(text).not.toContain('NX-TEST-001'); // the journal holds receipts and fingerprints, not submissions
+    // The journal holds receipts, fingerprints, the applicant's holder token and the matter code — never the form.
+    expect(text).not.toContain('CITIZEN-FORM-VALUE');
   });
 
   it('validates POST /_sim/faults, applies outages and resets', async () => {
