@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   canonicalString,
-  computeSignature,
   holderToken,
   NonceCache,
   sha256Hex,
