@@ -16,7 +16,10 @@ describe('clock skew against a process whose clock really is off (faketime)', ()
     const child = spawn('faketime', ['-f', '+600s', process.execPath, '--import', 'tsx', script, '--terminal', `${TERMINAL}=${KEY_B64}`, '--port', '0'], {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, FAKETIME_DONT_FAKE_MONOTONIC: '1' },
+      // faketime runs the program as its child: a process group of its own, so both are stopped together.
+      detached: true,
     });
+    const pid = child.pid;
     try {
       const line = await new Promise<string>((resolve, reject) => {
         createInterface({ input: child.stdout }).once('line', resolve);
@@ -36,9 +39,9 @@ describe('clock skew against a process whose clock really is off (faketime)', ()
       expect(await client.submitCase('faketime-1', submission(), AbortSignal.timeout(10_000))).toMatchObject({ kind: 'ok', status: 201 });
       client.close();
     } finally {
-      if (child.exitCode === null && child.signalCode === null) {
+      if (pid !== undefined && child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
+        process.kill(-pid, 'SIGTERM');
         await exited;
       }
     }
