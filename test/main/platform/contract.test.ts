@@ -11,7 +11,7 @@
  * (other date-time spellings, a leap second, every documented case state, 200 on submission) are replayed at the
  * client, which must accept them. At the end, every response the description declares has been seen.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
@@ -127,7 +127,10 @@ function conformance(exchanges: readonly Recorded[], seen: Set<string>): string[
 
 // ---- raw requests (deliberately outside the contract) ----
 
-async function raw(base: string, o: { method: string; path: string; body?: Buffer | string; headers?: Record<string, string>; sign?: { terminalId?: string; key?: Buffer; timestamp?: number; nonce?: string; signedHeaders?: Record<string, string> } | false }): Promise<{ status: number; json: unknown }> {
+async function raw(
+  base: string,
+  o: { method: string; path: string; body?: Buffer | string; headers?: Record<string, string>; sign?: { terminalId?: string; key?: Buffer; timestamp?: number; nonce?: string; signedHeaders?: Record<string, string> } | false; valid?: boolean },
+): Promise<{ status: number; json: unknown }> {
   const body = o.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(o.body) ? o.body : Buffer.from(o.body);
   const sig =
     o.sign === false
@@ -144,7 +147,9 @@ async function raw(base: string, o: { method: string; path: string; body?: Buffe
         });
   const u = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: u.port, method: o.method, path: o.path, headers: { ...sig, ...o.headers, 'x-contract-raw': '1', 'content-length': String(body.length) } }, (res) => {
+    // `valid`: a request the description allows, sent by hand: checked like the client's.
+    const mark = o.valid === true ? {} : { 'x-contract-raw': '1' };
+    const req = http.request({ host: u.hostname, port: u.port, method: o.method, path: o.path, headers: { ...sig, ...o.headers, ...mark, 'content-length': String(body.length) } }, (res) => {
       const cs: Buffer[] = [];
       res.on('data', (c: Buffer) => cs.push(c));
       res.on('end', () => {
@@ -218,6 +223,11 @@ describe('platform contract: the client and the simulator against openapi.json',
   beforeAll(async () => {
     h = await harness();
   });
+  afterEach(() => {
+    // One failing test must not leave its faults or its unchecked exchanges to the next.
+    h.sim.setFaults({});
+    h.proxy.exchanges.splice(0);
+  });
 
   it('every operation, success and idempotency: requests and replies conform', async () => {
     const { client, client2, proxy } = h;
@@ -276,14 +286,14 @@ describe('platform contract: the client and the simulator against openapi.json',
   it('replies to malformed requests (sent raw) conform; a quoted key is the same key; the key is signed', async () => {
     const { proxy } = h;
     const body = JSON.stringify(submission());
-    const cases = (headers: Record<string, string>, b = body) => raw(proxy.url, { method: 'POST', path: '/v1/cases', body: b, headers: { 'content-type': 'application/json', ...headers } });
+    const cases = (headers: Record<string, string>, b = body, valid = false) => raw(proxy.url, { method: 'POST', path: '/v1/cases', body: b, headers: { 'content-type': 'application/json', ...headers }, valid });
     expect(await cases({})).toMatchObject({ status: 400, json: { code: 'idempotency-key-missing' } });
     expect(await cases({ 'idempotency-key': 'has space' })).toMatchObject({ status: 400, json: { code: 'idempotency-key-invalid' } });
     expect(await cases({ 'idempotency-key': 'raw-1' }, '{"kind":')).toMatchObject({ status: 400, json: { code: 'invalid-body' } });
     expect(await cases({ 'idempotency-key': 'raw-1' }, '{"kind":"matter"}')).toMatchObject({ status: 400, json: { code: 'invalid-body' } });
-    const bare = await cases({ 'idempotency-key': 'raw-quoted' });
+    const bare = await cases({ 'idempotency-key': 'raw-quoted' }, body, true);
     expect(bare.status).toBe(201);
-    expect(await cases({ 'idempotency-key': '"raw-quoted"' })).toEqual({ status: 201, json: bare.json }); // the same case
+    expect(await cases({ 'idempotency-key': '"raw-quoted"' }, body, true)).toEqual({ status: 201, json: bare.json }); // the same case
     // The same signed body with the key changed after signing: refused, not filed as a second case.
     expect(await raw(proxy.url, { method: 'POST', path: '/v1/cases', body, headers: { 'content-type': 'application/json', 'idempotency-key': 'raw-other' }, sign: { signedHeaders: { 'idempotency-key': 'raw-quoted' } } })).toMatchObject({ status: 401, json: { code: 'bad-signature' } });
     expect(await cases({ 'idempotency-key': 'raw-2' }, '{'.repeat(1024 * 1024 + 1))).toMatchObject({ status: 413, json: { code: 'payload-too-large' } });
