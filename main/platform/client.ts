@@ -92,7 +92,7 @@ export class PlatformClientOptionsError extends Error {
 }
 
 type Raw =
-  | { kind: 'reply'; status: number; headers: IncomingHttpHeaders; body: Buffer; sentAt: number; receivedAt: number }
+  | { kind: 'reply'; status: number; headers: IncomingHttpHeaders; body: Buffer; sentAt: number; receivedAt: number; offsetUsed: number }
   | { kind: 'network'; code: string }
   | { kind: 'timeout' }
   | { kind: 'too-large'; status: number };
@@ -369,7 +369,8 @@ export class PlatformClient {
     if (first.kind !== 'reply') return first;
     if (first.status === 401) {
       const err = errorBodyOf(first);
-      if (err?.code === 'clock-skew' && this.learnOffset(first, err)) {
+      // Retry when this refusal taught a new offset, or when another request learned one while this was in flight.
+      if (err?.code === 'clock-skew' && (this.learnOffset(first, err) || first.offsetUsed !== this.#clock.offsetMs)) {
         const second = await this.send(method, path, body, extra, signal);
         if (second.kind === 'reply') this.observe(second);
         return second;
@@ -411,9 +412,10 @@ export class PlatformClient {
     if (signal.aborted) return Promise.reject(signal.reason as unknown);
     const fullPath = `${this.prefix}${path}`;
     const sentAt = this.now();
+    const offsetUsed = this.#clock.offsetMs;
     const headers: Record<string, string> = {
       ...extra,
-      ...signRequest({ terminalId: this.opts.terminalId, key: this.key, method, path: fullPath, body: body ?? new Uint8Array(0), timestamp: sentAt + this.#clock.offsetMs, headers: extra }),
+      ...signRequest({ terminalId: this.opts.terminalId, key: this.key, method, path: fullPath, body: body ?? new Uint8Array(0), timestamp: sentAt + offsetUsed, headers: extra }),
       accept: 'application/json',
       'content-length': String(body?.length ?? 0),
     };
@@ -465,7 +467,7 @@ export class PlatformClient {
           }
           chunks.push(chunk);
         });
-        res.on('end', () => finish(() => resolve({ kind: 'reply', status, headers: res.headers, body: Buffer.concat(chunks), sentAt, receivedAt: this.now() })));
+        res.on('end', () => finish(() => resolve({ kind: 'reply', status, headers: res.headers, body: Buffer.concat(chunks), sentAt, receivedAt: this.now(), offsetUsed })));
         res.on('error', (err) => finish(() => resolve({ kind: 'network', code: networkCode(err) })));
         res.on('close', () => {
           if (!res.complete) finish(() => resolve({ kind: 'network', code: 'ERR_PREMATURE_CLOSE' }));

@@ -73,6 +73,8 @@ describe('delivery against the simulator', () => {
       expect(Math.abs(s.client.clock.offsetMs + skew)).toBeLessThan(5000);
       expect(s.sim.cases().map((c) => c.idempotencyKey).sort()).toEqual([...keys].sort());
       expect(s.sim.stats().authFailures).toBeLessThanOrEqual(2); // learned once (two entries may race the first refusal)
+      // Every entry went through at its first attempt: a refusal that raced the learning was re-signed at once.
+      expect(s.events.every((e) => e.result.kind === 'acked')).toBe(true);
     });
   }
 
