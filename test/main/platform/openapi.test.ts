@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { test as fcTest, fc } from '@fast-check/vitest';
 import type { z } from 'zod';
 import * as S from '../../../main/platform/schemas.js';
 import { ajv, declaredCodes, doc, validatorAt } from './openapi-validator.js';
@@ -148,5 +149,51 @@ describe('date-times', () => {
     expect(S.DateTime.safeParse('2025-01-02T12:00:60Z').success).toBe(false);
     expect(S.DateTime.safeParse('0000-01-01T00:00:00+01:00').success).toBe(false); // before year 0000 in UTC
     expect(S.parseDateTime('2025-01-02T03:04:05-01:30')).toBe(Date.parse('2025-01-02T04:34:05Z'));
+  });
+});
+
+describe('date-times, property-tested', () => {
+  const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+  /** Date-time-shaped strings, valid or nearly so: every field may be out of range, every separator may vary. */
+  const dateLike = fc
+    .record({
+      y: fc.integer({ min: 0, max: 9999 }),
+      mo: fc.integer({ min: 0, max: 13 }),
+      d: fc.integer({ min: 0, max: 32 }),
+      // Biased towards 23:59:60 and the hours around it, where leap seconds are decided.
+      h: fc.oneof(fc.integer({ min: 0, max: 25 }), fc.constantFrom(0, 7, 23)),
+      mi: fc.oneof(fc.integer({ min: 0, max: 60 }), fc.constantFrom(0, 59)),
+      s: fc.oneof(fc.integer({ min: 0, max: 61 }), fc.constant(60)),
+      frac: fc.option(fc.stringMatching(/^[0-9]{1,12}$/), { nil: undefined }),
+      sep: fc.constantFrom('T', 't', ' ', '_'),
+      zone: fc.oneof(fc.constantFrom('Z', 'z', '', '+00:00', '-00:00'), fc.tuple(fc.constantFrom('+', '-'), fc.integer({ min: 0, max: 24 }), fc.integer({ min: 0, max: 60 }), fc.constantFrom(':', '', 'none')).map(([sg, hh, mm, c]) => (c === 'none' ? `${sg}${pad(hh)}` : `${sg}${pad(hh)}${c}${pad(mm)}`))),
+    })
+    .map((r) => `${pad(r.y, 4)}-${pad(r.mo)}-${pad(r.d)}${r.sep}${pad(r.h)}:${pad(r.mi)}:${pad(r.s)}${r.frac !== undefined ? `.${r.frac}` : ''}${r.zone}`);
+  const ajvDateTime = validatorAt(['components', 'schemas', 'CaseReceipt', 'properties', 'receivedAt']);
+
+  fcTest.prop([dateLike], { numRuns: 3000 })('the code accepts a date-time exactly when ajv-formats does (years 0001-9998)', (s) => {
+    fc.pre(!/^0000-|^9999-/.test(s)); // the ends of the range, where an offset leaves 0000-9999 in UTC, are ours to refuse
+    expect(S.DateTime.safeParse(s).success, s).toBe(ajvDateTime(s));
+  });
+
+  fcTest.prop([fc.date({ min: new Date('0001-01-02T00:00:00Z'), max: new Date('9998-12-31T00:00:00Z'), noInvalidDate: true }), fc.integer({ min: -23 * 60 - 59, max: 23 * 60 + 59 }), fc.boolean(), fc.integer({ min: 0, max: 6 })])(
+    'any instant, written with any offset and any number of fraction digits, reads back as that instant (to the ms)',
+    (date, offsetMin, lower, extraDigits) => {
+      const ms = date.getTime();
+      const local = new Date(ms + offsetMin * 60_000).toISOString().slice(0, 23) + '7'.repeat(extraDigits);
+      const sign = offsetMin < 0 ? '-' : '+';
+      const a = Math.abs(offsetMin);
+      const zone = offsetMin === 0 && lower ? 'z' : `${sign}${pad(Math.floor(a / 60))}:${pad(a % 60)}`;
+      const text = (lower ? local.replace('T', 't') : local) + zone;
+      expect(S.parseDateTime(text), text).toBe(ms);
+      expect(S.DateTime.parse(text)).toBe(date.toISOString());
+      expect(S.DateTime.parse(S.DateTime.parse(text))).toBe(date.toISOString()); // canonical is a fixed point
+    },
+  );
+
+  fcTest.prop([fc.string({ maxLength: 120 })])('answers any string without throwing', (s) => {
+    const ms = S.parseDateTime(s);
+    expect(ms === undefined || Number.isFinite(ms)).toBe(true);
+    expect(typeof S.idempotencyKeyOfHeader(s) === 'string' || S.idempotencyKeyOfHeader(s) === undefined).toBe(true);
   });
 });
