@@ -173,7 +173,10 @@ describe('date-times, property-tested', () => {
 
   fcTest.prop([dateLike], { numRuns: 3000 })('the code accepts a date-time exactly when ajv-formats does (years 0001-9998)', (s) => {
     fc.pre(!/^0000-|^9999-/.test(s)); // the ends of the range, where an offset leaves 0000-9999 in UTC, are ours to refuse
-    expect(S.DateTime.safeParse(s).success, s).toBe(ajvDateTime(s));
+    // ajv-formats 3.0.1 lets hour 24 or minute 60 through on a leap second whose offset brings UTC to 23:59
+    // ("…T24:59:60+01:00"); RFC 3339 §5.6 has time-hour 00-23 and time-minute 00-59, and so does the code.
+    const outOfRange = Number(s.slice(11, 13)) > 23 || Number(s.slice(14, 16)) > 59;
+    expect(S.DateTime.safeParse(s).success, s).toBe(outOfRange ? false : ajvDateTime(s));
   });
 
   fcTest.prop([fc.date({ min: new Date('0001-01-02T00:00:00Z'), max: new Date('9998-12-31T00:00:00Z'), noInvalidDate: true }), fc.integer({ min: -23 * 60 - 59, max: 23 * 60 + 59 }), fc.boolean(), fc.integer({ min: 0, max: 6 })])(
