@@ -93,7 +93,7 @@ export class KioskCore {
     host: SystemStatus['host'],
     readonly queue: QueueParts,
   ) {
-    this.#system = { platform: 'unknown', queueDepth: 0, host };
+    this.#system = { platform: 'unknown', platformProblem: null, queueDepth: 0, host };
     this.handlers = {
       'session.get': () => this.session.view(),
       'session.activity': () => (this.session.activity(), null),
@@ -227,6 +227,7 @@ export class KioskCore {
           refreshCatalog();
         }
       }),
+      link.onProblem((p) => this.setSystem({ platformProblem: p?.text ?? null })),
       delivery.onResult((e) => this.#onDelivery(e)),
       () => clearInterval(timer),
     ];
@@ -238,7 +239,7 @@ export class KioskCore {
   readonly #stopping = new AbortController();
 
   #onDelivery(e: DeliveryEvent): void {
-    this.queue.link?.report(e.result.kind !== 'retry' || e.result.reachable);
+    this.queue.link?.report(e.result.kind !== 'retry' || e.result.reachable, e.result.kind === 'retry' ? e.result.problem : null);
     this.#publishQueueDepth();
   }
 
