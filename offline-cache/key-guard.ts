@@ -80,13 +80,15 @@ export function openGuardedSealer(opts: GuardedSealerOptions): Sealer {
     sealedEntries: sealed.entries,
     neededKeys: registry.map((r) => ({ id: r.id, checkValue: r.check_value })),
   });
-  const what = `${sealed.entries} undelivered entr${sealed.entries === 1 ? 'y' : 'ies'}${sealed.documents > 0 ? ` and ${sealed.documents} cached document(s)` : ''}`;
+  const what =
+    `${sealed.entries} undelivered entr${sealed.entries === 1 ? 'y' : 'ies'}${sealed.documents > 0 ? ` and ${sealed.documents} cached document(s)` : ''}` +
+    ` ${sealed.entries + sealed.documents === 1 ? 'is' : 'are'}`;
 
   if (!fs.existsSync(keyFile)) {
     if (hasData) {
       throw new KeyProblemError(
         'key-missing',
-        `sealing key file ${keyFile} is missing while ${what} are sealed with it: no new key was made and nothing was moved ` +
+        `sealing key file ${keyFile} is missing while ${what} sealed with it: no new key was made and nothing was moved ` +
           `(every entry stays pending) — ${restoreHint(keyFile)}`,
         details(),
       );
@@ -103,7 +105,7 @@ export function openGuardedSealer(opts: GuardedSealerOptions): Sealer {
     });
   } catch (e) {
     if (hasData && isStorageError(e) && (e.code === 'sealing' || e.code === 'not-found') && !/readable or writable by group|not available in this runtime/.test(e.message)) {
-      throw new KeyProblemError('key-wrong', `sealing key file ${keyFile} cannot be used (${e.message}) while ${what} need it — ${restoreHint(keyFile)}`, details(), { cause: e });
+      throw new KeyProblemError('key-wrong', `sealing key file ${keyFile} cannot be used (${e.message}) while ${what} sealed with it — ${restoreHint(keyFile)}`, details(), { cause: e });
     }
     throw e;
   }
@@ -114,7 +116,7 @@ export function openGuardedSealer(opts: GuardedSealerOptions): Sealer {
       throw new KeyProblemError(
         'key-wrong',
         `sealing key file ${keyFile} does not hold the key(s) ${absent.map((r) => `${r.id} (check ${r.check_value.slice(0, 8)}…)`).join(', ')} ` +
-          `that ${what} were sealed with: it was replaced or is an older copy; nothing was changed — ${restoreHint(keyFile)}`,
+          `that ${what} sealed with: it was replaced or is an older copy; nothing was changed — ${restoreHint(keyFile)}`,
         details(),
       );
     }
