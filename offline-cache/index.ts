@@ -190,3 +190,16 @@ export {
   type StatfsLike,
 } from './outbox.js';
 export { KvCache, type CachedDocument } from './kv.js';
+export {
+  collectRetentionExports,
+  deadLetterDocument,
+  DEAD_LETTER_FORMAT,
+  expireDeadLetters,
+  EXPIRED_DIR,
+  listRetentionExports,
+  writeDeadLetterExport,
+  type DeadLetterExport,
+  type ExportFile,
+  type RetentionOptions,
+  type RetentionResult,
+} from './retention.js';
