@@ -16,7 +16,9 @@ import {
 import { acceptanceNumber, CASE_KIND, Delivery, enqueueSubmission } from '../../core/delivery.js';
 import { expireDeadLetters, reconcileJournal } from '../../../offline-cache/index.js';
 import { loadProfile, type LoadedProfile } from '../../core/profile.js';
-import { parseFaultSpec, PlatformClient, startPlatformSimulator } from '../../core/platform-link.js';
+import { PlatformClient } from '../../platform/client.js';
+import { parseFaultSpec } from '../../platform/faults.js';
+import { startPlatformSimulator } from '../../platform/simulator.js';
 import { intOption, UsageError, type Command, type CommandContext } from '../framework.js';
 import { output } from '../output.js';
 
