@@ -83,7 +83,8 @@ export function toStorageError(e: unknown, what: string): StorageError {
   if (e instanceof StorageError) return e;
   const code = errCode(e) ?? '';
   const detail = e instanceof Error ? e.message : String(e);
-  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT' || (code === 'SQLITE_IOERR_WRITE' && /full|space/i.test(detail))) {
+  // SHMSIZE: the -shm file could not be enlarged — on a local disk, that is a full disk.
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_IOERR_SHMSIZE' || (code === 'SQLITE_IOERR_WRITE' && /full|space/i.test(detail))) {
     return new StorageError('full', `${what}: storage is full (${code})`, { cause: e });
   }
   if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {
