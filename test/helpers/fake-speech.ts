@@ -77,6 +77,8 @@ export class ManualSpeech implements TextToSpeech {
   readonly #waiters = new Set<() => void>();
   /** When set, every utterance fails with this at once. */
   failWith: SpeechError | null = null;
+  /** When true, every utterance is heard to the end at once (for tests that only look at what was said). */
+  autoFinish = false;
 
   speak(text: string, opts: SpeakOptions, signal?: AbortSignal): Promise<SpeakOutcome> {
     return this.#queue.run(signal, () => {
@@ -118,6 +120,7 @@ export class ManualSpeech implements TextToSpeech {
       this.utterances.push(u);
       for (const w of [...this.#waiters]) w();
       if (this.failWith) u.fail(this.failWith);
+      else if (this.autoFinish) u.finish();
       return ended;
     });
   }

@@ -62,6 +62,34 @@ export function espeakArgs(opts: SpeakOptions, voice: string, output: EspeakOutp
   return args;
 }
 
+/**
+ * Words Debian's Mandarin dictionary gets wrong (a polyphone read the wrong way, a full tone read as
+ * neutral), spelled in tone-numbered pinyin, which the cmn-latn-pinyin voice reads as Mandarin. Applied
+ * to what espeak-ng is given, after the speech guard; only for a pinyin voice.
+ */
+export const PINYIN_FIXES: Readonly<Record<string, string>> = {
+  欢迎: 'huan1ying2', // huan5
+  政务: 'zheng4wu4', // wu5
+  服务: 'fu2wu4', // wu5
+  信息: 'xin4xi1', // xi5
+  电子: 'dian4zi3', // zi5
+  了解: 'liao3jie3', // le5 jie3
+  重新: 'chong2xin1', // zhong4
+  重试: 'chong2shi4', // zhong4
+  重复: 'chong2fu4', // zhong4
+  部分: 'bu4fen4', // fen1
+  校验: 'jiao4yan4', // xiao4
+  银行: 'yin2hang2', // xing2
+};
+const PINYIN_FIX = new RegExp(Object.keys(PINYIN_FIXES).join('|'), 'g');
+
+/** The text as a voice should read it: known misreadings of a pinyin voice replaced by their pinyin. */
+export function forVoice(text: string, voice: string): string {
+  if (!/pinyin/i.test(voice)) return text;
+  // Spaces keep a fix from running into a neighbouring Latin word.
+  return text.replace(PINYIN_FIX, (w) => ` ${PINYIN_FIXES[w] ?? w} `);
+}
+
 /** Text as the engine should get it: no control characters, whitespace folded, bounded. */
 export function plainText(text: string, max = 2000): string {
   return text
@@ -137,7 +165,7 @@ export function runEspeak(
     });
     // The process may be gone before it read its input: a broken pipe is not our failure.
     child.stdin?.on('error', () => undefined);
-    child.stdin?.end(plainText(text) + '\n', 'utf8');
+    child.stdin?.end(plainText(forVoice(text, cfg.voice)) + '\n', 'utf8');
     child.on('close', (code, sig) => {
       clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_VOICES, hasVoice, listEspeakVoices, parseVoiceList } from '../../../../main/core/voice/espeak.js';
+import { DEFAULT_VOICES, PINYIN_FIXES, forVoice, hasVoice, listEspeakVoices, parseVoiceList } from '../../../../main/core/voice/espeak.js';
 import { WavRecorder } from '../../../../main/core/voice/recorder.js';
 import { isSpeechError } from '../../../../main/core/voice/tts.js';
 import { isAudible } from '../../../../main/core/voice/wav.js';
@@ -25,6 +25,24 @@ describe("Debian's espeak-ng Mandarin", () => {
     expect(good.replace(/\s+/g, ' ').trim()).toBe("tS;h'i21N_| f'a51N_| ts.'i.51_| s.'@55n_| f'@51n_| ts.'@51N_|");
     // The reason the default is not `cmn`: 请 comes out as English "qing three" (issue #1236 in espeak-ng).
     expect(phonemes('cmn', '请')).toContain('(en)');
+  });
+
+  it('words the dictionary misreads are given to it as tone-numbered pinyin, which it reads right', () => {
+    const zh = DEFAULT_VOICES['zh-CN'];
+    // 欢 comes out with the neutral tone (11) from the dictionary, with its first tone (55) from the fix.
+    expect(phonemes(zh, '欢迎')).toContain("Xua11n");
+    expect(phonemes(zh, forVoice('欢迎', zh))).toContain('Xua55n');
+    // 银行 is read yin xing without the fix.
+    expect(phonemes(zh, '银行')).toContain("S;'i35N");
+    expect(phonemes(zh, forVoice('银行', zh))).toContain("X'a35N");
+    for (const [word, pinyin] of Object.entries(PINYIN_FIXES)) {
+      const fixed = phonemes(zh, forVoice(word, zh));
+      expect(fixed, word).not.toContain('(en)');
+      expect(fixed, `${word} → ${pinyin} changes what is said`).not.toBe(phonemes(zh, word));
+    }
+    // Not for a voice that reads Latin letters as English, nor for English.
+    expect(forVoice('欢迎', 'cmn')).toBe('欢迎');
+    expect(forVoice('欢迎', 'en')).toBe('欢迎');
   });
 
   it('the installed voices include both defaults', async () => {
