@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { Locale, SiteType } from '../contract/index.js';
+import { VOICE_DEFAULTS, VoiceConfig } from './voice/config.js';
 
 /**
  * The terminal profile: one JSON file per kiosk, written at installation.
@@ -105,6 +106,8 @@ export const Profile = z
     siteName: z.string().min(1).max(100).default('银川市民大厅（开发）'),
     siteType: SiteType.default('service-hall'),
     defaultLocale: Locale.default('zh-CN'),
+    /** Voice guidance (语音播报): the engine, each citizen's defaults, the elder-mode rate. See main/core/voice/. */
+    voice: VoiceConfig.default(VOICE_DEFAULTS),
     idle: z
       .object({
         /** Seconds without any touch before the warning appears. */
