@@ -9,7 +9,8 @@ import { MemoryPort, type MemoryTransport } from '../../drivers/transport/memory
 import { IdCardSimulator } from '../../drivers/id-card/simulator.js';
 import { SAMPLE_IDENTITIES } from '../../drivers/id-card/samples.js';
 import { PrinterSimulator, renderSvg, testReceipt, type ProfileName } from '../../drivers/receipt-printer/index.js';
-import type { PrinterSimFaultName, PrinterSimState, SimState } from '../contract/index.js';
+import type { PaymentSimFaultName, PrinterSimFaultName, PrinterSimState, ScannerSimFaultName, SimState } from '../contract/index.js';
+import { SimulatedPageSource, SimulatedPaymentTerminal } from './matter-devices.js';
 import type { Profile } from '../core/profile.js';
 import type { SimulatedOpeners } from '../core/devices.js';
 import type { KioskCore } from '../core/kiosk.js';
@@ -27,6 +28,12 @@ export interface SimControl {
   setPrinterConnected(connected: boolean): void;
   /** Prints the test receipt through the kiosk's own printer device (the same path a citizen's receipt takes). */
   printTestReceipt(signal?: AbortSignal): Promise<void>;
+  /** The simulated scanner: a fault for the next scans (null clears), and how many pages the feeder holds. */
+  setScannerFault(fault: ScannerSimFaultName | null, pagesPerScan?: number): void;
+  setScannerConnected(connected: boolean): void;
+  /** The simulated payment pad: decline, or lose the reply after the debit (null clears). */
+  setPaymentFault(fault: PaymentSimFaultName | null): void;
+  setPaymentConnected(connected: boolean): void;
 }
 
 /** A request the simulated devices cannot serve (unknown sample, device not simulated). */
@@ -114,6 +121,9 @@ function buildPrinterSim(paper: ProfileName): { opener: MemoryPort; control: Pri
 export interface SimulatedDevices {
   /** Pass to KioskCore.start({ simulatedDevices }). Only devices the profile names as 'simulated'. */
   readonly openers: SimulatedOpeners;
+  /** The simulated scanner and payment pad (pass to KioskCore.start as pageSource / paymentTerminal). */
+  readonly scanner: SimulatedPageSource;
+  readonly payment: SimulatedPaymentTerminal;
   /** The control panel over these simulators and the running core's own devices. */
   control(core: KioskCore): SimControl;
 }
@@ -126,9 +136,14 @@ export function createSimulatedDevices(profile: Profile): SimulatedDevices {
   const openers: { -readonly [K in keyof SimulatedOpeners]: TransportOpener } = {};
   if (idSim) openers.idCard = idSim.opener;
   if (printerSim) openers.printer = printerSim.opener;
+  // No profile field names the scanner or the pad yet (issue 9 adds them): web mode always simulates both.
+  const scanner = new SimulatedPageSource();
+  const payment = new SimulatedPaymentTerminal();
 
   return {
     openers,
+    scanner,
+    payment,
     control(core) {
       const kioskPrinter = core.devices.printer;
       let lastPrint: PrinterSimState['lastPrint'] = null;
@@ -161,6 +176,8 @@ export function createSimulatedDevices(profile: Profile): SimulatedDevices {
             samples: Object.entries(SAMPLE_IDENTITIES).map(([key, s]) => ({ key, label: s.label, cardType: s.cardType })),
             idCard: idSim ? idSim.control.state() : { placed: null, connected: false },
             printer: printerState,
+            scanner: { connected: scanner.state() !== 'offline', fault: scanner.fault, pagesPerScan: scanner.pagesPerScan, scans: scanner.scans },
+            payment: { connected: payment.state() !== 'offline', fault: payment.fault, sales: payment.sales() },
           };
         },
         placeCard: (key) => needIdSim().place(key),
@@ -168,6 +185,13 @@ export function createSimulatedDevices(profile: Profile): SimulatedDevices {
         setIdCardConnected: (connected) => needIdSim().setConnected(connected),
         setPrinterFault: (fault, on) => needPrinterSim().setFault(fault, on),
         setPrinterConnected: (connected) => needPrinterSim().setConnected(connected),
+        setScannerFault: (fault, pagesPerScan) => {
+          scanner.setFault(fault);
+          if (pagesPerScan !== undefined) scanner.pagesPerScan = pagesPerScan;
+        },
+        setScannerConnected: (connected) => scanner.setConnected(connected),
+        setPaymentFault: (fault) => payment.setFault(fault),
+        setPaymentConnected: (connected) => payment.setConnected(connected),
         async printTestReceipt(signal) {
           if (!kioskPrinter) throw new SimRequestError('no receipt printer in this profile');
           try {
