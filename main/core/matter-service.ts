@@ -195,6 +195,11 @@ export class MatterService {
     opts.session.attachMatters({ list: () => this.list(), matterView: (ref, confirm) => this.#view(ref, confirm) });
   }
 
+  /** Runs whose data the core still holds (0 once every matter stopped: tests check the wipe). */
+  get activeRuns(): number {
+    return this.#runs.size;
+  }
+
   close(): void {
     for (const off of this.#offs.splice(0)) off();
     for (const key of [...this.#runs.keys()]) this.#stopped(key, false);

@@ -8,7 +8,7 @@ import type { TransportOpener } from '../../drivers/transport/transport.js';
 import { MemoryPort, type MemoryTransport } from '../../drivers/transport/memory.js';
 import { IdCardSimulator } from '../../drivers/id-card/simulator.js';
 import { SAMPLE_IDENTITIES } from '../../drivers/id-card/samples.js';
-import { PrinterSimulator, renderSvg, testReceipt, type ProfileName } from '../../drivers/receipt-printer/index.js';
+import { PrinterSimulator, renderSvg, testReceipt, type ProfileName, type VirtualReceipt } from '../../drivers/receipt-printer/index.js';
 import type { PaymentSimFaultName, PrinterSimFaultName, PrinterSimState, ScannerSimFaultName, SimState } from '../contract/index.js';
 import { SimulatedPageSource, SimulatedPaymentTerminal } from './matter-devices.js';
 import type { Profile } from '../core/profile.js';
@@ -50,6 +50,8 @@ interface IdCardSim {
 
 interface PrinterSim {
   state(): Omit<PrinterSimState, 'device' | 'lastPrint'>;
+  /** The receipts cut so far, decoded from the bytes the printer received (the last 50). */
+  receipts(): VirtualReceipt[];
   setFault(fault: PrinterSimFaultName, on: boolean): void;
   setConnected(connected: boolean): void;
 }
@@ -88,9 +90,12 @@ function buildPrinterSim(paper: ProfileName): { opener: MemoryPort; control: Pri
   const sim = new PrinterSimulator(undefined, { profile: paper, model: `SIM-${paper}`, firmware: 'sim-1' });
   let receipts = 0;
   let lastSvg: string | null = null;
+  const cut: VirtualReceipt[] = [];
   sim.onCut((r) => {
     receipts++;
     lastSvg = renderSvg(r, paper);
+    cut.push(r);
+    if (cut.length > 50) cut.shift();
   });
   const port = new MemoryPort('simulated:printer', (deviceEnd: MemoryTransport) => sim.attach(deviceEnd));
   return {
@@ -106,6 +111,7 @@ function buildPrinterSim(paper: ProfileName): { opener: MemoryPort; control: Pri
           lastReceiptSvg: lastSvg,
         };
       },
+      receipts: () => [...cut],
       setFault(fault, on) {
         sim.setFault({ [fault]: on });
       },
@@ -124,6 +130,8 @@ export interface SimulatedDevices {
   /** The simulated scanner and payment pad (pass to KioskCore.start as pageSource / paymentTerminal). */
   readonly scanner: SimulatedPageSource;
   readonly payment: SimulatedPaymentTerminal;
+  /** Receipts the simulated printer cut, decoded from its bytes (empty without a simulated printer). */
+  printedReceipts(): VirtualReceipt[];
   /** The control panel over these simulators and the running core's own devices. */
   control(core: KioskCore): SimControl;
 }
@@ -144,6 +152,7 @@ export function createSimulatedDevices(profile: Profile): SimulatedDevices {
     openers,
     scanner,
     payment,
+    printedReceipts: () => printerSim?.control.receipts() ?? [],
     control(core) {
       const kioskPrinter = core.devices.printer;
       let lastPrint: PrinterSimState['lastPrint'] = null;

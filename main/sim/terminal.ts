@@ -9,6 +9,7 @@ import { loadProfile } from '../core/profile.js';
 import type { PlatformSimulator } from '../platform/simulator.js';
 import { createSimulatedDevices, type SimControl } from './devices.js';
 import type { SimulatedPageSource, SimulatedPaymentTerminal } from './matter-devices.js';
+import type { VirtualReceipt } from '../../drivers/receipt-printer/index.js';
 import { startEmbeddedPlatform } from './platform.js';
 
 export interface SimulatedKiosk {
@@ -18,6 +19,8 @@ export interface SimulatedKiosk {
   /** The simulated scanner and payment pad the core uses (until their drivers land). */
   scanner: SimulatedPageSource;
   payment: SimulatedPaymentTerminal;
+  /** Receipts the simulated printer cut, decoded from the bytes it received. */
+  printedReceipts(): VirtualReceipt[];
   /** The embedded platform simulator; null when the profile names a platform (or it failed to start). */
   platform: PlatformSimulator | null;
   /** Stops the core, then the embedded platform. */
@@ -65,6 +68,7 @@ export async function startSimulatedKiosk(opts: SimulatedKioskOptions): Promise<
     sim: hasSim ? devices.control(core) : null,
     scanner: devices.scanner,
     payment: devices.payment,
+    printedReceipts: () => devices.printedReceipts(),
     platform,
     async close() {
       await core.close();
