@@ -211,35 +211,43 @@ export class MatterService {
 
   // ---- the list ----
 
-  /** Why an application cannot run now (null: it can). */
-  unavailable(app: Application): MatterSummary['unavailable'] {
+  /** What availability depends on, read once per list (statfs and device states are not free). */
+  #conditions(): { online: boolean; printer: boolean; scanner: boolean; payment: boolean; storage: boolean } {
     const o = this.#o;
-    const no = (reason: UnavailableReason, message: LocalText, device: 'receipt-printer' | 'scanner' | 'payment' | null = null): MatterSummary['unavailable'] => ({ reason, device, message });
-    if (!app.offline && o.link?.state !== 'online') return no('platform-unreachable', WORDS.platform);
-    for (const d of app.devices) {
-      if (d === 'receipt-printer') {
-        const s = o.supervisor.list().find((x) => x.kind === 'receipt-printer');
-        if (!s || (s.state !== 'online' && s.state !== 'busy')) return no('device-offline', WORDS.printer, d);
-      } else if (d === 'scanner') {
-        const s = o.pageSource?.state();
-        if (s !== 'ready' && s !== 'busy') return no('device-offline', WORDS.scanner, d);
-      } else {
-        const s = o.payment?.state();
-        if (s !== 'ready' && s !== 'busy') return no('device-offline', WORDS.payment, d);
-      }
-    }
-    if (o.outbox === null) return no('storage-full', WORDS.storage);
+    const ready = (s: string | undefined): boolean => s === 'ready' || s === 'busy';
+    const printer = o.supervisor.list().find((x) => x.kind === 'receipt-printer');
+    let storage = false;
     try {
-      if (!o.outbox.freeSpace().ok) return no('storage-full', WORDS.storage);
+      storage = o.outbox !== null && o.outbox.freeSpace().ok;
     } catch {
-      return no('storage-full', WORDS.storage);
+      storage = false;
     }
+    return {
+      online: o.link?.state === 'online',
+      printer: printer !== undefined && (printer.state === 'online' || printer.state === 'busy'),
+      scanner: ready(o.pageSource?.state()),
+      payment: ready(o.payment?.state()),
+      storage,
+    };
+  }
+
+  /** Why an application cannot run now (null: it can). */
+  unavailable(app: Application, c = this.#conditions()): MatterSummary['unavailable'] {
+    const no = (reason: UnavailableReason, message: LocalText, device: 'receipt-printer' | 'scanner' | 'payment' | null = null): MatterSummary['unavailable'] => ({ reason, device, message });
+    if (!app.offline && !c.online) return no('platform-unreachable', WORDS.platform);
+    for (const d of app.devices) {
+      if (d === 'receipt-printer' && !c.printer) return no('device-offline', WORDS.printer, d);
+      if (d === 'scanner' && !c.scanner) return no('device-offline', WORDS.scanner, d);
+      if (d === 'payment' && !c.payment) return no('device-offline', WORDS.payment, d);
+    }
+    if (!c.storage) return no('storage-full', WORDS.storage);
     return null;
   }
 
   list(): MatterList {
     const c = this.#o.catalogs.catalog;
     const apps = [...c.applications.values()];
+    const now = this.#conditions();
     const summary = (a: Application): MatterSummary => ({
       code: a.code,
       kind: a.kind,
@@ -249,7 +257,7 @@ export class MatterService {
       processing: a.processing,
       offline: a.offline,
       sample: a.sample,
-      unavailable: this.unavailable(a),
+      unavailable: this.unavailable(a, now),
     });
     return {
       sample: c.sample,
