@@ -42,7 +42,7 @@ function setup(concurrency = 2) {
   const delivery = new Delivery({ outbox: c.outbox, attachments: c.attachments, client: platform, terminalId: 'NX-T-1', backoff: { baseMs: 1000, capMs: 300_000 }, concurrency, clock: () => clock.now, random: () => 0.5 });
   delivery.onResult((e) => results.push(e.result));
   const queueCase = (key: string) => enqueueSubmission(c.outbox, 'NX-T-1', { idempotencyKey: key, kind: 'matter', payload: { matterCode: 'M', applicantToken: 't', form: {} } }, clock.now);
-  const rate = (caseKey: string, score = 5) => enqueueRating(c.outbox, { caseKey, rating: { score, contentVersion: 'v1' }, ratedAt: new Date(clock.now).toISOString() });
+  const rate = (caseKey: string, score = 5) => enqueueRating(c.outbox, 'NX-T-1', { caseKey, rating: { score, contentVersion: 'v1' }, ratedAt: new Date(clock.now).toISOString() });
   return { c, clock, platform, delivery, results, queueCase, rate };
 }
 
