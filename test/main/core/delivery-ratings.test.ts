@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openOfflineCache, StorageError, type OfflineCache } from '../../../offline-cache/index.js';
-import { Delivery, RATING_KIND, enqueueRating, enqueueSubmission, ratingKey, type DeliveryClient, type DeliveryResult } from '../../../main/core/delivery.js';
+import { openOfflineCache, reconcileJournal, StorageError, type OfflineCache } from '../../../offline-cache/index.js';
+import { Delivery, RATING_KIND, acceptanceNumber, enqueueRating, enqueueSubmission, ratingKey, type DeliveryClient, type DeliveryResult } from '../../../main/core/delivery.js';
 import type { AttachmentUpload, Outcome } from '../../../main/platform/client.js';
 import type { CaseReceipt, Rating, RatingReceipt } from '../../../main/platform/schemas.js';
 import { tempDir } from '../../integration/queue/helpers.js';
@@ -101,5 +101,21 @@ describe('ratings in the outbox', () => {
     await t.delivery.runOnce(signal());
     expect(t.results.at(-1)).toEqual({ kind: 'dead', reason: '409 rating-conflict' });
     expect(t.c.outbox.stats().dead).toBe(1);
+  });
+});
+
+describe('ratings in the tamper-evident journal', () => {
+  it('a rating is journalled after its commit with its case number; reconciliation finds nothing to recover or missing', () => {
+    const dir = tempDir('delivery-ratings-journal-');
+    const c = openOfflineCache({ dir, keyFile: join(dir, 'keys', 'seal.json'), minFreeBytes: 0, journal: { terminalId: 'NX-T-1' } });
+    cache = c;
+    const journal = c.journal;
+    expect(journal).not.toBeNull();
+    const sub = enqueueSubmission(c.outbox, 'NX-T-1', { idempotencyKey: 'case-j', kind: 'matter', payload: { matterCode: 'M', applicantToken: 't', form: {} } }, T0, { journal });
+    const r = enqueueRating(c.outbox, 'NX-T-1', { caseKey: 'case-j', rating: { score: 4 }, ratedAt: new Date(T0).toISOString() }, { journal });
+    expect(r.journal).toBe('written');
+    expect(journal?.acceptedSubmissions()?.get(ratingKey('case-j'))).toBe(sub.acceptanceNumber);
+    const rec = reconcileJournal({ journal: journal as NonNullable<typeof journal>, db: c.db, acceptanceNumberOf: (e) => acceptanceNumber('NX-T-1', e), record: false });
+    expect(rec).toMatchObject({ journaled: 2, recovered: [], missing: [] });
   });
 });
