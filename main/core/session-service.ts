@@ -249,6 +249,7 @@ export class SessionService {
       screen,
       locale: c.locale,
       display: c.display,
+      voice: c.voice,
       citizen: screen === 'welcome' || screen === 'matter' || screen === 'finished' ? c.citizen : null,
       idleWarning: (screen === 'welcome' || screen === 'matter') && c.warningSecondsLeft !== null ? { secondsLeft: c.warningSecondsLeft } : null,
       cardOnReader: c.cardOnReader,

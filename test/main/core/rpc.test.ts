@@ -11,6 +11,7 @@ const view: SessionView = {
   screen: 'attract',
   locale: 'zh-CN',
   display: { largeText: false, highContrast: false },
+  voice: { on: true, volume: 70 },
   citizen: null,
   idleWarning: null,
   cardOnReader: false,
