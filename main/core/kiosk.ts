@@ -148,6 +148,7 @@ export class KioskCore {
       'session.dismiss': () => (this.session.dismiss(), null),
       'ui.setLocale': ({ locale }) => (this.session.setLocale(locale), null),
       'ui.setDisplay': (display) => (this.session.setDisplay(display), null),
+      'ui.setVoice': (voice) => (this.session.setVoice(voice), null),
       'devices.list': () => this.supervisor.list(),
       'system.get': () => this.#system,
       'matter.choose': ({ code }) => (this.matters.choose(code), null),
