@@ -6,7 +6,8 @@ import { SerialOpener } from '../../drivers/transport/serial.js';
 import { HidOpener } from '../../drivers/transport/hid.js';
 import type { IdCardReader } from '../../drivers/id-card/types.js';
 import { SamIdCardReader } from '../../drivers/id-card/reader.js';
-import { EscPosPrinter, type ReceiptPrinter } from '../../drivers/receipt-printer/index.js';
+import { EscPosPrinter } from '../../drivers/receipt-printer/printer.js';
+import type { ReceiptPrinter } from '../../drivers/receipt-printer/types.js';
 import type { Profile } from './profile.js';
 
 export interface BuiltDevices {
