@@ -17,9 +17,10 @@ afterEach(async () => {
 });
 
 async function rig(padOpts: Partial<NexoPaymentPadOptions> = {}, simOpts: PadSimulatorOptions = {}) {
-  let port: MemoryPort | undefined;
-  const sim = new PadSimulator(undefined, { ackTimeoutMs: 50, unplug: () => port?.unplug(), ...simOpts });
-  port = new MemoryPort('memory:pad', (end) => sim.attach(end), { maxChunk: 19 });
+  const holder: { port?: MemoryPort } = {};
+  const sim = new PadSimulator(undefined, { ackTimeoutMs: 50, unplug: () => holder.port?.unplug(), ...simOpts });
+  const port = new MemoryPort('memory:pad', (end) => sim.attach(end), { maxChunk: 19 });
+  holder.port = port;
   const pad = new NexoPaymentPad('pad', port, { saleId: 'NX-YC-0001', ackTimeoutMs: 60, paymentTimeoutMs: 150, serviceTimeoutMs: 150, abortWaitMs: 200, keeper: { baseMs: 5, capMs: 20 }, ...padOpts });
   open.push({ pad, sim });
   pad.start();
@@ -89,9 +90,8 @@ describe('NexoPaymentPad ↔ PadSimulator', () => {
 
   it('a corrupted frame from the pad is NAKed and repeated by the pad', async () => {
     let corruptNext = true;
-    let port: MemoryPort | undefined;
     const sim = new PadSimulator(undefined, { ackTimeoutMs: 50 });
-    port = new MemoryPort('memory:pad', (end) => {
+    const port = new MemoryPort('memory:pad', (end) => {
       // flip one bit in the first response frame the pad sends
       const write = end.write.bind(end);
       end.write = (bytes, signal) => {
@@ -163,9 +163,8 @@ describe('NexoPaymentPad ↔ PadSimulator', () => {
   it('a retransmitted request is not a second payment (the pad deduplicates by ServiceID)', async () => {
     // The first ACK is lost on the way back: the kiosk sends the request again.
     let dropAck = true;
-    let port: MemoryPort | undefined;
     const sim = new PadSimulator(undefined, { ackTimeoutMs: 50 });
-    port = new MemoryPort('memory:pad', (end) => {
+    const port = new MemoryPort('memory:pad', (end) => {
       const write = end.write.bind(end);
       end.write = (bytes, signal) => {
         if (dropAck && bytes.length === 1 && bytes[0] === 0x06) {
