@@ -3,7 +3,8 @@ import { fc, test } from '@fast-check/vitest';
 import iconv from 'iconv-lite';
 import { DuplicateFilter } from '../../../../drivers/qr-reader/protocol/dedupe.js';
 import { HIDPOS_RECORD, decodeHidPosRecord, encodeHidPosScan, parseHidPos } from '../../../../drivers/qr-reader/protocol/hidpos.js';
-import { QrFrameError, encodeSerialScan, serialScanParser, type RawScan, type Terminator } from '../../../../drivers/qr-reader/protocol/serial.js';
+import type { QrFrameError} from '../../../../drivers/qr-reader/protocol/serial.js';
+import { encodeSerialScan, serialScanParser, type RawScan, type Terminator } from '../../../../drivers/qr-reader/protocol/serial.js';
 import { decodePayload } from '../../../../drivers/qr-reader/protocol/text.js';
 import { FrameReader } from '../../../../drivers/transport/frame-reader.js';
 
