@@ -269,6 +269,11 @@ export class NexoPaymentPad implements PaymentPad {
     return this.#statusOf(ref, signal);
   }
 
+  /** The pad's last transaction (a harmless request: it also tells the pad's POIID). */
+  lastTransactionStatus(signal?: AbortSignal): Promise<StatusOutcome> {
+    return this.#statusOf(undefined, signal);
+  }
+
   async reverse(input: ReversalInput, signal?: AbortSignal): Promise<ReversalOutcome> {
     this.#counters.add('operations');
     this.#counters.add('reversals');

@@ -1,9 +1,11 @@
 import { runCommand, type Command } from './framework.js';
 import { commands as deviceCommands } from './commands/devices.js';
+import { commands as payCommands } from './commands/pay.js';
+import { commands as qrCommands } from './commands/qr.js';
 import { commands as queueCommands } from './commands/queue.js';
 
 /** Every kioskctl command; each group lives in main/cli/commands/<group>.ts. */
-export const COMMANDS: Command[] = [...deviceCommands, ...queueCommands];
+export const COMMANDS: Command[] = [...deviceCommands, ...payCommands, ...qrCommands, ...queueCommands];
 
 function help(): string {
   const lines = ['kioskctl — technician command line for the Ningxia self-service kiosk', '', 'commands (every command takes --json and --help):'];

@@ -8,7 +8,6 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { DeviceError, isDeviceError, type DeviceErrorSummary, type Unsubscribe } from '../../../drivers/device.js';
 import { HEADER_LENGTH, MAX_LEN, parseResponse, type ResponseFrame, type SamProtocolError } from '../../../drivers/id-card/protocol/frame.js';
@@ -34,41 +33,10 @@ import {
 } from '../../../drivers/receipt-printer/index.js';
 import { listHidDevices } from '../../../drivers/transport/hid.js';
 import { FrameReader } from '../../../drivers/transport/frame-reader.js';
-import { LinkKeeper } from '../../../drivers/transport/keeper.js';
 import { SerialOpener, SerialTransport, listSerialPorts } from '../../../drivers/transport/serial.js';
 import type { Transport } from '../../../drivers/transport/transport.js';
 import { UsageError, describeError, intOption, requiredString, type Command, type CommandContext } from '../framework.js';
-
-// ------------------------------------------------------------------ shared option helpers
-
-const BAUDS = [9600, 19200, 38400, 57600, 115200] as const;
-
-function baudOption(values: Record<string, unknown>, fallback: number): number {
-  const b = intOption(values, 'baud', fallback, 300, 921600);
-  if (!(BAUDS as readonly number[]).includes(b)) throw new UsageError(`--baud must be one of ${BAUDS.join(', ')}, got ${b}`);
-  return b;
-}
-
-function portOption(values: Record<string, unknown>): string {
-  const p = requiredString(values, 'port');
-  return resolve(p);
-}
-
-function widthOption(values: Record<string, unknown>): ProfileName {
-  const w = values.width;
-  if (w === undefined || w === '80' || w === '80mm') return '80mm';
-  if (w === '58' || w === '58mm') return '58mm';
-  throw new UsageError(`--width must be 58 or 80, got "${String(w)}"`);
-}
-
-
-/** Resolves when `signal` fires (the command's SIGINT/SIGTERM). */
-function untilAborted(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-}
+import { baudOption, controlLines, eventOut, faultOption, portOption, runLink, widthOption } from './common.js';
 
 // ------------------------------------------------------------------ id-card read
 
@@ -398,47 +366,6 @@ const PRINTER_FAULTS: Record<string, Partial<PrinterFaults>> = {
   'cutter-error': { cutterError: true },
   silence: { silence: true },
 };
-
-function faultOption<T>(values: Record<string, unknown>, table: Record<string, T>): T {
-  const f = values.fault === undefined ? 'none' : String(values.fault);
-  const v = table[f];
-  if (v === undefined) throw new UsageError(`--fault must be one of ${Object.keys(table).join(', ')}, got "${f}"`);
-  return v;
-}
-
-/** Keeps a simulator's serial end open (reopening after the link drops) until the signal fires. */
-async function runLink(path: string, baud: number, ctx: CommandContext, onUp: (t: Transport) => void, onDown: (why: string) => void): Promise<void> {
-  const keeper = new LinkKeeper(new SerialOpener({ path, baudRate: baud }), { baseMs: 100, capMs: 1000 });
-  keeper.on((e) => {
-    if (e.type === 'up') onUp(e.transport);
-    else onDown(e.error.message);
-  });
-  keeper.start();
-  try {
-    await untilAborted(ctx.signal);
-  } finally {
-    await keeper.stop();
-  }
-}
-
-/** One line per event; JSON lines with --json. */
-function eventOut(ctx: CommandContext) {
-  return (event: string, fields: Record<string, unknown>, human: string): void => ctx.out(ctx.json ? JSON.stringify({ event, ...fields }) : human);
-}
-
-/** Lines on stdin control a running simulator: `place KEY|FILE`, `remove`, `fault NAME`. */
-function controlLines(ctx: CommandContext, handle: (words: string[]) => Promise<void>): () => void {
-  const rl = createInterface({ input: process.stdin, terminal: false });
-  rl.on('line', (line) => {
-    const words = line.trim().split(/\s+/).filter(Boolean);
-    if (words.length === 0) return;
-    handle(words).catch((e: unknown) => ctx.err(`kioskctl sim: ${describeError(e)}`));
-  });
-  return () => {
-    rl.close();
-    process.stdin.destroy();
-  };
-}
 
 const simIdCard: Command = {
   path: ['sim', 'id-card'],
