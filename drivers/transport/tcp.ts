@@ -173,8 +173,8 @@ export class TcpOpener implements TransportOpener {
 export interface TcpListener {
   readonly host: string;
   readonly port: number;
-  /** Stops accepting and destroys every connection it accepted. */
-  close(): Promise<void>;
+  /** Stops accepting and destroys every connection it accepted (`keepConnections`: only stops accepting). */
+  close(opts?: { keepConnections?: boolean }): Promise<void>;
 }
 
 /** Listens on host:port (0 = any free port) and hands every accepted connection to `onConnection`. */
@@ -193,9 +193,9 @@ export function listenTcp(opts: { host: string; port: number }, onConnection: (t
       resolve({
         host: opts.host,
         port,
-        close: () =>
+        close: (o) =>
           new Promise<void>((done) => {
-            for (const s of sockets) s.destroy();
+            if (!o?.keepConnections) for (const s of sockets) s.destroy();
             server.close(() => done());
           }),
       });

@@ -40,14 +40,6 @@ export function parseDataRecord(buf: Uint8Array): ParseResult<DataFrame> {
   return { frame: { kind: 'data', bytes: buf.subarray(4, 4 + len) }, consumed: 4 + len };
 }
 
-/**
- * True when the stream stopped right after an end marker whose status byte never came (a server that
- * follows the written standard, which has no status byte, then closes). The caller decides what it means.
- */
-export function isBareEndMarker(rest: Uint8Array): boolean {
-  return rest.length === 4 && lengthAt(rest) === DATA_END_MARKER;
-}
-
 /** Device side: one data record. */
 export function encodeDataRecord(bytes: Uint8Array): Uint8Array {
   if (bytes.length > MAX_RECORD_BYTES) throw new SaneProtocolError('encode', `data record of ${bytes.length} bytes exceeds ${MAX_RECORD_BYTES}`);
