@@ -122,9 +122,16 @@ function summary(e: DeviceError): DeviceErrorSummary {
   return { code: e.code, action: e.action, ...(e.fault !== undefined ? { fault: e.fault } : {}), message: e.message, at: Date.now() };
 }
 
-/** Any failure as a scanner DeviceError (transport errors keep their code and action). */
+/**
+ * Any failure as a scanner DeviceError. Transport errors keep their code; a lost connection is 'wait'
+ * whatever the transport said, because the LinkKeeper reopens it by itself.
+ */
 function asScannerError(e: unknown, what: string): DeviceError {
-  if (isDeviceError(e)) return e.device === 'scanner' ? e : new DeviceError('scanner', e.code, `${what}: ${e.message}`, e.action, e.fault, { cause: e });
+  if (isDeviceError(e)) {
+    const action = e.code === 'disconnected' ? 'wait' : e.action;
+    if (e.device === 'scanner' && action === e.action) return e;
+    return new DeviceError('scanner', e.code, e.device === 'scanner' ? e.message : `${what}: ${e.message}`, action, e.fault, { cause: e });
+  }
   return new DeviceError('scanner', 'protocol', `${what}: unexpected failure (${e instanceof Error ? e.message : String(e)})`, 'reset', undefined, { cause: e });
 }
 
@@ -155,6 +162,8 @@ export class SanedScanner implements DocumentScanner {
   #handshaken: SaneLink | undefined;
   #started = false;
   #scanning = false;
+  /** Whether GET_DEVICES listed the configured device (false: 'no-device' instead of 'online'). */
+  #listed = true;
   #unsubKeeper: Unsubscribe | undefined;
 
   constructor(
@@ -287,6 +296,7 @@ export class SanedScanner implements DocumentScanner {
       const devices = await link.exclusive(() => this.#getDevices(link, undefined));
       const want = this.#o.device;
       const found = want === '' ? devices[0] : devices.find((d) => d.name === want);
+      this.#listed = found !== undefined;
       if (found) {
         this.#info.model = `${found.vendor} ${found.model}`.trim();
         if (!this.#scanning) this.#setState(this.#state === 'error' ? 'error' : 'online');
@@ -422,6 +432,7 @@ export class SanedScanner implements DocumentScanner {
       };
       try {
         const result = await this.#withDevice(link, signal, (job) => this.#scanJob(job, req, emit));
+        this.#listed = true;
         this.#setState('online');
         return result;
       } finally {
@@ -442,8 +453,10 @@ export class SanedScanner implements DocumentScanner {
     } catch (e) {
       const err = signal?.aborted ? canceledError('scanner', signal.reason) : asScannerError(e, what);
       this.#recordError(err);
+      if (err.fault === 'device-not-listed') this.#listed = false;
       if (err.fault !== undefined && FAULT_STATE.has(err.fault)) this.#setState('error');
-      else if (this.#state === 'busy') this.#setState(this.#link && !this.#link.closed ? 'online' : 'offline');
+      else if (!this.#link || this.#link.closed) this.#setState('offline');
+      else if (this.#state === 'busy' || !this.#listed) this.#setState(this.#listed ? 'online' : 'no-device');
       throw err;
     }
   }

@@ -172,6 +172,18 @@ describe('scanner against a real saned (test backend)', () => {
     }
   });
 
+  it('a source the backend does not have is a typed unsupported error naming what it offers', async () => {
+    const r = await rig();
+    try {
+      const e = await failure(r.scanner.scan({ source: 'adf-duplex' }));
+      expect(e).toMatchObject({ code: 'unsupported', action: 'maintenance', fault: 'source-unavailable' });
+      expect(e.message).toContain('Flatbed, Automatic Document Feeder');
+      expect(r.scanner.status().state).toBe('online');
+    } finally {
+      await done(r);
+    }
+  });
+
   it('lineart on a backend without a lineart mode: gray at depth 1, as scanimage gets it', async () => {
     const r = await rig({ testConf: ['test-picture "Grid"'] });
     try {
