@@ -282,7 +282,7 @@ export class SanedScanner implements DocumentScanner {
     }
     this.#link?.dispose();
     this.#link = undefined;
-    const err = asScannerError(e.error, this.#connector.address);
+    const err = asScannerError(e.error, 'cannot reach saned');
     this.#lastLinkError = err;
     if (e.attempt === 0 && this.#state !== 'offline') this.#counters.add('linkDrops');
     else this.#counters.add('openFailures');

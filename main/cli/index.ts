@@ -1,9 +1,10 @@
 import { runCommand, type Command } from './framework.js';
 import { commands as deviceCommands } from './commands/devices.js';
 import { commands as queueCommands } from './commands/queue.js';
+import { commands as scannerCommands } from './commands/scanner.js';
 
 /** Every kioskctl command; each group lives in main/cli/commands/<group>.ts. */
-export const COMMANDS: Command[] = [...deviceCommands, ...queueCommands];
+export const COMMANDS: Command[] = [...deviceCommands, ...queueCommands, ...scannerCommands];
 
 function help(): string {
   const lines = ['kioskctl — technician command line for the Ningxia self-service kiosk', '', 'commands (every command takes --json and --help):'];
