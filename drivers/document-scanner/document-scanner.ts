@@ -4,7 +4,7 @@
  * - The control connection is kept open by a LinkKeeper; every fresh connection must answer INIT, and
  *   the configured device must be listed by GET_DEVICES for the scanner to count as online.
  * - A scan is one job on the link: OPEN → options by name (source, mode, resolution, area) → per frame
- *   START → data connection → GET_PARAMETERS → records until the end marker → … → CANCEL → CLOSE.
+ *   GET_PARAMETERS → START → data connection → GET_PARAMETERS → records until the end marker → … → CANCEL → CLOSE.
  *   (The data connection is opened before the next RPC: saned reads no request until it has accepted it.)
  * - ADF: START again for every page until NO_DOCS (NO_DOCS on the first START = nothing to scan).
  * - The AbortSignal cancels at the scanner: CANCEL on the control connection, the data connection closed.
@@ -586,6 +586,10 @@ export class SanedScanner implements DocumentScanner {
       let byteOrder = 0x1234;
       let pageBytes = 0;
       for (;;) {
+        // Which frame comes next (format, last_frame), asked before START: saned may read a small frame to its end
+        // before it answers a GET_PARAMETERS sent after START, and backends move on to the next pass at that end.
+        const before = await job.link.call({ rpc: 'GET_PARAMETERS', handle: job.handle }, { signal: job.signal, timeoutMs: this.#t.rpcMs });
+        const next = before.status === STATUS.GOOD ? { format: before.params.format, lastFrame: before.params.lastFrame } : undefined;
         const st = await job.link.call({ rpc: 'START', handle: job.handle }, { signal: job.signal, timeoutMs: this.#t.startMs, op: `START page ${index}` });
         if (st.status === STATUS.NO_DOCS && feeder && pages.length > 0 && frames.length === 0) {
           endedBy = 'feeder-empty';
@@ -593,7 +597,7 @@ export class SanedScanner implements DocumentScanner {
         }
         if (st.status !== STATUS.GOOD) throw saneStatusError(st.status, `START page ${index}`);
         byteOrder = st.byteOrder;
-        const frame = await this.#readFrame(job, st.port, index, frames.length + 1, pageBytes, emit);
+        const frame = await this.#readFrame(job, st.port, next, index, frames.length + 1, pageBytes, emit);
         frames.push(frame);
         pageBytes += frame.data.length;
         this.#counters.add('framesScanned');
@@ -631,7 +635,15 @@ export class SanedScanner implements DocumentScanner {
    * One frame: the data connection (opened before the next RPC, as saned requires), GET_PARAMETERS,
    * then records until the end marker and its status byte.
    */
-  async #readFrame(job: Job, port: number, page: number, frameNo: number, pageBytesBefore: number, emit: (p: ScanProgress) => void): Promise<RawFrame> {
+  async #readFrame(
+    job: Job,
+    port: number,
+    next: Pick<ScanParameters, 'format' | 'lastFrame'> | undefined,
+    page: number,
+    frameNo: number,
+    pageBytesBefore: number,
+    emit: (p: ScanProgress) => void,
+  ): Promise<RawFrame> {
     const { link, signal } = job;
     const data = await this.#connector.openData(port, link.transport, signal);
     if (data instanceof TcpTransport) data.endWrite(); // as the net backend does: the client only reads
@@ -714,7 +726,8 @@ export class SanedScanner implements DocumentScanner {
     try {
       const gp = await link.call({ rpc: 'GET_PARAMETERS', handle: job.handle }, { signal, timeoutMs: this.#t.rpcMs });
       if (gp.status !== STATUS.GOOD) throw saneStatusError(gp.status, `GET_PARAMETERS page ${page}`);
-      const params: ScanParameters = gp.params;
+      // Sizes from after START (exact); the frame's kind from before it (see #scanJob).
+      const params: ScanParameters = next ? { ...gp.params, ...next } : gp.params;
       assembler = new FrameAssembler(params);
       if (frameNo === 1) {
         emit({ page, phase: 'page-start', bytes: pageBytesBefore, expectedBytes: assembler.expectedBytes, lines: 0, expectedLines: assembler.expectedLines, frame: frameNo });

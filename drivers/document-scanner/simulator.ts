@@ -9,12 +9,14 @@
  * - data as records of at most 8188 bytes, the end marker and the status byte;
  * - an ADF that runs empty (NO_DOCS at START after the last sheet), a flatbed that always has a page.
  *
- * One API like every simulator: `attach(transport)` serves a control connection, `setFaults(patch)`,
- * `clearFaults()`, `dispose()`. Reach it over TCP (`serveSaneSimulator`) or in memory (`MemorySaneNetwork`,
- * which is also the client's SaneConnector).
+ * The simulator API every device has (drivers/simulator.ts): `attach(transport)`, `setFaults(patch)`,
+ * `clearFaults()`, `dispose()`. Being a network server, `attach` adds a control connection to the ones it
+ * serves (saned forks one process per connection) instead of leaving the previous one: the kiosk's kept
+ * connection and a technician's `kioskctl` can both be attached. Reach it over TCP (`serveSaneSimulator`)
+ * or in memory (`MemorySaneNetwork`, which is also the client's SaneConnector).
  */
-import { createHash } from 'node:crypto';
 import { DeviceError, type Unsubscribe } from '../device.js';
+import { randomBytes, seededRandom, type DeviceSimulator } from '../simulator.js';
 import { FrameReader } from '../transport/frame-reader.js';
 import { MemoryTransport } from '../transport/memory.js';
 import { listenTcp } from '../transport/tcp.js';
@@ -149,25 +151,19 @@ interface SimHandle {
   pagesScanned: number;
 }
 
-class Seeded {
-  #n = 0;
-  constructor(private readonly seed: number) {}
-  bytes(n: number): Uint8Array {
-    const out = new Uint8Array(n);
-    for (let o = 0; o < n; o += 32) {
-      const h = createHash('sha256').update(`${this.seed}:${this.#n++}`).digest();
-      out.set(h.subarray(0, Math.min(32, n - o)), o);
-    }
-    return out;
-  }
-  int(min: number, max: number): number {
-    const b = this.bytes(4);
-    const u = ((b[0] as number) << 24) | ((b[1] as number) << 16) | ((b[2] as number) << 8) | (b[3] as number);
-    return min + ((u >>> 0) % (max - min + 1));
-  }
-}
+/** Every fault off. */
+export const NO_FAULTS: Readonly<SaneSimulatorFaults> = Object.freeze({
+  jam: false,
+  noPaper: false,
+  coverOpen: false,
+  busy: false,
+  silence: false,
+  garbage: false,
+  drop: false,
+  stall: false,
+});
 
-export class SaneSimulator {
+export class SaneSimulator implements DeviceSimulator<SaneSimulatorFaults> {
   readonly device: SaneDevice;
   readonly counters: SaneSimulatorCounters = {
     connections: 0,
@@ -181,18 +177,18 @@ export class SaneSimulator {
     authorizations: 0,
     faultsInjected: 0,
   };
-  #faults: SaneSimulatorFaults = {};
+  #faults: SaneSimulatorFaults = { ...NO_FAULTS };
   #feeder: number;
   #document: SimDocument = SAMPLE_DOCUMENT;
   readonly #sessions = new Set<Session>();
-  readonly #random: Seeded;
+  readonly #random: () => number;
   readonly #dataPorts: DataPorts;
   #disposed = false;
 
   constructor(readonly opts: SaneSimulatorOptions = {}) {
     this.device = opts.device ?? SIM_DEVICE;
     this.#feeder = opts.feederSheets ?? 3;
-    this.#random = new Seeded(opts.seed ?? 0x5a4e);
+    this.#random = seededRandom(opts.seed ?? 0x5a4e);
     this.#dataPorts = opts.dataPorts ?? tcpDataPorts('127.0.0.1');
   }
 
@@ -210,7 +206,7 @@ export class SaneSimulator {
     this.#faults = { ...this.#faults, ...patch };
   }
   clearFaults(): void {
-    this.#faults = {};
+    this.#faults = { ...NO_FAULTS };
   }
   get faults(): Readonly<SaneSimulatorFaults> {
     return { ...this.#faults };
@@ -241,8 +237,11 @@ export class SaneSimulator {
     this.#feeder--;
     return true;
   }
-  /** @internal */ get random(): Seeded {
-    return this.#random;
+  /** @internal */ randomBytes(n: number): Uint8Array {
+    return randomBytes(this.#random, n);
+  }
+  /** @internal */ randomInt(min: number, max: number): number {
+    return min + Math.floor(this.#random() * (max - min + 1));
   }
   /** @internal */ get dataPorts(): DataPorts {
     return this.#dataPorts;
@@ -316,7 +315,7 @@ class Session {
     let bytes = encodeReply(reply);
     if (f.garbage) {
       this.#sim.injected();
-      const junk = this.#sim.random.bytes(this.#sim.random.int(1, 16));
+      const junk = this.#sim.randomBytes(this.#sim.randomInt(1, 16));
       const both = new Uint8Array(junk.length + bytes.length);
       both.set(junk);
       both.set(bytes, junk.length);
@@ -412,7 +411,7 @@ class Session {
     const want = name === '' ? sim.device.name : name;
     const creds = sim.opts.credentials;
     if (want === sim.device.name && creds) {
-      const resource = `${sim.device.name.split(':')[0]}${MD5_MARKER}${Buffer.from(sim.random.bytes(8)).toString('hex')}`;
+      const resource = `${sim.device.name.split(':')[0]}${MD5_MARKER}${Buffer.from(sim.randomBytes(8)).toString('hex')}`;
       await this.#reply({ rpc: 'OPEN', status: STATUS.GOOD, handle: 0, resource });
       const auth = await this.#next();
       if (!auth || auth.rpc !== 'AUTHORIZE') {
