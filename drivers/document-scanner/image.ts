@@ -15,28 +15,24 @@ import { BYTE_ORDER } from './protocol/constants.js';
 import type { ScanParameters } from './protocol/messages.js';
 import { SaneProtocolError } from './protocol/wire.js';
 
-/** Frame bytes as they arrive, copied into one growing buffer (records are views into a reused buffer). */
+/**
+ * The bytes of one frame as they arrive. Records are views into the data connection's FrameReader buffer
+ * (the one receive buffer), so each is copied here once; `finish()` joins them.
+ */
 export class FrameAssembler {
-  #buf: Uint8Array;
+  readonly #chunks: Uint8Array[] = [];
   #len = 0;
   readonly expectedBytes: number | null;
 
   constructor(readonly params: ScanParameters) {
     validateParameters(params);
     this.expectedBytes = params.lines >= 0 ? params.lines * params.bytesPerLine : null;
-    this.#buf = new Uint8Array(this.expectedBytes ?? Math.max(params.bytesPerLine * 64, 4096));
   }
 
   push(bytes: Uint8Array): void {
     if (bytes.length === 0) return;
-    const need = this.#len + bytes.length;
-    if (need > this.#buf.length) {
-      const grown = new Uint8Array(Math.max(need, this.#buf.length * 2));
-      grown.set(this.#buf.subarray(0, this.#len));
-      this.#buf = grown;
-    }
-    this.#buf.set(bytes, this.#len);
-    this.#len = need;
+    this.#chunks.push(bytes.slice());
+    this.#len += bytes.length;
   }
 
   get bytes(): number {
@@ -55,7 +51,16 @@ export class FrameAssembler {
   /** The frame: whole lines only, at most the announced number of lines. */
   finish(): RawFrame {
     const lines = this.expectedLines === null ? this.lines : Math.min(this.lines, this.expectedLines);
-    return { params: this.params, lines, data: this.#buf.subarray(0, lines * this.params.bytesPerLine) };
+    const size = lines * this.params.bytesPerLine;
+    const data = new Uint8Array(size);
+    let o = 0;
+    for (const c of this.#chunks) {
+      if (o >= size) break;
+      const n = Math.min(c.length, size - o);
+      data.set(n === c.length ? c : c.subarray(0, n), o);
+      o += n;
+    }
+    return { params: this.params, lines, data };
   }
 }
 

@@ -90,7 +90,7 @@ export class SaneLink {
   }
 
   get closed(): boolean {
-    return this.#link.closed;
+    return this.#closing || this.#link.closed;
   }
 
   /** The server's SANE version and net protocol (build field), once INIT has answered. */
@@ -117,11 +117,14 @@ export class SaneLink {
     return { frame: { rpc, reply: r.frame } as ReplyFrame, consumed: r.consumed };
   }
 
-  /** The stream position is lost: close the connection (the keeper reopens it). */
+  /**
+   * The stream position is lost: close the connection (the keeper reopens it). Deferred, so that the
+   * request in flight fails with the error that caused it rather than with "link closed".
+   */
   #desync(): void {
     if (this.#closing) return;
     this.#closing = true;
-    void this.transport.close().catch(() => undefined);
+    queueMicrotask(() => void this.transport.close().catch(() => undefined));
   }
 
   /**

@@ -19,13 +19,9 @@ export interface TcpOptions {
   keepAliveMs?: number;
 }
 
-function errnoCode(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && 'code' in e && typeof (e as { code: unknown }).code === 'string' ? (e as { code: string }).code : undefined;
-}
-
 /** Connect failures as typed errors: refused / unreachable / unknown host → 'not-found' (wait), timeout → 'timeout'. */
 function connectError(address: string, e: unknown): DeviceError {
-  const code = errnoCode(e);
+  const code = e instanceof Error ? (e as NodeJS.ErrnoException).code : undefined;
   if (code === 'ECONNREFUSED') return new DeviceError('transport', 'not-found', `${address}: connection refused (is the service running?)`, 'wait', 'connection-refused', { cause: e });
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new DeviceError('transport', 'not-found', `${address}: unknown host`, 'maintenance', 'unknown-host', { cause: e });
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return new DeviceError('transport', 'not-found', `${address}: host unreachable`, 'wait', 'unreachable', { cause: e });

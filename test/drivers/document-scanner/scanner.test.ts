@@ -169,7 +169,7 @@ describe('SanedScanner over the in-memory simulator', () => {
     expect(net.sim.counters.connections).toBeGreaterThanOrEqual(2);
   });
 
-  it('garbage on the control connection is a protocol error, never a wrong value; the link recovers', async () => {
+  it('garbage on the control connection fails the scan with a typed error; the link recovers', async () => {
     const { scanner, net } = setup({ timeouts: { rpcMs: 300 } });
     await until(() => scanner.status().state === 'online', 'online');
     net.sim.setFaults({ garbage: true });
@@ -209,6 +209,20 @@ describe('SanedScanner over the in-memory simulator', () => {
     expect(scanner.status().counters.cancels).toBe(1);
     net.sim.clearFaults();
     expect((await scanner.scan({ mode: 'gray', resolution: 75, pageSize: 'A6' })).pages).toHaveLength(1);
+  });
+
+  it('abort while an RPC waits for its reply: canceled, the connection is replaced, the next scan works', async () => {
+    const { scanner, net } = setup();
+    await until(() => scanner.status().state === 'online', 'online');
+    net.sim.setFaults({ silence: true });
+    const ac = new AbortController();
+    const p = scanner.scan({ mode: 'gray' }, { signal: ac.signal });
+    await until(() => (net.sim.counters.byRpc.OPEN ?? 0) >= 1, 'OPEN at the simulator');
+    ac.abort(new Error('citizen left'));
+    expect(await failure(p)).toMatchObject({ code: 'canceled', message: 'citizen left' });
+    net.sim.clearFaults();
+    expect((await scanner.scan({ mode: 'gray', resolution: 75, pageSize: 'A6' })).pages).toHaveLength(1);
+    expect(net.sim.counters.connections).toBeGreaterThanOrEqual(2);
   });
 
   it('an already aborted signal fails at once', async () => {
