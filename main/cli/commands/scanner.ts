@@ -12,8 +12,11 @@ import {
   PAGE_SIZES,
   SANE_DEFAULT_PORT,
   SCAN_MODES,
+  SaneSimulator,
   SanedScanner,
+  serveSaneSimulator,
   tcpConnector,
+  type SaneSimulatorFaults,
   type PageSize,
   type SaneCredentials,
   type ScanMode,
@@ -200,4 +203,36 @@ const scannerScan: Command = {
   },
 };
 
-export const commands: Command[] = [scannerList, scannerScan];
+const SIM_FAULTS: Record<string, Partial<SaneSimulatorFaults>> = {
+  jam: { jam: 'mid-page' },
+  'jam-start': { jam: 'start' },
+  'no-paper': { noPaper: true },
+  'cover-open': { coverOpen: true },
+  busy: { busy: true },
+  stall: { stall: true },
+};
+
+const simScanner: Command = {
+  path: ['sim', 'scanner'],
+  summary: 'Runs the SANE scanner simulator as a saned on loopback (device sim:0) until Ctrl-C, for the kiosk and kioskctl without a scanner.',
+  usage: `[--host 127.0.0.1] [--port 0] [--sheets 3] [--fault ${Object.keys(SIM_FAULTS).join('|')}] [--json]`,
+  options: { host: { type: 'string' }, port: { type: 'string' }, sheets: { type: 'string' }, fault: { type: 'string' } },
+  async run(values, ctx) {
+    const host = typeof values.host === 'string' && values.host !== '' ? values.host : '127.0.0.1';
+    const port = intOption(values, 'port', 0, 0, 65535);
+    const fault = values.fault === undefined ? undefined : SIM_FAULTS[String(values.fault)];
+    if (values.fault !== undefined && !fault) throw new UsageError(`--fault must be one of ${Object.keys(SIM_FAULTS).join(', ')}, got "${String(values.fault)}"`);
+    const sim = new SaneSimulator({ feederSheets: intOption(values, 'sheets', 3, 0, 10_000) });
+    if (fault) sim.setFaults(fault);
+    const server = await serveSaneSimulator(sim, { host, port });
+    const ready = { event: 'ready', host: server.host, port: server.port, device: sim.device.name };
+    ctx.out(ctx.json ? JSON.stringify(ready) : `SANE simulator (${sim.device.name}) listening on ${server.host}:${server.port}; Ctrl-C stops it`);
+    await new Promise<void>((done) => (ctx.signal.aborted ? done() : ctx.signal.addEventListener('abort', () => done(), { once: true })));
+    await sim.dispose();
+    await server.close();
+    const c = sim.counters;
+    return { data: { stopped: true, connections: c.connections, scans: c.scans, pagesSent: c.pagesSent }, human: [`simulator stopped after ${c.scans} scan(s), ${c.pagesSent} page(s)`] };
+  },
+};
+
+export const commands: Command[] = [scannerList, scannerScan, simScanner];

@@ -141,3 +141,43 @@ describe('kioskctl scanner against a real saned', () => {
     expect(JSON.parse(j.stdout)).toMatchObject({ ok: false });
   });
 });
+
+describe('kioskctl sim scanner', () => {
+  it('serves the SANE simulator on loopback; kioskctl scanner scan reads its feeder; SIGTERM stops it', async () => {
+    const child = spawn(process.execPath, [BIN, 'sim', 'scanner', '--sheets', '2', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      const ready = await new Promise<{ port: number; device: string }>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ready line: ${stdout}`)), 20_000);
+        child.stdout.on('data', () => {
+          const line = stdout.split('\n').find((l) => l.includes('"ready"'));
+          if (line) {
+            clearTimeout(timer);
+            resolve(JSON.parse(line) as { port: number; device: string });
+          }
+        });
+      });
+      expect(ready.device).toBe('sim:0');
+      const dir = await mkdtemp(join(tmpdir(), 'kioskctl-sim-'));
+      try {
+        const r = await kioskctl(['scanner', 'scan', '--port', String(ready.port), '--device', 'sim:0', '--source', 'ADF', '--mode', 'gray', '--resolution', '75', '--page-size', 'A6', '--out', dir, '--json']);
+        expect(r.code).toBe(0);
+        const data = JSON.parse(r.stdout) as ScanJson;
+        expect(data.endedBy).toBe('feeder-empty');
+        expect(data.pages.map((p) => [p.width, p.height])).toEqual([
+          [310, 437],
+          [310, 437],
+        ]);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(stdout).toContain('"stopped":true');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
