@@ -16,33 +16,26 @@ import {
   type StatusEvent,
 } from '../../../../drivers/receipt-printer/protocol/status.js';
 import { EscPosParseError } from '../../../../drivers/receipt-printer/protocol/errors.js';
+import { FrameReader } from '../../../../drivers/transport/frame-reader.js';
 import { fixtures, hex } from '../helpers.js';
 
 const F = fixtures.status;
 
-/** Feeds `chunks` one after another through the parser the way the printer class does. */
+/** Feeds `chunks` one after another through the parser the way the printer link does (the shared FrameReader). */
 function demux(chunks: Uint8Array[], expecting: RealtimeN[]): { events: StatusEvent[]; errors: EscPosParseError[] } {
   const events: StatusEvent[] = [];
   const errors: EscPosParseError[] = [];
   const queue = [...expecting];
-  let buf = new Uint8Array(0);
-  for (const c of chunks) {
-    const next = new Uint8Array(buf.length + c.length);
-    next.set(buf);
-    next.set(c, buf.length);
-    let off = 0;
-    for (;;) {
-      const r = parseStatusBytes(next.subarray(off), queue[0]);
-      if (r.consumed === 0) break;
-      off += r.consumed;
-      if (r.frame) {
-        events.push(r.frame);
-        if (r.frame.kind === 'realtime') queue.shift();
-      }
-      if (r.error) errors.push(r.error);
-    }
-    buf = next.slice(off);
-  }
+  const reader = new FrameReader<StatusEvent, EscPosParseError>({
+    parse: (buf) => parseStatusBytes(buf, queue[0]),
+    maxBuffered: 128,
+    onFrame: (f) => {
+      events.push(f);
+      if (f.kind === 'realtime') queue.shift();
+    },
+    onError: (e) => errors.push(e),
+  });
+  for (const c of chunks) reader.push(c);
   return { events, errors };
 }
 
