@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { ParseResult, SaneProtocolError } from '../../../../drivers/document-scanner/protocol/wire.js';
+import { FrameReader } from '../../../../drivers/transport/frame-reader.js';
 
 const DIR = join(import.meta.dirname, '../../../fixtures/document-scanner/saned-test-backend');
 
@@ -10,30 +11,29 @@ export function fixture(name: string): Uint8Array {
   return new Uint8Array(readFileSync(join(DIR, name)));
 }
 
-/** Feeds `chunks` one after another through an incremental parser, as a receive buffer would. */
+/**
+ * Feeds `chunks` one after another through an incremental parser the way the driver does (the shared
+ * FrameReader), checking the parser's contract on every call: never more than given, need-more is empty.
+ */
 export function feed<F>(parse: (b: Uint8Array) => ParseResult<F>, chunks: Uint8Array[]): { frames: F[]; errors: SaneProtocolError[]; left: number } {
-  let buf = new Uint8Array(0);
   const frames: F[] = [];
   const errors: SaneProtocolError[] = [];
-  for (const c of chunks) {
-    const merged = new Uint8Array(buf.length + c.length);
-    merged.set(buf);
-    merged.set(c, buf.length);
-    buf = merged;
-    for (;;) {
-      const r = parse(buf);
-      expect(r.consumed).toBeLessThanOrEqual(buf.length);
+  const reader = new FrameReader<F, SaneProtocolError>({
+    parse: (b) => {
+      const r = parse(b);
+      expect(r.consumed).toBeLessThanOrEqual(b.length);
       if (r.consumed === 0) {
         expect(r.frame).toBeUndefined();
         expect(r.error).toBeUndefined();
-        break;
       }
-      if (r.frame !== undefined) frames.push(structuredClone(r.frame));
-      if (r.error) errors.push(r.error);
-      buf = buf.slice(r.consumed);
-    }
-  }
-  return { frames, errors, left: buf.length };
+      return r;
+    },
+    maxBuffered: 1 << 24,
+    onFrame: (f) => frames.push(structuredClone(f)),
+    onError: (e) => errors.push(e),
+  });
+  for (const c of chunks) reader.push(c);
+  return { frames, errors, left: reader.buffered };
 }
 
 export function concat(...parts: Uint8Array[]): Uint8Array {
