@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { isDeviceError, type DeviceError } from '../../../drivers/device.js';
 import { SaneLink } from '../../../drivers/document-scanner/link.js';
 import { authorizePassword } from '../../../drivers/document-scanner/protocol/auth.js';
 import { STATUS } from '../../../drivers/document-scanner/protocol/constants.js';
@@ -8,6 +7,7 @@ import { FrameReader } from '../../../drivers/transport/frame-reader.js';
 import { MemoryTransport } from '../../../drivers/transport/memory.js';
 import type { SaneProtocolError } from '../../../drivers/document-scanner/protocol/wire.js';
 import { concat } from './protocol/helpers.js';
+import { deviceFailure } from '../../helpers/device-error.js';
 
 /** A hand-driven saned: the test decides what bytes go back, and in which chunks. */
 function pair(maxChunk = Infinity): { link: SaneLink; dev: MemoryTransport; requests: SaneRequest[]; next: () => Promise<SaneRequest> } {
@@ -32,15 +32,6 @@ function pair(maxChunk = Infinity): { link: SaneLink; dev: MemoryTransport; requ
   return { link, dev, requests, next };
 }
 
-async function failure(p: Promise<unknown>): Promise<DeviceError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isDeviceError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('SaneLink', () => {
   it('AUTHORIZE inside OPEN: the dummy reply and the retried OPEN reply in one chunk', async () => {
@@ -73,7 +64,7 @@ describe('SaneLink', () => {
     await dev.write(Uint8Array.of(0, 0, 0, 0));
     await new Promise<void>((resolve) => (link.transport.isOpen ? link.transport.onClose(() => resolve()) : resolve()));
     expect(link.closed).toBe(true);
-    expect((await failure(link.call({ rpc: 'GET_DEVICES' }, { timeoutMs: 100 }))).code).toBe('disconnected');
+    expect((await deviceFailure(link.call({ rpc: 'GET_DEVICES' }, { timeoutMs: 100 }))).code).toBe('disconnected');
   });
 
   it('a reply that does not parse fails the RPC with a typed error and closes the connection', async () => {
@@ -81,7 +72,7 @@ describe('SaneLink', () => {
     const p = link.call({ rpc: 'OPEN', deviceName: 'x' }, { timeoutMs: 2000 });
     await next();
     await dev.write(Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0x7f, 0xff, 0xff, 0xff));
-    const e = await failure(p);
+    const e = await deviceFailure(p);
     expect(e).toMatchObject({ code: 'protocol', fault: 'sane-length' });
     expect(link.closed).toBe(true);
   });
@@ -90,7 +81,7 @@ describe('SaneLink', () => {
     const { link, next } = pair();
     const p = link.call({ rpc: 'GET_DEVICES' }, { timeoutMs: 50 });
     await next();
-    expect(await failure(p)).toMatchObject({ code: 'timeout', fault: 'no-reply' });
+    expect(await deviceFailure(p)).toMatchObject({ code: 'timeout', fault: 'no-reply' });
     expect(link.closed).toBe(true);
   });
 
@@ -99,6 +90,6 @@ describe('SaneLink', () => {
     const p = link.init({ timeoutMs: 2000 });
     await next();
     await dev.close();
-    expect(await failure(p)).toMatchObject({ code: 'device-fault', action: 'maintenance', fault: 'host-not-allowed' });
+    expect(await deviceFailure(p)).toMatchObject({ code: 'device-fault', action: 'maintenance', fault: 'host-not-allowed' });
   });
 });

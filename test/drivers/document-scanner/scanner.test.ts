@@ -1,6 +1,5 @@
 import { PNG } from 'pngjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isDeviceError, type DeviceError } from '../../../drivers/device.js';
 import {
   MemorySaneNetwork,
   SanedScanner,
@@ -11,6 +10,7 @@ import {
   type ScanProgress,
   type ScannedPage,
 } from '../../../drivers/document-scanner/index.js';
+import { deviceFailure } from '../../helpers/device-error.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -32,15 +32,6 @@ function setup(opts: Partial<SanedScannerOptions> = {}, net = new MemorySaneNetw
   return { net, scanner };
 }
 
-async function failure(p: Promise<unknown>): Promise<DeviceError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isDeviceError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
-}
 
 async function until(cond: () => boolean, what: string): Promise<void> {
   const end = Date.now() + 10_000;
@@ -123,7 +114,7 @@ describe('SanedScanner over the in-memory simulator', () => {
   it('an empty feeder at the first page asks the citizen to place the document', async () => {
     const { scanner, net } = setup();
     net.sim.loadFeeder(0);
-    const e = await failure(scanner.scan({ source: 'adf' }));
+    const e = await deviceFailure(scanner.scan({ source: 'adf' }));
     expect(e).toMatchObject({ device: 'scanner', code: 'not-found', action: 'retry', fault: 'no-document' });
     expect(scanner.status().state).toBe('online');
     expect(scanner.status().counters.noDocuments).toBe(1);
@@ -131,7 +122,7 @@ describe('SanedScanner over the in-memory simulator', () => {
 
   it('a device saned does not have: OPEN fails as device-not-listed, and the state says no-device', async () => {
     const { scanner } = setup({ device: 'nope:9' });
-    const e = await failure(scanner.scan({}));
+    const e = await deviceFailure(scanner.scan({}));
     expect(e).toMatchObject({ code: 'not-found', action: 'maintenance', fault: 'device-not-listed' });
     await until(() => scanner.status().state === 'no-device', 'no-device');
     expect(scanner.status().lastError?.fault).toBe('device-not-listed');
@@ -147,7 +138,7 @@ describe('SanedScanner over the in-memory simulator', () => {
     it(`fault "${fault}" → ${expected.fault}, ${expected.action}; cleared, the next scan works`, async () => {
       const { scanner, net } = setup();
       net.sim.setFaults(patch);
-      const e = await failure(scanner.scan({ mode: 'gray', resolution: 75, pageSize: 'A6' }));
+      const e = await deviceFailure(scanner.scan({ mode: 'gray', resolution: 75, pageSize: 'A6' }));
       expect(e).toMatchObject({ device: 'scanner', fault: expected.fault, action: expected.action });
       expect(scanner.status().state).toBe(expected.state);
       net.sim.clearFaults();
@@ -161,7 +152,7 @@ describe('SanedScanner over the in-memory simulator', () => {
     const { scanner, net } = setup({ timeouts: { rpcMs: 150, probeMs: 150 } });
     await until(() => scanner.status().state === 'online', 'online');
     net.sim.setFaults({ silence: true });
-    const e = await failure(scanner.scan({ mode: 'gray' }));
+    const e = await deviceFailure(scanner.scan({ mode: 'gray' }));
     expect(e).toMatchObject({ code: 'timeout', fault: 'no-reply' });
     net.sim.clearFaults();
     const ok = await scanner.scan({ mode: 'gray', resolution: 75, pageSize: 'A6' });
@@ -173,7 +164,7 @@ describe('SanedScanner over the in-memory simulator', () => {
     const { scanner, net } = setup({ timeouts: { rpcMs: 300 } });
     await until(() => scanner.status().state === 'online', 'online');
     net.sim.setFaults({ garbage: true });
-    const e = await failure(scanner.scan({ mode: 'gray', resolution: 75 }));
+    const e = await deviceFailure(scanner.scan({ mode: 'gray', resolution: 75 }));
     expect(['protocol', 'timeout', 'disconnected', 'invalid-data', 'not-found']).toContain(e.code);
     net.sim.clearFaults();
     const ok = await scanner.scan({ mode: 'gray', resolution: 75, pageSize: 'A6' });
@@ -184,7 +175,7 @@ describe('SanedScanner over the in-memory simulator', () => {
     const { scanner, net } = setup();
     await until(() => scanner.status().state === 'online', 'online');
     net.sim.setFaults({ drop: 'control' });
-    const e = await failure(scanner.scan({ mode: 'gray' }));
+    const e = await deviceFailure(scanner.scan({ mode: 'gray' }));
     expect(e).toMatchObject({ code: 'disconnected', action: 'wait' });
     net.sim.clearFaults();
     await until(() => scanner.status().state === 'online', 'online again');
@@ -194,7 +185,7 @@ describe('SanedScanner over the in-memory simulator', () => {
   it('the data connection dropped halfway: data-lost, and the page is not returned', async () => {
     const { scanner, net } = setup();
     net.sim.setFaults({ drop: 'data' });
-    const e = await failure(scanner.scan({ mode: 'gray', resolution: 75, pageSize: 'A6' }));
+    const e = await deviceFailure(scanner.scan({ mode: 'gray', resolution: 75, pageSize: 'A6' }));
     expect(e).toMatchObject({ code: 'disconnected', action: 'wait', fault: 'data-lost' });
   });
 
@@ -203,7 +194,7 @@ describe('SanedScanner over the in-memory simulator', () => {
     net.sim.setFaults({ stall: true });
     const ac = new AbortController();
     const p = scanner.scan({ mode: 'gray', resolution: 75, pageSize: 'A6' }, { signal: ac.signal, onProgress: (e) => e.phase === 'data' && ac.abort(new Error('walked away')) });
-    const e = await failure(p);
+    const e = await deviceFailure(p);
     expect(e).toMatchObject({ code: 'canceled', message: 'walked away' });
     await until(() => net.sim.counters.cancels >= 1, 'CANCEL at the simulator');
     expect(scanner.status().counters.cancels).toBe(1);
@@ -219,7 +210,7 @@ describe('SanedScanner over the in-memory simulator', () => {
     const p = scanner.scan({ mode: 'gray' }, { signal: ac.signal });
     await until(() => (net.sim.counters.byRpc.OPEN ?? 0) >= 1, 'OPEN at the simulator');
     ac.abort(new Error('citizen left'));
-    expect(await failure(p)).toMatchObject({ code: 'canceled', message: 'citizen left' });
+    expect(await deviceFailure(p)).toMatchObject({ code: 'canceled', message: 'citizen left' });
     net.sim.clearFaults();
     expect((await scanner.scan({ mode: 'gray', resolution: 75, pageSize: 'A6' })).pages).toHaveLength(1);
     expect(net.sim.counters.connections).toBeGreaterThanOrEqual(2);
@@ -227,14 +218,14 @@ describe('SanedScanner over the in-memory simulator', () => {
 
   it('an already aborted signal fails at once', async () => {
     const { scanner } = setup();
-    const e = await failure(scanner.scan({}, { signal: AbortSignal.abort(new Error('no')) }));
+    const e = await deviceFailure(scanner.scan({}, { signal: AbortSignal.abort(new Error('no')) }));
     expect(e.code).toBe('canceled');
   });
 
   it('a stalled data connection without abort times out as data-timeout', async () => {
     const { scanner, net } = setup({ timeouts: { dataIdleMs: 100 } });
     net.sim.setFaults({ stall: true });
-    const e = await failure(scanner.scan({ mode: 'gray', resolution: 75, pageSize: 'A6' }));
+    const e = await deviceFailure(scanner.scan({ mode: 'gray', resolution: 75, pageSize: 'A6' }));
     expect(e).toMatchObject({ code: 'timeout', fault: 'data-timeout', action: 'reset' });
   });
 
@@ -245,10 +236,10 @@ describe('SanedScanner over the in-memory simulator', () => {
     expect(good.net.sim.counters.authorizations).toBe(1);
     expect(good.scanner.status().counters.authorizations).toBe(1);
     const bad = setup({ credentials: { username: 'kiosk', password: 'nope' } }, new MemorySaneNetwork({ credentials: creds }));
-    const e = await failure(bad.scanner.scan({}));
+    const e = await deviceFailure(bad.scanner.scan({}));
     expect(e).toMatchObject({ fault: 'access-denied', action: 'maintenance' });
     const none = setup({}, new MemorySaneNetwork({ credentials: creds }));
-    expect((await failure(none.scanner.scan({}))).fault).toBe('access-denied');
+    expect((await deviceFailure(none.scanner.scan({}))).fault).toBe('access-denied');
   });
 
   it('saned stopped: offline; an operation with linkWaitMs 0 fails at once with the connect error; back when it returns', async () => {
@@ -256,7 +247,7 @@ describe('SanedScanner over the in-memory simulator', () => {
     await until(() => scanner.status().state === 'online', 'online');
     net.stopService();
     await until(() => scanner.status().state === 'offline', 'offline');
-    const e = await failure(scanner.scan({}));
+    const e = await deviceFailure(scanner.scan({}));
     expect(e).toMatchObject({ code: 'not-found', action: 'wait', fault: 'connection-refused' });
     net.startService();
     await until(() => scanner.status().state === 'online', 'online again');
@@ -322,7 +313,7 @@ describe('SanedScanner over TCP to the simulator', () => {
     const scanner = new SanedScanner('scanner', tcpConnector({ host: '127.0.0.1', port }), { device: 'sim:0', linkWaitMs: 0 });
     scanner.start();
     try {
-      const e = await failure(scanner.listDevices());
+      const e = await deviceFailure(scanner.listDevices());
       expect(e).toMatchObject({ device: 'scanner', code: 'not-found', action: 'wait', fault: 'connection-refused' });
       expect(e.message).toMatch(/127\.0\.0\.1:\d+: connection refused \(is the service running\?\)/);
     } finally {

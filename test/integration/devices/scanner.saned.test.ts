@@ -7,8 +7,8 @@ import { PDFDocument } from 'pdf-lib';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { SanedScanner, tcpConnector, type ScanProgress, type ScannedPage } from '../../../drivers/document-scanner/index.js';
-import { isDeviceError, type DeviceError } from '../../../drivers/device.js';
 import { scanimageLocal, startSaned, useSaned, type Pnm, type Saned, type SanedOptions } from '../../helpers/saned.js';
+import { deviceFailure } from '../../helpers/device-error.js';
 
 useSaned();
 
@@ -66,15 +66,6 @@ function expectSamePage(page: ScannedPage, pnm: Pnm): void {
   expect(Buffer.compare(Buffer.from(ours.data), Buffer.from(theirs))).toBe(0);
 }
 
-async function failure(p: Promise<unknown>): Promise<DeviceError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isDeviceError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected the scan to fail');
-}
 
 describe('scanner against a real saned (test backend)', () => {
   it('lists the test devices and describes test:0', async () => {
@@ -175,7 +166,7 @@ describe('scanner against a real saned (test backend)', () => {
   it('a source the backend does not have is a typed unsupported error naming what it offers', async () => {
     const r = await rig();
     try {
-      const e = await failure(r.scanner.scan({ source: 'adf-duplex' }));
+      const e = await deviceFailure(r.scanner.scan({ source: 'adf-duplex' }));
       expect(e).toMatchObject({ code: 'unsupported', action: 'maintenance', fault: 'source-unavailable' });
       expect(e.message).toContain('Flatbed, Automatic Document Feeder');
       expect(r.scanner.status().state).toBe('online');
@@ -230,7 +221,7 @@ describe('scanner against a real saned (test backend)', () => {
     try {
       const ac = new AbortController();
       const seen: ScanProgress[] = [];
-      const e = await failure(
+      const e = await deviceFailure(
         r.scanner.scan(
           { mode: 'gray', resolution: 100, pageSize: 'A6' },
           {
@@ -262,7 +253,7 @@ describe('scanner against a real saned (test backend)', () => {
       const states: string[] = [];
       r.scanner.onStatus((s) => states.push(s.state));
       let killed: Promise<void> | undefined;
-      const e = await failure(
+      const e = await deviceFailure(
         r.scanner.scan(
           { mode: 'gray', resolution: 100, pageSize: 'A6' },
           {
@@ -298,7 +289,7 @@ describe('scanner against a real saned (test backend)', () => {
     it(`the status byte ${code} from saned becomes the device error ${fault} → ${action}`, async () => {
       const r = await rig({ testConf: [`read-status-code "${code}"`] });
       try {
-        const e = await failure(r.scanner.scan({ mode: 'gray', resolution: 20, pageSize: 'A6' }));
+        const e = await deviceFailure(r.scanner.scan({ mode: 'gray', resolution: 20, pageSize: 'A6' }));
         expect(e).toMatchObject({ device: 'scanner', fault, action });
         expect(e.message).toContain(code);
         expect(r.scanner.status().lastError).toMatchObject({ fault, action });
@@ -321,7 +312,7 @@ describe('scanner against a real saned (test backend)', () => {
       expect(res.pages).toHaveLength(1);
       expect(good.status().counters.authorizations).toBeGreaterThanOrEqual(1);
       expect(saned.log()).not.toContain(users[0]?.password);
-      const e = await failure(bad.scan({ mode: 'gray', resolution: 10 }));
+      const e = await deviceFailure(bad.scan({ mode: 'gray', resolution: 10 }));
       expect(e).toMatchObject({ fault: 'access-denied', action: 'maintenance' });
     } finally {
       await good.close();
