@@ -222,7 +222,7 @@ export class SanedScanner implements DocumentScanner {
     this.#unsubKeeper = undefined;
     const link = this.#link;
     this.#link = undefined;
-    await link?.exit();
+    await link?.exit(); // a polite EXIT; the keeper then closes the connection and stops reopening it
     await this.#keeper.stop();
     this.#setState('offline');
   }

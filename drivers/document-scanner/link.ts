@@ -183,7 +183,7 @@ export class SaneLink {
     return { major: v.major, minor: v.minor, protocol: v.build };
   }
 
-  /** EXIT and close: saned ends the session (closing open handles). */
+  /** EXIT: saned ends the session (closing open handles) and then the connection; the link stops listening. */
   async exit(): Promise<void> {
     if (this.#link.closed) return;
     this.#closing = true;
@@ -193,7 +193,6 @@ export class SaneLink {
       // the connection is gone already
     }
     this.#link.dispose();
-    await this.transport.close().catch(() => undefined);
   }
 
   dispose(): void {
