@@ -8,6 +8,7 @@
 import { AttachmentStore, type SweepResult } from './attachments.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
 import { KvCache } from './kv.js';
+import { PaymentJournal } from './payments.js';
 import { Outbox, type StatfsFn } from './outbox.js';
 import { Sealer, type CryptoRuntime, type SealSuite } from './sealing.js';
 
@@ -36,6 +37,8 @@ export interface OfflineCache {
   outbox: Outbox;
   attachments: AttachmentStore;
   kv: KvCache;
+  /** The payment journal (one row per payment; written before every request to the pad). */
+  payments: PaymentJournal;
   sealer: Sealer;
   /** What start-up did (zeros when recover is false). */
   startup: { sweep: SweepResult; recoveredInFlight: number };
@@ -63,6 +66,7 @@ export function openOfflineCache(opts: OfflineCacheOptions): OfflineCache {
       ...(opts.clock ? { clock: opts.clock } : {}),
     });
     const kv = new KvCache(db, sealer, opts.clock ? { clock: opts.clock } : {});
+    const payments = new PaymentJournal(db, opts.clock ? { clock: opts.clock } : {});
     let sweep: SweepResult = { removed: 0, tempRemoved: 0 };
     let recoveredInFlight = 0;
     if (opts.recover !== false) {
@@ -75,6 +79,7 @@ export function openOfflineCache(opts: OfflineCacheOptions): OfflineCache {
       outbox,
       attachments,
       kv,
+      payments,
       sealer,
       startup: { sweep, recoveredInFlight },
       close(): void {
@@ -113,3 +118,13 @@ export {
   type StatfsLike,
 } from './outbox.js';
 export { KvCache, type CachedDocument } from './kv.js';
+export {
+  PaymentJournal,
+  paymentKey,
+  FINAL_PAYMENT_STATES,
+  type PaymentState,
+  type PaymentRow,
+  type PaymentEvent,
+  type OpenPaymentInput,
+  type PaymentAnswer,
+} from './payments.js';
