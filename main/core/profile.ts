@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { TERMINATORS } from '../../drivers/qr-reader/protocol/serial.js';
 import { Locale, SiteType } from '../contract/index.js';
 import { VOICE_DEFAULTS, VoiceConfig } from './voice/config.js';
 
@@ -127,12 +128,89 @@ const CatalogConfig = z
   .strict();
 
 const Disabled = z.object({ type: z.literal('none') }).strict();
+
+/**
+ * The document scanner behind saned (drivers/document-scanner/README.md): saned runs on the kiosk itself
+ * and listens on loopback; another host only on the kiosk's internal network (SANE has no TLS).
+ */
+export const SanedScanner = z
+  .object({
+    type: z.literal('saned'),
+    host: z.string().min(1).max(253).default('127.0.0.1'),
+    port: z.number().int().min(1).max(65535).default(6566),
+    /** The SANE device name as `scanimage -L` prints it on the kiosk, e.g. "fujitsu:fi-7160:123456" (no "net:host:" prefix). */
+    device: z
+      .string()
+      .min(1)
+      .max(256)
+      .refine((d) => !d.startsWith('net:'), { message: 'give the device name saned knows (without "net:host:"), as `scanimage -L` on the kiosk prints it' })
+      .refine((d) => [...d].every((c) => c.charCodeAt(0) > 0 && c.charCodeAt(0) <= 0xff), { message: 'SANE device names are ISO Latin-1' }),
+    /** Resolution (dpi) when a matter does not ask for one. */
+    resolution: z.number().int().min(50).max(1200).default(300),
+  })
+  .strict();
 const IdCardConfig = z.discriminatedUnion('type', [SimulatedDevice, SerialDevice, HidDevice, Disabled]);
+const ScannerConfig = z.discriminatedUnion('type', [SanedScanner, SimulatedDevice, Disabled]);
 const PrinterConfig = z.discriminatedUnion('type', [
   SimulatedDevice.extend({ paper: z.enum(['58mm', '80mm']).default('80mm') }).strict(),
   SerialDevice.extend({ paper: z.enum(['58mm', '80mm']).default('80mm') }).strict(),
   Disabled,
 ]);
+
+/**
+ * The payment pad: nexo Sale-to-POI over a serial link (STX/ETX/LRC, ACK/NAK). Pads that enumerate as
+ * USB CDC-ACM are serial too (/dev/serial/by-id/usb-…-if00). See drivers/payment-pad/README.md.
+ */
+const PaymentPadConfig = z.discriminatedUnion('type', [
+  SimulatedDevice,
+  z
+    .object({
+      type: z.literal('serial'),
+      path: DevicePath,
+      protocol: z.literal('nexo').default('nexo'),
+      baudRate: z.number().int().positive().default(9600),
+      dataBits: z.union([z.literal(7), z.literal(8)]).default(8),
+      parity: z.enum(['none', 'even', 'odd']).default('none'),
+      /** Seconds a citizen has to present the card once the pad acknowledged the request. */
+      paymentTimeoutSeconds: z.number().int().min(10).max(600).default(120),
+    })
+    .strict(),
+  Disabled,
+]);
+
+/**
+ * The QR/barcode reader: serial (virtual COM; payload + terminator) or HID POS (usage page 0x8C).
+ * Keyboard emulation is not supported (it types into whatever has focus). See drivers/qr-reader/README.md.
+ */
+const QrReaderConfig = z.discriminatedUnion('type', [
+  SimulatedDevice,
+  z
+    .object({
+      type: z.literal('serial'),
+      path: DevicePath,
+      baudRate: z.number().int().positive().default(9600),
+      terminator: z.enum(TERMINATORS).default('cr'),
+      /** The reader is set to send the AIM symbology identifier ("]Q1") before the payload. */
+      aimPrefix: z.boolean().default(false),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('hid'),
+      /** A hidraw path (/dev/kiosk-qr) or "vid:pid" in hex, e.g. "0c2e:0b61" (its usage page 0x8C interface). */
+      path: DevicePath,
+    })
+    .strict(),
+  Disabled,
+]);
+
+const DEVICE_DEFAULTS = {
+  idCard: { type: 'simulated' as const },
+  printer: { type: 'simulated' as const, paper: '80mm' as const },
+  paymentPad: { type: 'simulated' as const },
+  qrReader: { type: 'simulated' as const },
+  scanner: { type: 'simulated' as const },
+};
 
 export const Profile = z
   .object({
@@ -161,11 +239,14 @@ export const Profile = z
     dataDir: z.string().min(1).default('.data'),
     devices: z
       .object({
-        idCard: IdCardConfig.default({ type: 'simulated' }),
-        printer: PrinterConfig.default({ type: 'simulated', paper: '80mm' }),
+        idCard: IdCardConfig.default(DEVICE_DEFAULTS.idCard),
+        printer: PrinterConfig.default(DEVICE_DEFAULTS.printer),
+        paymentPad: PaymentPadConfig.default(DEVICE_DEFAULTS.paymentPad),
+        qrReader: QrReaderConfig.default(DEVICE_DEFAULTS.qrReader),
+        scanner: ScannerConfig.default(DEVICE_DEFAULTS.scanner),
       })
       .strict()
-      .default({ idCard: { type: 'simulated' }, printer: { type: 'simulated', paper: '80mm' } }),
+      .default(DEVICE_DEFAULTS),
     web: z
       .object({
         host: z.string().default('127.0.0.1'),

@@ -113,7 +113,7 @@ function buildPrinterSim(paper: ProfileName): { opener: MemoryPort; control: Pri
       },
       receipts: () => [...cut],
       setFault(fault, on) {
-        sim.setFault({ [fault]: on });
+        sim.setFaults({ [fault]: on });
       },
       setConnected(connected) {
         if (connected) port.plug();
