@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn as nodeSpawn } from 'node:child_process';
 import type { Locale } from '../../contract/index.js';
@@ -30,6 +30,12 @@ export interface WavRecorderOptions {
   voices?: Partial<Record<Locale, string>>;
   spawn?: SpawnFn;
   maxUtteranceMs?: number;
+  /**
+   * Also append each record as a JSON line to <dir>/utterances.jsonl, for a test that runs the kiosk in
+   * another process (web mode with KIOSK_VOICE_RECORD_DIR). Test use only: the file holds what was said,
+   * the greeting's name included.
+   */
+  index?: boolean;
 }
 
 export class WavRecorder implements TextToSpeech {
@@ -37,7 +43,8 @@ export class WavRecorder implements TextToSpeech {
   readonly utterances: RecordedUtterance[] = [];
   readonly #queue = new UtteranceQueue();
   readonly #closing = new AbortController();
-  readonly #opts: Required<Omit<WavRecorderOptions, 'voices'>> & { voices: Record<Locale, string> };
+  readonly #opts: Required<Omit<WavRecorderOptions, 'voices' | 'index'>> & { voices: Record<Locale, string> };
+  readonly #index: string | null;
   readonly #waiters = new Set<() => void>();
   readonly #voices: InstalledVoices;
   #seq = 0;
@@ -52,6 +59,7 @@ export class WavRecorder implements TextToSpeech {
       maxUtteranceMs: opts.maxUtteranceMs ?? 60_000,
     };
     this.#voices = new InstalledVoices(this.#opts.command, this.#opts.spawn);
+    this.#index = opts.index ? join(opts.dir, 'utterances.jsonl') : null;
   }
 
   speak(text: string, opts: SpeakOptions, signal?: AbortSignal): Promise<SpeakOutcome> {
@@ -72,6 +80,7 @@ export class WavRecorder implements TextToSpeech {
         return outcome;
       } finally {
         this.utterances.push(record);
+        if (this.#index !== null) appendFileSync(this.#index, JSON.stringify(record) + '\n', { mode: 0o600 });
         for (const w of [...this.#waiters]) w();
       }
     });
