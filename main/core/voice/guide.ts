@@ -173,7 +173,7 @@ export class VoiceGuide {
    */
   #say(lines: Line[], intro?: { stage: string; lines: number }): void {
     this.#cancel();
-    if (lines.length === 0 || this.#now() < this.#pausedUntil) return;
+    if (lines.length === 0 || this.#state.state === 'disabled' || this.#now() < this.#pausedUntil) return;
     const ac = new AbortController();
     const opts = this.#options();
     const secrets = this.#shown?.cue.secrets ?? [];

@@ -9,7 +9,7 @@ import { EspeakNg } from '../../../../main/core/voice/espeak.js';
 import { SpeechGuard } from '../../../../main/core/voice/guard.js';
 import { VoiceGuide } from '../../../../main/core/voice/guide.js';
 import { PHRASES } from '../../../../main/core/voice/phrases.js';
-import { SpeechError, type TextToSpeech } from '../../../../main/core/voice/tts.js';
+import { SilentSpeech, SpeechError, type TextToSpeech } from '../../../../main/core/voice/tts.js';
 import { ManualSpeech } from '../../../helpers/fake-speech.js';
 import { CITIZEN, WELCOME, baseView, stepIn, viewOfStep } from './views.js';
 
@@ -248,6 +248,14 @@ describe('voice guide: without sound', () => {
     expect(guide.status().state).toBe('ready');
     expect(states).toEqual(['no-audio-device', 'ready']);
     expect(lines.filter((l) => l.msg === 'voice guidance: speaking again')).toHaveLength(1);
+  });
+
+  it("voice.engine 'none': disabled, nothing is sent to it, nothing counted", async () => {
+    const { guide, show } = setup({ engine: new SilentSpeech() });
+    show(baseView());
+    show(WELCOME());
+    await guide.idle();
+    expect(guide.status()).toMatchObject({ engine: 'none', state: 'disabled', counts: { spoken: 0, canceled: 0, refused: 0, failed: 0 } });
   });
 
   it('the real espeak-ng on a sound output that does not exist: state no-audio-device, the guide goes on', async () => {

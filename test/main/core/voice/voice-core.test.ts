@@ -44,18 +44,23 @@ async function start() {
     await core.voice.idle();
     return core.session.view();
   };
-  return { kiosk, core, recorder, ok, settle };
+  const call = async <N extends InvokeName>(method: N, params: unknown) => (await dispatch(JSON.stringify({ type: 'request', id: ++id, method, params }), core.handlers, core.log)).reply;
+  return { kiosk, core, recorder, ok, call, settle };
 }
 
 const stepIs = (kind: string, phase?: string) => (v: SessionView) => v.matter?.step.kind === kind && (phase === undefined || (v.matter.step as { phase?: string }).phase === phase);
 
 describe('voice guidance in the core', () => {
   it('a whole matter is spoken screen by screen, audibly, at the volume the citizen chose, never with their data; the next citizen starts afresh', async () => {
-    const { kiosk, core, recorder, ok, settle } = await start();
+    const { kiosk, core, recorder, ok, call, settle } = await start();
     await settle((v) => v.screen === 'attract', 'the attract screen');
     await waitUntil(() => core.queue.link?.state === 'online', 'the platform online');
     kiosk.sim?.placeCard('resident-zhang');
     await settle((v) => v.screen === 'welcome' && v.matters !== null, 'the matter list');
+    for (const bad of [{ on: true, volume: 150 }, { on: 'yes', volume: 40 }, { on: true }, { on: true, volume: 40, rate: 2 }]) {
+      const r = await call('ui.setVoice', bad);
+      expect(r.ok ? 'accepted' : r.error.code, JSON.stringify(bad)).toBe('invalid-params');
+    }
     await ok('ui.setVoice', { on: true, volume: 40 });
     await settle((v) => v.voice.volume === 40, 'the new volume');
     await ok('matter.choose', { code: 'SAMPLE-SB-0001' });
