@@ -9,7 +9,7 @@ import { SessionService } from './session-service.js';
 import { DeviceSupervisor } from './device-supervisor.js';
 import { buildDevices, type BuiltDevices, type SimulatedOpeners } from './devices.js';
 import { dispatch, pushMessage, type Connection, type Handlers } from './rpc.js';
-import { KioskError } from '../contract/index.js';
+import { KioskError, matterRequests, type MatterRequestName } from '../contract/index.js';
 import { isStorageError, openOfflineCache, type OfflineCache, type OutboxStats, type StatfsFn } from '../../offline-cache/index.js';
 import { PlatformClient } from '../platform/client.js';
 import type { Catalog } from '../platform/schemas.js';
@@ -61,6 +61,17 @@ export interface SubmitResult {
   acceptanceNumber: string;
 }
 
+/** Matter requests before the matter service is wired (contract first): refused, typed. */
+function notYet(): { [N in MatterRequestName]: () => never } {
+  const out = {} as Record<string, () => never>;
+  for (const name of Object.keys(matterRequests)) {
+    out[name] = () => {
+      throw new KioskError('not-allowed', 'matters are not wired into the core yet');
+    };
+  }
+  return out as { [N in MatterRequestName]: () => never };
+}
+
 /** Storage, platform link and delivery: everything the offline queue needs, started together. */
 interface QueueParts {
   cache: OfflineCache | null;
@@ -103,6 +114,7 @@ export class KioskCore {
       'ui.setDisplay': (display) => (this.session.setDisplay(display), null),
       'devices.list': () => this.supervisor.list(),
       'system.get': () => this.#system,
+      ...notYet(),
     };
     session.onView((v) => this.#broadcast(pushMessage('session.view', v)));
     supervisor.onChange((list) => this.#broadcast(pushMessage('devices.status', list)));

@@ -178,6 +178,9 @@ export class SessionService {
       cardOnReader: c.cardOnReader,
       terminal: { id: profile.terminalId, siteName: profile.siteName, siteType: profile.siteType },
       outOfServiceReason: screen === 'out-of-service' ? c.outOfServiceReason : null,
+      matters: null,
+      matter: null,
+      outcome: null,
     };
   }
 }
