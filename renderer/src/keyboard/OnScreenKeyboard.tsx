@@ -17,15 +17,20 @@ const PAD_ROWS: Record<'digits' | 'phone' | 'date', string[]> = {
   date: ['1 2 3', '4 5 6', '7 8 9', `${KEY.clear} 0 ${KEY.backspace}`],
 };
 
-/** Keys of the layout's rows the kiosk offers (no tab, caps lock, enter, ".com", brackets…). */
-const TEXT_KEEP = /^([0-9a-zA-Z]|-|\.|\{bksp\}|\{shift\}|\{space\})$/;
-
-function textRows(rows: readonly string[], kind: 'chinese' | 'text'): string[] {
-  const kept = rows.map((r) => r.split(' ').filter((k) => TEXT_KEEP.test(k)));
-  // The letters' row layout is the package's; the kiosk adds its own mode key beside the space bar.
-  const out = kept.filter((r) => r.length > 0).map((r) => r.join(' '));
-  const last = out.length - 1;
-  out[last] = kind === 'chinese' ? `${KEY.mode} ${out[last]}` : (out[last] ?? '');
+/**
+ * The text keyboard from the package's Chinese layout: its digit row and its three letter rows as they are,
+ * without the keys a kiosk has no use for (tab, caps lock, enter, ".com", brackets, quotes). Shift and "."
+ * only in ABC mode (pinyin is lower case); a bottom row with the kiosk's mode key and the space bar.
+ */
+function textRows(rows: readonly string[], kind: 'chinese' | 'text', mode: EditState['mode']): string[] {
+  const abc = mode === 'abc';
+  const keep = (k: string, i: number) =>
+    i === 0 ? /^([0-9]|-|\{bksp\})$/.test(k) : /^[a-zA-Z]$/.test(k) || (abc && (k === KEY.shift || k === '.'));
+  const out = rows
+    .slice(0, 4)
+    .map((r, i) => r.split(' ').filter((k) => keep(k, i)).join(' '))
+    .filter((r) => r.length > 0);
+  out.push(kind === 'chinese' ? `${KEY.mode} ${KEY.space}` : KEY.space);
   return out;
 }
 
@@ -36,18 +41,20 @@ export interface OnScreenKeyboardProps {
   update(fn: (prev: EditState) => EditState): void;
   maxLength?: number | undefined;
   t: Dict;
-  /** The label of the field being typed into (names the keyboard for a screen reader). */
-  fieldLabel: string;
+  /** The id of the field being typed into (the keyboard controls it). */
+  fieldId?: string | undefined;
+  /** Shown above the keys ("正在填写：…"), so the citizen sees where the keys go. */
+  fieldLabel?: string | undefined;
 }
 
-export function OnScreenKeyboard({ kind, state, update, maxLength, t, fieldLabel }: OnScreenKeyboardProps) {
+export function OnScreenKeyboard({ kind, state, update, maxLength, t, fieldId, fieldLabel }: OnScreenKeyboardProps) {
   const kb = t.kb;
   const press = useCallback((key: string) => update((prev) => pressKey(kind, prev, key, maxLength)), [update, kind, maxLength]);
 
   const layout = useMemo((): Record<string, string[]> => {
-    if (kind === 'chinese' || kind === 'text') return { default: textRows(chineseRows.default, kind), shift: textRows(chineseRows.shift, kind) };
+    if (kind === 'chinese' || kind === 'text') return { default: textRows(chineseRows.default, kind, state.mode), shift: textRows(chineseRows.shift, kind, state.mode) };
     return { default: PAD_ROWS[kind] };
-  }, [kind]);
+  }, [kind, state.mode]);
 
   const display = useMemo(
     () => ({
@@ -81,9 +88,14 @@ export function OnScreenKeyboard({ kind, state, update, maxLength, t, fieldLabel
   );
 
   const pad = kind === 'digits' || kind === 'phone' || kind === 'date';
-  const name = `${kb[kind]} · ${fieldLabel}`;
+  // Named by its kind only: the field's catalog label names the field alone (tests and people find it by that).
   return (
-    <div className={`osk ${pad ? 'osk-pad' : 'osk-text'}`} role="group" aria-label={name}>
+    <div className={`osk ${pad ? 'osk-pad' : 'osk-text'}`} role="group" aria-label={kb[kind]} aria-controls={fieldId}>
+      {fieldLabel && (
+        <p className="osk-target" aria-hidden="true">
+          {kb.typingInto(fieldLabel)}
+        </p>
+      )}
       {kind === 'chinese' && state.mode === 'pinyin' && <CandidateBar state={state} update={update} maxLength={maxLength} t={t} />}
       {kind === 'date' && <p className="osk-hint">{kb.dateHint}</p>}
       <div onClick={onClick}>
