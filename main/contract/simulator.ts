@@ -40,11 +40,24 @@ export const PrinterSimState = z.object({
 });
 export type PrinterSimState = z.infer<typeof PrinterSimState>;
 
+/** The embedded platform simulator of web mode (null when the profile names a real platform). */
+export const PlatformSimState = z.object({
+  /** Its loopback URL: tests read its /_sim/ inspection routes there. */
+  url: z.string(),
+  /** Switched off from the panel: every request is refused as an unreachable platform would be. */
+  outage: z.boolean(),
+  /** Cases and ratings it holds. */
+  cases: z.number().int().min(0),
+  ratings: z.number().int().min(0),
+});
+export type PlatformSimState = z.infer<typeof PlatformSimState>;
+
 export const SimState = z.object({
   samples: z.array(SampleIdentity),
   idCard: z.object({ placed: z.string().nullable(), connected: z.boolean() }),
   /** null when the profile has no simulated printer. */
   printer: PrinterSimState.nullable(),
+  platform: PlatformSimState.nullable(),
 });
 export type SimState = z.infer<typeof SimState>;
 
@@ -52,3 +65,13 @@ export const SimPlaceCard = z.object({ key: z.string().min(1).max(100) }).strict
 export const SimFault = z.object({ device: z.string().min(1), fault: z.string().min(1), on: z.boolean() }).strict();
 export const SimPrinterFault = z.object({ fault: PrinterSimFaultName, on: z.boolean() }).strict();
 export const SimConnectedBody = z.object({ connected: z.boolean() }).strict();
+export const SimPlatformOutage = z.object({ on: z.boolean() }).strict();
+
+/**
+ * GET /sim/api/printer/receipts: the bytes the simulated printer accepted for each receipt it cut, newest
+ * last (at most 20), base64 — tests decode them with the ESC/POS decoder, independently of the preview.
+ */
+export const SimPrinterReceipts = z.object({
+  receipts: z.array(z.object({ at: z.number(), bytes: z.string() })),
+});
+export type SimPrinterReceipts = z.infer<typeof SimPrinterReceipts>;
