@@ -9,7 +9,8 @@ import { MemoryPort, type MemoryTransport } from '../../drivers/transport/memory
 import { IdCardSimulator } from '../../drivers/id-card/simulator.js';
 import { SAMPLE_IDENTITIES } from '../../drivers/id-card/samples.js';
 import { PrinterSimulator, renderSvg, testReceipt, type ProfileName } from '../../drivers/receipt-printer/index.js';
-import type { PrinterSimFaultName, PrinterSimState, SimState } from '../contract/index.js';
+import type { PlatformSimState, PrinterSimFaultName, PrinterSimState, SimPrinterReceipts, SimState } from '../contract/index.js';
+import type { PlatformSimulator } from '../platform/simulator.js';
 import type { Profile } from '../core/profile.js';
 import type { SimulatedOpeners } from '../core/devices.js';
 import type { KioskCore } from '../core/kiosk.js';
@@ -27,7 +28,14 @@ export interface SimControl {
   setPrinterConnected(connected: boolean): void;
   /** Prints the test receipt through the kiosk's own printer device (the same path a citizen's receipt takes). */
   printTestReceipt(signal?: AbortSignal): Promise<void>;
+  /** The bytes the simulated printer accepted for each receipt it cut (newest last). */
+  printerReceipts(): SimPrinterReceipts;
+  /** Takes the embedded platform simulator down (every request refused, as an unreachable platform) or back up. */
+  setPlatformOutage(on: boolean): void;
 }
+
+/** Receipts kept for the panel and the tests. */
+const KEPT_RECEIPTS = 20;
 
 /** A request the simulated devices cannot serve (unknown sample, device not simulated). */
 export class SimRequestError extends Error {
@@ -45,6 +53,7 @@ interface PrinterSim {
   state(): Omit<PrinterSimState, 'device' | 'lastPrint'>;
   setFault(fault: PrinterSimFaultName, on: boolean): void;
   setConnected(connected: boolean): void;
+  receipts(): SimPrinterReceipts;
 }
 
 function buildIdCardSim(): { opener: MemoryPort; control: IdCardSim } {
@@ -81,11 +90,24 @@ function buildPrinterSim(paper: ProfileName): { opener: MemoryPort; control: Pri
   const sim = new PrinterSimulator(undefined, { profile: paper, model: `SIM-${paper}`, firmware: 'sim-1' });
   let receipts = 0;
   let lastSvg: string | null = null;
+  // The bytes of the receipt being printed: what reached the printer while it could print (bytes sent while
+  // it is out of paper or its cover is open are thrown away by the printer, so they are not the receipt's).
+  let pending: Uint8Array[] = [];
+  const cut: { at: number; bytes: Uint8Array }[] = [];
   sim.onCut((r) => {
     receipts++;
     lastSvg = renderSvg(r, paper);
+    cut.push({ at: Date.now(), bytes: Buffer.concat(pending) });
+    pending = [];
+    if (cut.length > KEPT_RECEIPTS) cut.shift();
   });
-  const port = new MemoryPort('simulated:printer', (deviceEnd: MemoryTransport) => sim.attach(deviceEnd));
+  const port = new MemoryPort('simulated:printer', (deviceEnd: MemoryTransport) => {
+    // Subscribed before the simulator, so a chunk is recorded before the cut it carries is reported.
+    deviceEnd.onData((chunk) => {
+      if (sim.state.online && !sim.faults.silence) pending.push(Uint8Array.from(chunk));
+    });
+    sim.attach(deviceEnd);
+  });
   return {
     opener: port,
     control: {
@@ -106,6 +128,7 @@ function buildPrinterSim(paper: ProfileName): { opener: MemoryPort; control: Pri
         if (connected) port.plug();
         else port.unplug();
       },
+      receipts: () => ({ receipts: cut.map((c) => ({ at: c.at, bytes: Buffer.from(c.bytes).toString('base64') })) }),
     },
   };
 }
@@ -114,8 +137,8 @@ function buildPrinterSim(paper: ProfileName): { opener: MemoryPort; control: Pri
 export interface SimulatedDevices {
   /** Pass to KioskCore.start({ simulatedDevices }). Only devices the profile names as 'simulated'. */
   readonly openers: SimulatedOpeners;
-  /** The control panel over these simulators and the running core's own devices. */
-  control(core: KioskCore): SimControl;
+  /** The control panel over these simulators, the running core's own devices and the embedded platform (if any). */
+  control(core: KioskCore, platform?: PlatformSimulator | null): SimControl;
 }
 
 /** Builds a simulator for every device the profile names as `{ type: 'simulated' }`. */
@@ -129,8 +152,13 @@ export function createSimulatedDevices(profile: Profile): SimulatedDevices {
 
   return {
     openers,
-    control(core) {
+    control(core, platform = null) {
       const kioskPrinter = core.devices.printer;
+      const platformState = (): PlatformSimState | null => {
+        if (!platform) return null;
+        const stats = platform.stats();
+        return { url: platform.url, outage: platform.faults().outage !== undefined && platform.faults().outage !== false, cases: stats.cases, ratings: stats.ratings };
+      };
       let lastPrint: PrinterSimState['lastPrint'] = null;
       const needIdSim = (): IdCardSim => {
         if (!idSim) throw new SimRequestError('the ID card reader is not simulated in this profile');
@@ -161,6 +189,7 @@ export function createSimulatedDevices(profile: Profile): SimulatedDevices {
             samples: Object.entries(SAMPLE_IDENTITIES).map(([key, s]) => ({ key, label: s.label, cardType: s.cardType })),
             idCard: idSim ? idSim.control.state() : { placed: null, connected: false },
             printer: printerState,
+            platform: platformState(),
           };
         },
         placeCard: (key) => needIdSim().place(key),
@@ -168,6 +197,11 @@ export function createSimulatedDevices(profile: Profile): SimulatedDevices {
         setIdCardConnected: (connected) => needIdSim().setConnected(connected),
         setPrinterFault: (fault, on) => needPrinterSim().setFault(fault, on),
         setPrinterConnected: (connected) => needPrinterSim().setConnected(connected),
+        printerReceipts: () => needPrinterSim().receipts(),
+        setPlatformOutage(on) {
+          if (!platform) throw new SimRequestError('this kiosk uses a real platform, not the embedded simulator');
+          platform.setOutage(on);
+        },
         async printTestReceipt(signal) {
           if (!kioskPrinter) throw new SimRequestError('no receipt printer in this profile');
           try {

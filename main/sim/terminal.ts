@@ -56,7 +56,7 @@ export async function startSimulatedKiosk(opts: SimulatedKioskOptions): Promise<
   const hasSim = Object.keys(devices.openers).length > 0;
   return {
     core,
-    sim: hasSim ? devices.control(core) : null,
+    sim: hasSim ? devices.control(core, platform) : null,
     platform,
     async close() {
       await core.close();
