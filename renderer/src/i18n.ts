@@ -102,6 +102,8 @@ const zh = {
     offline: '平台暂时无法连接时，本事项可离线受理，联网后自动提交',
     onlineOnly: '本事项需要联网办理',
     read: '我已阅读并了解以上内容',
+    commitment: '本事项实行告知承诺制：部分证明材料可以用您签署的承诺代替',
+    outputs: '办理结果',
   },
   form: {
     intro: '请核对并填写以下信息，带“已从身份证读取”的内容无需修改',
@@ -324,6 +326,8 @@ const en: Dict = {
     offline: 'If the platform cannot be reached, this service is accepted offline and submitted automatically later',
     onlineOnly: 'This service needs the government platform',
     read: 'I have read and understood the above',
+    commitment: 'A signed commitment can replace some of the proofs for this service',
+    outputs: 'What you get',
   },
   form: {
     intro: 'Please check and complete the form. Items marked “From your ID card” need no change',

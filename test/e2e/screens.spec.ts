@@ -5,14 +5,11 @@
  * The journeys against the real core are in matters.spec.ts.
  */
 import { AxeBuilder } from '@axe-core/playwright';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { RATING_LEVELS, type FieldView, type MatterView, type StepView } from '../../main/contract/index.js';
 import { EXAMPLE_MATTER_LIST, EXAMPLE_STEPS, exampleMatterView } from '../fixtures/matters/views.js';
 import { FakeCore, baseView } from './fake-core.js';
+import { decodeQrPng } from './journey-helpers.js';
 import { expect, screenshot, test } from './kiosk-fixture.js';
 
 const t = (zh: string, en: string) => ({ 'zh-CN': zh, en });
@@ -200,7 +197,7 @@ test.describe('matter screens (fake core, example views)', () => {
     const qr = page.getByRole('img', { name: /查询办理进度的二维码/ });
     expect((await qr.boundingBox())?.width ?? 0).toBeGreaterThanOrEqual(240);
     await checkScreen(page, 'screen-print-failed', testInfo);
-    expect(decodeQr(await qr.screenshot())).toBe('NX-DEV-0001-20250102-000001');
+    expect(decodeQrPng(await qr.screenshot())).toBe('NX-DEV-0001-20250102-000001');
     await page.getByRole('button', { name: '重新打印' }).click();
     await core.waitFor('matter.reprint');
     await page.getByRole('button', { name: '下一步', exact: true }).click();
@@ -293,15 +290,3 @@ test.describe('matter screens (fake core, example views)', () => {
     }
   });
 });
-
-/** Decodes the QR code in a PNG with zbarimg (zbar-tools), an independent reader. */
-function decodeQr(png: Buffer): string {
-  const dir = mkdtempSync(join(tmpdir(), 'qr-'));
-  try {
-    const file = join(dir, 'qr.png');
-    writeFileSync(file, png);
-    return execFileSync('zbarimg', ['--quiet', '--raw', '-Sdisable', '-Sqrcode.enable', file], { encoding: 'utf8' }).trim();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}

@@ -41,6 +41,13 @@ export function NoticeStep({ matter, step, locale, t }: { matter: MatterView; st
           ))}
         </ul>
       )}
+      {step.commitment && <p>{n.commitment}</p>}
+      {step.outputs.length > 0 && (
+        <p>
+          <span className="muted">{n.outputs}：</span>
+          {step.outputs.map((o) => lt(o, locale)).join('；')}
+        </p>
+      )}
       <p className={step.offline ? 'muted' : 'notice-inline'}>{step.offline ? n.offline : n.onlineOnly}</p>
       <p className="muted">
         {n.contact} {step.contact.consultation} · {n.complaint} {step.contact.complaint}
