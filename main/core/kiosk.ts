@@ -9,12 +9,16 @@ import { SessionService } from './session-service.js';
 import { DeviceSupervisor } from './device-supervisor.js';
 import { buildDevices, type BuiltDevices, type SimulatedOpeners } from './devices.js';
 import { dispatch, pushMessage, type Connection, type Handlers } from './rpc.js';
-import { KioskError, matterRequests, type MatterRequestName } from '../contract/index.js';
+import { KioskError, type Params } from '../contract/index.js';
 import { isStorageError, openOfflineCache, type OfflineCache, type OutboxStats, type StatfsFn } from '../../offline-cache/index.js';
 import { PlatformClient } from '../platform/client.js';
 import type { Catalog } from '../platform/schemas.js';
 import { Delivery, enqueueSubmission, type DeliveryEvent, type NewSubmission } from './delivery.js';
 import { CatalogCache, PlatformLink } from './platform-link.js';
+import { CatalogService, checkPlatformCatalog, loadSiteCatalog } from './catalog-service.js';
+import { MatterService, type AcceptanceJournal } from './matter-service.js';
+import type { PageSource, PaymentTerminal } from './matter-devices.js';
+import type { MatterEvent } from '../workflows/matter-types.js';
 
 const CATALOG_REFRESH_MS = 30 * 60_000;
 
@@ -33,6 +37,14 @@ export interface KioskCoreOptions {
    * simulator in web mode and tests. Without it such a kiosk queues everything until a platform is configured.
    */
   embeddedPlatformUrl?: string;
+  /** The document scanner (main/sim's simulated one until the scanner driver lands); none = scanning matters unavailable. */
+  pageSource?: PageSource;
+  /** The payment pad (main/sim's simulated one until the pad driver lands); none = fee matters unavailable. */
+  paymentTerminal?: PaymentTerminal;
+  /** The tamper-evident journal of accepted submissions and ratings (issue 8), when the host has one. */
+  journal?: AcceptanceJournal;
+  /** How long a submission made online waits for the platform's case number for the receipt (default 4 s). */
+  caseNumberWaitMs?: number;
   host: SystemStatus['host'];
   cwd?: string;
   /** Mirror warnings and errors to stderr. */
@@ -61,17 +73,6 @@ export interface SubmitResult {
   acceptanceNumber: string;
 }
 
-/** Matter requests before the matter service is wired (contract first): refused, typed. */
-function notYet(): { [N in MatterRequestName]: () => never } {
-  const out = {} as Record<string, () => never>;
-  for (const name of Object.keys(matterRequests)) {
-    out[name] = () => {
-      throw new KioskError('not-allowed', 'matters are not wired into the core yet');
-    };
-  }
-  return out as { [N in MatterRequestName]: () => never };
-}
-
 /** Storage, platform link and delivery: everything the offline queue needs, started together. */
 interface QueueParts {
   cache: OfflineCache | null;
@@ -94,6 +95,8 @@ export class KioskCore {
   readonly handlers: Handlers;
   #system: SystemStatus;
   #closed = false;
+  #matters: MatterService | null = null;
+  readonly catalogs: CatalogService;
 
   private constructor(
     readonly loaded: LoadedProfile,
@@ -103,7 +106,9 @@ export class KioskCore {
     readonly devices: BuiltDevices,
     host: SystemStatus['host'],
     readonly queue: QueueParts,
+    catalogs: CatalogService,
   ) {
+    this.catalogs = catalogs;
     this.#system = { platform: 'unknown', queueDepth: 0, host };
     this.handlers = {
       'session.get': () => this.session.view(),
@@ -114,7 +119,25 @@ export class KioskCore {
       'ui.setDisplay': (display) => (this.session.setDisplay(display), null),
       'devices.list': () => this.supervisor.list(),
       'system.get': () => this.#system,
-      ...notYet(),
+      'matter.choose': ({ code }) => (this.matters.choose(code), null),
+      'matter.input': ({ key, value }) => this.#send({ type: 'INPUT', key, value }),
+      'matter.next': () => this.#send({ type: 'NEXT' }),
+      'matter.back': () => this.#send({ type: 'BACK' }),
+      'matter.cancel': () => (this.matters.cancel(), null),
+      'matter.cancelConfirm': () => (this.matters.cancelConfirm(), null),
+      'matter.cancelDismiss': () => (this.matters.cancelDismiss(), null),
+      'matter.commit': () => this.#send({ type: 'COMMIT', at: Date.now() }),
+      'matter.declineCommitment': () => this.#send({ type: 'DECLINE_COMMITMENT' }),
+      'matter.useCertificate': ({ material }) => this.#send({ type: 'USE_CERTIFICATE', material }),
+      'matter.declineCertificate': ({ material }) => this.#send({ type: 'DECLINE_CERTIFICATE', material }),
+      'matter.scan': ({ material }) => this.#send({ type: 'SCAN', material }),
+      'matter.removePages': ({ material }) => this.#send({ type: 'REMOVE_PAGES', material }),
+      'matter.useCommitment': ({ material }) => this.#send({ type: 'USE_COMMITMENT', material }),
+      'matter.pay': () => this.#send({ type: 'PAY' }),
+      'matter.submit': () => this.#send({ type: 'SUBMIT', at: Date.now() }),
+      'matter.reprint': () => this.#send({ type: 'REPRINT' }),
+      'matter.rate': ({ level }: Params<'matter.rate'>) => this.#send({ type: 'RATE', level, at: Date.now() }),
+      'matter.rateReasons': ({ reasons, text }) => this.#send({ type: 'RATE_REASONS', reasons, text, at: Date.now() }),
     };
     session.onView((v) => this.#broadcast(pushMessage('session.view', v)));
     supervisor.onChange((list) => this.#broadcast(pushMessage('devices.status', list)));
@@ -123,6 +146,8 @@ export class KioskCore {
   static async start(opts: KioskCoreOptions): Promise<KioskCore> {
     const loaded = opts.profile ?? loadProfile(opts.profilePath, opts.cwd ? { cwd: opts.cwd } : {});
     const { profile, dataDir } = loaded;
+    // A site catalog file that is bad stops start-up here, naming the file and the field (a ProfileError).
+    const site = loadSiteCatalog(loaded, opts.cwd);
     mkdirSync(dataDir, { recursive: true, mode: 0o750 });
     const logging = createLogging({
       dir: join(dataDir, 'logs'),
@@ -145,7 +170,27 @@ export class KioskCore {
     });
     supervisor.start();
     const queue = await KioskCore.#startQueue(loaded, opts, log);
-    const core = new KioskCore(loaded, logging, supervisor, session, built, opts.host, queue);
+    const catalogs = new CatalogService({ site, include: profile.catalog.include, log: log.child({ part: 'catalog' }) });
+    // The last good platform catalog from the offline cache, if any, before the platform is asked again.
+    catalogs.usePlatform(queue.catalog?.current ?? null, 'cache');
+    const core = new KioskCore(loaded, logging, supervisor, session, built, opts.host, queue, catalogs);
+    core.#matters = new MatterService({
+      profile,
+      catalogs,
+      session,
+      supervisor,
+      printer: built.printer,
+      pageSource: opts.pageSource ?? null,
+      payment: opts.paymentTerminal ?? null,
+      outbox: queue.cache?.outbox ?? null,
+      client: queue.client,
+      link: queue.link,
+      delivery: queue.delivery,
+      submit: (input, signal) => core.submit(input, signal),
+      log: log.child({ part: 'matters' }),
+      ...(opts.journal ? { journal: opts.journal } : {}),
+      ...(opts.caseNumberWaitMs !== undefined ? { caseNumberWaitMs: opts.caseNumberWaitMs } : {}),
+    });
     if (queue.storageProblem !== null) session.outOfService(queue.storageProblem);
     core.#wireQueue();
     log.info({ platform: queue.client ? 'configured' : 'none', storage: queue.cache ? 'ok' : 'unavailable' }, 'core started');
@@ -185,7 +230,7 @@ export class KioskCore {
     const cache = parts.cache;
     const client = new PlatformClient({ baseUrl: url, terminalId: profile.terminalId, key: profile.platform.terminalKey, timeoutMs: profile.platform.timeoutMs });
     parts.client = client;
-    parts.catalog = new CatalogCache(cache.kv, client);
+    parts.catalog = new CatalogCache(cache.kv, client, checkPlatformCatalog);
     parts.delivery = new Delivery({
       outbox: cache.outbox,
       attachments: cache.attachments,
@@ -215,7 +260,11 @@ export class KioskCore {
       void catalog
         .refresh(ac.signal)
         .then(
-          (r) => this.log.info({ result: r }, 'catalog refresh'),
+          (r) => {
+            if (r === 'updated') this.catalogs.usePlatform(catalog.current, 'platform');
+            if (typeof r === 'object') this.log.warn({ problem: r.rejected }, 'platform catalog rejected; the one in use stays');
+            else this.log.info({ result: r }, 'catalog refresh');
+          },
           () => undefined,
         )
         .finally(() => {
@@ -250,7 +299,8 @@ export class KioskCore {
   readonly #stopping = new AbortController();
 
   #onDelivery(e: DeliveryEvent): void {
-    this.queue.link?.report(e.result.kind !== 'retry' || e.result.reachable);
+    // A rating waiting for its case learned nothing about the platform.
+    if (e.result.kind !== 'waiting') this.queue.link?.report(e.result.kind !== 'retry' || e.result.reachable);
     this.#publishQueueDepth();
   }
 
@@ -316,6 +366,17 @@ export class KioskCore {
     return this.logging.logger;
   }
 
+  /** The matter service (list, choose, the running matter's requests). */
+  get matters(): MatterService {
+    if (this.#matters === null) throw new KioskError('internal', 'the matter service is not started');
+    return this.#matters;
+  }
+
+  #send(event: MatterEvent): null {
+    this.matters.send(event);
+    return null;
+  }
+
   /** Attaches a renderer connection; returns the function that detaches it. */
   connect(conn: Connection): () => void {
     this.#connections.add(conn);
@@ -351,6 +412,7 @@ export class KioskCore {
     if (this.#closed) return;
     this.#closed = true;
     this.#connections.clear();
+    this.#matters?.close();
     this.session.stop();
     for (const off of this.#unlink) off();
     this.#stopping.abort(new Error('core stopping'));

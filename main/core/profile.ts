@@ -40,12 +40,23 @@ const Base64Key = z
   .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64')
   .refine((s) => Buffer.from(s, 'base64').length >= 16, { message: 'must decode to at least 16 bytes' });
 
+/**
+ * Development holder key: the embedded platform simulator and an unprovisioned terminal agree on it.
+ * Not a secret; a real terminal gets the province's holder key at provisioning (platform.holderKey).
+ */
+export const DEV_HOLDER_KEY = Buffer.from('nxsl-dev-holder-key/not-a-secret!!', 'utf8').toString('base64');
+
 const PlatformConfig = z
   .object({
     /** Base URL of the provincial platform; null = the embedded simulator in web mode (none in Electron). */
     url: z.url({ protocol: /^https?$/ }).nullable().default(null),
     /** This terminal's HMAC key, provisioned per terminal (base64). */
     terminalKey: Base64Key.default(DEV_TERMINAL_KEY),
+    /**
+     * The key of the applicant/holder token (base64): HMAC-SHA-256(holderKey, ID number) is what the kiosk
+     * sends instead of the ID number, in submissions and e-certificate look-ups.
+     */
+    holderKey: Base64Key.default(DEV_HOLDER_KEY),
     /** Whole-request timeout of every platform call. */
     timeoutMs: z.number().int().min(100).max(300_000).default(15_000),
     /** How often reachability is probed (GET /v1/health); delivery outcomes count as probes too. */
@@ -56,7 +67,7 @@ const PlatformConfig = z
   })
   .strict()
   .refine((p) => p.retryBaseMs <= p.retryCapMs, { message: 'retryBaseMs must not exceed retryCapMs', path: ['retryBaseMs'] });
-const PLATFORM_DEFAULTS = { url: null, terminalKey: DEV_TERMINAL_KEY, timeoutMs: 15_000, probeSeconds: 30, retryBaseMs: 1000, retryCapMs: 5 * 60_000 };
+const PLATFORM_DEFAULTS = { url: null, terminalKey: DEV_TERMINAL_KEY, holderKey: DEV_HOLDER_KEY, timeoutMs: 15_000, probeSeconds: 30, retryBaseMs: 1000, retryCapMs: 5 * 60_000 };
 
 const StorageConfig = z
   .object({
@@ -69,6 +80,27 @@ const StorageConfig = z
   })
   .strict();
 const STORAGE_DEFAULTS = { minFreeBytes: 200 * 1024 * 1024, sealing: 'aes-256-gcm' as const, keyFile: null };
+
+const YMD = z.string().regex(/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/, 'a date is YYYY-MM-DD');
+
+const CatalogConfig = z
+  .object({
+    /**
+     * A site's own catalog file (JSON, the format of main/catalog/README.md), replacing the bundled sample as
+     * the catalog used when the platform's is unavailable. Relative to the profile file. Validated at start-up:
+     * a bad file stops the kiosk naming the file and the field.
+     */
+    file: z.string().min(1).max(4096).optional(),
+    /** Only these matters are offered: 实施编码, 基本编码 or category ids (a bank branch shows its subset). */
+    include: z.array(z.string().min(1).max(128)).min(1).max(500).optional(),
+    /**
+     * The working-day calendar for promised completion dates: weekends are rest days, plus `holidays`, minus
+     * `workdays` (调休 weekend working days). The State Council publishes them each year.
+     */
+    holidays: z.array(YMD).max(400).default([]),
+    workdays: z.array(YMD).max(100).default([]),
+  })
+  .strict();
 
 const Disabled = z.object({ type: z.literal('none') }).strict();
 const IdCardConfig = z.discriminatedUnion('type', [SimulatedDevice, SerialDevice, HidDevice, Disabled]);
@@ -130,6 +162,7 @@ export const Profile = z
       .strict()
       .default({ level: 'info', maxFileBytes: 5 * 1024 * 1024, maxFiles: 5 }),
     platform: PlatformConfig.default(PLATFORM_DEFAULTS),
+    catalog: CatalogConfig.default({ holidays: [], workdays: [] }),
     storage: StorageConfig.default(STORAGE_DEFAULTS),
   })
   .strict();

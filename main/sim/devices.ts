@@ -8,9 +8,10 @@ import type { TransportOpener } from '../../drivers/transport/transport.js';
 import { MemoryPort, type MemoryTransport } from '../../drivers/transport/memory.js';
 import { IdCardSimulator } from '../../drivers/id-card/simulator.js';
 import { SAMPLE_IDENTITIES } from '../../drivers/id-card/samples.js';
-import { PrinterSimulator, renderSvg, testReceipt, type ProfileName } from '../../drivers/receipt-printer/index.js';
-import type { PlatformSimState, PrinterSimFaultName, PrinterSimState, SimPrinterReceipts, SimState } from '../contract/index.js';
+import { PrinterSimulator, renderSvg, testReceipt, type ProfileName, type VirtualReceipt } from '../../drivers/receipt-printer/index.js';
+import type { PaymentSimFaultName, PlatformSimState, PrinterSimFaultName, PrinterSimState, ScannerSimFaultName, SimPrinterReceipts, SimState } from '../contract/index.js';
 import type { PlatformSimulator } from '../platform/simulator.js';
+import { SimulatedPageSource, SimulatedPaymentTerminal } from './matter-devices.js';
 import type { Profile } from '../core/profile.js';
 import type { SimulatedOpeners } from '../core/devices.js';
 import type { KioskCore } from '../core/kiosk.js';
@@ -32,6 +33,12 @@ export interface SimControl {
   printerReceipts(): SimPrinterReceipts;
   /** Takes the embedded platform simulator down (every request refused, as an unreachable platform) or back up. */
   setPlatformOutage(on: boolean): void;
+  /** The simulated scanner: a fault for the next scans (null clears), and how many pages the feeder holds. */
+  setScannerFault(fault: ScannerSimFaultName | null, pagesPerScan?: number): void;
+  setScannerConnected(connected: boolean): void;
+  /** The simulated payment pad: decline, or lose the reply after the debit (null clears). */
+  setPaymentFault(fault: PaymentSimFaultName | null): void;
+  setPaymentConnected(connected: boolean): void;
 }
 
 /** Receipts kept for the panel and the tests. */
@@ -51,9 +58,12 @@ interface IdCardSim {
 
 interface PrinterSim {
   state(): Omit<PrinterSimState, 'device' | 'lastPrint'>;
+  /** The receipts cut so far, decoded from the bytes the printer received (the last 50). */
+  receipts(): VirtualReceipt[];
   setFault(fault: PrinterSimFaultName, on: boolean): void;
   setConnected(connected: boolean): void;
-  receipts(): SimPrinterReceipts;
+  /** The bytes the printer accepted for each receipt it cut (the last KEPT_RECEIPTS), base64. */
+  receiptBytes(): SimPrinterReceipts;
 }
 
 function buildIdCardSim(): { opener: MemoryPort; control: IdCardSim } {
@@ -93,13 +103,16 @@ function buildPrinterSim(paper: ProfileName): { opener: MemoryPort; control: Pri
   // The bytes of the receipt being printed: what reached the printer while it could print (bytes sent while
   // it is out of paper or its cover is open are thrown away by the printer, so they are not the receipt's).
   let pending: Uint8Array[] = [];
-  const cut: { at: number; bytes: Uint8Array }[] = [];
+  const cut: VirtualReceipt[] = [];
+  const cutBytes: { at: number; bytes: Uint8Array }[] = [];
   sim.onCut((r) => {
     receipts++;
     lastSvg = renderSvg(r, paper);
-    cut.push({ at: Date.now(), bytes: Buffer.concat(pending) });
+    cut.push(r);
+    if (cut.length > 50) cut.shift();
+    cutBytes.push({ at: Date.now(), bytes: Buffer.concat(pending) });
     pending = [];
-    if (cut.length > KEPT_RECEIPTS) cut.shift();
+    if (cutBytes.length > KEPT_RECEIPTS) cutBytes.shift();
   });
   const port = new MemoryPort('simulated:printer', (deviceEnd: MemoryTransport) => {
     // Subscribed before the simulator, so a chunk is recorded before the cut it carries is reported.
@@ -121,6 +134,7 @@ function buildPrinterSim(paper: ProfileName): { opener: MemoryPort; control: Pri
           lastReceiptSvg: lastSvg,
         };
       },
+      receipts: () => [...cut],
       setFault(fault, on) {
         sim.setFault({ [fault]: on });
       },
@@ -128,7 +142,7 @@ function buildPrinterSim(paper: ProfileName): { opener: MemoryPort; control: Pri
         if (connected) port.plug();
         else port.unplug();
       },
-      receipts: () => ({ receipts: cut.map((c) => ({ at: c.at, bytes: Buffer.from(c.bytes).toString('base64') })) }),
+      receiptBytes: () => ({ receipts: cutBytes.map((c) => ({ at: c.at, bytes: Buffer.from(c.bytes).toString('base64') })) }),
     },
   };
 }
@@ -137,6 +151,11 @@ function buildPrinterSim(paper: ProfileName): { opener: MemoryPort; control: Pri
 export interface SimulatedDevices {
   /** Pass to KioskCore.start({ simulatedDevices }). Only devices the profile names as 'simulated'. */
   readonly openers: SimulatedOpeners;
+  /** The simulated scanner and payment pad (pass to KioskCore.start as pageSource / paymentTerminal). */
+  readonly scanner: SimulatedPageSource;
+  readonly payment: SimulatedPaymentTerminal;
+  /** Receipts the simulated printer cut, decoded from its bytes (empty without a simulated printer). */
+  printedReceipts(): VirtualReceipt[];
   /** The control panel over these simulators, the running core's own devices and the embedded platform (if any). */
   control(core: KioskCore, platform?: PlatformSimulator | null): SimControl;
 }
@@ -149,9 +168,15 @@ export function createSimulatedDevices(profile: Profile): SimulatedDevices {
   const openers: { -readonly [K in keyof SimulatedOpeners]: TransportOpener } = {};
   if (idSim) openers.idCard = idSim.opener;
   if (printerSim) openers.printer = printerSim.opener;
+  // No profile field names the scanner or the pad yet (issue 9 adds them): web mode always simulates both.
+  const scanner = new SimulatedPageSource();
+  const payment = new SimulatedPaymentTerminal();
 
   return {
     openers,
+    scanner,
+    payment,
+    printedReceipts: () => printerSim?.control.receipts() ?? [],
     control(core, platform = null) {
       const kioskPrinter = core.devices.printer;
       const platformState = (): PlatformSimState | null => {
@@ -190,6 +215,8 @@ export function createSimulatedDevices(profile: Profile): SimulatedDevices {
             idCard: idSim ? idSim.control.state() : { placed: null, connected: false },
             printer: printerState,
             platform: platformState(),
+            scanner: { connected: scanner.state() !== 'offline', fault: scanner.fault, pagesPerScan: scanner.pagesPerScan, scans: scanner.scans },
+            payment: { connected: payment.state() !== 'offline', fault: payment.fault, sales: payment.sales() },
           };
         },
         placeCard: (key) => needIdSim().place(key),
@@ -197,11 +224,18 @@ export function createSimulatedDevices(profile: Profile): SimulatedDevices {
         setIdCardConnected: (connected) => needIdSim().setConnected(connected),
         setPrinterFault: (fault, on) => needPrinterSim().setFault(fault, on),
         setPrinterConnected: (connected) => needPrinterSim().setConnected(connected),
-        printerReceipts: () => needPrinterSim().receipts(),
+        printerReceipts: () => needPrinterSim().receiptBytes(),
         setPlatformOutage(on) {
           if (!platform) throw new SimRequestError('this kiosk uses a real platform, not the embedded simulator');
           platform.setOutage(on);
         },
+        setScannerFault: (fault, pagesPerScan) => {
+          scanner.setFault(fault);
+          if (pagesPerScan !== undefined) scanner.pagesPerScan = pagesPerScan;
+        },
+        setScannerConnected: (connected) => scanner.setConnected(connected),
+        setPaymentFault: (fault) => payment.setFault(fault),
+        setPaymentConnected: (connected) => payment.setConnected(connected),
         async printTestReceipt(signal) {
           if (!kioskPrinter) throw new SimRequestError('no receipt printer in this profile');
           try {

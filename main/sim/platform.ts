@@ -1,11 +1,13 @@
 import { join } from 'node:path';
 import type { LoadedProfile } from '../core/profile.js';
 import { startPlatformSimulator, type PlatformSimulator } from '../platform/simulator.js';
+import { sampleCertificates } from './certificates.js';
 
 /**
  * The embedded platform simulator of web mode and tests: the provincial platform's API on loopback, with
  * this terminal's key and a store in the data directory, so a fresh machine delivers end to end.
- * Started only when the profile names no platform (`platform.url: null`).
+ * Started only when the profile names no platform (`platform.url: null`). It holds sample e-certificates
+ * for the sample identities (certificates.ts).
  */
 export async function startEmbeddedPlatform(loaded: LoadedProfile): Promise<PlatformSimulator> {
   const { profile, dataDir } = loaded;
@@ -14,5 +16,6 @@ export async function startEmbeddedPlatform(loaded: LoadedProfile): Promise<Plat
     host: '127.0.0.1',
     terminals: { [profile.terminalId]: profile.platform.terminalKey },
     storeFile: join(dataDir, 'platform-sim.jsonl'),
+    certificates: sampleCertificates(profile.platform.holderKey),
   });
 }
