@@ -103,3 +103,21 @@ export const SimPrinterReceipts = z.object({
   receipts: z.array(z.object({ at: z.number(), bytes: z.string() })),
 });
 export type SimPrinterReceipts = z.infer<typeof SimPrinterReceipts>;
+
+/**
+ * GET /sim/api/platform/deliveries: what the kiosk delivered to the embedded platform (case submissions and
+ * ratings, with the platform's reply status), oldest first, the last 100. Sample data only (web mode).
+ */
+export const PlatformDelivery = z.object({
+  kind: z.enum(['case', 'rating']),
+  at: z.number(),
+  /** The platform's HTTP status (201 new case, 200 replay or rating, 0 when it could not be reached). */
+  status: z.number().int(),
+  idempotencyKey: z.string().nullable(),
+  /** The case number: from the platform's reply for a case, from the path for a rating. */
+  caseNumber: z.string().nullable(),
+  body: z.unknown(),
+});
+export type PlatformDelivery = z.infer<typeof PlatformDelivery>;
+export const SimPlatformDeliveries = z.object({ deliveries: z.array(PlatformDelivery) });
+export type SimPlatformDeliveries = z.infer<typeof SimPlatformDeliveries>;

@@ -9,8 +9,9 @@ import { MemoryPort, type MemoryTransport } from '../../drivers/transport/memory
 import { IdCardSimulator } from '../../drivers/id-card/simulator.js';
 import { SAMPLE_IDENTITIES } from '../../drivers/id-card/samples.js';
 import { PrinterSimulator, renderSvg, testReceipt, type ProfileName, type VirtualReceipt } from '../../drivers/receipt-printer/index.js';
-import type { PaymentSimFaultName, PlatformSimState, PrinterSimFaultName, PrinterSimState, ScannerSimFaultName, SimPrinterReceipts, SimState } from '../contract/index.js';
+import type { PaymentSimFaultName, PlatformSimState, PrinterSimFaultName, PrinterSimState, ScannerSimFaultName, SimPlatformDeliveries, SimPrinterReceipts, SimState } from '../contract/index.js';
 import type { PlatformSimulator } from '../platform/simulator.js';
+import type { PlatformTap } from './platform-tap.js';
 import { SimulatedPageSource, SimulatedPaymentTerminal } from './matter-devices.js';
 import type { Profile } from '../core/profile.js';
 import type { SimulatedOpeners } from '../core/devices.js';
@@ -33,6 +34,8 @@ export interface SimControl {
   printerReceipts(): SimPrinterReceipts;
   /** Takes the embedded platform simulator down (every request refused, as an unreachable platform) or back up. */
   setPlatformOutage(on: boolean): void;
+  /** What the kiosk delivered to the embedded platform (case submissions and ratings). */
+  platformDeliveries(): SimPlatformDeliveries;
   /** The simulated scanner: a fault for the next scans (null clears), and how many pages the feeder holds. */
   setScannerFault(fault: ScannerSimFaultName | null, pagesPerScan?: number): void;
   setScannerConnected(connected: boolean): void;
@@ -157,7 +160,13 @@ export interface SimulatedDevices {
   /** Receipts the simulated printer cut, decoded from its bytes (empty without a simulated printer). */
   printedReceipts(): VirtualReceipt[];
   /** The control panel over these simulators, the running core's own devices and the embedded platform (if any). */
-  control(core: KioskCore, platform?: PlatformSimulator | null): SimControl;
+  control(core: KioskCore, platform?: EmbeddedPlatform | null): SimControl;
+}
+
+/** The embedded platform simulator of web mode and the tap the core reaches it through. */
+export interface EmbeddedPlatform {
+  simulator: PlatformSimulator;
+  tap: PlatformTap;
 }
 
 /** Builds a simulator for every device the profile names as `{ type: 'simulated' }`. */
@@ -181,8 +190,13 @@ export function createSimulatedDevices(profile: Profile): SimulatedDevices {
       const kioskPrinter = core.devices.printer;
       const platformState = (): PlatformSimState | null => {
         if (!platform) return null;
-        const stats = platform.stats();
-        return { url: platform.url, outage: platform.faults().outage !== undefined && platform.faults().outage !== false, cases: stats.cases, ratings: stats.ratings };
+        const sim = platform.simulator;
+        const stats = sim.stats();
+        return { url: sim.url, outage: sim.faults().outage !== undefined && sim.faults().outage !== false, cases: stats.cases, ratings: stats.ratings };
+      };
+      const needPlatform = (): EmbeddedPlatform => {
+        if (!platform) throw new SimRequestError('this kiosk uses a real platform, not the embedded simulator');
+        return platform;
       };
       let lastPrint: PrinterSimState['lastPrint'] = null;
       const needIdSim = (): IdCardSim => {
@@ -225,10 +239,8 @@ export function createSimulatedDevices(profile: Profile): SimulatedDevices {
         setPrinterFault: (fault, on) => needPrinterSim().setFault(fault, on),
         setPrinterConnected: (connected) => needPrinterSim().setConnected(connected),
         printerReceipts: () => needPrinterSim().receiptBytes(),
-        setPlatformOutage(on) {
-          if (!platform) throw new SimRequestError('this kiosk uses a real platform, not the embedded simulator');
-          platform.setOutage(on);
-        },
+        setPlatformOutage: (on) => needPlatform().simulator.setOutage(on),
+        platformDeliveries: () => ({ deliveries: needPlatform().tap.deliveries() }),
         setScannerFault: (fault, pagesPerScan) => {
           scanner.setFault(fault);
           if (pagesPerScan !== undefined) scanner.pagesPerScan = pagesPerScan;

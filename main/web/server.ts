@@ -132,6 +132,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     try {
       if (req.method === 'GET' && path === '/sim/api/state') return send(res, 200, { ok: true, value: sim.state() });
       if (req.method === 'GET' && path === '/sim/api/printer/receipts') return send(res, 200, { ok: true, value: sim.printerReceipts() });
+      if (req.method === 'GET' && path === '/sim/api/platform/deliveries') return send(res, 200, { ok: true, value: sim.platformDeliveries() });
       const route = Object.hasOwn(simRoutes, path) ? simRoutes[path] : undefined;
       if (req.method === 'POST' && route) {
         const body = route.body ? route.body.safeParse(await readJson(req)) : { success: true as const, data: undefined };

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page, TestInfo } from '@playwright/test';
-import { SimPrinterReceipts, SimState } from '../../main/contract/index.js';
+import { SimPlatformDeliveries, SimPrinterReceipts, SimState } from '../../main/contract/index.js';
 import { SAMPLE_IDENTITIES } from '../../drivers/id-card/samples.js';
 import { decodeEscPos, type VirtualReceipt } from '../../drivers/receipt-printer/index.js';
 import { expect, screenshot, type Kiosk } from './kiosk-fixture.js';
@@ -154,4 +154,52 @@ export function decodeQrPng(png: Buffer): string {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+// ---- what the platform simulator holds, and what the kiosk delivered to it ----
+
+export interface CaseSubmissionBody {
+  kind: string;
+  matterCode: string;
+  applicantToken: string;
+  form: Record<string, unknown>;
+  attachments: string[];
+  localAcceptanceNumber?: string;
+}
+export interface HeldCase {
+  caseNumber: string;
+  idempotencyKey: string;
+  /** How many times the kiosk sent it (the platform keeps it once whatever the number). */
+  requestCount: number;
+  /** The submission the platform accepted for this case (its first 2xx exchange). */
+  body: CaseSubmissionBody;
+}
+export interface DeliveredRating {
+  caseNumber: string;
+  status: number;
+  body: { score: number; comment?: string; reasons?: string[]; contentVersion?: string };
+}
+
+/**
+ * The cases the embedded platform holds (its /_sim/cases list: one entry per case, however often it was
+ * sent), each with the submission it accepted, and the ratings it accepted (from the tap the kiosk reaches
+ * it through, main/sim/platform-tap.ts), plus its own count of ratings.
+ */
+export async function platformHolds(kiosk: Kiosk): Promise<{ cases: HeldCase[]; ratings: DeliveredRating[]; ratingCount: number }> {
+  const listed = await platformGet<{ caseNumber: string; idempotencyKey: string; requestCount: number }[]>(kiosk, '/_sim/cases');
+  const { deliveries } = SimPlatformDeliveries.parse(await simGet(kiosk, '/sim/api/platform/deliveries'));
+  const ok = deliveries.filter((d) => d.status >= 200 && d.status < 300);
+  const cases = listed.map((c) => {
+    const d = ok.find((x) => x.kind === 'case' && x.caseNumber === c.caseNumber);
+    if (!d) throw new Error(`case ${c.caseNumber} is held but no accepted submission of it went through the tap`);
+    return { caseNumber: c.caseNumber, idempotencyKey: c.idempotencyKey, requestCount: c.requestCount, body: d.body as CaseSubmissionBody };
+  });
+  const ratings = ok.filter((d) => d.kind === 'rating').map((d) => ({ caseNumber: d.caseNumber ?? '', status: d.status, body: d.body as DeliveredRating['body'] }));
+  const ratingCount = (await simState(kiosk)).platform?.ratings ?? 0;
+  return { cases, ratings, ratingCount };
+}
+
+/** Every exchange of case submissions and ratings between the kiosk and the platform, in order. */
+export async function platformDeliveries(kiosk: Kiosk) {
+  return SimPlatformDeliveries.parse(await simGet(kiosk, '/sim/api/platform/deliveries')).deliveries;
 }

@@ -155,7 +155,8 @@ function Field({
       )}
     </>
   );
-  const cls = `field${f.error ? ' field-invalid' : ''}${active ? ' field-active' : ''}`;
+  const wide = (f.maxLength ?? 0) > 40 || f.kind === 'choice';
+  const cls = `field${wide ? ' field-wide' : ''}${f.error ? ' field-invalid' : ''}${active ? ' field-active' : ''}`;
 
   if (f.kind === 'choice' || f.kind === 'yesno') {
     const options =
