@@ -115,6 +115,7 @@ const zh = {
     no: '否',
     edit: '修改',
     empty: '未填写',
+    usedBy: (names: string) => `用于：${names}`,
   },
   kb: {
     keyboard: '屏幕键盘',
@@ -339,6 +340,7 @@ const en: Dict = {
     no: 'No',
     edit: 'Change',
     empty: 'Not filled in',
+    usedBy: (names: string) => `Used for: ${names}`,
   },
   kb: {
     keyboard: 'On-screen keyboard',

@@ -203,3 +203,23 @@ export async function platformHolds(kiosk: Kiosk): Promise<{ cases: HeldCase[]; 
 export async function platformDeliveries(kiosk: Kiosk) {
   return SimPlatformDeliveries.parse(await simGet(kiosk, '/sim/api/platform/deliveries')).deliveries;
 }
+
+/**
+ * Records, from now on, the name of every progress bar that appears (even for a moment): the journeys check
+ * that paying, scanning, submitting and printing showed visible progress without racing a quick simulator.
+ */
+export async function watchProgress(page: Page): Promise<() => Promise<string[]>> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __progress?: string[] };
+    w.__progress = [];
+    const seen = (): void => {
+      for (const el of Array.from(document.querySelectorAll('[role="progressbar"]'))) {
+        const name = el.getAttribute('aria-label') ?? '';
+        if (!w.__progress?.includes(name)) w.__progress?.push(name);
+      }
+    };
+    new MutationObserver(seen).observe(document.body, { subtree: true, childList: true, attributes: true });
+    seen();
+  });
+  return () => page.evaluate(() => (window as unknown as { __progress?: string[] }).__progress ?? []);
+}

@@ -126,7 +126,8 @@ function Field({
 }) {
   const id = domId(f.key);
   const label = lt(f.label, locale);
-  const describedBy = [f.error ? `${id}-error` : null, f.help ? `${id}-help` : null, f.source ? `${id}-source` : null].filter(Boolean).join(' ') || undefined;
+  const describedBy =
+    [f.error ? `${id}-error` : null, f.help ? `${id}-help` : null, f.source ? `${id}-source` : null, f.members.length > 0 ? `${id}-members` : null].filter(Boolean).join(' ') || undefined;
   const head = (
     <div className="field-head">
       <span className="field-label" id={`${id}-label`}>
@@ -142,7 +143,11 @@ function Field({
   );
   const foot = (
     <>
-      {f.members.length > 0 && <p className="field-members muted">{f.members.map((m) => lt(m, locale)).join('、')}</p>}
+      {f.members.length > 0 && (
+        <p className="field-members muted" id={`${id}-members`}>
+          {t.form.usedBy(f.members.map((m) => lt(m, locale)).join('、'))}
+        </p>
+      )}
       {f.help && (
         <p className="field-help" id={`${id}-help`}>
           {lt(f.help, locale)}
