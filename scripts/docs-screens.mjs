@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Copies the journey screenshots the README's journey section shows (docs/journey.md) from
-// test-results/screens/ (written by `npx playwright test test/e2e/matters.spec.ts`) into docs/screens/,
+// test-results/screens/ (written by `npx playwright test test/e2e/matters.spec.ts test/e2e/screens.spec.ts`) into docs/screens/,
 // at half size and without alpha, so the committed images stay small.
 //   node scripts/docs-screens.mjs            copy the list below
 //   node scripts/docs-screens.mjs --check    say which listed screenshots are missing, copy nothing
@@ -21,17 +21,21 @@ export const DOC_SCREENS = [
   'a-04-commitment',
   'a-05-materials-ecert',
   'a-07-submit',
-  'a-09-printed',
-  'a-10-review',
-  'a-11-goodbye',
-  'b-05-accepted-offline',
-  'c-03-form-pinyin',
-  'd-03-fee-paying',
-  'e-03-scanning',
-  'g-03-print-failed',
-  'h-02-reasons',
+  'a-08-printed',
+  'a-09-review',
+  'a-10-goodbye',
+  'b-02-matter-list-offline',
+  'b-04-submit-offline',
+  'c-02-form-pinyin',
+  'd-04-fee-declined',
+  'screen-fee-paying',
+  'e-04-scanned',
+  'f-02-idle-warning',
+  'g-02-print-failed',
+  'h-04-reasons',
   'i-01-printer-unplugged',
-];
+  'j-01-site-list',
+]
 
 function halve(src) {
   const w = Math.floor(src.width / 2);

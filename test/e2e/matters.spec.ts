@@ -200,6 +200,7 @@ test.describe('matter journeys (issue 7)', () => {
       const number = /NX-DEV-0001-\d{8}-\d{6}/.exec(r?.text ?? '')?.[0] ?? '';
       expect(qrPayloads(r!)).toEqual([number]);
       await next(page);
+      await shots.shot('review');
       await page.getByRole('group', { name: '请对本次服务作出评价' }).getByRole('button', { name: '非常满意', exact: true }).click();
       await expect(page.getByRole('heading', { level: 1, name: '办理完成，感谢使用' })).toBeVisible();
       await shots.shot('goodbye');
@@ -259,12 +260,15 @@ test.describe('matter journeys (issue 7)', () => {
     }
     await shots.shot('materials');
     await next(page);
+    await shots.shot('submit');
     await page.getByRole('button', { name: '提交', exact: true }).click();
     await expect(page.getByText('受理回执已打印，请从出纸口取走回执')).toBeVisible({ timeout: 20_000 });
     await shots.shot('printed');
     await next(page);
+    await shots.shot('review');
     await page.getByRole('group', { name: '请对本次服务作出评价' }).getByRole('button', { name: '满意', exact: true }).click();
     await expect(page.getByRole('heading', { level: 1, name: '办理完成，感谢使用' })).toBeVisible();
+    await shots.shot('goodbye');
 
     const receipts = await printedReceipts(kiosk);
     expect(receipts).toHaveLength(1);
@@ -281,9 +285,11 @@ test.describe('matter journeys (issue 7)', () => {
     const panel = await identify(page, kiosk);
     await page.getByRole('button', { name: '社会保障卡补换', exact: true }).click();
     await expect(page.getByText('社会保障卡补换工本费：20.00 元')).toBeVisible();
+    await shots.shot('notice');
     await next(page);
     await page.getByRole('radiogroup', { name: '补换原因' }).getByRole('radio', { name: '遗失' }).click();
     await typeOnPad(page, '联系电话', '13912345678');
+    await shots.shot('form');
     await next(page);
 
     await expect(stepHeading(page, '缴纳费用')).toBeVisible();
@@ -303,9 +309,12 @@ test.describe('matter journeys (issue 7)', () => {
     await shots.shot('submit-paid');
     await page.getByRole('button', { name: '提交', exact: true }).click();
     await expect(page.getByText('受理回执已打印，请从出纸口取走回执')).toBeVisible({ timeout: 20_000 });
+    await shots.shot('printed');
     await next(page);
+    await shots.shot('review');
     await page.getByRole('group', { name: '请对本次服务作出评价' }).getByRole('button', { name: '基本满意', exact: true }).click();
     await expect(page.getByRole('heading', { level: 1, name: '办理完成，感谢使用' })).toBeVisible();
+    await shots.shot('goodbye');
 
     const sales = (await simState(kiosk)).payment?.sales ?? [];
     expect(sales.map((x) => [x.outcome, x.amountFen])).toEqual([
@@ -320,9 +329,11 @@ test.describe('matter journeys (issue 7)', () => {
     const shots = new Album(page, 'e', testInfo);
     await identify(page, kiosk);
     await page.getByRole('button', { name: '老年人优待证申领', exact: true }).click();
+    await shots.shot('notice');
     await next(page);
     await typeOnPad(page, '联系电话', '13912345678');
     await page.getByRole('radiogroup', { name: '领取方式' }).getByRole('radio', { name: '到社区领取' }).click();
+    await shots.shot('form');
     await next(page);
     await expect(stepHeading(page, '提交材料')).toBeVisible();
     await shots.shot('materials');
@@ -335,9 +346,12 @@ test.describe('matter journeys (issue 7)', () => {
     await next(page);
     await page.getByRole('button', { name: '提交', exact: true }).click();
     await expect(page.getByText('受理回执已打印，请从出纸口取走回执')).toBeVisible({ timeout: 20_000 });
+    await shots.shot('printed');
     await next(page);
+    await shots.shot('review');
     await page.getByRole('group', { name: '请对本次服务作出评价' }).getByRole('button', { name: '满意', exact: true }).click();
     await expect(page.getByRole('heading', { level: 1, name: '办理完成，感谢使用' })).toBeVisible();
+    await shots.shot('goodbye');
     await expect.poll(async () => (await platformHolds(kiosk)).cases.length, { timeout: 30_000 }).toBe(1);
     const body = (await platformHolds(kiosk)).cases[0]?.body;
     expect(body?.attachments).toHaveLength(1);
@@ -407,8 +421,10 @@ test.describe('matter journeys (issue 7)', () => {
     // Submitted all the same: the platform has it.
     await expect.poll(async () => (await platformHolds(kiosk)).cases.map((c) => c.body.localAcceptanceNumber), { timeout: 30_000 }).toEqual([number]);
     await next(page);
+    await shots.shot('review');
     await page.getByRole('group', { name: '请对本次服务作出评价' }).getByRole('button', { name: '满意', exact: true }).click();
     await expect(page.getByRole('heading', { level: 1, name: '办理完成，感谢使用' })).toBeVisible();
+    await shots.shot('goodbye');
   });
 
   test('(h) a 差评 with reasons: 不满意 asks why; the rating carries the reasons and the words', async ({ page, kiosk }, testInfo) => {
@@ -419,7 +435,9 @@ test.describe('matter journeys (issue 7)', () => {
     await next(page);
     await page.getByRole('button', { name: '提交', exact: true }).click();
     await expect(page.getByText('受理回执已打印，请从出纸口取走回执')).toBeVisible({ timeout: 20_000 });
+    await shots.shot('printed');
     await next(page);
+    await shots.shot('review');
     await page.getByRole('group', { name: '请对本次服务作出评价' }).getByRole('button', { name: '不满意', exact: true }).click();
     await expect(page.getByRole('group', { name: '请选择不满意的原因（可多选）' })).toBeVisible();
     await shots.shot('reasons-asked');
@@ -434,6 +452,7 @@ test.describe('matter journeys (issue 7)', () => {
     await shots.shot('reasons');
     await page.getByRole('button', { name: '提交评价' }).click();
     await expect(page.getByRole('heading', { level: 1, name: '办理完成，感谢使用' })).toBeVisible();
+    await shots.shot('goodbye');
     await expect.poll(async () => (await platformHolds(kiosk)).ratingCount, { timeout: 30_000 }).toBe(1);
     const { ratings, cases } = await platformHolds(kiosk);
     expect(ratings).toEqual([
@@ -462,8 +481,10 @@ test.describe('matter journeys (issue 7)', () => {
     await expect(page.getByTestId('acceptance-number')).toHaveText(/^NX-DEV-0001-\d{8}-\d{6}$/, { timeout: 20_000 });
     await shots.shot('accepted');
     await next(page);
+    await shots.shot('review');
     await page.getByRole('group', { name: '请对本次服务作出评价' }).getByRole('button', { name: '非常满意', exact: true }).click();
     await expect(page.getByRole('heading', { level: 1, name: '办理完成，感谢使用' })).toBeVisible();
+    await shots.shot('goodbye');
     expect(await printedReceipts(kiosk)).toEqual([]);
   });
 

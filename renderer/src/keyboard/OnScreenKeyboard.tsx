@@ -91,13 +91,16 @@ export function OnScreenKeyboard({ kind, state, update, maxLength, t, fieldId, f
   // Named by its kind only: the field's catalog label names the field alone (tests and people find it by that).
   return (
     <div className={`osk ${pad ? 'osk-pad' : 'osk-text'}`} role="group" aria-label={kb[kind]} aria-controls={fieldId}>
-      {fieldLabel && (
-        <p className="osk-target" aria-hidden="true">
-          {kb.typingInto(fieldLabel)}
-        </p>
-      )}
-      {kind === 'chinese' && state.mode === 'pinyin' && <CandidateBar state={state} update={update} maxLength={maxLength} t={t} />}
-      {kind === 'date' && <p className="osk-hint">{kb.dateHint}</p>}
+      {/* One row above the keys: where the keys go, then the pinyin and its candidates (or the date's hint). */}
+      <div className="osk-head">
+        {fieldLabel && (
+          <p className="osk-target" aria-hidden="true">
+            {kb.typingInto(fieldLabel)}
+          </p>
+        )}
+        {kind === 'chinese' && state.mode === 'pinyin' && <CandidateBar state={state} update={update} maxLength={maxLength} t={t} />}
+        {kind === 'date' && <p className="osk-hint">{kb.dateHint}</p>}
+      </div>
       <div onClick={onClick}>
         <KeyboardReact
           layout={layout}

@@ -72,6 +72,7 @@ export function FormStep({ matter, step, locale, t }: { matter: MatterView; step
   }, [errorKey, errorTick]);
 
   useEffect(() => {
+    // The whole field (label, input, its notes) in view above the keyboard, not only the input box.
     if (active) document.getElementById(domId(active))?.closest('.field')?.scrollIntoView({ block: 'nearest' });
   }, [active]);
 

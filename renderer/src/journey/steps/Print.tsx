@@ -43,9 +43,10 @@ export function PrintStep({ matter, step, locale, t }: { matter: MatterView; ste
       )}
       {step.phase === 'failed' && (
         <div className="receipt-fallback">
+          <p className="accepted-title">{p.acceptedTitle}</p>
+          {/* The core says why and what to do; the kiosk's own words when it says nothing. */}
           <p className="notice" role="alert">
-            {step.message ? `${lt(step.message, locale)} ` : ''}
-            {p.failedBody}
+            {step.message ? lt(step.message, locale) : p.failedBody}
           </p>
           <div className="fallback-body">
             <div className="fallback-number">
