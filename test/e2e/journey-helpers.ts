@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
 import type { Locator, Page, TestInfo } from '@playwright/test';
 import { SimPlatformDeliveries, SimPrinterReceipts, SimState } from '../../main/contract/index.js';
 import { SAMPLE_IDENTITIES } from '../../drivers/id-card/samples.js';
@@ -90,17 +91,29 @@ export function stepHeading(page: Page, name: string | RegExp): Locator {
   return page.getByRole('heading', { level: 1, name });
 }
 
-/** Screenshots of a journey, numbered in order: test-results/screens/<journey>-<nn>-<what>.png. */
+/** axe's serious and critical findings on the page as it is now. */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+}
+
+/**
+ * Screenshots of a journey, numbered in order: test-results/screens/<journey>-<nn>-<what>.png; with
+ * `axe`, every screen photographed is also checked for serious accessibility problems.
+ */
 export class Album {
   #n = 0;
   constructor(
     private readonly page: Page,
     private readonly journey: string,
     private readonly testInfo: TestInfo,
+    private readonly opts: { axe?: boolean } = {},
   ) {}
   async shot(what: string): Promise<void> {
     this.#n++;
-    await screenshot(this.page, `${this.journey}-${String(this.#n).padStart(2, '0')}-${what}`, this.testInfo);
+    const name = `${this.journey}-${String(this.#n).padStart(2, '0')}-${what}`;
+    await screenshot(this.page, name, this.testInfo);
+    if (this.opts.axe) expect(await seriousViolations(this.page), name).toEqual([]);
   }
 }
 

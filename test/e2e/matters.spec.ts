@@ -59,7 +59,7 @@ async function acceptanceOnScreen(page: Page): Promise<string> {
 
 test.describe('matter journeys (issue 7)', () => {
   test('(a) online, with a commitment and an e-certificate: one case with the form and the certificate id, the receipt decoded from the printer, rated 非常满意 once', async ({ page, kiosk }, testInfo) => {
-    const shots = new Album(page, 'a', testInfo);
+    const shots = new Album(page, 'a', testInfo, { axe: true });
     await identify(page, kiosk);
     expect(RESIDENT.idNumber).toBe(ZHANG.idNumber);
     await expect(page.getByText('平台在线')).toHaveCount(0); // the welcome screen shows no platform chatter

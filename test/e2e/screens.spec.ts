@@ -4,12 +4,11 @@
  * sizes, text that does not wrap or overflow inside buttons, axe, both languages and large text.
  * The journeys against the real core are in matters.spec.ts.
  */
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { RATING_LEVELS, type FieldView, type MatterView, type StepView } from '../../main/contract/index.js';
 import { EXAMPLE_MATTER_LIST, EXAMPLE_STEPS, exampleMatterView } from '../fixtures/matters/views.js';
 import { FakeCore, baseView } from './fake-core.js';
-import { decodeQrPng } from './journey-helpers.js';
+import { decodeQrPng, seriousViolations } from './journey-helpers.js';
 import { expect, screenshot, test } from './kiosk-fixture.js';
 
 const t = (zh: string, en: string) => ({ 'zh-CN': zh, en });
@@ -41,10 +40,6 @@ async function checkButtons(page: Page) {
   expect(problems).toEqual([]);
 }
 
-async function seriousViolations(page: Page) {
-  const results = await new AxeBuilder({ page }).analyze();
-  return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-}
 
 async function checkScreen(page: Page, name: string, testInfo: Parameters<typeof screenshot>[2]) {
   await checkButtons(page);
@@ -288,5 +283,28 @@ test.describe('matter screens (fake core, example views)', () => {
       await checkButtons(page);
       await screenshot(page, `screen-${kind}-large`, testInfo);
     }
+  });
+});
+
+test.describe('portrait (1080×1920)', () => {
+  test.use({ viewport: { width: 1080, height: 1920 } });
+
+  test('a step fills the height: the action bar at the bottom, the form above the keyboard, nothing clipped or wrapped', async ({ page, kiosk }, testInfo) => {
+    const form = EXAMPLE_STEPS.form as Extract<StepView, { kind: 'form' }>;
+    const childName: FieldView = { key: 'childName', label: t('新生儿姓名', "Baby's name"), kind: 'chinese', required: true, value: '', source: null, help: null, error: null, options: null, maxLength: 20, members: [] };
+    await open(page, kiosk.url, baseView({ screen: 'matter', matter: matterWith({ ...form, fields: [childName, ...form.fields] }) }));
+    await expect(page.getByRole('group', { name: '拼音键盘' })).toBeVisible();
+    const box = async (selector: string) => (await page.locator(selector).boundingBox()) ?? { x: 0, y: 0, width: 0, height: 0 };
+    const actions = await box('.step-actions');
+    const footer = await box('.footer');
+    // The action bar sits right above the footer at the bottom of the screen, not in a band in the middle.
+    expect(Math.abs(actions.y + actions.height - footer.y)).toBeLessThan(2);
+    expect(footer.y + footer.height).toBeGreaterThan(1920 - 2);
+    const fields = await box('.form-fields');
+    const keys = await box('.form-keyboard');
+    expect(fields.y + fields.height).toBeLessThanOrEqual(keys.y + 1);
+    expect(fields.height).toBeGreaterThan(400);
+    await checkButtons(page);
+    await screenshot(page, 'screen-form-portrait', testInfo);
   });
 });
