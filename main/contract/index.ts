@@ -4,3 +4,4 @@ export * from './matters.js';
 export * from './devices.js';
 export * from './messages.js';
 export * from './simulator.js';
+export * from './host.js';

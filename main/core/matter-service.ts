@@ -25,7 +25,7 @@ import { isDeviceError } from '../../drivers/device.js';
 import { nationName } from '../../drivers/id-card/protocol/text.js';
 import type { IdentityRecord } from '../../drivers/id-card/types.js';
 import { acceptanceReceipt, type EscPosPrinter, type ReceiptMaterialHow } from '../../drivers/receipt-printer/index.js';
-import { isStorageError, type Outbox } from '../../offline-cache/index.js';
+import { isStorageError, type Journal, type JournalEntry, type Outbox } from '../../offline-cache/index.js';
 import type { PlatformClient } from '../platform/client.js';
 import { holderToken } from '../platform/signing.js';
 import type { CatalogService } from './catalog-service.js';
@@ -47,12 +47,18 @@ import { addWorkingDays, chinaDate, type WorkCalendar } from './working-days.js'
  */
 
 /**
- * Where the tamper-evident journal (offline-cache, issue 8) records what the kiosk accepted: one call
- * per submission accepted into the outbox and per rating recorded. No citizen data: keys, codes, times.
+ * The offline queue as it is now: the core may open its storage later (a restored key file), so the
+ * service asks each time. The tamper-evident journal (offline-cache/journal.ts) records what the kiosk
+ * accepted: `submission-accepted` is written by the core's submit (enqueueSubmission), `rating` by
+ * enqueueRating here, `payment-step` for each step of a sale (requested / approved / declined /
+ * uncertain / reversed) through `journalAppend`.
  */
-export interface AcceptanceJournal {
-  caseAccepted(e: { idempotencyKey: string; acceptanceNumber: string; matterCode: string; kind: 'matter' | 'bundle'; at: number; offline: boolean; attachments: number }): void;
-  ratingRecorded(e: { caseKey: string; ratingKey: string; matterCode: string; score: number; contentVersion: string; at: number }): void;
+export interface QueueView {
+  outbox: Outbox | null;
+  journal: Journal | null;
+  client: PlatformClient | null;
+  link: PlatformLink | null;
+  delivery: Delivery | null;
 }
 
 export interface SubmitFn {
@@ -70,14 +76,12 @@ export interface MatterServiceOptions {
   printer: EscPosPrinter | null;
   pageSource: PageSource | null;
   payment: PaymentTerminal | null;
-  outbox: Outbox | null;
-  client: PlatformClient | null;
-  link: PlatformLink | null;
-  delivery: Delivery | null;
-  /** KioskCore.submit: validated, sealed, durable, idempotent by key. */
+  queue: () => QueueView;
+  /** KioskCore.submit: validated, sealed, durable, journalled, idempotent by key. */
   submit: SubmitFn;
+  /** KioskCore.journalAppend: best effort, for records whose own work is already done. */
+  journalAppend: (entry: JournalEntry) => boolean;
   log: Logger;
-  journal?: AcceptanceJournal;
   now?: () => number;
   /** How long a submission made online waits for the platform's case number for the receipt (default 4 s). */
   caseNumberWaitMs?: number;
@@ -187,8 +191,8 @@ export class MatterService {
     this.#holderKey = Buffer.from(opts.profile.platform.holderKey, 'base64');
     this.#calendar = { holidays: new Set(opts.profile.catalog.holidays), workdays: new Set(opts.profile.catalog.workdays) };
     const refresh = (): void => opts.session.refresh();
+    // Platform reachability changes reach the view through the core (it calls session.refresh()).
     this.#offs.push(opts.supervisor.onChange(refresh), opts.catalogs.onChange(refresh));
-    if (opts.link) this.#offs.push(opts.link.onChange(refresh));
     if (opts.pageSource) this.#offs.push(opts.pageSource.onState(refresh));
     if (opts.payment) this.#offs.push(opts.payment.onState(refresh));
     this.#offs.push(opts.session.onMatterStopped((e) => this.#stopped(e.idempotencyKey, e.submitted)));
@@ -211,35 +215,44 @@ export class MatterService {
 
   // ---- the list ----
 
-  /** Why an application cannot run now (null: it can). */
-  unavailable(app: Application): MatterSummary['unavailable'] {
+  /** What availability depends on, read once per list (statfs and device states are not free). */
+  #conditions(): { online: boolean; printer: boolean; scanner: boolean; payment: boolean; storage: boolean } {
     const o = this.#o;
-    const no = (reason: UnavailableReason, message: LocalText, device: 'receipt-printer' | 'scanner' | 'payment' | null = null): MatterSummary['unavailable'] => ({ reason, device, message });
-    if (!app.offline && o.link?.state !== 'online') return no('platform-unreachable', WORDS.platform);
-    for (const d of app.devices) {
-      if (d === 'receipt-printer') {
-        const s = o.supervisor.list().find((x) => x.kind === 'receipt-printer');
-        if (!s || (s.state !== 'online' && s.state !== 'busy')) return no('device-offline', WORDS.printer, d);
-      } else if (d === 'scanner') {
-        const s = o.pageSource?.state();
-        if (s !== 'ready' && s !== 'busy') return no('device-offline', WORDS.scanner, d);
-      } else {
-        const s = o.payment?.state();
-        if (s !== 'ready' && s !== 'busy') return no('device-offline', WORDS.payment, d);
-      }
-    }
-    if (o.outbox === null) return no('storage-full', WORDS.storage);
+    const q = o.queue();
+    const ready = (s: string | undefined): boolean => s === 'ready' || s === 'busy';
+    const printer = o.supervisor.list().find((x) => x.kind === 'receipt-printer');
+    let storage = false;
     try {
-      if (!o.outbox.freeSpace().ok) return no('storage-full', WORDS.storage);
+      storage = q.outbox !== null && q.outbox.freeSpace().ok;
     } catch {
-      return no('storage-full', WORDS.storage);
+      storage = false;
     }
+    return {
+      online: q.link?.state === 'online',
+      printer: printer !== undefined && (printer.state === 'online' || printer.state === 'busy'),
+      scanner: ready(o.pageSource?.state()),
+      payment: ready(o.payment?.state()),
+      storage,
+    };
+  }
+
+  /** Why an application cannot run now (null: it can). */
+  unavailable(app: Application, c = this.#conditions()): MatterSummary['unavailable'] {
+    const no = (reason: UnavailableReason, message: LocalText, device: 'receipt-printer' | 'scanner' | 'payment' | null = null): MatterSummary['unavailable'] => ({ reason, device, message });
+    if (!app.offline && !c.online) return no('platform-unreachable', WORDS.platform);
+    for (const d of app.devices) {
+      if (d === 'receipt-printer' && !c.printer) return no('device-offline', WORDS.printer, d);
+      if (d === 'scanner' && !c.scanner) return no('device-offline', WORDS.scanner, d);
+      if (d === 'payment' && !c.payment) return no('device-offline', WORDS.payment, d);
+    }
+    if (!c.storage) return no('storage-full', WORDS.storage);
     return null;
   }
 
   list(): MatterList {
     const c = this.#o.catalogs.catalog;
     const apps = [...c.applications.values()];
+    const now = this.#conditions();
     const summary = (a: Application): MatterSummary => ({
       code: a.code,
       kind: a.kind,
@@ -249,7 +262,7 @@ export class MatterService {
       processing: a.processing,
       offline: a.offline,
       sample: a.sample,
-      unavailable: this.unavailable(a),
+      unavailable: this.unavailable(a, now),
     });
     return {
       sample: c.sample,
@@ -261,7 +274,7 @@ export class MatterService {
 
   #env(): ViewEnv {
     const s = this.#o.pageSource?.state();
-    return { platformOnline: this.#o.link?.state === 'online', scannerReady: s === 'ready' };
+    return { platformOnline: this.#o.queue().link?.state === 'online', scannerReady: s === 'ready' };
   }
 
   #view(ref: AnyActorRef, confirmCancel: boolean): MatterView | null {
@@ -334,7 +347,10 @@ export class MatterService {
       for (const saleKey of toReverse) {
         // A sale for a matter never submitted is reversed (an uncertain one too: reverse is idempotent and a no-op for an unknown sale).
         void pad.reverse(saleKey, AbortSignal.timeout(60_000)).then(
-          () => this.#o.log.info({ sale: saleKey }, 'payment reversed: the matter was not submitted'),
+          () => {
+            this.#o.journalAppend({ type: 'payment-step', key: saleKey, step: 'reversed' });
+            this.#o.log.info({ sale: saleKey }, 'payment reversed: the matter was not submitted');
+          },
           (e: unknown) => this.#o.log.error({ sale: saleKey, err: e instanceof Error ? e.message : String(e) }, 'payment reversal failed: a technician must reverse it'),
         );
       }
@@ -395,7 +411,7 @@ export class MatterService {
     const { app } = run;
     const o = this.#o;
     if (app.fee.kind === 'fixed' && (input.data.payment === null || input.data.payment.amountFen !== app.fee.amountFen)) throw new StepError(UNPAID);
-    const online = o.link?.state === 'online';
+    const online = o.queue().link?.state === 'online';
     if (!app.offline && !online) throw new StepError(WORDS.onlineOnly);
     const at = input.at > 0 ? input.at : this.#now;
     const { form, attachments } = this.#form(run, input.data, at);
@@ -415,8 +431,8 @@ export class MatterService {
       o.log.warn({ matter: app.code, key: run.key, code: e instanceof KioskError ? e.code : 'error' }, 'submission not accepted');
       throw new StepError(WORDS.notSaved, { cause: e });
     }
+    // The core's submit wrote the journal's submission-accepted record right after the commit.
     run.submitted = true;
-    o.journal?.caseAccepted({ idempotencyKey: run.key, acceptanceNumber: accepted.acceptanceNumber, matterCode: app.code, kind: app.kind, at, offline: !online, attachments: attachments.length });
     const caseNumber = online ? await this.#caseNumber(run.key, signal) : null;
     const p = app.processing;
     return {
@@ -431,7 +447,7 @@ export class MatterService {
 
   /** The platform's case number, when delivery brings it within a few seconds (the receipt prints it). */
   #caseNumber(key: string, signal: AbortSignal): Promise<string | null> {
-    const { outbox, delivery } = this.#o;
+    const { outbox, delivery } = this.#o.queue();
     const known = outbox?.findByKey(key)?.platformCaseNumber;
     if (known !== undefined) return Promise.resolve(known);
     if (!delivery) return Promise.resolve(null);
@@ -472,7 +488,7 @@ export class MatterService {
       return h === null ? [] : [{ name: m.name['zh-CN'], how: h }];
     });
     // The current case number, if delivery brought it since the acceptance.
-    const caseNumber = a.caseNumber ?? this.#o.outbox?.findByKey(run.key)?.platformCaseNumber ?? null;
+    const caseNumber = a.caseNumber ?? this.#o.queue().outbox?.findByKey(run.key)?.platformCaseNumber ?? null;
     let bytes: Uint8Array;
     try {
       bytes = acceptanceReceipt({
@@ -509,7 +525,7 @@ export class MatterService {
   }
 
   async #lookup(run: Run, input: LookupCertificatesInput, signal: AbortSignal): Promise<LookupCertificatesOutput> {
-    const { client, link } = this.#o;
+    const { client, link } = this.#o.queue();
     if (client === null || link?.state !== 'online') throw new StepError(WORDS.certificates);
     const holder = holderToken(this.#holderKey, run.record.idNumber);
     const now = this.#now;
@@ -574,7 +590,9 @@ export class MatterService {
     const ac = new AbortController();
     const key = input.idempotencyKey;
     const log = this.#o.log;
+    const step = (name: string): void => void this.#o.journalAppend({ type: 'payment-step', key, step: name });
     const settle = (r: Awaited<ReturnType<PaymentTerminal['sale']>>): void => {
+      step(r.outcome);
       if (r.outcome === 'approved') {
         run.sales.set(key, 'approved');
         if (ac.signal.aborted) return;
@@ -588,11 +606,13 @@ export class MatterService {
     void (async () => {
       // From the first byte to the pad the outcome may be approved even if we never hear it.
       run.sales.set(key, 'uncertain');
+      step('requested');
       try {
         const prior = await pad.status(key, ac.signal);
         if (prior.outcome !== 'unknown') return settle(prior);
         settle(await pad.sale({ key, amountFen: input.amountFen, description: input.item['zh-CN'], signal: ac.signal, onPrompt: (message) => !ac.signal.aborted && sendBack({ type: 'PAY_PROMPT', message }) }));
       } catch (e) {
+        step('uncertain');
         if (ac.signal.aborted) return;
         log.warn({ sale: key, err: e instanceof MatterDeviceError ? e.reason : e instanceof Error ? e.message : String(e) }, 'payment outcome unknown');
         sendBack({ type: 'PAY_FAILED', words: e instanceof MatterDeviceError ? e.words : WORDS.payUnknown });
@@ -602,11 +622,12 @@ export class MatterService {
   }
 
   async #rate(run: Run, input: SubmitRatingInput, signal: AbortSignal): Promise<void> {
-    const { outbox, delivery, journal, log } = this.#o;
+    const { log } = this.#o;
+    const { outbox, delivery, journal } = this.#o.queue();
     if (outbox === null) throw new StepError(WORDS.ratingFailed);
     const at = input.at > 0 ? input.at : this.#now;
     try {
-      const r = enqueueRating(outbox, {
+      const r = enqueueRating(outbox, this.#o.profile.terminalId, {
         caseKey: input.caseKey,
         rating: {
           score: input.score,
@@ -616,9 +637,8 @@ export class MatterService {
         },
         ratedAt: new Date(at).toISOString(),
         signal,
-      });
-      if (!r.existing) journal?.ratingRecorded({ caseKey: input.caseKey, ratingKey: r.idempotencyKey, matterCode: run.app.code, score: input.score, contentVersion: input.contentVersion, at });
-      log.info({ matter: run.app.code, key: r.idempotencyKey, score: input.score, existing: r.existing }, 'rating queued');
+      }, { journal });
+      log.info({ matter: run.app.code, key: r.idempotencyKey, score: input.score, existing: r.existing, journal: r.journal }, 'rating queued');
     } catch (e) {
       log.warn({ matter: run.app.code, code: isStorageError(e) ? e.code : 'error' }, 'rating not queued');
       throw new StepError(WORDS.ratingFailed, { cause: e });

@@ -10,23 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { PNG } from 'pngjs';
 import { Emitter } from '../../drivers/device.js';
 import type { LocalText } from '../contract/index.js';
+import { defaultSleep as pause } from '../core/delivery.js';
 import { MatterDeviceError, type MatterDeviceState, type PageSource, type PaymentTerminal, type SaleOutcome } from '../core/matter-devices.js';
-
-/** Resolves after ms, or rejects with the signal's reason. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason as Error);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(signal.reason as Error);
-    };
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /** A grey page with a header bar, lines of "text" and a page mark: distinct bytes per page and scan. */
 export function samplePage(n: number, seed: number, width = 248, height = 350): Uint8Array {

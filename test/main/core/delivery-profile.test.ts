@@ -26,13 +26,13 @@ describe('profile: platform and storage sections', () => {
     const { profile, dataDir, keyFile } = loadProfile(null, { cwd: '/srv/kiosk' });
     expect(profile.platform.url).toBeNull();
     expect(profile.platform.terminalKey).toBe(DEV_TERMINAL_KEY);
-    expect(profile.storage).toEqual({ minFreeBytes: 200 * 1024 * 1024, sealing: 'aes-256-gcm', keyFile: null });
+    expect(profile.storage).toEqual({ minFreeBytes: 200 * 1024 * 1024, sealing: 'aes-256-gcm', keyFile: null, deadLetterRetentionDays: 30, journalHash: 'sha256' });
     expect(keyFile).toBe(join(dataDir, 'keys', 'seal.json'));
   });
 
   it('reads a provisioned terminal and resolves a relative key file against the profile', () => {
     const key = Buffer.alloc(32, 9).toString('base64');
-    const file = write({ platform: { url: 'https://zwfw.nx.gov.cn/api', terminalKey: key, timeoutMs: 5000, probeSeconds: 10 }, storage: { minFreeBytes: 1024, sealing: 'sm4-ctr-hmac-sm3', keyFile: 'secrets/seal.json' } });
+    const file = write({ platform: { url: 'https://zwfw.nx.gov.cn/api', terminalKey: key, holderKey: Buffer.alloc(32, 7).toString('base64'), timeoutMs: 5000, probeSeconds: 10 }, storage: { minFreeBytes: 1024, sealing: 'sm4-ctr-hmac-sm3', keyFile: 'secrets/seal.json' } });
     const { profile, keyFile } = loadProfile(file);
     expect(profile.platform).toMatchObject({ url: 'https://zwfw.nx.gov.cn/api', terminalKey: key, timeoutMs: 5000, probeSeconds: 10 });
     expect(profile.storage.minFreeBytes).toBe(1024);

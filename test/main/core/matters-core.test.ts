@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
-import type { FieldView, SessionView, StepView, StepViewOf } from '../../../main/contract/index.js';
+import { SessionView, type FieldView, type ServerMessage, type StepView, type StepViewOf } from '../../../main/contract/index.js';
 import { ratingKey } from '../../../main/core/delivery.js';
 import { PlatformClient } from '../../../main/platform/client.js';
 import { DEV_TERMINAL_KEY } from '../../../main/core/profile.js';
@@ -73,6 +73,8 @@ const ZHANG = SAMPLE_IDENTITIES['resident-zhang'];
 describe('a matter through the core, with simulated devices and the platform simulator', () => {
   it('online, with the commitment and an e-certificate: the platform holds the case once with the form and the certificate id; the receipt has the number, name, masked ID and a QR of the number; the rating once', async () => {
     const k = await kiosk();
+    const pushed: ServerMessage[] = [];
+    k.kiosk.core.connect({ send: (m) => pushed.push(m) });
     await k.waitFor(() => k.kiosk.core.queue.link?.state === 'online', 'the platform online');
     const list = await identify(k);
     const residence = list.matters?.categories.flatMap((c) => c.matters).find((m) => m.code === 'SAMPLE-GA-0002');
@@ -159,6 +161,12 @@ describe('a matter through the core, with simulated devices and the platform sim
     expect(ratings[0]?.path).toBe(`/v1/cases/${printed.receipt.caseNumber}/rating`);
     expect(ratings[0]?.body).toEqual({ score: 5, contentVersion: 'sample-2025.1' });
     expect(k.platform.stats().ratings).toBe(1);
+
+    // Every view pushed to the screen is a valid contract view, in order, without the full ID number.
+    const views = pushed.filter((m): m is Extract<ServerMessage, { type: 'event' }> => m.type === 'event' && m.name === 'session.view').map((m) => SessionView.parse(m.payload));
+    expect(views.map((v) => v.seq)).toEqual([...views.map((v) => v.seq)].sort((a, b) => a - b));
+    expect(new Set(views.flatMap((v) => (v.matter ? [v.matter.step.kind] : [])))).toEqual(new Set(['notice', 'form', 'commitment', 'materials', 'submit', 'print', 'review']));
+    for (const v of views) expect(JSON.stringify(v)).not.toContain(ZHANG?.idNumber);
   });
 
   it('offline, then delivered: the receipt says offline; when the platform returns the case and then the rating arrive once each, the rating under the case number', async () => {

@@ -3,8 +3,7 @@ import { SimulatedClock, createActor } from 'xstate';
 import { MatterView } from '../../../main/contract/index.js';
 import { compileMatter, type MatterActorRef } from '../../../main/workflows/compile.js';
 import { matterViewOf, stepAccepts } from '../../../main/workflows/view.js';
-import type { MatterEvent } from '../../../main/workflows/matter-types.js';
-import { Fakes, SAMPLE, app, everyStepCatalog, flush, validValue } from './helpers.js';
+import { Fakes, SAMPLE, actOnce, app, everyStepCatalog, flush } from './helpers.js';
 import type { Application } from '../../../main/catalog/index.js';
 
 const ENV = { platformOnline: true, scannerReady: true };
@@ -28,52 +27,13 @@ function view(actor: MatterActorRef): MatterView {
 /** Drives a matter from its first step to the end, the way a citizen would, recording the steps seen. */
 async function drive(actor: MatterActorRef, onStep?: (v: MatterView) => void): Promise<string[]> {
   const seen: string[] = [];
-  const send = (e: MatterEvent): void => actor.send(e);
   for (let guard = 0; guard < 100 && actor.getSnapshot().status === 'active'; guard++) {
     await flush();
     if (actor.getSnapshot().status !== 'active') break;
     const v = view(actor);
     onStep?.(v);
     if (seen.at(-1) !== v.step.kind) seen.push(v.step.kind);
-    const s = v.step;
-    switch (s.kind) {
-      case 'notice':
-        send({ type: 'NEXT' });
-        break;
-      case 'form':
-        for (const f of s.fields) if (f.value === '') send({ type: 'INPUT', key: f.key, value: validValue(actor.getSnapshot().context.app.fields.find((x) => x.key === f.key) as Application['fields'][number]) });
-        send({ type: 'NEXT' });
-        break;
-      case 'commitment':
-        send({ type: 'COMMIT', at: 1000 });
-        break;
-      case 'materials':
-        if (s.phase !== 'ready') break;
-        for (const m of s.items) {
-          if (m.provided) continue;
-          if (m.offer) send({ type: 'USE_CERTIFICATE', material: m.key });
-          else if (m.canUseCommitment) send({ type: 'USE_COMMITMENT', material: m.key });
-          else if (m.canScan) {
-            send({ type: 'SCAN', material: m.key });
-            break;
-          }
-        }
-        if (view(actor).step.kind === 'materials' && (view(actor).step as { phase: string }).phase === 'ready') send({ type: 'NEXT' });
-        break;
-      case 'fee':
-        if (s.phase === 'ready') send({ type: 'PAY' });
-        break;
-      case 'submit':
-        if (s.phase === 'confirm') send({ type: 'SUBMIT', at: 2000 });
-        else if (s.phase === 'accepted') send({ type: 'NEXT' });
-        break;
-      case 'print':
-        if (s.phase !== 'printing') send({ type: 'NEXT' });
-        break;
-      case 'review':
-        if (s.phase === 'choosing') send({ type: 'RATE', level: 'very-satisfied', at: 3000 });
-        break;
-    }
+    actOnce(v, actor.getSnapshot().context.app.fields, (e) => actor.send(e));
   }
   return seen;
 }
