@@ -97,9 +97,28 @@ export async function seriousViolations(page: Page): Promise<string[]> {
   return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 }
 
+/** Every visible button: at least 60 px each way, and its words fit inside it on one line. */
+export async function checkButtons(page: Page) {
+  const problems = await page.evaluate(() => {
+    const out: string[] = [];
+    for (const b of Array.from(document.querySelectorAll('button'))) {
+      const r = b.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0 || getComputedStyle(b).visibility === 'hidden') continue;
+      const name = (b.getAttribute('aria-label') ?? b.textContent ?? '').trim();
+      if (r.height < 60 || r.width < 60) out.push(`${name}: ${Math.round(r.width)}×${Math.round(r.height)} px`);
+      if (b.scrollWidth > b.clientWidth + 1) out.push(`${name}: text overflows (${b.scrollWidth} > ${b.clientWidth})`);
+      if (!b.classList.contains('matter-button') && getComputedStyle(b).whiteSpace !== 'nowrap') out.push(`${name}: may wrap`);
+    }
+    return out;
+  });
+  expect(problems).toEqual([]);
+}
+
+
 /**
  * Screenshots of a journey, numbered in order: test-results/screens/<journey>-<nn>-<what>.png; with
- * `axe`, every screen photographed is also checked for serious accessibility problems.
+ * `axe`, every screen photographed is also checked for serious accessibility problems and its buttons
+ * for size (≥ 60 px) and words that fit on one line.
  */
 export class Album {
   #n = 0;
@@ -113,7 +132,10 @@ export class Album {
     this.#n++;
     const name = `${this.journey}-${String(this.#n).padStart(2, '0')}-${what}`;
     await screenshot(this.page, name, this.testInfo);
-    if (this.opts.axe) expect(await seriousViolations(this.page), name).toEqual([]);
+    if (this.opts.axe) {
+      expect(await seriousViolations(this.page), name).toEqual([]);
+      await checkButtons(this.page);
+    }
   }
 }
 

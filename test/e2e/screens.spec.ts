@@ -8,7 +8,7 @@ import type { Page } from '@playwright/test';
 import { RATING_LEVELS, type FieldView, type MatterView, type StepView } from '../../main/contract/index.js';
 import { EXAMPLE_MATTER_LIST, EXAMPLE_STEPS, exampleMatterView } from '../fixtures/matters/views.js';
 import { FakeCore, baseView } from './fake-core.js';
-import { decodeQrPng, seriousViolations } from './journey-helpers.js';
+import { checkButtons, decodeQrPng, seriousViolations } from './journey-helpers.js';
 import { expect, screenshot, test } from './kiosk-fixture.js';
 
 const t = (zh: string, en: string) => ({ 'zh-CN': zh, en });
@@ -22,24 +22,6 @@ async function open(page: Page, url: string, view = baseView()): Promise<FakeCor
   await page.goto(url);
   return core;
 }
-
-/** Every visible button: at least 60 px each way, and its words fit inside it on one line. */
-async function checkButtons(page: Page) {
-  const problems = await page.evaluate(() => {
-    const out: string[] = [];
-    for (const b of Array.from(document.querySelectorAll('button'))) {
-      const r = b.getBoundingClientRect();
-      if (r.width === 0 || r.height === 0 || getComputedStyle(b).visibility === 'hidden') continue;
-      const name = (b.getAttribute('aria-label') ?? b.textContent ?? '').trim();
-      if (r.height < 60 || r.width < 60) out.push(`${name}: ${Math.round(r.width)}×${Math.round(r.height)} px`);
-      if (b.scrollWidth > b.clientWidth + 1) out.push(`${name}: text overflows (${b.scrollWidth} > ${b.clientWidth})`);
-      if (!b.classList.contains('matter-button') && getComputedStyle(b).whiteSpace !== 'nowrap') out.push(`${name}: may wrap`);
-    }
-    return out;
-  });
-  expect(problems).toEqual([]);
-}
-
 
 async function checkScreen(page: Page, name: string, testInfo: Parameters<typeof screenshot>[2]) {
   await checkButtons(page);
