@@ -258,3 +258,22 @@ export async function watchProgress(page: Page): Promise<() => Promise<string[]>
   });
   return () => page.evaluate(() => (window as unknown as { __progress?: string[] }).__progress ?? []);
 }
+
+export const PRINTED = '受理回执已打印，请从出纸口取走回执';
+
+/** "提交", then the receipt printed (a photograph of each). */
+export async function submitAndPrint(page: Page, shots: Album): Promise<void> {
+  await shots.shot('submit');
+  await page.getByRole('button', { name: '提交', exact: true }).click();
+  await expect(page.getByText(PRINTED)).toBeVisible({ timeout: 20_000 });
+  await shots.shot('printed');
+}
+
+/** From the step after the receipt: the rating screen, one of the five levels, the goodbye screen. */
+export async function rate(page: Page, shots: Album, level: '非常满意' | '满意' | '基本满意' | '不满意' | '非常不满意'): Promise<void> {
+  await next(page);
+  await shots.shot('review');
+  await page.getByRole('group', { name: '请对本次服务作出评价' }).getByRole('button', { name: level, exact: true }).click();
+  await expect(page.getByRole('heading', { level: 1, name: '办理完成，感谢使用' })).toBeVisible();
+  await shots.shot('goodbye');
+}

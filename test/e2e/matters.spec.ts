@@ -22,6 +22,8 @@ import {
   platformHolds,
   printedReceipts,
   qrPayloads,
+  rate,
+  submitAndPrint,
   simState,
   stepHeading,
   typeOnPad,
@@ -260,15 +262,8 @@ test.describe('matter journeys (issue 7)', () => {
     }
     await shots.shot('materials');
     await next(page);
-    await shots.shot('submit');
-    await page.getByRole('button', { name: '提交', exact: true }).click();
-    await expect(page.getByText('受理回执已打印，请从出纸口取走回执')).toBeVisible({ timeout: 20_000 });
-    await shots.shot('printed');
-    await next(page);
-    await shots.shot('review');
-    await page.getByRole('group', { name: '请对本次服务作出评价' }).getByRole('button', { name: '满意', exact: true }).click();
-    await expect(page.getByRole('heading', { level: 1, name: '办理完成，感谢使用' })).toBeVisible();
-    await shots.shot('goodbye');
+    await submitAndPrint(page, shots);
+    await rate(page, shots, '满意');
 
     const receipts = await printedReceipts(kiosk);
     expect(receipts).toHaveLength(1);
@@ -306,15 +301,8 @@ test.describe('matter journeys (issue 7)', () => {
     await page.getByRole('button', { name: '重新缴费' }).click();
     await expect(stepHeading(page, '核对并提交')).toBeVisible();
     await expect(page.getByText(/20\.00 元 · 已缴费/)).toBeVisible();
-    await shots.shot('submit-paid');
-    await page.getByRole('button', { name: '提交', exact: true }).click();
-    await expect(page.getByText('受理回执已打印，请从出纸口取走回执')).toBeVisible({ timeout: 20_000 });
-    await shots.shot('printed');
-    await next(page);
-    await shots.shot('review');
-    await page.getByRole('group', { name: '请对本次服务作出评价' }).getByRole('button', { name: '基本满意', exact: true }).click();
-    await expect(page.getByRole('heading', { level: 1, name: '办理完成，感谢使用' })).toBeVisible();
-    await shots.shot('goodbye');
+    await submitAndPrint(page, shots);
+    await rate(page, shots, '基本满意');
 
     const sales = (await simState(kiosk)).payment?.sales ?? [];
     expect(sales.map((x) => [x.outcome, x.amountFen])).toEqual([
@@ -344,14 +332,8 @@ test.describe('matter journeys (issue 7)', () => {
     expect(await progress()).toContainEqual(expect.stringContaining('正在扫描'));
     await shots.shot('scanned');
     await next(page);
-    await page.getByRole('button', { name: '提交', exact: true }).click();
-    await expect(page.getByText('受理回执已打印，请从出纸口取走回执')).toBeVisible({ timeout: 20_000 });
-    await shots.shot('printed');
-    await next(page);
-    await shots.shot('review');
-    await page.getByRole('group', { name: '请对本次服务作出评价' }).getByRole('button', { name: '满意', exact: true }).click();
-    await expect(page.getByRole('heading', { level: 1, name: '办理完成，感谢使用' })).toBeVisible();
-    await shots.shot('goodbye');
+    await submitAndPrint(page, shots);
+    await rate(page, shots, '满意');
     await expect.poll(async () => (await platformHolds(kiosk)).cases.length, { timeout: 30_000 }).toBe(1);
     const body = (await platformHolds(kiosk)).cases[0]?.body;
     expect(body?.attachments).toHaveLength(1);
@@ -420,11 +402,7 @@ test.describe('matter journeys (issue 7)', () => {
     expect(await printedReceipts(kiosk)).toEqual([]);
     // Submitted all the same: the platform has it.
     await expect.poll(async () => (await platformHolds(kiosk)).cases.map((c) => c.body.localAcceptanceNumber), { timeout: 30_000 }).toEqual([number]);
-    await next(page);
-    await shots.shot('review');
-    await page.getByRole('group', { name: '请对本次服务作出评价' }).getByRole('button', { name: '满意', exact: true }).click();
-    await expect(page.getByRole('heading', { level: 1, name: '办理完成，感谢使用' })).toBeVisible();
-    await shots.shot('goodbye');
+    await rate(page, shots, '满意');
   });
 
   test('(h) a 差评 with reasons: 不满意 asks why; the rating carries the reasons and the words', async ({ page, kiosk }, testInfo) => {
@@ -480,11 +458,7 @@ test.describe('matter journeys (issue 7)', () => {
     await page.getByRole('button', { name: '提交', exact: true }).click();
     await expect(page.getByTestId('acceptance-number')).toHaveText(/^NX-DEV-0001-\d{8}-\d{6}$/, { timeout: 20_000 });
     await shots.shot('accepted');
-    await next(page);
-    await shots.shot('review');
-    await page.getByRole('group', { name: '请对本次服务作出评价' }).getByRole('button', { name: '非常满意', exact: true }).click();
-    await expect(page.getByRole('heading', { level: 1, name: '办理完成，感谢使用' })).toBeVisible();
-    await shots.shot('goodbye');
+    await rate(page, shots, '非常满意');
     expect(await printedReceipts(kiosk)).toEqual([]);
   });
 
