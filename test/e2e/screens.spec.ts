@@ -290,3 +290,33 @@ test.describe('portrait (1080×1920)', () => {
     await screenshot(page, 'screen-form-portrait', testInfo);
   });
 });
+
+test.describe('touch', () => {
+  test.use({ viewport: { width: 1920, height: 1080 }, hasTouch: true });
+
+  test('the kiosk keyboard and the candidates answer taps on a touch screen', async ({ page, kiosk }) => {
+    const childName: FieldView = { key: 'childName', label: t('新生儿姓名', "Baby's name"), kind: 'chinese', required: true, value: '', source: null, help: null, error: null, options: null, maxLength: 20, members: [] };
+    const core = await open(page, kiosk.url, baseView({ screen: 'matter', matter: matterWith({ kind: 'form', fields: [childName], errorCount: 0 }) }));
+    const keyboard = page.getByRole('group', { name: '拼音键盘' });
+    for (const k of 'ma') await keyboard.getByRole('button', { name: k, exact: true }).tap();
+    await page.getByRole('group', { name: '候选字' }).getByRole('button', { name: '马', exact: true }).tap();
+    await expect(page.getByLabel('新生儿姓名')).toHaveValue('马');
+    await keyboard.getByRole('button', { name: '删除', exact: true }).tap();
+    await expect(page.getByLabel('新生儿姓名')).toHaveValue('');
+    await expect.poll(() => core.calls('matter.input')).toEqual([
+      { key: 'childName', value: '马' },
+      { key: 'childName', value: '' },
+    ]);
+  });
+
+  test('a key activated without a pointer (keyboard, switch access, screen reader) types too', async ({ page, kiosk }) => {
+    const date: FieldView = { key: 'appointmentDate', label: t('预约日期', 'Appointment date'), kind: 'date', required: true, value: '', source: null, help: null, error: null, options: null, maxLength: null, members: [] };
+    await open(page, kiosk.url, baseView({ screen: 'matter', matter: matterWith({ kind: 'form', fields: [date], errorCount: 0 }) }));
+    const pad = page.getByRole('group', { name: /^日期键盘/ });
+    for (const k of '2025') {
+      await pad.getByRole('button', { name: k, exact: true }).focus();
+      await page.keyboard.press('Enter');
+    }
+    await expect(page.getByLabel('预约日期')).toHaveValue('2025');
+  });
+});
