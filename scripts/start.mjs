@@ -4,8 +4,8 @@
 // display exist, web mode otherwise. Says what it did and why. The work is in scripts/lib/start-kiosk.mjs;
 // this file keeps to syntax old Node versions parse, so that they get the version message and not a
 // SyntaxError (Ubuntu 22.04's own nodejs is 12.22).
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'path';
+import { fileURLToPath } from 'url';
 import { refuseUnsupportedNode } from './lib/node-version.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -4,8 +4,8 @@
 // rules), type check, renderer build, unit + integration tests (Vitest), end-to-end tests (Playwright in
 // Debian's Chromium). Ends with one line "tests: N passed, N failed"; any skipped test fails the run.
 // The work is in scripts/lib/run-tests.mjs; this file keeps to syntax old Node versions parse.
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'path';
+import { fileURLToPath } from 'url';
 import { refuseUnsupportedNode } from './lib/node-version.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -1,7 +1,8 @@
 // Is this Node.js one the kiosk supports? The range is package.json "engines.node" (one fact, one place).
 // Imported first by every entry point (npm start, npm test, kioskctl), before anything that could fail on an
 // old Node in a less clear way, so this file keeps to plain syntax and built-ins.
-import { readFileSync } from 'node:fs';
+// Bare module names ('fs', not 'node:fs'): Node 12 before 12.20 knows no "node:" imports.
+import { readFileSync } from 'fs';
 
 /** Parses "20", "20.19", "20.19.1", "20.x", "v20.19.1" into [major, minor, patch] with null for a wildcard. */
 function parsePartial(text) {
@@ -21,19 +22,21 @@ function cmp(a, b) {
 function interval(op, partial) {
   const p = partial;
   const known = p.filter(function (x) { return x !== null; }).length;
+  // "*" alone: any version, except ">*" and "<*", which npm reads as none.
+  if (known === 0) return op === '>' || op === '<' ? [[0, 0, 0], [0, 0, 0]] : [null, null];
   const low = [p[0] || 0, p[1] || 0, p[2] || 0];
   // The first version above everything the partial version names: 20 -> 21.0.0, 20.19 -> 20.20.0.
-  const next = known === 0 ? null : known === 1 ? [p[0] + 1, 0, 0] : known === 2 ? [p[0], p[1] + 1, 0] : [p[0], p[1], p[2] + 1];
+  const next = known === 1 ? [p[0] + 1, 0, 0] : known === 2 ? [p[0], p[1] + 1, 0] : [p[0], p[1], p[2] + 1];
   switch (op) {
     case '':
     case '=':
-      return [known === 0 ? null : low, next];
+      return [low, next];
     case '>=':
       return [low, null];
     case '>':
       return [next, null];
     case '<':
-      return [null, known === 0 ? [0, 0, 0] : low];
+      return [null, low];
     case '<=':
       return [null, next];
     case '^': {
@@ -57,7 +60,8 @@ export function satisfies(version, range) {
   if (v.some(function (x) { return x === null; })) throw new Error('not a full version: "' + version + '"');
   if (/\s-\s/.test(range)) throw new Error('hyphen ranges are not supported: "' + range + '"');
   return range.split('||').some(function (set) {
-    const parts = set.trim().split(/\s+/).filter(Boolean);
+    // ">= 20.19" is ">=20.19": an operator may stand apart from its version.
+    const parts = set.replace(/(>=|<=|>|<|=|\^|~)\s+/g, '$1').trim().split(/\s+/).filter(Boolean);
     if (parts.length === 0) return true; // "" and "*" mean any version
     return parts.every(function (part) {
       const m = /^(>=|<=|>|<|=|\^|~)?\s*(.+)$/.exec(part);

@@ -18,7 +18,7 @@ export function displayMissing(env = process.env, platform = process.platform) {
  * @returns {{ mode: 'electron', binary: string } | { mode: 'web', why: string }}
  */
 export function chooseMode(root, args, env = process.env) {
-  if (args.includes('--web') || env.KIOSK_MODE === 'web') return { mode: 'web', why: 'web mode was asked for (--web or KIOSK_MODE=web)' };
+  if (args.includes('--web') || env.KIOSK_MODE === 'web') return { mode: 'web', why: 'it was asked for (--web or KIOSK_MODE=web)' };
   const electron = electronBinary(root);
   if (!electron.path) return { mode: 'web', why: `Electron cannot run: ${electron.why}` };
   const noDisplay = displayMissing(env);
