@@ -98,6 +98,20 @@ module.exports = {
       to: { path: '^(main/(web|cli|electron)|renderer)/' },
     },
     {
+      name: 'core-never-simulators',
+      comment: 'The production composition root never builds simulators: device simulators, sample identities and the platform simulator are assembled by the hosts that want them (main/sim).',
+      severity: 'error',
+      from: { path: '^main/core/' },
+      to: { path: ['^main/sim/', '^main/platform/(simulator|simulator-main|faults)\\.ts$', '^drivers/[^/]+/(simulator|samples)\\.ts$'] },
+    },
+    {
+      name: 'sim-boundary',
+      comment: 'main/sim (the simulated terminal for web mode, tests and kioskctl sim) may import drivers, main/platform, main/core and main/contract; never a host.',
+      severity: 'error',
+      from: { path: '^main/sim/' },
+      to: { path: '^(main/(web|cli|electron|workflows|catalog)|offline-cache|renderer)/' },
+    },
+    {
       name: 'shell-only-contract',
       comment: 'main/electron may import electron and main/contract (and its own files).',
       severity: 'error',

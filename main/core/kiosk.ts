@@ -7,21 +7,32 @@ import { loadProfile, type LoadedProfile } from './profile.js';
 import { createLogging, type KioskLogging } from './logging.js';
 import { SessionService } from './session-service.js';
 import { DeviceSupervisor } from './device-supervisor.js';
-import { buildDevices, type SimControl } from './devices.js';
+import { buildDevices, type BuiltDevices, type SimulatedOpeners } from './devices.js';
 import { dispatch, pushMessage, type Connection, type Handlers } from './rpc.js';
 import { KioskError } from '../contract/index.js';
 import { isStorageError, openOfflineCache, type OfflineCache, type OutboxStats, type StatfsFn } from '../../offline-cache/index.js';
 import { PlatformClient } from '../platform/client.js';
 import type { Catalog } from '../platform/schemas.js';
-import { startPlatformSimulator, type PlatformSimulator } from '../platform/simulator.js';
 import { Delivery, enqueueSubmission, type DeliveryEvent, type NewSubmission } from './delivery.js';
 import { CatalogCache, PlatformLink } from './platform-link.js';
 
 const CATALOG_REFRESH_MS = 30 * 60_000;
 
 export interface KioskCoreOptions {
-  /** Terminal profile file; null/undefined = defaults (simulated devices). */
+  /** Terminal profile file; null/undefined = defaults (simulated devices). Ignored when `profile` is given. */
   profilePath?: string | null;
+  /** An already loaded profile (hosts that assemble simulators read it first). */
+  profile?: LoadedProfile;
+  /**
+   * Links to simulated devices, from the host (main/sim). The core never builds simulators: a device the
+   * profile names as 'simulated' without a link here stays unavailable and says why.
+   */
+  simulatedDevices?: SimulatedOpeners;
+  /**
+   * The platform to use when the profile names none (`platform.url: null`): the host's embedded platform
+   * simulator in web mode and tests. Without it such a kiosk queues everything until a platform is configured.
+   */
+  embeddedPlatformUrl?: string;
   host: SystemStatus['host'];
   cwd?: string;
   /** Mirror warnings and errors to stderr. */
@@ -55,7 +66,8 @@ interface QueueParts {
   cache: OfflineCache | null;
   /** Why the cache could not be opened (the kiosk is out of service). */
   storageProblem: string | null;
-  sim: PlatformSimulator | null;
+  /** The platform base URL in use; null when none is configured. */
+  url: string | null;
   client: PlatformClient | null;
   link: PlatformLink | null;
   delivery: Delivery | null;
@@ -77,7 +89,7 @@ export class KioskCore {
     readonly logging: KioskLogging,
     readonly supervisor: DeviceSupervisor,
     readonly session: SessionService,
-    readonly sim: SimControl | null,
+    readonly devices: BuiltDevices,
     host: SystemStatus['host'],
     readonly queue: QueueParts,
   ) {
@@ -97,7 +109,7 @@ export class KioskCore {
   }
 
   static async start(opts: KioskCoreOptions): Promise<KioskCore> {
-    const loaded = loadProfile(opts.profilePath, opts.cwd ? { cwd: opts.cwd } : {});
+    const loaded = opts.profile ?? loadProfile(opts.profilePath, opts.cwd ? { cwd: opts.cwd } : {});
     const { profile, dataDir } = loaded;
     mkdirSync(dataDir, { recursive: true, mode: 0o750 });
     const logging = createLogging({
@@ -110,7 +122,7 @@ export class KioskCore {
     });
     const log = logging.logger;
     log.info({ host: opts.host, profile: loaded.file ?? '(defaults)', siteType: profile.siteType }, 'core starting');
-    const built = buildDevices(profile, log);
+    const built = buildDevices(profile, log, opts.simulatedDevices);
     const supervisor = new DeviceSupervisor(built.devices, log.child({ part: 'devices' }));
     const session = new SessionService({
       profile,
@@ -121,7 +133,7 @@ export class KioskCore {
     });
     supervisor.start();
     const queue = await KioskCore.#startQueue(loaded, opts, log);
-    const core = new KioskCore(loaded, logging, supervisor, session, built.sim, opts.host, queue);
+    const core = new KioskCore(loaded, logging, supervisor, session, built, opts.host, queue);
     if (queue.storageProblem !== null) session.outOfService(queue.storageProblem);
     core.#wireQueue();
     log.info({ platform: queue.client ? 'configured' : 'none', storage: queue.cache ? 'ok' : 'unavailable' }, 'core started');
@@ -134,7 +146,7 @@ export class KioskCore {
    */
   static async #startQueue(loaded: LoadedProfile, opts: KioskCoreOptions, log: Logger): Promise<QueueParts> {
     const { profile, dataDir, keyFile } = loaded;
-    const parts: QueueParts = { cache: null, storageProblem: null, sim: null, client: null, link: null, delivery: null, catalog: null };
+    const parts: QueueParts = { cache: null, storageProblem: null, url: null, client: null, link: null, delivery: null, catalog: null };
     try {
       parts.cache = openOfflineCache({
         dir: dataDir,
@@ -151,27 +163,13 @@ export class KioskCore {
       log.error({ code: e.code, err: e.message }, 'offline cache unavailable: out of service');
       return parts;
     }
-    let url = profile.platform.url;
-    if (url === null && opts.host === 'web') {
-      // npm start on a fresh machine: the platform simulator, embedded, with its own store in the data dir.
-      try {
-        parts.sim = await startPlatformSimulator({
-          port: 0,
-          host: '127.0.0.1',
-          terminals: { [profile.terminalId]: profile.platform.terminalKey },
-          storeFile: join(dataDir, 'platform-sim.jsonl'),
-        });
-        url = parts.sim.url;
-        log.info({ url }, 'embedded platform simulator started');
-      } catch (e) {
-        // The kiosk still serves and queues; submissions wait for a platform.
-        log.error({ err: e instanceof Error ? e.message : String(e) }, 'embedded platform simulator failed to start');
-      }
-    }
+    const url = profile.platform.url ?? opts.embeddedPlatformUrl ?? null;
+    if (profile.platform.url === null && url !== null) log.info({ url }, 'using the embedded platform simulator of this host');
     if (url === null) {
       log.warn('no platform configured: submissions are queued and kept until one is');
       return parts;
     }
+    parts.url = url;
     const cache = parts.cache;
     const client = new PlatformClient({ baseUrl: url, terminalId: profile.terminalId, key: profile.platform.terminalKey, timeoutMs: profile.platform.timeoutMs });
     parts.client = client;
@@ -264,7 +262,7 @@ export class KioskCore {
 
   /** The platform base URL in use (the embedded simulator's in web mode by default); null if none. */
   get platformUrl(): string | null {
-    return this.queue.sim?.url ?? this.loaded.profile.platform.url;
+    return this.queue.url;
   }
 
   /**
@@ -349,7 +347,6 @@ export class KioskCore {
     await q.link?.stop();
     q.client?.close();
     q.cache?.close();
-    await q.sim?.close();
     await this.supervisor.close();
     this.log.info('core stopped');
     this.logging.close();

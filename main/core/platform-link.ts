@@ -132,8 +132,3 @@ export class CatalogCache {
     return 'updated';
   }
 }
-
-// The platform pieces kioskctl uses, re-exported so main/cli imports only main/core (ARCHITECTURE folder table).
-export { PlatformClient } from '../platform/client.js';
-export { parseFaultSpec } from '../platform/faults.js';
-export { startPlatformSimulator } from '../platform/simulator.js';

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { KioskCore } from '../core/kiosk.js';
 import { ProfileError } from '../core/profile.js';
+import { startSimulatedKiosk, type SimulatedKiosk } from '../sim/terminal.js';
 import { startWebHost } from './server.js';
 
 /** Finds dist/renderer from the source tree (tsx) or the compiled tree (dist/main/web). */
@@ -26,9 +26,10 @@ async function main(): Promise<void> {
     allowPositionals: false,
   });
   const profilePath = values.profile ?? process.env.KIOSK_PROFILE ?? null;
-  let core: KioskCore;
+  let kiosk: SimulatedKiosk;
   try {
-    core = await KioskCore.start({ profilePath, host: 'web', stderrLogs: true });
+    // Web mode: the simulators the profile asks for, and the embedded platform when it names none.
+    kiosk = await startSimulatedKiosk({ profilePath, host: 'web', stderrLogs: true });
   } catch (e) {
     if (e instanceof ProfileError) {
       console.error(`kiosk: cannot start: ${e.message}`);
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
     }
     throw e;
   }
+  const { core } = kiosk;
   const web = core.loaded.profile.web;
   const port = values.port !== undefined ? Number(values.port) : web.port;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -47,7 +49,7 @@ async function main(): Promise<void> {
     console.error(`kiosk: the renderer is not built (${rendererDir}/index.html missing): run \`npm run build\``);
     process.exit(2);
   }
-  const host = await startWebHost({ core, rendererDir, host: web.host, port, allowRemote: web.allowRemote });
+  const host = await startWebHost({ core, sim: kiosk.sim, rendererDir, host: web.host, port, allowRemote: web.allowRemote });
   // One line, one URL: what a person opens, and what the tests read.
   console.log(`kiosk: web mode ready at ${host.url}  (simulator panel: /sim, data: ${core.loaded.dataDir})`);
 
@@ -58,7 +60,7 @@ async function main(): Promise<void> {
     core.log.info({ signal }, 'stopping');
     void host
       .close()
-      .then(() => core.close())
+      .then(() => kiosk.close())
       .finally(() => process.exit(0));
   };
   process.on('SIGINT', () => stop('SIGINT'));

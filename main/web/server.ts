@@ -6,11 +6,13 @@ import { z } from 'zod';
 import { MAX_MESSAGE_CHARS, SimConnectedBody, SimPlaceCard, SimPrinterFault, type ServerMessage } from '../contract/index.js';
 import type { KioskCore } from '../core/kiosk.js';
 import { isLoopback } from '../core/profile.js';
-import type { SimControl } from '../core/devices.js';
+import type { SimControl } from '../sim/devices.js';
 import { readStatic } from './static.js';
 
 export interface WebHostOptions {
   core: KioskCore;
+  /** The simulated devices' control panel (main/sim); null or absent when the host simulates nothing. */
+  sim?: SimControl | null;
   rendererDir: string;
   host: string;
   port: number;
@@ -116,7 +118,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     const auth = req.headers['authorization'];
     const given = typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice(7) : null;
     if (!tokenMatches(tokenBuf, given)) return send(res, 401, { ok: false, error: { code: 'not-allowed', message: 'missing or wrong token' } });
-    const sim = core.sim;
+    const sim = opts.sim ?? null;
     if (!sim) return send(res, 404, { ok: false, error: { code: 'not-allowed', message: 'no simulated devices in this profile' } });
     try {
       if (req.method === 'GET' && path === '/sim/api/state') return send(res, 200, { ok: true, value: sim.state() });

@@ -66,6 +66,19 @@ describe('folder rules (dependency-cruiser)', () => {
     expect(electronViolations.map((x) => x.from)).toEqual(['main/core/window.ts']);
   });
 
+  it('reports the production core building simulators (and lets main/sim and the web host do it)', () => {
+    const dir = tree({
+      'drivers/id-card/simulator.ts': 'export const sim = 1;\n',
+      'main/platform/simulator.ts': 'export const psim = 1;\n',
+      'main/sim/devices.ts': "import { sim } from '../../drivers/id-card/simulator.js';\nimport { psim } from '../platform/simulator.js';\nexport const d = sim + psim;\n",
+      'main/web/main.ts': "import { d } from '../sim/devices.js';\nexport const w = d;\n",
+      'main/core/kiosk.ts': "import { sim } from '../../drivers/id-card/simulator.js';\nimport { psim } from '../platform/simulator.js';\nimport { d } from '../sim/devices.js';\nexport const k = sim + psim + d;\n",
+    });
+    const v = cruise(dir, ['main', 'drivers']).filter((x) => x.rule.name === 'core-never-simulators');
+    expect(v.map((x) => x.to).sort()).toEqual(['drivers/id-card/simulator.ts', 'main/platform/simulator.ts', 'main/sim/devices.ts']);
+    expect(v.every((x) => x.from === 'main/core/kiosk.ts')).toBe(true);
+  });
+
   it('reports drivers/ importing main/', () => {
     const dir = tree({
       'main/core/profile.ts': 'export const p = 1;\n',

@@ -5,7 +5,9 @@ import { performance } from 'node:perf_hooks';
 import { openOfflineCache, type OfflineCache, type OutboxStats } from '../../../offline-cache/index.js';
 import { acceptanceNumber, CASE_KIND, Delivery, enqueueSubmission } from '../../core/delivery.js';
 import { loadProfile, type LoadedProfile } from '../../core/profile.js';
-import { parseFaultSpec, PlatformClient, startPlatformSimulator } from '../../core/platform-link.js';
+import { PlatformClient } from '../../platform/client.js';
+import { parseFaultSpec } from '../../platform/faults.js';
+import { startPlatformSimulator } from '../../platform/simulator.js';
 import { intOption, UsageError, type Command, type CommandContext } from '../framework.js';
 
 /**

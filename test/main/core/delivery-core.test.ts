@@ -108,14 +108,11 @@ describe('KioskCore with the offline cache and delivery', () => {
     expect((refused as KioskError).code).toBe('out-of-service');
   });
 
-  it('web mode without a platform URL runs the embedded simulator so a fresh machine delivers end to end', async () => {
-    const dir = tempDir('core-embedded-');
+  it('the core itself never starts a platform simulator: without a platform URL (and none from its host) it queues and keeps', async () => {
+    const dir = tempDir('core-no-platform-');
     const c = await core(dir, { platform: fast }, { host: 'web' });
-    expect(c.platformUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    await c.submit(submission('emb-1'));
-    await waitFor(() => c.queueStats()?.acked === 1, 10_000);
-    const res = await fetch(`${c.platformUrl ?? ''}/_sim/cases`);
-    const cases = (await res.json()) as { idempotencyKey: string }[];
-    expect(cases.map((x) => x.idempotencyKey)).toEqual(['emb-1']);
+    expect(c.platformUrl).toBeNull();
+    await c.submit(submission('kept-1'));
+    expect(c.queueStats()).toMatchObject({ pending: 1, acked: 0 });
   });
 });

@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ServerMessage } from '../../../main/contract/index.js';
-import { KioskCore } from '../../../main/core/kiosk.js';
+import type { KioskCore } from '../../../main/core/kiosk.js';
+import { startSimulatedKiosk, type SimulatedKiosk } from '../../../main/sim/terminal.js';
 import { startWebHost, type WebHost } from '../../../main/web/server.js';
 import { resolveStatic } from '../../../main/web/static.js';
 
 let dir: string;
 let core: KioskCore;
+let kiosk: SimulatedKiosk;
 let host: WebHost;
 
 beforeAll(async () => {
@@ -19,13 +21,14 @@ beforeAll(async () => {
   writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>kiosk</title>');
   writeFileSync(join(dir, 'secret.txt'), 'outside the renderer');
   writeFileSync(join(dir, 'kiosk.json'), JSON.stringify({ dataDir: join(dir, 'data') }));
-  core = await KioskCore.start({ profilePath: join(dir, 'kiosk.json'), host: 'web' });
-  host = await startWebHost({ core, rendererDir, host: '127.0.0.1', port: 0, allowRemote: false });
+  kiosk = await startSimulatedKiosk({ profilePath: join(dir, 'kiosk.json'), host: 'web' });
+  core = kiosk.core;
+  host = await startWebHost({ core, sim: kiosk.sim, rendererDir, host: '127.0.0.1', port: 0, allowRemote: false });
 });
 
 afterAll(async () => {
   await host.close();
-  await core.close();
+  await kiosk.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

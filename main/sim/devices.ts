@@ -1,0 +1,184 @@
+/**
+ * Simulated devices for web mode, tests and training: each simulator sits on the device end of an
+ * in-process memory link, and the core opens the other end exactly as it opens a real serial port.
+ * The core never builds these itself (ARCHITECTURE.md: main/core never imports the simulators);
+ * a host assembles them and passes the openers in.
+ */
+import type { TransportOpener } from '../../drivers/transport/transport.js';
+import { MemoryPort, type MemoryTransport } from '../../drivers/transport/memory.js';
+import { IdCardSimulator } from '../../drivers/id-card/simulator.js';
+import { SAMPLE_IDENTITIES } from '../../drivers/id-card/samples.js';
+import { PrinterSimulator, renderSvg, testReceipt, type ProfileName } from '../../drivers/receipt-printer/index.js';
+import type { PrinterSimFaultName, PrinterSimState, SimState } from '../contract/index.js';
+import type { Profile } from '../core/profile.js';
+import type { SimulatedOpeners } from '../core/devices.js';
+import type { KioskCore } from '../core/kiosk.js';
+
+/** What the simulator control panel (web mode) can do to the simulated devices. */
+export interface SimControl {
+  state(): SimState;
+  placeCard(key: string): void;
+  removeCard(): void;
+  /** Drops the simulated ID card reader's link (as if unplugged) or plugs it back. */
+  setIdCardConnected(connected: boolean): void;
+  /** Switches a fault of the simulated receipt printer on or off. */
+  setPrinterFault(fault: PrinterSimFaultName, on: boolean): void;
+  /** Drops the simulated printer's link (as if unplugged) or plugs it back. */
+  setPrinterConnected(connected: boolean): void;
+  /** Prints the test receipt through the kiosk's own printer device (the same path a citizen's receipt takes). */
+  printTestReceipt(signal?: AbortSignal): Promise<void>;
+}
+
+/** A request the simulated devices cannot serve (unknown sample, device not simulated). */
+export class SimRequestError extends Error {
+  override readonly name = 'SimRequestError';
+}
+
+interface IdCardSim {
+  state(): SimState['idCard'];
+  place(key: string): void;
+  remove(): void;
+  setConnected(connected: boolean): void;
+}
+
+interface PrinterSim {
+  state(): Omit<PrinterSimState, 'device' | 'lastPrint'>;
+  setFault(fault: PrinterSimFaultName, on: boolean): void;
+  setConnected(connected: boolean): void;
+}
+
+function buildIdCardSim(): { opener: MemoryPort; control: IdCardSim } {
+  let current: IdCardSimulator | null = null;
+  let placed: string | null = null;
+  const port = new MemoryPort('simulated:id-card', (deviceEnd: MemoryTransport) => {
+    current = new IdCardSimulator(deviceEnd);
+    const sample = placed ? SAMPLE_IDENTITIES[placed] : undefined;
+    if (sample) current.place(sample);
+  });
+  return {
+    opener: port,
+    control: {
+      state: () => ({ placed, connected: port.connected }),
+      place(key) {
+        const sample = Object.hasOwn(SAMPLE_IDENTITIES, key) ? SAMPLE_IDENTITIES[key] : undefined;
+        if (!sample) throw new SimRequestError(`no sample identity "${key}"`);
+        placed = key;
+        current?.place(sample);
+      },
+      remove() {
+        placed = null;
+        current?.remove();
+      },
+      setConnected(connected) {
+        if (connected) port.plug();
+        else port.unplug();
+      },
+    },
+  };
+}
+
+function buildPrinterSim(paper: ProfileName): { opener: MemoryPort; control: PrinterSim } {
+  const sim = new PrinterSimulator(undefined, { profile: paper, model: `SIM-${paper}`, firmware: 'sim-1' });
+  let receipts = 0;
+  let lastSvg: string | null = null;
+  sim.onCut((r) => {
+    receipts++;
+    lastSvg = renderSvg(r, paper);
+  });
+  const port = new MemoryPort('simulated:printer', (deviceEnd: MemoryTransport) => sim.attach(deviceEnd));
+  return {
+    opener: port,
+    control: {
+      state: () => {
+        const f = sim.faults;
+        return {
+          connected: port.connected,
+          paper,
+          faults: { paperNearEnd: f.paperNearEnd, paperOut: f.paperOut, coverOpen: f.coverOpen, cutterError: f.cutterError, silence: f.silence },
+          receipts,
+          lastReceiptSvg: lastSvg,
+        };
+      },
+      setFault(fault, on) {
+        sim.setFault({ [fault]: on });
+      },
+      setConnected(connected) {
+        if (connected) port.plug();
+        else port.unplug();
+      },
+    },
+  };
+}
+
+/** The simulated devices of one terminal: openers for the core, and the panel's control once the core runs. */
+export interface SimulatedDevices {
+  /** Pass to KioskCore.start({ simulatedDevices }). Only devices the profile names as 'simulated'. */
+  readonly openers: SimulatedOpeners;
+  /** The control panel over these simulators and the running core's own devices. */
+  control(core: KioskCore): SimControl;
+}
+
+/** Builds a simulator for every device the profile names as `{ type: 'simulated' }`. */
+export function createSimulatedDevices(profile: Profile): SimulatedDevices {
+  const idSim = profile.devices.idCard.type === 'simulated' ? buildIdCardSim() : null;
+  const prCfg = profile.devices.printer;
+  const printerSim = prCfg.type === 'simulated' ? buildPrinterSim(prCfg.paper) : null;
+  const openers: { -readonly [K in keyof SimulatedOpeners]: TransportOpener } = {};
+  if (idSim) openers.idCard = idSim.opener;
+  if (printerSim) openers.printer = printerSim.opener;
+
+  return {
+    openers,
+    control(core) {
+      const kioskPrinter = core.devices.printer;
+      let lastPrint: PrinterSimState['lastPrint'] = null;
+      const needIdSim = (): IdCardSim => {
+        if (!idSim) throw new SimRequestError('the ID card reader is not simulated in this profile');
+        return idSim.control;
+      };
+      const needPrinterSim = (): PrinterSim => {
+        if (!printerSim) throw new SimRequestError('the receipt printer is not simulated in this profile');
+        return printerSim.control;
+      };
+      return {
+        state: () => {
+          let printerState: PrinterSimState | null = null;
+          if (printerSim && kioskPrinter) {
+            const s = kioskPrinter.status();
+            printerState = {
+              ...printerSim.control.state(),
+              device: {
+                state: s.state,
+                warnings: s.warnings,
+                ...(s.lastError
+                  ? { lastError: { code: s.lastError.code, action: s.lastError.action, message: s.lastError.message, ...(s.lastError.fault !== undefined ? { fault: s.lastError.fault } : {}) } }
+                  : {}),
+              },
+              lastPrint,
+            };
+          }
+          return {
+            samples: Object.entries(SAMPLE_IDENTITIES).map(([key, s]) => ({ key, label: s.label, cardType: s.cardType })),
+            idCard: idSim ? idSim.control.state() : { placed: null, connected: false },
+            printer: printerState,
+          };
+        },
+        placeCard: (key) => needIdSim().place(key),
+        removeCard: () => needIdSim().remove(),
+        setIdCardConnected: (connected) => needIdSim().setConnected(connected),
+        setPrinterFault: (fault, on) => needPrinterSim().setFault(fault, on),
+        setPrinterConnected: (connected) => needPrinterSim().setConnected(connected),
+        async printTestReceipt(signal) {
+          if (!kioskPrinter) throw new SimRequestError('no receipt printer in this profile');
+          try {
+            await kioskPrinter.print(testReceipt({ date: new Date(), profile: kioskPrinter.profile.name }), signal ? { signal } : {});
+            lastPrint = { ok: true, message: 'test receipt printed', at: Date.now() };
+          } catch (e) {
+            lastPrint = { ok: false, message: e instanceof Error ? e.message : 'print failed', at: Date.now() };
+            throw e;
+          }
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * The simulated terminal, assembled for the hosts that want it (web mode, tests, training): simulated
+ * devices for every device the profile names as 'simulated', and the embedded platform simulator when the
+ * profile names no platform. The production composition root (main/core) never builds any of this.
+ */
+import { mkdirSync } from 'node:fs';
+import { KioskCore, type KioskCoreOptions } from '../core/kiosk.js';
+import { loadProfile } from '../core/profile.js';
+import type { PlatformSimulator } from '../platform/simulator.js';
+import { createSimulatedDevices, type SimControl } from './devices.js';
+import { startEmbeddedPlatform } from './platform.js';
+
+export interface SimulatedKiosk {
+  core: KioskCore;
+  /** The control panel of the simulated devices; null when the profile simulates none. */
+  sim: SimControl | null;
+  /** The embedded platform simulator; null when the profile names a platform (or it failed to start). */
+  platform: PlatformSimulator | null;
+  /** Stops the core, then the embedded platform. */
+  close(): Promise<void>;
+}
+
+export type SimulatedKioskOptions = Omit<KioskCoreOptions, 'profile' | 'simulatedDevices' | 'embeddedPlatformUrl'> & {
+  /** Start the embedded platform simulator when the profile names no platform (default true). */
+  embeddedPlatform?: boolean;
+};
+
+/** Loads the profile, builds its simulators, starts the core with them. */
+export async function startSimulatedKiosk(opts: SimulatedKioskOptions): Promise<SimulatedKiosk> {
+  const loaded = loadProfile(opts.profilePath, opts.cwd ? { cwd: opts.cwd } : {});
+  const devices = createSimulatedDevices(loaded.profile);
+  let platform: PlatformSimulator | null = null;
+  let platformProblem: string | null = null;
+  if (loaded.profile.platform.url === null && opts.embeddedPlatform !== false) {
+    try {
+      mkdirSync(loaded.dataDir, { recursive: true, mode: 0o750 });
+      platform = await startEmbeddedPlatform(loaded);
+    } catch (e) {
+      // The kiosk still serves and queues; submissions wait for a platform.
+      platformProblem = e instanceof Error ? e.message : String(e);
+    }
+  }
+  let core: KioskCore;
+  try {
+    core = await KioskCore.start({
+      ...opts,
+      profile: loaded,
+      simulatedDevices: devices.openers,
+      ...(platform ? { embeddedPlatformUrl: platform.url } : {}),
+    });
+  } catch (e) {
+    await platform?.close();
+    throw e;
+  }
+  if (platformProblem !== null) core.log.error({ err: platformProblem }, 'embedded platform simulator failed to start');
+  const hasSim = Object.keys(devices.openers).length > 0;
+  return {
+    core,
+    sim: hasSim ? devices.control(core) : null,
+    platform,
+    async close() {
+      await core.close();
+      await platform?.close();
+    },
+  };
+}
