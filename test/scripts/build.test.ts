@@ -54,6 +54,12 @@ describe('the compiled Node side', () => {
     expect(inputs.some((f) => f.startsWith('drivers/'))).toBe(true);
     expect(inputs.filter((f) => /^(test|bench|main\/electron|node_modules)\//.test(f))).toEqual([]);
 
+    // The core's entry for Electron is where the shell looks for it (../core/utility-entry.js from
+    // dist/main/electron/), and loads: outside a utility process it says so and exits 2.
+    const core = await run(process.execPath, ['dist/main/core/utility-entry.js'], { cwd: dir, env: plainEnv() });
+    expect(core.stderr).toContain('utility-entry must run inside an Electron utilityProcess');
+    expect(core.code).toBe(2);
+
     // A second kioskctl runs the build as it is, silently.
     const second = await run(process.execPath, ['bin/kioskctl.mjs', '--help'], { cwd: dir, env: plainEnv() });
     expect(second.code).toBe(0);
