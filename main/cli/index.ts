@@ -1,9 +1,15 @@
 import { runCommand, type Command } from './framework.js';
 import { commands as deviceCommands } from './commands/devices.js';
+import { commands as journalCommands } from './commands/journal.js';
+import { commands as keyCommands } from './commands/key.js';
 import { commands as queueCommands } from './commands/queue.js';
+import { output } from './output.js';
 
 /** Every kioskctl command; each group lives in main/cli/commands/<group>.ts. */
-export const COMMANDS: Command[] = [...deviceCommands, ...queueCommands];
+export const COMMANDS: Command[] = [...deviceCommands, ...queueCommands, ...journalCommands, ...keyCommands];
+
+/** stdout and stderr, guarded: a closed pipe ends the command quietly (see output.ts). */
+const processIo = { out: (l: string): void => output.line(l), err: (l: string): void => output.errLine(l) };
 
 function help(): string {
   const lines = ['kioskctl — technician command line for the Ningxia self-service kiosk', '', 'commands (every command takes --json and --help):'];
@@ -11,7 +17,8 @@ function help(): string {
   return lines.join('\n');
 }
 
-export async function main(argv: string[], io = { out: (l: string) => console.log(l), err: (l: string) => console.error(l) }): Promise<number> {
+export async function main(argv: string[], io = processIo): Promise<number> {
+  output.install();
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     io.out(help());
     return argv.length === 0 ? 2 : 0;

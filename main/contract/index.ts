@@ -3,3 +3,4 @@ export * from './session.js';
 export * from './devices.js';
 export * from './messages.js';
 export * from './simulator.js';
+export * from './host.js';

@@ -17,12 +17,13 @@
  * a simulated clock.
  */
 import type { z } from 'zod';
-import type { AttachmentStore, ClaimedEntry, Outbox, OutboxEntry, OutboxStats } from '../../offline-cache/index.js';
+import type { AttachmentStore, ClaimedEntry, Journal, Outbox, OutboxEntry, OutboxStats } from '../../offline-cache/index.js';
 import { StorageError, isStorageError } from '../../offline-cache/index.js';
 import { nextDelay } from '../platform/backoff.js';
-import type { AttachmentUpload, Outcome } from '../platform/client.js';
+import { checkCaseSubmissionSize, problemOf } from '../platform/client.js';
+import type { AttachmentUpload, Outcome, PlatformProblem } from '../platform/client.js';
 import type { CaseReceipt, CaseSubmission } from '../platform/schemas.js';
-import { CaseSubmission as CaseSubmissionSchema } from '../platform/schemas.js';
+import { CaseSubmission as CaseSubmissionSchema, REQUEST_LIMITS } from '../platform/schemas.js';
 
 /** The outbox kind of a case submission. */
 export const CASE_KIND = 'case-submission';
@@ -39,8 +40,13 @@ export interface DeliveryClient {
 
 export type DeliveryResult =
   | { kind: 'acked'; caseNumber: string; replayed: boolean }
-  | { kind: 'retry'; reason: string; delayMs: number; reachable: boolean }
-  | { kind: 'dead'; reason: string };
+  | { kind: 'retry'; reason: string; delayMs: number; reachable: boolean; problem: PlatformProblem | null }
+  | { kind: 'dead'; reason: string }
+  /**
+   * Kept pending because of a LOCAL problem the platform has nothing to do with: the sealing key does not
+   * open the entry (missing or replaced key file). Never a dead letter; the core goes out of service.
+   */
+  | { kind: 'held'; problem: 'key'; reason: string; delayMs: number };
 
 export interface DeliveryEvent {
   entry: ClaimedEntry;
@@ -67,6 +73,10 @@ export interface DeliveryOptions {
   /** Resolves after ms, or rejects with signal.reason when it aborts. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   log?: DeliveryLog;
+  /** Journal for delivery-acknowledged and dead-lettered records (offline-cache/journal.ts). */
+  journal?: Journal | null;
+  /** How long an entry the key cannot open waits before it is tried again (default 60 s). */
+  heldDelayMs?: number;
 }
 
 export class DeliveryError extends Error {
@@ -82,14 +92,24 @@ export function acceptanceNumber(terminalId: string, entry: Pick<OutboxEntry, 'i
 
 function describeFailure(o: Exclude<Outcome<unknown>, { kind: 'ok' }>): string {
   if (o.kind === 'permanent') return `${o.status} ${o.code}`;
+  if (o.reason === 'not-platform') return `platform unreachable or misrouted (HTTP ${o.status ?? '?'} not from the platform)`;
   return [o.reason, o.status, o.code].filter((x) => x !== undefined).join(' ');
 }
 
-/** Network-level failures (and 5xx) say the platform is unreachable; a 4xx or 409/429 says it answered. */
+/**
+ * Network-level failures (and 5xx) say the platform is unreachable; so does a reply that is not the platform's
+ * (a proxy's or captive portal's page); a 4xx or 409/429 from the platform says it answered.
+ */
 function reachable(o: Exclude<Outcome<unknown>, { kind: 'ok' }>): boolean {
   if (o.kind === 'permanent') return true;
-  if (o.reason === 'network' || o.reason === 'timeout') return false;
+  if (o.reason === 'network' || o.reason === 'timeout' || o.reason === 'not-platform') return false;
   return o.status !== undefined && o.status < 500;
+}
+
+/** A dead-letter reason as the journal accepts it (printable ASCII, at most 200). */
+function journalReason(reason: string): string {
+  const r = reason.replace(/[^\x20-\x7e]/g, '?').slice(0, 200).trim();
+  return r.length > 0 ? r : 'unknown';
 }
 
 export function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -111,7 +131,7 @@ export function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 export class Delivery {
-  readonly #o: Required<Omit<DeliveryOptions, 'log'>> & Pick<DeliveryOptions, 'log'>;
+  readonly #o: Required<Omit<DeliveryOptions, 'log' | 'journal'>> & Pick<DeliveryOptions, 'log' | 'journal'>;
   readonly #listeners = new Set<(e: DeliveryEvent) => void>();
   #wake: (() => void) | null = null;
   #woken = false;
@@ -127,6 +147,7 @@ export class Delivery {
       clock: Date.now,
       random: Math.random,
       sleep: defaultSleep,
+      heldDelayMs: 60_000,
       ...opts,
       concurrency,
     };
@@ -166,11 +187,28 @@ export class Delivery {
     }
     const now = this.#o.clock();
     if (result.kind === 'acked') outbox.ack(entry.id, { platformCaseNumber: result.caseNumber, ackedAt: now });
-    else if (result.kind === 'retry') outbox.fail(entry.id, { retryable: true, reason: result.reason, nextAttemptAt: now + result.delayMs });
+    else if (result.kind === 'retry' || result.kind === 'held') outbox.fail(entry.id, { retryable: true, reason: result.reason, nextAttemptAt: now + result.delayMs });
     else outbox.fail(entry.id, { retryable: false, reason: result.reason });
+    this.#journal(entry, result);
     for (const l of this.#listeners) l({ entry, result });
     if (result.kind === 'dead') this.#o.log?.warn({ id: entry.id, key: entry.idempotencyKey, reason: result.reason }, 'submission moved to dead letters');
+    if (result.kind === 'held') this.#o.log?.warn({ id: entry.id, key: entry.idempotencyKey, reason: result.reason }, 'submission kept pending: the sealing key does not open it');
     return result;
+  }
+
+  /** delivery-acknowledged / dead-lettered in the journal; a journal failure never undoes the outbox change. */
+  #journal(entry: ClaimedEntry, result: DeliveryResult): void {
+    const journal = this.#o.journal;
+    if (!journal || (result.kind !== 'acked' && result.kind !== 'dead')) return;
+    try {
+      const full = this.#o.outbox.entry(entry.id);
+      if (full === undefined) return;
+      const number = acceptanceNumber(this.#o.terminalId, full);
+      if (result.kind === 'acked') journal.append({ type: 'delivery-acknowledged', acceptanceNumber: number, key: entry.idempotencyKey, caseNumber: result.caseNumber });
+      else journal.append({ type: 'dead-lettered', acceptanceNumber: number, key: entry.idempotencyKey, reason: journalReason(result.reason) });
+    } catch (e) {
+      this.#o.log?.warn({ id: entry.id, err: e instanceof Error ? e.message : String(e) }, 'journal record of a delivery could not be written');
+    }
   }
 
   async #attempt(entry: ClaimedEntry, signal: AbortSignal): Promise<DeliveryResult> {
@@ -180,6 +218,7 @@ export class Delivery {
       reason: describeFailure(o),
       delayMs: nextDelay(Math.max(0, entry.attempts - 1), { ...this.#o.backoff, random: this.#o.random }, o.retryAfterMs),
       reachable: reachable(o),
+      problem: problemOf(o),
     });
     if (entry.kind !== CASE_KIND) return { kind: 'dead', reason: `unknown kind ${entry.kind.slice(0, 50)}` };
     let stored: StoredSubmission;
@@ -190,7 +229,9 @@ export class Delivery {
       stored = parsed.data;
       shas = outbox.attachmentsOf(entry.id);
     } catch (e) {
-      if (isStorageError(e, 'sealing') || isStorageError(e, 'corrupt')) return { kind: 'dead', reason: `cannot open the stored payload (${e.code})` };
+      // The key does not open it: the data is intact, the key is not — keep it pending (issue 8 item 1).
+      if (isStorageError(e, 'sealing')) return { kind: 'held', problem: 'key', reason: 'sealing key does not open the payload', delayMs: this.#o.heldDelayMs };
+      if (isStorageError(e, 'corrupt')) return { kind: 'dead', reason: `cannot open the stored payload (${e.code})` };
       throw e;
     }
     for (const sha of shas) {
@@ -198,6 +239,7 @@ export class Delivery {
       try {
         bytes = attachments.get(sha);
       } catch (e) {
+        if (isStorageError(e, 'sealing')) return { kind: 'held', problem: 'key', reason: `sealing key does not open attachment ${sha.slice(0, 12)}`, delayMs: this.#o.heldDelayMs };
         if (isStorageError(e)) return { kind: 'dead', reason: `attachment ${sha.slice(0, 12)} unreadable (${e.code})` };
         throw e;
       }
@@ -297,6 +339,20 @@ export class Delivery {
   }
 }
 
+/**
+ * A submission (its form and list of attachments) or one attachment is larger than the platform accepts. A
+ * StorageError 'invalid', so callers that map 'invalid' to a refusal keep working; nothing was written.
+ */
+export class SubmissionTooLargeError extends StorageError {
+  constructor(
+    readonly what: 'submission' | 'attachment',
+    readonly bytes: number,
+    readonly limitBytes: number,
+  ) {
+    super('invalid', `${what === 'submission' ? 'the application form' : 'a scanned document'} is too large for the platform (${bytes} bytes, at most ${limitBytes})`);
+  }
+}
+
 export interface NewSubmission {
   idempotencyKey: string;
   /** 'matter' or 'bundle' (the platform's CaseSubmission.kind). */
@@ -313,17 +369,30 @@ export interface QueuedSubmission {
   acceptanceNumber: string;
   /** true when the key was already queued (the earlier submission is returned, nothing added). */
   existing: boolean;
+  /**
+   * The journal's submission-accepted record: 'written', 'failed' (the submission IS committed; the next
+   * start records it as recovered — see journalError), or 'none' (no journal, or an existing entry).
+   */
+  journal: 'written' | 'failed' | 'none';
+  journalError?: unknown;
+}
+
+export interface EnqueueOptions {
+  /** The tamper-evident journal: submission-accepted is appended right after the commit. */
+  journal?: Journal | null | undefined;
 }
 
 /**
  * Queue one case submission: validated, sealed and committed in one outbox transaction. The same
  * idempotency key again returns the earlier entry (a restarted workflow step must not file twice).
+ * With a journal, the submission-accepted record (acceptance number + key) is appended right after the
+ * commit: callers that submit through here must not append it themselves.
  * Throws StorageError ('below-floor' before anything is written, 'invalid', 'full', ...).
  */
-export function enqueueSubmission(outbox: Outbox, terminalId: string, input: NewSubmission, now: number = Date.now()): QueuedSubmission {
+export function enqueueSubmission(outbox: Outbox, terminalId: string, input: NewSubmission, now: number = Date.now(), opts: EnqueueOptions = {}): QueuedSubmission {
   const known = outbox.findByKey(input.idempotencyKey);
   if (known !== undefined) {
-    return { id: known.id, idempotencyKey: known.idempotencyKey, acceptanceNumber: acceptanceNumber(terminalId, known), existing: true };
+    return { id: known.id, idempotencyKey: known.idempotencyKey, acceptanceNumber: acceptanceNumber(terminalId, known), existing: true, journal: 'none' };
   }
   const parsed = StoredSubmission.safeParse({ ...input.payload, kind: input.kind, submittedAt: input.payload.submittedAt ?? new Date(now).toISOString() });
   if (!parsed.success) {
@@ -332,6 +401,12 @@ export function enqueueSubmission(outbox: Outbox, terminalId: string, input: New
     throw new StorageError('invalid', `submission rejected: ${where}`);
   }
   const stored = parsed.data;
+  // Refuse what the platform could never take (documented limits), before anything is written: the citizen is told now.
+  const size = checkCaseSubmissionSize(stored, input.attachments?.length ?? 0);
+  if (!size.ok) throw new SubmissionTooLargeError('submission', size.bytes, size.limitBytes);
+  for (const a of input.attachments ?? []) {
+    if (a.byteLength > REQUEST_LIMITS.putAttachment) throw new SubmissionTooLargeError('attachment', a.byteLength, REQUEST_LIMITS.putAttachment);
+  }
   const r = outbox.enqueue({
     idempotencyKey: input.idempotencyKey,
     kind: CASE_KIND,
@@ -342,5 +417,17 @@ export function enqueueSubmission(outbox: Outbox, terminalId: string, input: New
   });
   const entry = outbox.entry(r.id);
   if (entry === undefined) throw new DeliveryError(`outbox entry ${r.id} missing right after enqueue`);
-  return { id: r.id, idempotencyKey: r.idempotencyKey, acceptanceNumber: acceptanceNumber(terminalId, entry), existing: false };
+  const number = acceptanceNumber(terminalId, entry);
+  const out: QueuedSubmission = { id: r.id, idempotencyKey: r.idempotencyKey, acceptanceNumber: number, existing: false, journal: 'none' };
+  // After the commit, never before: a journal line for a row that never committed would read as a loss.
+  if (opts.journal) {
+    try {
+      opts.journal.append({ type: 'submission-accepted', acceptanceNumber: number, key: r.idempotencyKey });
+      out.journal = 'written';
+    } catch (e) {
+      out.journal = 'failed';
+      out.journalError = e;
+    }
+  }
+  return out;
 }
