@@ -70,6 +70,7 @@ export async function runTests(root, only) {
   step('unit', npx('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile=${join(results, 'vitest.json')}`]);
   step('e2e', npx('playwright'), ['test'], { PLAYWRIGHT_JSON_OUTPUT_NAME: join(results, 'playwright.json'), PW_TEST_REPORTER_JSON: '1' });
 
+  if (only === 'lint' || only === 'typecheck') process.exit(0); // a part without tests, and it passed
   const { passed, failed, skipped } = summary();
   if (passed === 0) {
     console.error('no test ran: that is a failure');
