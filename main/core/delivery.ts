@@ -290,7 +290,7 @@ export class Delivery {
     if (target === undefined || target.kind !== CASE_KIND) return { kind: 'dead', reason: 'its case is not in the outbox' };
     if (target.platformCaseNumber === undefined) {
       // Pending, in flight, or a dead letter a technician may retry: the rating follows whenever the case goes.
-      const delayMs = nextDelay(Math.max(0, entry.attempts - 1), { baseMs: this.#o.backoff.baseMs, capMs: Math.min(this.#o.backoff.capMs, WAITING_CAP_MS), random: this.#o.random });
+      const delayMs = backoffDelay(Math.max(0, entry.attempts - 1), { baseMs: this.#o.backoff.baseMs, capMs: Math.min(this.#o.backoff.capMs, WAITING_CAP_MS), random: this.#o.random });
       return { kind: 'waiting', reason: `waiting for its case (${target.state})`, delayMs };
     }
     const out = await client.submitRating(target.platformCaseNumber, stored.rating, signal);

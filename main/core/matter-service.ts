@@ -24,7 +24,8 @@ import { matterViewOf, stepAccepts, type ViewEnv } from '../workflows/view.js';
 import { isDeviceError } from '../../drivers/device.js';
 import { nationName } from '../../drivers/id-card/protocol/text.js';
 import type { IdentityRecord } from '../../drivers/id-card/types.js';
-import { acceptanceReceipt, type EscPosPrinter, type ReceiptMaterialHow } from '../../drivers/receipt-printer/index.js';
+import { acceptanceReceipt, type ReceiptMaterialHow } from '../../drivers/receipt-printer/templates.js';
+import type { ReceiptPrinter } from '../../drivers/receipt-printer/types.js';
 import { isStorageError, type Journal, type JournalEntry, type Outbox } from '../../offline-cache/index.js';
 import type { PlatformClient } from '../platform/client.js';
 import { holderToken } from '../platform/signing.js';
@@ -73,7 +74,7 @@ export interface MatterServiceOptions {
   catalogs: CatalogService;
   session: SessionService;
   supervisor: DeviceSupervisor;
-  printer: EscPosPrinter | null;
+  printer: ReceiptPrinter | null;
   pageSource: PageSource | null;
   payment: PaymentTerminal | null;
   queue: () => QueueView;

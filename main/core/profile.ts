@@ -127,7 +127,29 @@ const CatalogConfig = z
   .strict();
 
 const Disabled = z.object({ type: z.literal('none') }).strict();
+
+/**
+ * The document scanner behind saned (drivers/document-scanner/README.md): saned runs on the kiosk itself
+ * and listens on loopback; another host only on the kiosk's internal network (SANE has no TLS).
+ */
+export const SanedScanner = z
+  .object({
+    type: z.literal('saned'),
+    host: z.string().min(1).max(253).default('127.0.0.1'),
+    port: z.number().int().min(1).max(65535).default(6566),
+    /** The SANE device name as `scanimage -L` prints it on the kiosk, e.g. "fujitsu:fi-7160:123456" (no "net:host:" prefix). */
+    device: z
+      .string()
+      .min(1)
+      .max(256)
+      .refine((d) => !d.startsWith('net:'), { message: 'give the device name saned knows (without "net:host:"), as `scanimage -L` on the kiosk prints it' })
+      .refine((d) => [...d].every((c) => c.charCodeAt(0) > 0 && c.charCodeAt(0) <= 0xff), { message: 'SANE device names are ISO Latin-1' }),
+    /** Resolution (dpi) when a matter does not ask for one. */
+    resolution: z.number().int().min(50).max(1200).default(300),
+  })
+  .strict();
 const IdCardConfig = z.discriminatedUnion('type', [SimulatedDevice, SerialDevice, HidDevice, Disabled]);
+const ScannerConfig = z.discriminatedUnion('type', [SanedScanner, SimulatedDevice, Disabled]);
 const PrinterConfig = z.discriminatedUnion('type', [
   SimulatedDevice.extend({ paper: z.enum(['58mm', '80mm']).default('80mm') }).strict(),
   SerialDevice.extend({ paper: z.enum(['58mm', '80mm']).default('80mm') }).strict(),
@@ -186,6 +208,7 @@ const DEVICE_DEFAULTS = {
   printer: { type: 'simulated' as const, paper: '80mm' as const },
   paymentPad: { type: 'simulated' as const },
   qrReader: { type: 'simulated' as const },
+  scanner: { type: 'simulated' as const },
 };
 
 export const Profile = z
@@ -217,6 +240,7 @@ export const Profile = z
         printer: PrinterConfig.default(DEVICE_DEFAULTS.printer),
         paymentPad: PaymentPadConfig.default(DEVICE_DEFAULTS.paymentPad),
         qrReader: QrReaderConfig.default(DEVICE_DEFAULTS.qrReader),
+        scanner: ScannerConfig.default(DEVICE_DEFAULTS.scanner),
       })
       .strict()
       .default(DEVICE_DEFAULTS),
