@@ -45,7 +45,7 @@ function halve(src) {
     for (let x = 0; x < w; x++) {
       for (let c = 0; c < 3; c++) {
         let sum = 0;
-        for (const [dx, dy] of [[0, 0], [1, 0], [0, 1], [1, 1]]) sum += src.data[((2 * y + dy) * src.width + 2 * x + dx) * 4 + c];
+        for (const d of [0, 1, 2, 3]) sum += src.data[((2 * y + (d >> 1)) * src.width + 2 * x + (d & 1)) * 4 + c];
         out.data[(y * w + x) * 4 + c] = Math.round(sum / 4);
       }
       out.data[(y * w + x) * 4 + 3] = 255;
