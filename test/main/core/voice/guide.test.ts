@@ -9,7 +9,7 @@ import { EspeakNg } from '../../../../main/core/voice/espeak.js';
 import { SpeechGuard } from '../../../../main/core/voice/guard.js';
 import { VoiceGuide } from '../../../../main/core/voice/guide.js';
 import { PHRASES } from '../../../../main/core/voice/phrases.js';
-import { SilentSpeech, SpeechError, type TextToSpeech } from '../../../../main/core/voice/tts.js';
+import { MutedSpeech, SilentSpeech, SpeechError, type TextToSpeech } from '../../../../main/core/voice/tts.js';
 import { ManualSpeech } from '../../../helpers/fake-speech.js';
 import { CITIZEN, WELCOME, baseView, stepIn, viewOfStep } from './views.js';
 
@@ -256,6 +256,16 @@ describe('voice guide: without sound', () => {
     show(WELCOME());
     await guide.idle();
     expect(guide.status()).toMatchObject({ engine: 'none', state: 'disabled', counts: { spoken: 0, canceled: 0, refused: 0, failed: 0 } });
+  });
+
+  it('the muted engine of test runs (KIOSK_VOICE_ENGINE=muted): the guide works as with a real engine, nothing is heard', async () => {
+    const { guide, show } = setup({ engine: new MutedSpeech() });
+    show(baseView());
+    show(WELCOME());
+    await guide.idle();
+    const s = guide.status();
+    expect(s.state).not.toBe('disabled');
+    expect(s.counts.spoken + s.counts.canceled).toBeGreaterThan(0);
   });
 
   it('the real espeak-ng on a sound output that does not exist: state no-audio-device, the guide goes on', async () => {
