@@ -8,6 +8,7 @@
 import { AttachmentStore, type SweepResult } from './attachments.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
 import { KvCache } from './kv.js';
+import { UsageCounters } from './counters.js';
 import { Outbox, type StatfsFn } from './outbox.js';
 import { Sealer, type CryptoRuntime, type SealSuite } from './sealing.js';
 
@@ -36,6 +37,8 @@ export interface OfflineCache {
   outbox: Outbox;
   attachments: AttachmentStore;
   kv: KvCache;
+  /** Per-device, per-day usage counters. */
+  counters: UsageCounters;
   sealer: Sealer;
   /** What start-up did (zeros when recover is false). */
   startup: { sweep: SweepResult; recoveredInFlight: number };
@@ -63,6 +66,7 @@ export function openOfflineCache(opts: OfflineCacheOptions): OfflineCache {
       ...(opts.clock ? { clock: opts.clock } : {}),
     });
     const kv = new KvCache(db, sealer, opts.clock ? { clock: opts.clock } : {});
+    const counters = new UsageCounters(db);
     let sweep: SweepResult = { removed: 0, tempRemoved: 0 };
     let recoveredInFlight = 0;
     if (opts.recover !== false) {
@@ -75,6 +79,7 @@ export function openOfflineCache(opts: OfflineCacheOptions): OfflineCache {
       outbox,
       attachments,
       kv,
+      counters,
       sealer,
       startup: { sweep, recoveredInFlight },
       close(): void {
@@ -113,3 +118,4 @@ export {
   type StatfsLike,
 } from './outbox.js';
 export { KvCache, type CachedDocument } from './kv.js';
+export { UsageCounters, type CounterRow } from './counters.js';

@@ -3,3 +3,5 @@ export * from './session.js';
 export * from './devices.js';
 export * from './messages.js';
 export * from './simulator.js';
+export * from './service.js';
+export * from './tech.js';

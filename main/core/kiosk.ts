@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { SessionClock } from './session-service.js';
 import type { Logger } from 'pino';
 import type { ServerMessage, SystemStatus } from '../contract/index.js';
+import { isTechMethod } from '../contract/index.js';
 import { loadProfile, type LoadedProfile } from './profile.js';
 import { createLogging, type KioskLogging } from './logging.js';
 import { SessionService } from './session-service.js';
@@ -15,6 +16,12 @@ import { PlatformClient } from '../platform/client.js';
 import type { Catalog } from '../platform/schemas.js';
 import { Delivery, enqueueSubmission, type DeliveryEvent, type NewSubmission } from './delivery.js';
 import { CatalogCache, PlatformLink } from './platform-link.js';
+import { Emitter } from '../../drivers/device.js';
+import { CardRouter } from './card-router.js';
+import type { Timers } from './maintenance.js';
+import { createTechJournal, type TechJournal } from './tech-journal.js';
+import { wireTechnician, type TechParts } from './tech-wiring.js';
+import { refuseSecondCore } from './control-socket.js';
 
 const CATALOG_REFRESH_MS = 30 * 60_000;
 
@@ -42,7 +49,14 @@ export interface KioskCoreOptions {
   statfs?: StatfsFn;
   /** Tests: how long the delivery loop idles when nothing is due (default 1000 ms). */
   deliveryIdleMs?: number;
+  /** Tests: the technician side's timers (maintenance notice, screen idle, PIN lockout). */
+  timers?: Timers;
+  /** Start the control socket (default: the profile's technician.socket.enabled). */
+  controlSocket?: boolean;
 }
+
+/** Who is on the other end of a connection: the citizen screen, or the technician screen (PIN-gated). */
+export type ConnectionAudience = 'citizen' | 'technician';
 
 export interface SubmitInput {
   /** 'matter' or 'bundle'. */
@@ -82,7 +96,11 @@ export class KioskCore {
   readonly #connections = new Set<Connection>();
   readonly handlers: Handlers;
   #system: SystemStatus;
+  readonly #systemChanges = new Emitter<SystemStatus>();
   #closed = false;
+  /** The technician side (tech-wiring.ts): set once start() has wired it. */
+  #tech: TechParts | null = null;
+  readonly journal: TechJournal;
 
   private constructor(
     readonly loaded: LoadedProfile,
@@ -92,8 +110,11 @@ export class KioskCore {
     readonly devices: BuiltDevices,
     host: SystemStatus['host'],
     readonly queue: QueueParts,
+    /** The card reader as the session sees it (technician tests divert cards from the session). */
+    readonly cardRouter: CardRouter | null,
   ) {
     this.#system = { platform: 'unknown', queueDepth: 0, host };
+    this.journal = createTechJournal(logging.logger);
     this.handlers = {
       'session.get': () => this.session.view(),
       'session.activity': () => (this.session.activity(), null),
@@ -112,6 +133,7 @@ export class KioskCore {
     const loaded = opts.profile ?? loadProfile(opts.profilePath, opts.cwd ? { cwd: opts.cwd } : {});
     const { profile, dataDir } = loaded;
     mkdirSync(dataDir, { recursive: true, mode: 0o750 });
+    if (opts.controlSocket ?? profile.technician.socket.enabled) await refuseSecondCore(dataDir);
     const logging = createLogging({
       dir: join(dataDir, 'logs'),
       level: profile.logging.level,
@@ -124,17 +146,24 @@ export class KioskCore {
     log.info({ host: opts.host, profile: loaded.file ?? '(defaults)', siteType: profile.siteType }, 'core starting');
     const built = buildDevices(profile, log, opts.simulatedDevices);
     const supervisor = new DeviceSupervisor(built.devices, log.child({ part: 'devices' }));
+    const cardRouter = built.reader ? new CardRouter(built.reader) : null;
     const session = new SessionService({
       profile,
-      reader: built.reader,
+      reader: cardRouter,
       redactor: logging.redactor,
       log: log.child({ part: 'session' }),
       ...(opts.clock ? { clock: opts.clock } : {}),
     });
     supervisor.start();
     const queue = await KioskCore.#startQueue(loaded, opts, log);
-    const core = new KioskCore(loaded, logging, supervisor, session, built, opts.host, queue);
-    if (queue.storageProblem !== null) session.outOfService(queue.storageProblem);
+    const core = new KioskCore(loaded, logging, supervisor, session, built, opts.host, queue, cardRouter);
+    try {
+      await core.#wireTechnician(opts);
+    } catch (e) {
+      await core.close();
+      throw e;
+    }
+    if (queue.storageProblem !== null) core.technician.maintenance.hold('storage', queue.storageProblem);
     core.#wireQueue();
     log.info({ platform: queue.client ? 'configured' : 'none', storage: queue.cache ? 'ok' : 'unavailable' }, 'core started');
     return core;
@@ -237,6 +266,41 @@ export class KioskCore {
   #unlink: (() => void)[] = [];
   readonly #stopping = new AbortController();
 
+  async #wireTechnician(opts: KioskCoreOptions): Promise<void> {
+    const q = this.queue;
+    this.#tech = await wireTechnician({
+      loaded: this.loaded,
+      logging: this.logging,
+      supervisor: this.supervisor,
+      session: this.session,
+      router: this.cardRouter,
+      printer: this.devices.printer,
+      cache: q.cache,
+      delivery: q.delivery,
+      client: q.client,
+      platformUrl: q.url,
+      platformState: () => this.#system.platform,
+      catalog: () => this.catalog(),
+      queueChanged: () => {
+        this.#publishQueueDepth();
+        q.delivery?.notify();
+      },
+      onSystem: (l) => this.#systemChanges.on(l),
+      journal: this.journal,
+      trace: null,
+      ...(opts.timers ? { timers: opts.timers } : {}),
+      ...(opts.controlSocket !== undefined ? { socket: opts.controlSocket } : {}),
+    });
+    const { maintenance } = this.#tech;
+    this.#unlink.push(maintenance.onChange(() => this.#broadcast(pushMessage('service.status', maintenance.status()))));
+  }
+
+  /** The technician side: maintenance hand-over, usage counters, the tech.* service and the control socket. */
+  get technician(): TechParts {
+    if (!this.#tech) throw new Error('the core is not started');
+    return this.#tech;
+  }
+
   #onDelivery(e: DeliveryEvent): void {
     this.queue.link?.report(e.result.kind !== 'retry' || e.result.reachable);
     this.#publishQueueDepth();
@@ -304,17 +368,29 @@ export class KioskCore {
     return this.logging.logger;
   }
 
-  /** Attaches a renderer connection; returns the function that detaches it. */
-  connect(conn: Connection): () => void {
+  /**
+   * Attaches a renderer connection; returns the function that detaches it. A 'technician' connection (the
+   * technician screen's own page) reaches tech.* after a PIN login, and nothing of the citizen's.
+   */
+  connect(conn: Connection, audience: ConnectionAudience = 'citizen'): () => void {
+    if (audience === 'technician') return this.technician.tech.connect(conn, 'screen');
     this.#connections.add(conn);
     conn.send(pushMessage('session.view', this.session.view()));
     conn.send(pushMessage('devices.status', this.supervisor.list()));
     conn.send(pushMessage('system.status', this.#system));
+    if (this.#tech) conn.send(pushMessage('service.status', this.#tech.maintenance.status()));
     return () => this.#connections.delete(conn);
   }
 
   /** Handles one raw message from a connection and sends the reply back on it. */
   async receive(conn: Connection, raw: unknown): Promise<void> {
+    if (this.#tech?.tech.has(conn)) return this.#tech.tech.receive(conn, raw);
+    const refused = refuseTechnicianMethod(raw);
+    if (refused) {
+      this.log.warn({ method: refused.method }, 'a technician method was refused on the citizen channel');
+      if (this.#connections.has(conn)) conn.send(refused.reply);
+      return;
+    }
     const reply = await dispatch(raw, this.handlers, this.log);
     if (this.#connections.has(conn)) conn.send(reply);
   }
@@ -322,6 +398,7 @@ export class KioskCore {
   setSystem(patch: Partial<SystemStatus>): void {
     this.#system = { ...this.#system, ...patch };
     this.#broadcast(pushMessage('system.status', this.#system));
+    this.#systemChanges.emit(this.#system);
   }
 
   #broadcast(msg: ServerMessage): void {
@@ -339,8 +416,9 @@ export class KioskCore {
     if (this.#closed) return;
     this.#closed = true;
     this.#connections.clear();
-    this.session.stop();
     for (const off of this.#unlink) off();
+    await this.#tech?.close();
+    this.session.stop();
     this.#stopping.abort(new Error('core stopping'));
     const q = this.queue;
     await q.delivery?.stop();
@@ -351,4 +429,21 @@ export class KioskCore {
     this.log.info('core stopped');
     this.logging.close();
   }
+}
+
+/** The citizen channel never reaches tech.*: a typed refusal for any request naming a technician method. */
+function refuseTechnicianMethod(raw: unknown): { method: string; reply: ServerMessage } | null {
+  let data: unknown = raw;
+  if (typeof raw === 'string') {
+    if (!raw.includes('tech.')) return null;
+    try {
+      data = JSON.parse(raw);
+    } catch {
+      return null;
+    }
+  }
+  const m = data as { type?: unknown; id?: unknown; method?: unknown } | null;
+  if (m?.type !== 'request' || typeof m.method !== 'string' || !isTechMethod(m.method)) return null;
+  const id = typeof m.id === 'number' && Number.isSafeInteger(m.id) && m.id >= 0 ? m.id : null;
+  return { method: m.method.slice(0, 100), reply: { type: 'reply', id, reply: { ok: false, error: { code: 'not-allowed', message: 'technician methods are not available on the citizen channel' } } } };
 }

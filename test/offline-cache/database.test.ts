@@ -47,11 +47,11 @@ describe('migrations', () => {
     const db = openDatabase({ dir });
     expect(db.pragma('user_version', { simple: true })).toBe(latestVersion());
     const rows = db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[];
-    expect(rows.map((r) => r.version)).toEqual([1]);
+    expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
     db.close();
     // Reopening applies nothing twice.
     const again = openDatabase({ dir });
-    expect((again.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get() as { n: number }).n).toBe(1);
+    expect((again.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get() as { n: number }).n).toBe(MIGRATIONS.length);
     again.close();
   });
 
@@ -61,10 +61,10 @@ describe('migrations', () => {
     let runs = 0;
     const extra: Migration[] = [
       ...MIGRATIONS,
-      { version: 2, name: 'extra table', up: (db) => { runs++; db.exec('CREATE TABLE extra(x)'); } },
+      { version: latestVersion() + 1, name: 'extra table', up: (db) => { runs++; db.exec('CREATE TABLE extra(x)'); } },
     ];
     const db = openDatabase({ dir, migrations: extra });
-    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.pragma('user_version', { simple: true })).toBe(latestVersion() + 1);
     db.close();
     openDatabase({ dir, migrations: extra }).close();
     expect(runs).toBe(1);
@@ -75,11 +75,11 @@ describe('migrations', () => {
     openDatabase({ dir }).close();
     const bad: Migration[] = [
       ...MIGRATIONS,
-      { version: 2, name: 'fails half way', up: (db) => { db.exec('CREATE TABLE half(x)'); throw new Error('boom'); } },
+      { version: latestVersion() + 1, name: 'fails half way', up: (db) => { db.exec('CREATE TABLE half(x)'); throw new Error('boom'); } },
     ];
     expect(thrown(() => openDatabase({ dir, migrations: bad }))).toBeInstanceOf(StorageError);
     const db = openDatabase({ dir });
-    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(latestVersion());
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'half'").get()).toBeUndefined();
     db.close();
   });

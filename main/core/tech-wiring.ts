@@ -1,0 +1,178 @@
+/**
+ * Wires the technician side into a started core: usage counters, the maintenance hand-over, the technician
+ * service (tech.* for the screen and the socket) and the control socket. kiosk.ts calls this once and keeps
+ * the returned parts; everything technician-specific lives in these files, not in the composition root.
+ */
+import type { Logger } from 'pino';
+import { join } from 'node:path';
+import type { OfflineCache } from '../../offline-cache/index.js';
+import type { EscPosPrinter } from '../../drivers/receipt-printer/index.js';
+import { ServiceHold } from '../contract/index.js';
+import type { Catalog } from '../platform/schemas.js';
+import type { PlatformClient } from '../platform/client.js';
+import { resolveGroup } from './accounts.js';
+import type { CardRouter } from './card-router.js';
+import { ControlSocketError, startControlSocket, type ControlSocket } from './control-socket.js';
+import { CounterKeeper } from './counters.js';
+import type { Delivery } from './delivery.js';
+import type { DeviceSupervisor } from './device-supervisor.js';
+import type { KioskLogging } from './logging.js';
+import { Maintenance, realTimers, type HoldStore, type SessionControl, type Timers } from './maintenance.js';
+import { LockState, type LockStore } from './pin-gate.js';
+import type { Reachability } from './platform-link.js';
+import type { LoadedProfile } from './profile.js';
+import type { TechJournal } from './tech-journal.js';
+import { TechService, type TraceSource } from './technician.js';
+
+export interface TechWiringInput {
+  loaded: LoadedProfile;
+  logging: KioskLogging;
+  supervisor: DeviceSupervisor;
+  session: SessionControl;
+  router: CardRouter | null;
+  printer: EscPosPrinter | null;
+  cache: OfflineCache | null;
+  delivery: Delivery | null;
+  client: PlatformClient | null;
+  platformUrl: string | null;
+  platformState(): Reachability;
+  catalog(): Catalog | null;
+  queueChanged(): void;
+  onSystem(listener: () => void): () => void;
+  journal: TechJournal;
+  trace: TraceSource | null;
+  timers?: Timers;
+  /** Start the control socket (default: profile technician.socket.enabled). */
+  socket?: boolean;
+}
+
+export interface TechParts {
+  tech: TechService;
+  maintenance: Maintenance;
+  counters: CounterKeeper;
+  socket: ControlSocket | null;
+  close(): Promise<void>;
+}
+
+const HOLD_KEY = 'tech.service-hold';
+const LOCK_KEY = 'tech.pin-lockout';
+
+function kvJson<T>(cache: OfflineCache | null, key: string, parse: (v: unknown) => T | null): { load(): T | null; save(v: T | null): void } | undefined {
+  if (!cache) return undefined;
+  return {
+    load() {
+      const doc = cache.kv.getCached(key);
+      if (!doc) return null;
+      try {
+        return parse(JSON.parse(doc.body));
+      } catch {
+        return null;
+      }
+    },
+    save(v) {
+      if (v === null) cache.kv.deleteCached(key);
+      else cache.kv.putCached(key, undefined, JSON.stringify(v));
+    },
+  };
+}
+
+export async function wireTechnician(input: TechWiringInput): Promise<TechParts> {
+  const { loaded, logging, supervisor, cache } = input;
+  const { profile, dataDir } = loaded;
+  const log = logging.logger;
+  const timers = input.timers ?? realTimers;
+
+  const counters = new CounterKeeper({ store: cache?.counters ?? null, log: log.child({ part: 'counters' }), now: () => timers.now() });
+  for (const d of supervisor.list()) counters.observe(d);
+  const offCounters = supervisor.onChange((list) => list.forEach((d) => counters.observe(d)));
+  // Counters can move without a status change (lines during a job): look every 10 s as well.
+  const poll = setInterval(() => supervisor.list().forEach((d) => counters.observe(d)), 10_000);
+  poll.unref();
+
+  const holdStore: HoldStore | undefined = kvJson(cache, HOLD_KEY, (v) => {
+    const h = ServiceHold.safeParse(v);
+    return h.success ? h.data : null;
+  });
+  const maintenance = new Maintenance({
+    session: input.session,
+    timers,
+    noticeSeconds: profile.technician.closingNoticeSeconds,
+    entry: profile.technician.entry,
+    ...(holdStore ? { store: holdStore } : {}),
+    journal: input.journal,
+    log: log.child({ part: 'maintenance' }),
+  });
+  input.router?.blockNew(() => maintenance.closing);
+
+  let techGid: number | null = null;
+  const group = profile.technician.socket.group;
+  if (group !== null) {
+    try {
+      techGid = resolveGroup(group);
+    } catch (e) {
+      log.error({ group, err: e }, 'technician group not found: the control socket keeps the core’s own group');
+    }
+  }
+  const lockStore: LockStore | undefined = kvJson(cache, LOCK_KEY, (v) => {
+    const s = LockState.safeParse(v);
+    return s.success ? s.data : null;
+  }) as LockStore | undefined;
+  const tech = new TechService({
+    profile,
+    dataDir,
+    supervisor,
+    router: input.router,
+    printer: input.printer,
+    cache,
+    delivery: input.delivery,
+    client: input.client,
+    platformUrl: input.platformUrl,
+    platformState: input.platformState,
+    catalog: input.catalog,
+    queueChanged: input.queueChanged,
+    onSystem: input.onSystem,
+    session: input.session,
+    maintenance,
+    counters,
+    trace: input.trace,
+    journal: input.journal,
+    redactor: logging.redactor,
+    logFile: join(dataDir, 'logs', 'kiosk.log'),
+    techGid,
+    timers,
+    ...(lockStore ? { lockStore } : {}),
+    log: log.child({ part: 'technician' }),
+  });
+
+  let socket: ControlSocket | null = null;
+  if (input.socket ?? profile.technician.socket.enabled) {
+    try {
+      socket = await startControlSocket({ dataDir, gid: techGid, tech, log: log.child({ part: 'control-socket' }) });
+    } catch (e) {
+      if (e instanceof ControlSocketError && e.code === 'another-core') {
+        tech.close();
+        maintenance.stop();
+        clearInterval(poll);
+        offCounters();
+        throw e;
+      }
+      log.error({ err: e }, 'control socket unavailable: kioskctl cannot reach this core (the technician screen still works)');
+    }
+  }
+
+  return {
+    tech,
+    maintenance,
+    counters,
+    socket,
+    async close() {
+      await socket?.close();
+      tech.close();
+      maintenance.stop();
+      clearInterval(poll);
+      offCounters();
+      for (const d of supervisor.list()) counters.observe(d);
+      counters.close();
+    },
+  };
+}
