@@ -1,9 +1,17 @@
 import { runCommand, type Command } from './framework.js';
 import { commands as deviceCommands } from './commands/devices.js';
 import { commands as queueCommands } from './commands/queue.js';
+import { pinHash } from './commands/core.js';
+import { composeCommands } from './routing.js';
 
-/** Every kioskctl command; each group lives in main/cli/commands/<group>.ts. */
-export const COMMANDS: Command[] = [...deviceCommands, ...queueCommands];
+/** Direct device commands without a core counterpart: --direct only, refused while a core runs. */
+const DIRECT_DEVICE_COMMANDS = ['printer print'];
+
+/**
+ * Every kioskctl command; each group lives in main/cli/commands/<group>.ts. Commands go through the running
+ * core when one runs on the data directory (routing.ts), and work directly only where that is safe.
+ */
+export const COMMANDS: Command[] = composeCommands([...deviceCommands, ...queueCommands], DIRECT_DEVICE_COMMANDS, [pinHash]);
 
 function help(): string {
   const lines = ['kioskctl — technician command line for the Ningxia self-service kiosk', '', 'commands (every command takes --json and --help):'];

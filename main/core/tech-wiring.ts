@@ -3,7 +3,6 @@
  * service (tech.* for the screen and the socket) and the control socket. kiosk.ts calls this once and keeps
  * the returned parts; everything technician-specific lives in these files, not in the composition root.
  */
-import type { Logger } from 'pino';
 import { join } from 'node:path';
 import type { OfflineCache } from '../../offline-cache/index.js';
 import type { EscPosPrinter } from '../../drivers/receipt-printer/index.js';

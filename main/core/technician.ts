@@ -44,6 +44,8 @@ import type { Profile } from './profile.js';
 import { deadLetterSummaries, queueKeys, queueStatsOf, writeDeadLetterExport } from './queue-admin.js';
 import { dispatchTable, type Connection, type DispatchOutcome, type TableHandlers } from './rpc.js';
 import { citizenViewOf } from './session-service.js';
+import { checkPlatform } from './platform-check.js';
+import { tailLines } from './log-tail.js';
 import type { TechJournal } from './tech-journal.js';
 
 /** The last frames of a device's protocol (see trace.ts); null when the device is not traced. */
@@ -358,26 +360,7 @@ export class TechService {
         if (entries === null) throw new KioskError('not-allowed', `no protocol trace for "${device}" in this build`);
         return entries;
       },
-      'tech.platform.check': async () => {
-        const catalog = d.catalog();
-        const base = { url: d.platformUrl, catalogVersion: catalog?.version ?? null };
-        if (!d.client) return { ...base, reachable: false, ms: null, clockOffsetMs: null, platformTime: null, problem: 'no platform configured' };
-        const limit = deadline(Math.min(d.profile.platform.timeoutMs, 15_000));
-        try {
-          const t0 = Date.now();
-          const out = await d.client.health(limit.signal);
-          const t1 = Date.now();
-          const ms = t1 - t0;
-          if (out.kind !== 'ok') {
-            const why = out.kind === 'permanent' ? `${out.status} ${out.code}` : [out.reason, out.status, out.code].filter((x) => x !== undefined).join(' ');
-            return { ...base, reachable: false, ms, clockOffsetMs: null, platformTime: null, problem: why };
-          }
-          const theirs = Date.parse(out.value.time);
-          return { ...base, reachable: true, ms, clockOffsetMs: Number.isFinite(theirs) ? Math.round(theirs - (t0 + t1) / 2) : null, platformTime: out.value.time, problem: null };
-        } finally {
-          limit.dispose();
-        }
-      },
+      'tech.platform.check': () => checkPlatform(d.client, d.platformUrl, d.catalog()?.version ?? null, d.profile.platform.timeoutMs),
       'tech.logs.tail': ({ lines }) => ({ lines: tailLines(d.logFile, lines).map((l) => d.redactor.scrubString(l).slice(0, 2000)) }),
       'tech.journal.verify': () => d.journal.verify(),
 
@@ -496,28 +479,4 @@ export class TechService {
       },
     };
   }
-}
-
-/** The last `n` lines of the log (the current file, then the rotated one before it). */
-function tailLines(file: string, n: number): string[] {
-  const read = (f: string): string[] => {
-    try {
-      const st = fs.statSync(f);
-      const size = Math.min(st.size, 1024 * 1024);
-      const fd = fs.openSync(f, 'r');
-      try {
-        const buf = Buffer.alloc(size);
-        fs.readSync(fd, buf, 0, size, st.size - size);
-        const lines = buf.toString('utf8').split('\n').filter(Boolean);
-        return size < st.size ? lines.slice(1) : lines;
-      } finally {
-        fs.closeSync(fd);
-      }
-    } catch {
-      return [];
-    }
-  };
-  let lines = read(file);
-  if (lines.length < n) lines = [...read(file.replace(/\.log$/, '.1.log')), ...lines];
-  return lines.slice(-n);
 }

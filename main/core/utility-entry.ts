@@ -40,14 +40,14 @@ async function main(): Promise<void> {
   }
   let current: { port: PortLike; detach: () => void } | null = null;
   parentPort.on('message', (e) => {
-    const msg = e.data as { type?: unknown } | null;
+    const msg = e.data as { type?: unknown; audience?: unknown } | null;
     const port = e.ports[0];
     if (msg?.type !== 'connect' || !port) return;
     // A renderer reload brings a new port; the old one is dropped.
     current?.detach();
     current?.port.close();
     const conn = { send: (m: ServerMessage) => port.postMessage(m) };
-    const detach = core.connect(conn);
+    const detach = core.connect(conn, msg.audience === 'technician' ? 'technician' : 'citizen');
     port.on('message', (ev) => void core.receive(conn, ev.data));
     port.on('close', detach);
     port.start();

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DeviceStatus, SessionView, SystemStatus } from '../../main/contract/index.js';
 import { getBridge } from './bridge.js';
 import { dictionaries, type Dict } from './i18n.js';
+import { ClosingNotice, useServiceStatus, useTechnicianEntry } from './service.js';
 
 function useKioskState() {
   const [view, setView] = useState<SessionView | null>(null);
@@ -46,6 +47,8 @@ function useActivityReporter(active: boolean) {
 export function KioskApp({ webMode }: { webMode: boolean }) {
   const { view, devices, system } = useKioskState();
   useActivityReporter(view?.screen === 'welcome');
+  const service = useServiceStatus();
+  useTechnicianEntry(service?.technicianEntry ?? null, view?.screen === 'attract' || view?.screen === 'out-of-service');
   const locale = view?.locale ?? 'zh-CN';
   const t = dictionaries[locale];
 
@@ -80,8 +83,9 @@ export function KioskApp({ webMode }: { webMode: boolean }) {
       {view.screen === 'attract' && <Attract t={t} devices={devices} system={system} />}
       {view.screen === 'welcome' && <Welcome view={view} t={t} />}
       {view.screen === 'finished' && <Finished view={view} t={t} />}
-      {view.screen === 'out-of-service' && <OutOfService t={t} reason={view.outOfServiceReason} />}
+      {view.screen === 'out-of-service' && <OutOfService t={t} reason={service?.reason ?? view.outOfServiceReason} />}
       {view.idleWarning && <IdleWarning seconds={view.idleWarning.secondsLeft} t={t} />}
+      <ClosingNotice status={service} t={t} />
       <footer className="footer">
         <span>{view.terminal.id}</span>
         {webMode && (
