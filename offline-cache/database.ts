@@ -101,7 +101,7 @@ export function openDatabase(opts: OpenDatabaseOptions): SqliteDatabase {
   try {
     db = new Database(file);
   } catch (e) {
-    throw toStorageError(e, `opening database ${file}`);
+    throw fullIfNoSpace(toStorageError(e, `opening database ${file}`), opts.dir);
   }
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(opts.busyTimeoutMs ?? 5000))}`);
@@ -149,6 +149,18 @@ export function openDatabase(opts: OpenDatabaseOptions): SqliteDatabase {
     } catch {
       // already failing; the original error is the one that matters
     }
-    throw toStorageError(e, `opening database ${file}`);
+    throw fullIfNoSpace(toStorageError(e, `opening database ${file}`), opts.dir);
   }
+}
+
+/** SQLite reports a full disk in several ways (IOERR while writing the WAL or -shm): ask the file system. */
+function fullIfNoSpace(e: StorageError, dir: string): StorageError {
+  if (e.code !== 'io') return e;
+  try {
+    const s = fs.statfsSync(dir);
+    if (Number(s.bavail) * Number(s.bsize) < 64 * 1024) return new StorageError('full', `${e.message} (the disk is full)`, { cause: e });
+  } catch {
+    // keep the original error
+  }
+  return e;
 }

@@ -1,16 +1,26 @@
 /**
- * The offline cache, assembled: database (pragmas, quick_check, migrations), sealer (key file),
- * attachment store (orphan sweep), outbox (in-flight recovery) and the kv cache.
+ * The offline cache, assembled: database (pragmas, quick_check, migrations), sealer (key file, guarded
+ * by the data: see key-guard.ts), attachment store (orphan sweep), outbox (in-flight recovery), the kv
+ * cache and the tamper-evident journal beside the database (journal.ts).
  *
  * `recover: false` is for a second process (kioskctl) inspecting the cache while the core runs:
- * it skips the orphan sweep and the in-flight recovery, which belong to the owner at start-up.
+ * it skips the orphan sweep, the in-flight recovery and the journal's full check, which belong to the
+ * owner at start-up, and never creates a key file.
+ *
+ * Throws StorageError when the cache cannot be used at all ('corrupt', 'too-new', 'key-missing',
+ * 'key-wrong', 'sealing', 'full', 'io'). A journal problem does NOT stop the cache (queued entries can
+ * still be delivered): it is reported in `journalProblem` and the owner takes the kiosk out of service.
  */
+import path from 'node:path';
 import { AttachmentStore, type SweepResult } from './attachments.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
+import { isStorageError, StorageError } from './errors.js';
+import { Journal, JOURNAL_FILE, type JournalHash } from './journal.js';
+import { openGuardedSealer } from './key-guard.js';
 import { KvCache } from './kv.js';
 import { UsageCounters } from './counters.js';
 import { Outbox, type StatfsFn } from './outbox.js';
-import { Sealer, type CryptoRuntime, type SealSuite } from './sealing.js';
+import { availableSuites, type CryptoRuntime, type Sealer, type SealSuite } from './sealing.js';
 
 export interface OfflineCacheOptions {
   dir: string;
@@ -30,6 +40,11 @@ export interface OfflineCacheOptions {
   statfs?: StatfsFn;
   clock?: () => number;
   runtime?: CryptoRuntime;
+  /**
+   * The tamper-evident journal (`<dir>/kiosk.journal`). Default on: `hash` for a new journal (sha256),
+   * `terminalId` written into its first record. `false`: no journal (tests of other parts only).
+   */
+  journal?: false | { hash?: JournalHash; terminalId?: string };
 }
 
 export interface OfflineCache {
@@ -40,21 +55,42 @@ export interface OfflineCache {
   /** Per-device, per-day usage counters. */
   counters: UsageCounters;
   sealer: Sealer;
+  /** The journal; null when disabled or when it could not be opened (see journalProblem). */
+  journal: Journal | null;
+  /** Why the journal could not be opened (missing, replaced, cut short, broken link): the kiosk goes out of service. */
+  journalProblem: StorageError | null;
   /** What start-up did (zeros when recover is false). */
   startup: { sweep: SweepResult; recoveredInFlight: number };
   close(): void;
 }
 
 export function openOfflineCache(opts: OfflineCacheOptions): OfflineCache {
-  // Sealer first: a missing SM suite or a bad key file fails before the database is touched.
-  const sealer = Sealer.open({ keyFile: opts.keyFile, ...(opts.suite ? { suite: opts.suite } : {}), ...(opts.runtime ? { runtime: opts.runtime } : {}) });
+  // A missing SM suite fails before anything is touched.
+  if (opts.suite !== undefined && availableSuites(opts.runtime)[opts.suite] !== true) {
+    throw new StorageError(
+      'sealing',
+      `sealing suite ${opts.suite} is not available in this runtime: it needs sm4-ctr and sm3 from the crypto library ` +
+        "(Node's OpenSSL has them; Electron's BoringSSL does not) — run the core under Node or configure aes-256-gcm",
+    );
+  }
+  const owner = opts.recover !== false;
   const db = openDatabase({
     dir: opts.dir,
     ...(opts.fileName !== undefined ? { fileName: opts.fileName } : {}),
     ...(opts.busyTimeoutMs !== undefined ? { busyTimeoutMs: opts.busyTimeoutMs } : {}),
     ...(opts.quickCheck !== undefined ? { quickCheck: opts.quickCheck } : {}),
   });
+  let journal: Journal | null = null;
   try {
+    // The key is checked against the data it must open: a new key only for an empty cache.
+    const sealer = openGuardedSealer({
+      db,
+      keyFile: opts.keyFile,
+      owner,
+      ...(opts.suite ? { suite: opts.suite } : {}),
+      ...(opts.runtime ? { runtime: opts.runtime } : {}),
+      ...(opts.clock ? { clock: opts.clock } : {}),
+    });
     const attachments = new AttachmentStore(opts.dir, sealer);
     const outbox = new Outbox({
       db,
@@ -69,11 +105,28 @@ export function openOfflineCache(opts: OfflineCacheOptions): OfflineCache {
     const counters = new UsageCounters(db);
     let sweep: SweepResult = { removed: 0, tempRemoved: 0 };
     let recoveredInFlight = 0;
-    if (opts.recover !== false) {
+    if (owner) {
       sweep = attachments.sweepOrphans((sha) => outbox.isAttachmentReferenced(sha));
       recoveredInFlight = outbox.recoverInFlight();
     }
+    let journalProblem: StorageError | null = null;
+    if (opts.journal !== false) {
+      try {
+        journal = Journal.open({
+          file: path.join(opts.dir, JOURNAL_FILE),
+          db,
+          verify: owner,
+          ...(opts.journal?.hash ? { hash: opts.journal.hash } : {}),
+          ...(opts.journal?.terminalId ? { terminalId: opts.journal.terminalId } : {}),
+          ...(opts.clock ? { clock: opts.clock } : {}),
+        });
+      } catch (e) {
+        if (!isStorageError(e) || (e.code !== 'journal' && e.code !== 'io')) throw e;
+        journalProblem = e;
+      }
+    }
     let closed = false;
+    const j = journal;
     return {
       db,
       outbox,
@@ -81,23 +134,47 @@ export function openOfflineCache(opts: OfflineCacheOptions): OfflineCache {
       kv,
       counters,
       sealer,
+      journal: j,
+      journalProblem,
       startup: { sweep, recoveredInFlight },
       close(): void {
         if (closed) return;
         closed = true;
+        j?.close();
         db.close();
       },
     };
   } catch (e) {
+    journal?.close();
     db.close();
     throw e;
   }
 }
 
-export { StorageError, isStorageError, type StorageErrorCode } from './errors.js';
+export { StorageError, isStorageError, KeyProblemError, isKeyProblem, type KeyProblemDetails, type StorageErrorCode } from './errors.js';
+export {
+  Journal,
+  JOURNAL_FILE,
+  JOURNAL_HASHES,
+  journalHashAvailable,
+  reconcileJournal,
+  scanJournal,
+  verifyJournal,
+  type BrokenLink,
+  type JournalEntry,
+  type JournalHash,
+  type JournalOptions,
+  type JournalRecord,
+  type JournalRecordType,
+  type JournalScan,
+  type JournalVerification,
+  type ReconcileOptions,
+  type ReconcileResult,
+} from './journal.js';
+export { openGuardedSealer, registeredKeys, sealedDataSummary, type SealedSummary } from './key-guard.js';
 export { openDatabase, migrate, latestVersion, type OpenDatabaseOptions, type SqliteDatabase } from './database.js';
 export { MIGRATIONS, type Migration } from './migrations.js';
-export { Sealer, availableSuites, parseEnvelope, SEAL_SUITES, type SealSuite, type CryptoRuntime, type SealerOptions } from './sealing.js';
+export { Sealer, availableSuites, keyCheckValue, parseEnvelope, SEAL_SUITES, type SealSuite, type CryptoRuntime, type SealerOptions } from './sealing.js';
 export { AttachmentStore, sha256Hex, type PutResult, type SweepResult } from './attachments.js';
 export {
   Outbox,
@@ -119,3 +196,16 @@ export {
 } from './outbox.js';
 export { KvCache, type CachedDocument } from './kv.js';
 export { UsageCounters, type CounterRow } from './counters.js';
+export {
+  collectRetentionExports,
+  deadLetterDocument,
+  DEAD_LETTER_FORMAT,
+  expireDeadLetters,
+  EXPIRED_DIR,
+  listRetentionExports,
+  writeDeadLetterExport,
+  type DeadLetterExport,
+  type ExportFile,
+  type RetentionOptions,
+  type RetentionResult,
+} from './retention.js';

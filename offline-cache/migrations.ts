@@ -101,6 +101,69 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 2,
+    name: 'sealing key registry, journal anchor, expired dead letters (retention)',
+    up(db) {
+      db.exec(`
+        -- Keys the sealed data was sealed with, by id and check value (HMAC-SHA256 of a constant under the
+        -- key; never the key). A key file that lacks one of them, while sealed data exists, is refused.
+        CREATE TABLE seal_keys (
+          id            TEXT PRIMARY KEY,
+          suite         TEXT NOT NULL,
+          check_value   TEXT NOT NULL,
+          registered_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+
+        -- The tamper-evident journal file's identity (its first record's hash) and a recent head. The file
+        -- must contain this head: a journal shorter than it was truncated; another genesis was replaced.
+        CREATE TABLE journal_anchor (
+          id         INTEGER PRIMARY KEY CHECK (id = 1),
+          genesis    TEXT NOT NULL,
+          seq        INTEGER NOT NULL,
+          hash       TEXT NOT NULL,
+          updated_at INTEGER NOT NULL
+        );
+
+        -- A new terminal state, 'expired': a dead letter older than the retention period, exported sealed for
+        -- the technician and purged. SQLite cannot alter a CHECK constraint, so the table is rebuilt.
+        DROP TRIGGER outbox_count_insert;
+        DROP TRIGGER outbox_count_update;
+        DROP TRIGGER outbox_count_delete;
+        CREATE TABLE outbox_v2 (
+          record_id       INTEGER PRIMARY KEY REFERENCES records(id) ON DELETE CASCADE,
+          state           TEXT NOT NULL CHECK (state IN ('pending', 'in_flight', 'acked', 'dead', 'expired')),
+          attempts        INTEGER NOT NULL DEFAULT 0,
+          next_attempt_at INTEGER NOT NULL,
+          enqueued_at     INTEGER NOT NULL,
+          updated_at      INTEGER NOT NULL,
+          claimed_at      INTEGER,
+          dead_at         INTEGER,
+          last_error      TEXT,
+          pending_bytes   INTEGER NOT NULL DEFAULT 0
+        );
+        INSERT INTO outbox_v2(record_id, state, attempts, next_attempt_at, enqueued_at, updated_at, claimed_at, dead_at,
+                              last_error, pending_bytes)
+          SELECT record_id, state, attempts, next_attempt_at, enqueued_at, updated_at, claimed_at, dead_at, last_error,
+                 pending_bytes FROM outbox;
+        DROP TABLE outbox;
+        ALTER TABLE outbox_v2 RENAME TO outbox;
+        CREATE INDEX outbox_state_due ON outbox(state, next_attempt_at);
+        CREATE INDEX outbox_state_enqueued ON outbox(state, enqueued_at);
+        INSERT INTO queue_counters(state, n, bytes) VALUES ('expired', 0, 0);
+        CREATE TRIGGER outbox_count_insert AFTER INSERT ON outbox BEGIN
+          UPDATE queue_counters SET n = n + 1, bytes = bytes + NEW.pending_bytes WHERE state = NEW.state;
+        END;
+        CREATE TRIGGER outbox_count_update AFTER UPDATE OF state, pending_bytes ON outbox BEGIN
+          UPDATE queue_counters SET n = n - 1, bytes = bytes - OLD.pending_bytes WHERE state = OLD.state;
+          UPDATE queue_counters SET n = n + 1, bytes = bytes + NEW.pending_bytes WHERE state = NEW.state;
+        END;
+        CREATE TRIGGER outbox_count_delete AFTER DELETE ON outbox BEGIN
+          UPDATE queue_counters SET n = n - 1, bytes = bytes - OLD.pending_bytes WHERE state = OLD.state;
+        END;
+      `);
+    },
+  },
+  {
+    version: 3,
     name: 'device usage counters per day',
     up(db) {
       db.exec(`

@@ -21,7 +21,11 @@ import type { SqliteDatabase } from './database.js';
 import { StorageError, toStorageError } from './errors.js';
 import { parseEnvelope, type Sealer } from './sealing.js';
 
-export type OutboxState = 'pending' | 'in_flight' | 'acked' | 'dead';
+/**
+ * 'expired': a dead letter older than the retention period, exported sealed for the technician and purged
+ * (like 'acked', only the key, kind and timestamps stay).
+ */
+export type OutboxState = 'pending' | 'in_flight' | 'acked' | 'dead' | 'expired';
 
 export interface StatfsLike {
   bavail: number | bigint;
@@ -121,6 +125,10 @@ export interface OutboxStats {
   bytes: number;
   /** Same for dead letters. */
   deadBytes: number;
+  /** Dead letters purged after their retention period (exported sealed first). */
+  expired: number;
+  /** Age of the oldest dead letter (since it was queued); null if none. Retention acts on this age. */
+  oldestDeadAgeMs: number | null;
 }
 
 export interface DeadLetter {
@@ -292,6 +300,16 @@ export class Outbox {
            UNION ALL
            SELECT enqueued_at AS t FROM (SELECT enqueued_at FROM outbox WHERE state = 'in_flight' ORDER BY enqueued_at LIMIT 1)
          )`,
+      ),
+      oldestDead: p(`SELECT enqueued_at AS t FROM outbox WHERE state = 'dead' ORDER BY enqueued_at LIMIT 1`),
+      deadBefore: p(`SELECT record_id FROM outbox WHERE state = 'dead' AND enqueued_at < ? ORDER BY enqueued_at, record_id LIMIT ?`),
+      markExpired: p(
+        `UPDATE outbox SET state = 'expired', pending_bytes = 0, updated_at = ?, claimed_at = NULL WHERE record_id = ? AND state = 'dead'`,
+      ),
+      purgeExpired: p('UPDATE records SET payload = NULL, payload_bytes = 0, purged_at = ? WHERE id = ?'),
+      deadOne: p(
+        `SELECT r.id, r.idempotency_key, r.kind, r.is_test, o.attempts, o.enqueued_at, o.dead_at, o.last_error, r.payload
+         FROM outbox o JOIN records r ON r.id = o.record_id WHERE o.state = 'dead' AND o.record_id = ?`,
       ),
       dead: p(
         `SELECT r.id, r.idempotency_key, r.kind, r.is_test, o.attempts, o.enqueued_at, o.dead_at, o.last_error, r.payload
@@ -468,44 +486,76 @@ export class Outbox {
   /** Dead letters with their payload still sealed (for a technician's export). Paged by id. */
   exportDead(opts: { afterId?: number; limit?: number } = {}): DeadLetter[] {
     const limit = opts.limit ?? 1000;
-    const rows = this.read('exportDead', () => this.s('dead').all(opts.afterId ?? 0, limit)) as {
-      id: number;
-      idempotency_key: string;
-      kind: string;
-      is_test: number;
-      attempts: number;
-      enqueued_at: number;
-      dead_at: number | null;
-      last_error: string | null;
-      payload: Buffer | null;
-    }[];
-    return rows.map((r) => {
-      const sealedPayload = r.payload ?? Buffer.alloc(0);
-      let keyId = '';
-      try {
-        keyId = parseEnvelope(sealedPayload).keyId;
-      } catch {
-        keyId = '';
+    const rows = this.read('exportDead', () => this.s('dead').all(opts.afterId ?? 0, limit)) as DeadRow[];
+    return rows.map((r) => this.#deadLetter(r));
+  }
+
+  /** Ids of dead letters queued before `cutoff` (ms), oldest first (the (state, enqueued_at) index). */
+  deadQueuedBefore(cutoff: number, limit = 500): number[] {
+    checkTime(cutoff, 'cutoff');
+    return (this.read('deadQueuedBefore', () => this.s('deadBefore').all(cutoff, limit)) as { record_id: number }[]).map((r) => r.record_id);
+  }
+
+  /** These dead letters, still sealed (ids that are no longer dead are left out). */
+  deadLetters(ids: readonly number[]): DeadLetter[] {
+    const out: DeadLetter[] = [];
+    for (const id of ids) {
+      checkId(id);
+      const r = this.read('deadLetters', () => this.s('deadOne').get(id)) as DeadRow | undefined;
+      if (r !== undefined) out.push(this.#deadLetter(r));
+    }
+    return out;
+  }
+
+  /**
+   * Retention: these dead letters become 'expired' — sealed payload and attachment references purged in one
+   * transaction (key, kind and timestamps stay); unreferenced attachment files removed after the commit.
+   * Export them first (retention.ts). Returns the ids that were expired (ids no longer dead are skipped).
+   */
+  expireDead(ids: readonly number[]): { expired: number[]; removedAttachments: number } {
+    const now = this.clock();
+    const { expired, shas } = this.write('expireDead', () => {
+      const done: number[] = [];
+      const refs: string[] = [];
+      for (const id of ids) {
+        checkId(id);
+        if (this.s('markExpired').run(now, id).changes === 0) continue;
+        for (const r of this.s('refsOf').all(id) as { sha256: string }[]) refs.push(r.sha256);
+        this.s('purgeExpired').run(now, id);
+        this.s('deleteRefs').run(id);
+        done.push(id);
       }
-      const attachments = (this.s('refsOf').all(r.id) as { sha256: string; size: number; sealed_size: number }[]).map((a) => ({
-        sha256: a.sha256,
-        size: a.size,
-        sealedSize: a.sealed_size,
-      }));
-      return {
-        id: r.id,
-        idempotencyKey: r.idempotency_key,
-        kind: r.kind,
-        test: r.is_test === 1,
-        attempts: r.attempts,
-        enqueuedAt: r.enqueued_at,
-        deadAt: r.dead_at,
-        reason: r.last_error,
-        keyId,
-        sealedPayload: new Uint8Array(sealedPayload),
-        attachments,
-      };
+      return { expired: done, shas: refs };
     });
+    return { expired, removedAttachments: this.removeUnreferenced(shas) };
+  }
+
+  #deadLetter(r: DeadRow): DeadLetter {
+    const sealedPayload = r.payload ?? Buffer.alloc(0);
+    let keyId = '';
+    try {
+      keyId = parseEnvelope(sealedPayload).keyId;
+    } catch {
+      keyId = '';
+    }
+    const attachments = (this.s('refsOf').all(r.id) as { sha256: string; size: number; sealed_size: number }[]).map((a) => ({
+      sha256: a.sha256,
+      size: a.size,
+      sealedSize: a.sealed_size,
+    }));
+    return {
+      id: r.id,
+      idempotencyKey: r.idempotency_key,
+      kind: r.kind,
+      test: r.is_test === 1,
+      attempts: r.attempts,
+      enqueuedAt: r.enqueued_at,
+      deadAt: r.dead_at,
+      reason: r.last_error,
+      keyId,
+      sealedPayload: new Uint8Array(sealedPayload),
+      attachments,
+    };
   }
 
   /** O(1): trigger-maintained counters plus one index probe per state for the oldest entry. */
@@ -514,6 +564,7 @@ export class Outbox {
       const c: Record<string, { n: number; bytes: number }> = {};
       for (const r of this.s('counters').all() as { state: string; n: number; bytes: number }[]) c[r.state] = { n: r.n, bytes: r.bytes };
       const oldest = (this.s('oldest').get() as { t: number | null } | undefined)?.t ?? null;
+      const oldestDead = (this.s('oldestDead').get() as { t: number } | undefined)?.t ?? null;
       return {
         pending: c.pending?.n ?? 0,
         inFlight: c.in_flight?.n ?? 0,
@@ -522,6 +573,8 @@ export class Outbox {
         oldestPendingAgeMs: oldest === null ? null : Math.max(0, now - oldest),
         bytes: (c.pending?.bytes ?? 0) + (c.in_flight?.bytes ?? 0),
         deadBytes: c.dead?.bytes ?? 0,
+        expired: c.expired?.n ?? 0,
+        oldestDeadAgeMs: oldestDead === null ? null : Math.max(0, now - oldestDead),
       };
     });
   }
@@ -626,6 +679,18 @@ export class Outbox {
       throw toStorageError(e, what);
     }
   }
+}
+
+interface DeadRow {
+  id: number;
+  idempotency_key: string;
+  kind: string;
+  is_test: number;
+  attempts: number;
+  enqueued_at: number;
+  dead_at: number | null;
+  last_error: string | null;
+  payload: Buffer | null;
 }
 
 function duplicate(key: string): StorageError {

@@ -235,6 +235,19 @@ export interface SealerOptions {
   suite?: SealSuite;
   /** Injected crypto capabilities (tests); default Node's crypto. */
   runtime?: CryptoRuntime;
+  /**
+   * May a missing key file be created? Default true. openOfflineCache passes false whenever sealed data
+   * exists: a new key could never open it (StorageError 'key-missing' instead).
+   */
+  create?: boolean;
+}
+
+/**
+ * A key's check value: HMAC-SHA256 under the key of a fixed string, first 16 bytes in hex. It identifies a
+ * key (the registry in the database, the provisioning backup, kioskctl key check) without revealing it.
+ */
+export function keyCheckValue(key: Uint8Array): string {
+  return crypto.createHmac('sha256', key).update('nxsl/key-check/v1').digest('hex').slice(0, 32);
 }
 
 export class Sealer {
@@ -266,7 +279,9 @@ export class Sealer {
     const file = opts.keyFile;
     let content: KeyFileContent;
     try {
-      content = fs.existsSync(file) ? loadKeyFile(file) : createKeyFile(file, requested ?? 'aes-256-gcm');
+      if (fs.existsSync(file)) content = loadKeyFile(file);
+      else if (opts.create === false) throw new StorageError('key-missing', `key file ${file} is missing`);
+      else content = createKeyFile(file, requested ?? 'aes-256-gcm');
     } catch (e) {
       throw toStorageError(e, `key file ${file}`);
     }
@@ -285,6 +300,15 @@ export class Sealer {
 
   keyIds(): string[] {
     return this.content.keys.map((k) => k.id);
+  }
+
+  /** Every key of the key file by id, suite and check value (never the key bytes). */
+  keyChecks(): { id: string; suite: SealSuite; checkValue: string }[] {
+    return this.content.keys.map((k) => ({ id: k.id, suite: k.suite, checkValue: keyCheckValue(k.key) }));
+  }
+
+  get file(): string {
+    return this.keyFile;
   }
 
   /** Add a new key for this sealer's suite and make it current; returns its id. */

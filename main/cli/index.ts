@@ -1,6 +1,9 @@
 import { runCommand, type Command } from './framework.js';
 import { commands as deviceCommands } from './commands/devices.js';
+import { commands as journalCommands } from './commands/journal.js';
+import { commands as keyCommands } from './commands/key.js';
 import { commands as queueCommands } from './commands/queue.js';
+import { output } from './output.js';
 import { pinHash } from './commands/core.js';
 import { composeCommands } from './routing.js';
 
@@ -11,7 +14,10 @@ const DIRECT_DEVICE_COMMANDS = ['printer print'];
  * Every kioskctl command; each group lives in main/cli/commands/<group>.ts. Commands go through the running
  * core when one runs on the data directory (routing.ts), and work directly only where that is safe.
  */
-export const COMMANDS: Command[] = composeCommands([...deviceCommands, ...queueCommands], DIRECT_DEVICE_COMMANDS, [pinHash]);
+export const COMMANDS: Command[] = composeCommands([...deviceCommands, ...queueCommands, ...journalCommands, ...keyCommands], DIRECT_DEVICE_COMMANDS, [pinHash]);
+
+/** stdout and stderr, guarded: a closed pipe ends the command quietly (see output.ts). */
+const processIo = { out: (l: string): void => output.line(l), err: (l: string): void => output.errLine(l) };
 
 function help(): string {
   const lines = ['kioskctl — technician command line for the Ningxia self-service kiosk', '', 'commands (every command takes --json and --help):'];
@@ -19,7 +25,8 @@ function help(): string {
   return lines.join('\n');
 }
 
-export async function main(argv: string[], io = { out: (l: string) => console.log(l), err: (l: string) => console.error(l) }): Promise<number> {
+export async function main(argv: string[], io = processIo): Promise<number> {
+  output.install();
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     io.out(help());
     return argv.length === 0 ? 2 : 0;

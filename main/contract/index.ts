@@ -5,3 +5,4 @@ export * from './messages.js';
 export * from './simulator.js';
 export * from './service.js';
 export * from './tech.js';
+export * from './host.js';

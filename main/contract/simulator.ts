@@ -48,7 +48,18 @@ export const SimState = z.object({
 });
 export type SimState = z.infer<typeof SimState>;
 
-export const SimPlaceCard = z.object({ key: z.string().min(1).max(100) }).strict();
+/**
+ * A sample identity's name: lowercase words joined by '-' (e.g. "resident-zhang"). Never an object key such as
+ * "__proto__" or "constructor": the names of Object.prototype are refused outright, whatever the lookup does.
+ */
+const OBJECT_PROTOTYPE_NAMES = new Set(['constructor', 'prototype', 'tostring', 'valueof', 'hasownproperty', 'isprototypeof', 'propertyisenumerable', 'tolocalestring']);
+export const SampleIdentityKey = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'a sample identity name: lowercase letters and digits, words joined by "-"')
+  .refine((k) => !OBJECT_PROTOTYPE_NAMES.has(k.toLowerCase()), { message: 'not a sample identity name' });
+export const SimPlaceCard = z.object({ key: SampleIdentityKey }).strict();
 export const SimFault = z.object({ device: z.string().min(1), fault: z.string().min(1), on: z.boolean() }).strict();
 export const SimPrinterFault = z.object({ fault: PrinterSimFaultName, on: z.boolean() }).strict();
 export const SimConnectedBody = z.object({ connected: z.boolean() }).strict();

@@ -25,7 +25,8 @@ export const USAGE_COUNTER_SOURCES: Readonly<Record<DeviceKind, Readonly<Partial
 };
 
 export interface CounterKeeperOptions {
-  store: UsageCounters | null;
+  /** The store as it is now (null while storage is unavailable: counts wait in memory). */
+  store: () => UsageCounters | null;
   log: Logger;
   now?: () => number;
   /** Batch window (default 2000 ms). */
@@ -83,7 +84,7 @@ export class CounterKeeper {
   flush(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    const store = this.#o.store;
+    const store = this.#o.store();
     if (!store || this.#pending.size === 0) return;
     const rows = [...this.#pending].map(([k, value]) => {
       const [day = '', device = '', name = ''] = k.split('\u0000');
@@ -113,7 +114,7 @@ export class CounterKeeper {
       const n = name as UsageCounterName;
       row.counters[n] = (row.counters[n] ?? 0) + value;
     };
-    for (const r of this.#o.store?.since(from, device) ?? []) put(r.day, r.device, r.name, r.value);
+    for (const r of this.#o.store()?.since(from, device) ?? []) put(r.day, r.device, r.name, r.value);
     for (const [k, value] of this.#pending) {
       const [day = '', dev = '', name = ''] = k.split('\u0000');
       put(day, dev, name, value);

@@ -17,7 +17,7 @@
  * a simulated clock.
  */
 import type { z } from 'zod';
-import type { AttachmentStore, ClaimedEntry, Outbox, OutboxEntry, OutboxStats } from '../../offline-cache/index.js';
+import type { AttachmentStore, ClaimedEntry, Journal, Outbox, OutboxEntry, OutboxStats } from '../../offline-cache/index.js';
 import { StorageError, isStorageError } from '../../offline-cache/index.js';
 import { nextDelay } from '../platform/backoff.js';
 import type { AttachmentUpload, Outcome } from '../platform/client.js';
@@ -40,7 +40,12 @@ export interface DeliveryClient {
 export type DeliveryResult =
   | { kind: 'acked'; caseNumber: string; replayed: boolean }
   | { kind: 'retry'; reason: string; delayMs: number; reachable: boolean }
-  | { kind: 'dead'; reason: string };
+  | { kind: 'dead'; reason: string }
+  /**
+   * Kept pending because of a LOCAL problem the platform has nothing to do with: the sealing key does not
+   * open the entry (missing or replaced key file). Never a dead letter; the core goes out of service.
+   */
+  | { kind: 'held'; problem: 'key'; reason: string; delayMs: number };
 
 export interface DeliveryEvent {
   entry: ClaimedEntry;
@@ -67,6 +72,10 @@ export interface DeliveryOptions {
   /** Resolves after ms, or rejects with signal.reason when it aborts. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   log?: DeliveryLog;
+  /** Journal for delivery-acknowledged and dead-lettered records (offline-cache/journal.ts). */
+  journal?: Journal | null;
+  /** How long an entry the key cannot open waits before it is tried again (default 60 s). */
+  heldDelayMs?: number;
 }
 
 export class DeliveryError extends Error {
@@ -92,6 +101,12 @@ function reachable(o: Exclude<Outcome<unknown>, { kind: 'ok' }>): boolean {
   return o.status !== undefined && o.status < 500;
 }
 
+/** A dead-letter reason as the journal accepts it (printable ASCII, at most 200). */
+function journalReason(reason: string): string {
+  const r = reason.replace(/[^\x20-\x7e]/g, '?').slice(0, 200).trim();
+  return r.length > 0 ? r : 'unknown';
+}
+
 export function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
@@ -111,7 +126,7 @@ export function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 export class Delivery {
-  readonly #o: Required<Omit<DeliveryOptions, 'log'>> & Pick<DeliveryOptions, 'log'>;
+  readonly #o: Required<Omit<DeliveryOptions, 'log' | 'journal'>> & Pick<DeliveryOptions, 'log' | 'journal'>;
   readonly #listeners = new Set<(e: DeliveryEvent) => void>();
   #wake: (() => void) | null = null;
   #woken = false;
@@ -127,6 +142,7 @@ export class Delivery {
       clock: Date.now,
       random: Math.random,
       sleep: defaultSleep,
+      heldDelayMs: 60_000,
       ...opts,
       concurrency,
     };
@@ -166,11 +182,28 @@ export class Delivery {
     }
     const now = this.#o.clock();
     if (result.kind === 'acked') outbox.ack(entry.id, { platformCaseNumber: result.caseNumber, ackedAt: now });
-    else if (result.kind === 'retry') outbox.fail(entry.id, { retryable: true, reason: result.reason, nextAttemptAt: now + result.delayMs });
+    else if (result.kind === 'retry' || result.kind === 'held') outbox.fail(entry.id, { retryable: true, reason: result.reason, nextAttemptAt: now + result.delayMs });
     else outbox.fail(entry.id, { retryable: false, reason: result.reason });
+    this.#journal(entry, result);
     for (const l of this.#listeners) l({ entry, result });
     if (result.kind === 'dead') this.#o.log?.warn({ id: entry.id, key: entry.idempotencyKey, reason: result.reason }, 'submission moved to dead letters');
+    if (result.kind === 'held') this.#o.log?.warn({ id: entry.id, key: entry.idempotencyKey, reason: result.reason }, 'submission kept pending: the sealing key does not open it');
     return result;
+  }
+
+  /** delivery-acknowledged / dead-lettered in the journal; a journal failure never undoes the outbox change. */
+  #journal(entry: ClaimedEntry, result: DeliveryResult): void {
+    const journal = this.#o.journal;
+    if (!journal || (result.kind !== 'acked' && result.kind !== 'dead')) return;
+    try {
+      const full = this.#o.outbox.entry(entry.id);
+      if (full === undefined) return;
+      const number = acceptanceNumber(this.#o.terminalId, full);
+      if (result.kind === 'acked') journal.append({ type: 'delivery-acknowledged', acceptanceNumber: number, key: entry.idempotencyKey, caseNumber: result.caseNumber });
+      else journal.append({ type: 'dead-lettered', acceptanceNumber: number, key: entry.idempotencyKey, reason: journalReason(result.reason) });
+    } catch (e) {
+      this.#o.log?.warn({ id: entry.id, err: e instanceof Error ? e.message : String(e) }, 'journal record of a delivery could not be written');
+    }
   }
 
   async #attempt(entry: ClaimedEntry, signal: AbortSignal): Promise<DeliveryResult> {
@@ -190,7 +223,9 @@ export class Delivery {
       stored = parsed.data;
       shas = outbox.attachmentsOf(entry.id);
     } catch (e) {
-      if (isStorageError(e, 'sealing') || isStorageError(e, 'corrupt')) return { kind: 'dead', reason: `cannot open the stored payload (${e.code})` };
+      // The key does not open it: the data is intact, the key is not — keep it pending (issue 8 item 1).
+      if (isStorageError(e, 'sealing')) return { kind: 'held', problem: 'key', reason: 'sealing key does not open the payload', delayMs: this.#o.heldDelayMs };
+      if (isStorageError(e, 'corrupt')) return { kind: 'dead', reason: `cannot open the stored payload (${e.code})` };
       throw e;
     }
     for (const sha of shas) {
@@ -198,6 +233,7 @@ export class Delivery {
       try {
         bytes = attachments.get(sha);
       } catch (e) {
+        if (isStorageError(e, 'sealing')) return { kind: 'held', problem: 'key', reason: `sealing key does not open attachment ${sha.slice(0, 12)}`, delayMs: this.#o.heldDelayMs };
         if (isStorageError(e)) return { kind: 'dead', reason: `attachment ${sha.slice(0, 12)} unreadable (${e.code})` };
         throw e;
       }
@@ -313,17 +349,30 @@ export interface QueuedSubmission {
   acceptanceNumber: string;
   /** true when the key was already queued (the earlier submission is returned, nothing added). */
   existing: boolean;
+  /**
+   * The journal's submission-accepted record: 'written', 'failed' (the submission IS committed; the next
+   * start records it as recovered — see journalError), or 'none' (no journal, or an existing entry).
+   */
+  journal: 'written' | 'failed' | 'none';
+  journalError?: unknown;
+}
+
+export interface EnqueueOptions {
+  /** The tamper-evident journal: submission-accepted is appended right after the commit. */
+  journal?: Journal | null | undefined;
 }
 
 /**
  * Queue one case submission: validated, sealed and committed in one outbox transaction. The same
  * idempotency key again returns the earlier entry (a restarted workflow step must not file twice).
+ * With a journal, the submission-accepted record (acceptance number + key) is appended right after the
+ * commit: callers that submit through here must not append it themselves.
  * Throws StorageError ('below-floor' before anything is written, 'invalid', 'full', ...).
  */
-export function enqueueSubmission(outbox: Outbox, terminalId: string, input: NewSubmission, now: number = Date.now()): QueuedSubmission {
+export function enqueueSubmission(outbox: Outbox, terminalId: string, input: NewSubmission, now: number = Date.now(), opts: EnqueueOptions = {}): QueuedSubmission {
   const known = outbox.findByKey(input.idempotencyKey);
   if (known !== undefined) {
-    return { id: known.id, idempotencyKey: known.idempotencyKey, acceptanceNumber: acceptanceNumber(terminalId, known), existing: true };
+    return { id: known.id, idempotencyKey: known.idempotencyKey, acceptanceNumber: acceptanceNumber(terminalId, known), existing: true, journal: 'none' };
   }
   const parsed = StoredSubmission.safeParse({ ...input.payload, kind: input.kind, submittedAt: input.payload.submittedAt ?? new Date(now).toISOString() });
   if (!parsed.success) {
@@ -342,5 +391,17 @@ export function enqueueSubmission(outbox: Outbox, terminalId: string, input: New
   });
   const entry = outbox.entry(r.id);
   if (entry === undefined) throw new DeliveryError(`outbox entry ${r.id} missing right after enqueue`);
-  return { id: r.id, idempotencyKey: r.idempotencyKey, acceptanceNumber: acceptanceNumber(terminalId, entry), existing: false };
+  const number = acceptanceNumber(terminalId, entry);
+  const out: QueuedSubmission = { id: r.id, idempotencyKey: r.idempotencyKey, acceptanceNumber: number, existing: false, journal: 'none' };
+  // After the commit, never before: a journal line for a row that never committed would read as a loss.
+  if (opts.journal) {
+    try {
+      opts.journal.append({ type: 'submission-accepted', acceptanceNumber: number, key: r.idempotencyKey });
+      out.journal = 'written';
+    } catch (e) {
+      out.journal = 'failed';
+      out.journalError = e;
+    }
+  }
+  return out;
 }

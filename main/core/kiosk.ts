@@ -11,19 +11,44 @@ import { DeviceSupervisor } from './device-supervisor.js';
 import { buildDevices, type BuiltDevices, type SimulatedOpeners } from './devices.js';
 import { dispatch, pushMessage, type Connection, type Handlers } from './rpc.js';
 import { KioskError } from '../contract/index.js';
-import { isStorageError, openOfflineCache, type OfflineCache, type OutboxStats, type StatfsFn } from '../../offline-cache/index.js';
+import {
+  expireDeadLetters,
+  isKeyProblem,
+  isStorageError,
+  listRetentionExports,
+  openOfflineCache,
+  reconcileJournal,
+  type Journal,
+  type JournalEntry,
+  type OfflineCache,
+  type OutboxStats,
+  type StatfsFn,
+} from '../../offline-cache/index.js';
 import { PlatformClient } from '../platform/client.js';
 import type { Catalog } from '../platform/schemas.js';
-import { Delivery, enqueueSubmission, type DeliveryEvent, type NewSubmission } from './delivery.js';
+import { Delivery, acceptanceNumber, enqueueSubmission, type DeliveryEvent, type NewSubmission } from './delivery.js';
 import { CatalogCache, PlatformLink } from './platform-link.js';
 import { Emitter } from '../../drivers/device.js';
 import { CardRouter } from './card-router.js';
+import { refuseSecondCore } from './control-socket.js';
 import type { Timers } from './maintenance.js';
 import { createTechJournal, type TechJournal } from './tech-journal.js';
 import { wireTechnician, type TechParts } from './tech-wiring.js';
-import { refuseSecondCore } from './control-socket.js';
 
 const CATALOG_REFRESH_MS = 30 * 60_000;
+const RETENTION_SWEEP_MS = 6 * 3600_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * Why the kiosk cannot serve citizens right now, by cause. Each is set and cleared by the core itself;
+ * the out-of-service screen shows them all (Chinese first, then English, in words for staff).
+ *   key      the sealing key is missing or wrong (nothing is lost; restore it — the core retries by itself)
+ *   storage  the offline cache cannot be opened (corrupt, too new, I/O)
+ *   full     the data disk is full or below its free-space floor (queued entries keep flowing)
+ *   journal  the tamper-evident journal is missing, replaced, cut short or broken
+ *   missing  committed acceptance numbers are missing from the database (a damaged WAL): listed
+ */
+export type ServiceProblem = 'key' | 'storage' | 'full' | 'journal' | 'missing';
 
 export interface KioskCoreOptions {
   /** Terminal profile file; null/undefined = defaults (simulated devices). Ignored when `profile` is given. */
@@ -49,6 +74,13 @@ export interface KioskCoreOptions {
   statfs?: StatfsFn;
   /** Tests: how long the delivery loop idles when nothing is due (default 1000 ms). */
   deliveryIdleMs?: number;
+  /**
+   * How often the core re-checks storage while it is a problem, and the free space always (default 10 s):
+   * a restored key file or a freed disk brings the kiosk back without a restart.
+   */
+  storageCheckMs?: number;
+  /** Tests: the wall clock for retention and the journal (default Date.now). */
+  now?: () => number;
   /** Tests: the technician side's timers (maintenance notice, screen idle, PIN lockout). */
   timers?: Timers;
   /** Start the control socket (default: the profile's technician.socket.enabled). */
@@ -76,10 +108,8 @@ export interface SubmitResult {
 }
 
 /** Storage, platform link and delivery: everything the offline queue needs, started together. */
-interface QueueParts {
+export interface QueueParts {
   cache: OfflineCache | null;
-  /** Why the cache could not be opened (the kiosk is out of service). */
-  storageProblem: string | null;
   /** The platform base URL in use; null when none is configured. */
   url: string | null;
   client: PlatformClient | null;
@@ -100,7 +130,8 @@ export class KioskCore {
   #closed = false;
   /** The technician side (tech-wiring.ts): set once start() has wired it. */
   #tech: TechParts | null = null;
-  readonly journal: TechJournal;
+  /** Technician actions and hand-overs, recorded in the tamper-evident journal (tech-journal.ts). */
+  readonly techJournal: TechJournal;
 
   private constructor(
     readonly loaded: LoadedProfile,
@@ -109,12 +140,14 @@ export class KioskCore {
     readonly session: SessionService,
     readonly devices: BuiltDevices,
     host: SystemStatus['host'],
-    readonly queue: QueueParts,
+    queue: QueueParts,
+    private readonly opts: KioskCoreOptions,
     /** The card reader as the session sees it (technician tests divert cards from the session). */
     readonly cardRouter: CardRouter | null,
   ) {
+    this.#queue = queue;
+    this.techJournal = createTechJournal(this);
     this.#system = { platform: 'unknown', queueDepth: 0, host };
-    this.journal = createTechJournal(logging.logger);
     this.handlers = {
       'session.get': () => this.session.view(),
       'session.activity': () => (this.session.activity(), null),
@@ -132,8 +165,13 @@ export class KioskCore {
   static async start(opts: KioskCoreOptions): Promise<KioskCore> {
     const loaded = opts.profile ?? loadProfile(opts.profilePath, opts.cwd ? { cwd: opts.cwd } : {});
     const { profile, dataDir } = loaded;
-    mkdirSync(dataDir, { recursive: true, mode: 0o750 });
-    if (opts.controlSocket ?? profile.technician.socket.enabled) await refuseSecondCore(dataDir);
+    let dataDirProblem: unknown = null;
+    try {
+      mkdirSync(dataDir, { recursive: true, mode: 0o750 });
+    } catch (e) {
+      // A full or read-only disk: the kiosk starts anyway and says so on the out-of-service screen.
+      dataDirProblem = e;
+    }
     const logging = createLogging({
       dir: join(dataDir, 'logs'),
       level: profile.logging.level,
@@ -144,6 +182,15 @@ export class KioskCore {
     });
     const log = logging.logger;
     log.info({ host: opts.host, profile: loaded.file ?? '(defaults)', siteType: profile.siteType }, 'core starting');
+    // Before the offline cache is opened (and its in-flight entries recovered): one core per data directory.
+    if (opts.controlSocket ?? profile.technician.socket.enabled) {
+      try {
+        await refuseSecondCore(dataDir);
+      } catch (e) {
+        logging.close();
+        throw e;
+      }
+    }
     const built = buildDevices(profile, log, opts.simulatedDevices);
     const supervisor = new DeviceSupervisor(built.devices, log.child({ part: 'devices' }));
     const cardRouter = built.reader ? new CardRouter(built.reader) : null;
@@ -155,70 +202,281 @@ export class KioskCore {
       ...(opts.clock ? { clock: opts.clock } : {}),
     });
     supervisor.start();
-    const queue = await KioskCore.#startQueue(loaded, opts, log);
-    const core = new KioskCore(loaded, logging, supervisor, session, built, opts.host, queue, cardRouter);
+    const empty: QueueParts = { cache: null, url: null, client: null, link: null, delivery: null, catalog: null };
+    const core = new KioskCore(loaded, logging, supervisor, session, built, opts.host, empty, opts, cardRouter);
     try {
-      await core.#wireTechnician(opts);
+      await core.#wireTechnician();
     } catch (e) {
       await core.close();
       throw e;
     }
-    if (queue.storageProblem !== null) core.technician.maintenance.hold('storage', queue.storageProblem);
-    core.#wireQueue();
-    log.info({ platform: queue.client ? 'configured' : 'none', storage: queue.cache ? 'ok' : 'unavailable' }, 'core started');
+    if (dataDirProblem !== null) log.error({ err: dataDirProblem instanceof Error ? dataDirProblem.message : String(dataDirProblem) }, 'data directory cannot be created');
+    core.#openQueue();
+    core.#startStorageWatch();
+    log.info({ platform: core.#queue.client ? 'configured' : 'none', storage: core.#queue.cache ? 'ok' : 'unavailable', problems: [...core.#problems.keys()] }, 'core started');
     return core;
   }
 
+  #queue: QueueParts;
+
+  /** Storage, platform link and delivery as they are now (the cache may open later, e.g. after a key restore). */
+  get queue(): Readonly<QueueParts> {
+    return this.#queue;
+  }
+
+  /** The tamper-evident journal (offline-cache/journal.ts); null while storage or the journal is unavailable. */
+  get journal(): Journal | null {
+    return this.#queue.cache?.journal ?? null;
+  }
+
   /**
-   * Opens the offline cache (quick_check, migrations, recovery) and connects the platform. A
-   * storage failure never deletes anything: it is reported and the kiosk goes out of service.
+   * Appends a journal record, best effort: false (and a log line) when the journal is unavailable or the
+   * write fails. For callers whose own work is already done (a rating given, a payment step answered).
    */
-  static async #startQueue(loaded: LoadedProfile, opts: KioskCoreOptions, log: Logger): Promise<QueueParts> {
-    const { profile, dataDir, keyFile } = loaded;
-    const parts: QueueParts = { cache: null, storageProblem: null, url: null, client: null, link: null, delivery: null, catalog: null };
+  journalAppend(entry: JournalEntry): boolean {
+    const j = this.journal;
+    if (j === null) {
+      this.log.warn({ type: entry.type }, 'journal unavailable: record not written');
+      return false;
+    }
     try {
-      parts.cache = openOfflineCache({
+      j.append(entry);
+      return true;
+    } catch (e) {
+      this.log.warn({ type: entry.type, code: isStorageError(e) ? e.code : undefined, err: e instanceof Error ? e.message : String(e) }, 'journal record not written');
+      if (isStorageError(e, 'full')) this.#storageFull('the journal cannot be written');
+      return false;
+    }
+  }
+
+  // ---------------------------------------------------------------- service problems
+
+  readonly #problems = new Map<ServiceProblem, string>();
+  #shownReason: string | null = null;
+
+  /** The problems keeping the kiosk out of service (empty: in service as far as the core knows). */
+  get problems(): ReadonlyMap<ServiceProblem, string> {
+    return this.#problems;
+  }
+
+  #setProblem(kind: ServiceProblem, reason: string | null): void {
+    if (reason === null) {
+      if (!this.#problems.delete(kind)) return;
+      this.log.info({ problem: kind }, 'storage problem cleared');
+    } else {
+      if (this.#problems.get(kind) === reason) return;
+      this.#problems.set(kind, reason);
+    }
+    this.#applyService();
+  }
+
+  #applyService(): void {
+    if (this.#closed) return;
+    const reason = this.#problems.size === 0 ? null : [...this.#problems.values()].join('\n');
+    if (reason === this.#shownReason) return;
+    this.#shownReason = reason;
+    // One owner of "in service": the maintenance hand-over, where a storage problem is a hold beside a technician's.
+    const m = this.#tech?.maintenance;
+    if (m) {
+      if (reason === null) m.release('storage');
+      else m.hold('storage', reason);
+      return;
+    }
+    if (reason === null) this.session.backInService();
+    else this.session.outOfService(reason);
+  }
+
+  #storageFull(what: string): void {
+    const floor = this.loaded.profile.storage.minFreeBytes;
+    this.#setProblem(
+      'full',
+      `存储空间不足，暂停受理新业务；已排队的提交照常发送。（${what}）\n` +
+        `Storage is full: new submissions are refused until space is freed (floor ${mib(floor)} MiB); queued submissions keep being delivered. (${what})`,
+    );
+  }
+
+  /**
+   * Opens the offline cache as its owner (quick_check, migrations, recovery, the key guarded by the data,
+   * the journal checked and reconciled) and connects the platform. A storage failure never deletes
+   * anything: it becomes a service problem, and the storage watch tries again.
+   */
+  #openQueue(): void {
+    const { profile, dataDir, keyFile } = this.loaded;
+    const log = this.log;
+    const terminalId = profile.terminalId;
+    let cache: OfflineCache;
+    try {
+      cache = openOfflineCache({
         dir: dataDir,
         keyFile,
         suite: profile.storage.sealing,
         minFreeBytes: profile.storage.minFreeBytes,
-        ...(opts.statfs ? { statfs: opts.statfs } : {}),
+        journal: { hash: profile.storage.journalHash, terminalId },
+        ...(this.opts.statfs ? { statfs: this.opts.statfs } : {}),
       });
-      const { sweep, recoveredInFlight } = parts.cache.startup;
-      log.info({ sweep, recoveredInFlight, stats: parts.cache.outbox.stats() }, 'offline cache opened');
     } catch (e) {
       if (!isStorageError(e)) throw e;
-      parts.storageProblem = `storage ${e.code}: ${e.message.slice(0, 300)} — nothing was deleted; call a technician`;
-      log.error({ code: e.code, err: e.message }, 'offline cache unavailable: out of service');
-      return parts;
+      // Once per cause, not on every retry of the storage watch.
+      const known = this.#problems.has('key') || this.#problems.has('full') || this.#problems.has('storage');
+      if (known) log.debug({ code: e.code }, 'offline cache still unavailable');
+      else log.error({ code: e.code, err: e.message }, 'offline cache unavailable: out of service');
+      if (isKeyProblem(e)) {
+        const d = e.details;
+        this.#setProblem(
+          'key',
+          `存储密钥${e.code === 'key-missing' ? '缺失' : '不匹配'}：${d.sealedEntries} 条已封存的提交全部保留待发送，没有丢失。` +
+            `请技术人员从终端开通备份恢复密钥文件 ${d.keyFile}（先用 kioskctl key check 核对），终端会自动恢复服务。\n` +
+            `Sealing key ${e.code === 'key-missing' ? 'missing' : 'wrong'}: ${d.sealedEntries} sealed submission(s) are kept pending, nothing is lost. ` +
+            `A technician must restore ${d.keyFile} from the terminal's provisioning backup (check it with kioskctl key check); the kiosk resumes by itself.`,
+        );
+      } else if (e.code === 'full' || e.code === 'below-floor') {
+        this.#storageFull(e.message.slice(0, 200));
+      } else {
+        this.#setProblem('storage', `存储不可用，未删除任何数据，请联系技术人员。\nstorage ${e.code}: ${e.message.slice(0, 300)} — nothing was deleted; call a technician`);
+      }
+      return;
     }
-    const url = profile.platform.url ?? opts.embeddedPlatformUrl ?? null;
+    this.#setProblem('key', null);
+    this.#setProblem('storage', null);
+    const { sweep, recoveredInFlight } = cache.startup;
+    log.info({ sweep, recoveredInFlight, stats: cache.outbox.stats() }, 'offline cache opened');
+    this.#queue = { ...this.#queue, cache };
+    // A technician's hold kept from before a restart lives in the cache: out of service again at once.
+    this.#tech?.maintenance.restoreKept();
+    this.#checkJournal(cache);
+    this.journalAppend({ type: 'core-started', host: this.opts.host });
+    this.#retention();
+    this.#checkFreeSpace();
+
+    const url = profile.platform.url ?? this.opts.embeddedPlatformUrl ?? null;
     if (profile.platform.url === null && url !== null) log.info({ url }, 'using the embedded platform simulator of this host');
     if (url === null) {
       log.warn('no platform configured: submissions are queued and kept until one is');
-      return parts;
+      this.#publishQueueDepth();
+      return;
     }
-    parts.url = url;
-    const cache = parts.cache;
-    const client = new PlatformClient({ baseUrl: url, terminalId: profile.terminalId, key: profile.platform.terminalKey, timeoutMs: profile.platform.timeoutMs });
-    parts.client = client;
-    parts.catalog = new CatalogCache(cache.kv, client);
-    parts.delivery = new Delivery({
+    const client = new PlatformClient({ baseUrl: url, terminalId, key: profile.platform.terminalKey, timeoutMs: profile.platform.timeoutMs });
+    const delivery = new Delivery({
       outbox: cache.outbox,
       attachments: cache.attachments,
       client,
-      terminalId: profile.terminalId,
+      terminalId,
       backoff: { baseMs: profile.platform.retryBaseMs, capMs: profile.platform.retryCapMs },
       concurrency: 2,
-      ...(opts.deliveryIdleMs !== undefined ? { idleMs: opts.deliveryIdleMs } : {}),
+      journal: cache.journal,
+      ...(this.opts.deliveryIdleMs !== undefined ? { idleMs: this.opts.deliveryIdleMs } : {}),
       log: log.child({ part: 'delivery' }),
     });
-    parts.link = new PlatformLink({ client, probeMs: profile.platform.probeSeconds * 1000 });
-    return parts;
+    this.#queue = {
+      cache,
+      url,
+      client,
+      catalog: new CatalogCache(cache.kv, client),
+      delivery,
+      link: new PlatformLink({ client, probeMs: profile.platform.probeSeconds * 1000 }),
+    };
+    this.#wireQueue();
+  }
+
+  /** The journal at start: present, unbroken, and agreeing with the database (reconciliation). */
+  #checkJournal(cache: OfflineCache): void {
+    const terminalId = this.loaded.profile.terminalId;
+    if (cache.journal === null) {
+      const why = cache.journalProblem?.message ?? 'the journal could not be opened';
+      this.log.error({ err: why }, 'journal unavailable: out of service');
+      this.#setProblem('journal', `审计日志（防篡改日志）异常，请联系技术人员（kioskctl journal verify）。\nJournal problem: ${why.slice(0, 400)}`);
+      return;
+    }
+    this.#setProblem('journal', null);
+    try {
+      const r = reconcileJournal({ journal: cache.journal, db: cache.db, acceptanceNumberOf: (e) => acceptanceNumber(terminalId, e) });
+      this.log.info({ journaled: r.journaled, recovered: r.recovered.length, missing: r.missing.length }, 'journal reconciled with the database');
+      if (r.missing.length > 0) {
+        const shown = r.missing.slice(0, 20).map((m) => m.acceptanceNumber);
+        const more = r.missing.length > shown.length ? ` … (+${r.missing.length - shown.length})` : '';
+        this.log.error({ missing: r.missing.map((m) => m.acceptanceNumber) }, 'committed submissions missing from the database: out of service');
+        this.#setProblem(
+          'missing',
+          `数据库缺少 ${r.missing.length} 条已受理的提交，请联系技术人员：${shown.join('、')}${more}\n` +
+            `${r.missing.length} committed submission(s) are missing from the database (kioskctl journal verify): ${shown.join(', ')}${more}`,
+        );
+      } else {
+        this.#setProblem('missing', null);
+      }
+    } catch (e) {
+      this.log.error({ err: e instanceof Error ? e.message : String(e) }, 'journal reconciliation failed');
+      if (isStorageError(e, 'full')) this.#storageFull('the journal cannot be written');
+      else this.#setProblem('journal', `审计日志核对失败，请联系技术人员。\nJournal reconciliation failed: ${(e instanceof Error ? e.message : String(e)).slice(0, 300)}`);
+    }
+  }
+
+  /** Dead letters past their retention: exported sealed, purged, journalled. */
+  #retention(): void {
+    const cache = this.#queue.cache;
+    if (cache === null) return;
+    const terminalId = this.loaded.profile.terminalId;
+    try {
+      const r = expireDeadLetters({
+        db: cache.db,
+        outbox: cache.outbox,
+        attachments: cache.attachments,
+        sealer: cache.sealer,
+        journal: cache.journal,
+        dataDir: this.loaded.dataDir,
+        retentionMs: this.loaded.profile.storage.deadLetterRetentionDays * DAY_MS,
+        now: (this.opts.now ?? Date.now)(),
+        acceptanceNumberOf: (e) => acceptanceNumber(terminalId, e),
+      });
+      if (r.expired > 0) this.log.warn({ expired: r.expired, files: r.files.length, unjournaled: r.unjournaled }, 'dead letters past their retention exported sealed and purged');
+      const waiting = listRetentionExports(this.loaded.dataDir);
+      if (waiting.length > 0) this.log.warn({ exports: waiting.length }, 'retention exports wait for a technician (kioskctl queue collect)');
+    } catch (e) {
+      this.log.error({ code: isStorageError(e) ? e.code : undefined, err: e instanceof Error ? e.message : String(e) }, 'retention sweep failed (tried again later)');
+      if (isStorageError(e, 'full')) this.#storageFull('retention export');
+    }
+  }
+
+  /** Below the free-space floor the kiosk stops taking citizens before anything fails halfway. */
+  #checkFreeSpace(): void {
+    const cache = this.#queue.cache;
+    if (cache === null) return;
+    try {
+      const f = cache.outbox.freeSpace();
+      if (f.ok) this.#setProblem('full', null);
+      else this.#storageFull(`${mib(f.freeBytes)} MiB free`);
+    } catch (e) {
+      this.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'free space check failed');
+    }
+  }
+
+  #storageTimers: ReturnType<typeof setInterval>[] = [];
+
+  #startStorageWatch(): void {
+    const every = this.opts.storageCheckMs ?? 10_000;
+    let ticks = 0;
+    const tick = setInterval(() => {
+      if (this.#closed) return;
+      ticks++;
+      try {
+        if (this.#queue.cache === null) {
+          // A restored key file or a freed disk: at once. A corrupt database only after a technician's work: now and then.
+          if (this.#problems.has('key') || this.#problems.has('full') || ticks % 6 === 0) this.#openQueue();
+        } else {
+          this.#checkFreeSpace();
+        }
+        this.#publishQueueDepth();
+      } catch (e) {
+        this.log.error({ err: e instanceof Error ? e.message : String(e) }, 'storage check failed');
+      }
+    }, every);
+    tick.unref();
+    const sweep = setInterval(() => this.#retention(), RETENTION_SWEEP_MS);
+    sweep.unref();
+    this.#storageTimers = [tick, sweep];
   }
 
   #wireQueue(): void {
-    const q = this.queue;
+    const q = this.#queue;
     this.#publishQueueDepth();
     if (!q.link || !q.delivery || !q.catalog) return;
     const { link, delivery, catalog } = q;
@@ -245,7 +503,7 @@ export class KioskCore {
       if (link.state === 'online') refreshCatalog();
     }, CATALOG_REFRESH_MS);
     timer.unref();
-    this.#unlink = [
+    this.#unlink.push(
       link.onChange((state) => {
         this.log.info({ platform: state }, 'platform reachability');
         this.setSystem({ platform: state });
@@ -258,7 +516,7 @@ export class KioskCore {
       }),
       delivery.onResult((e) => this.#onDelivery(e)),
       () => clearInterval(timer),
-    ];
+    );
     link.start();
     delivery.start();
   }
@@ -266,8 +524,8 @@ export class KioskCore {
   #unlink: (() => void)[] = [];
   readonly #stopping = new AbortController();
 
-  async #wireTechnician(opts: KioskCoreOptions): Promise<void> {
-    const q = this.queue;
+  async #wireTechnician(): Promise<void> {
+    const opts = this.opts;
     this.#tech = await wireTechnician({
       loaded: this.loaded,
       logging: this.logging,
@@ -275,18 +533,16 @@ export class KioskCore {
       session: this.session,
       router: this.cardRouter,
       printer: this.devices.printer,
-      cache: q.cache,
-      delivery: q.delivery,
-      client: q.client,
-      platformUrl: q.url,
+      // The queue may open later (a restored key file): always the parts as they are now.
+      queue: () => this.#queue,
       platformState: () => this.#system.platform,
       catalog: () => this.catalog(),
       queueChanged: () => {
         this.#publishQueueDepth();
-        q.delivery?.notify();
+        this.#queue.delivery?.notify();
       },
       onSystem: (l) => this.#systemChanges.on(l),
-      journal: this.journal,
+      journal: this.techJournal,
       trace: null,
       ...(opts.timers ? { timers: opts.timers } : {}),
       ...(opts.controlSocket !== undefined ? { socket: opts.controlSocket } : {}),
@@ -302,7 +558,16 @@ export class KioskCore {
   }
 
   #onDelivery(e: DeliveryEvent): void {
-    this.queue.link?.report(e.result.kind !== 'retry' || e.result.reachable);
+    const r = e.result;
+    if (r.kind !== 'held') this.#queue.link?.report(r.kind !== 'retry' || r.reachable);
+    if (r.kind === 'held') {
+      // The key does not open a queued entry: kept pending, the kiosk stops taking new citizens.
+      this.#setProblem(
+        'key',
+        `存储密钥无法打开已排队的提交，提交全部保留待发送，没有丢失。请技术人员核对密钥文件（kioskctl key check）。\n` +
+          `The sealing key cannot open a queued submission (${r.reason}); everything is kept pending. A technician must check the key file (kioskctl key check).`,
+      );
+    }
     this.#publishQueueDepth();
   }
 
@@ -316,17 +581,21 @@ export class KioskCore {
 
   /** Outbox statistics; null when storage is unavailable. */
   queueStats(): OutboxStats | null {
-    return this.queue.cache?.outbox.stats() ?? null;
+    try {
+      return this.#queue.cache?.outbox.stats() ?? null;
+    } catch {
+      return null;
+    }
   }
 
   /** The last catalog from the platform (or the offline cache of it); null if never fetched. */
   catalog(): Catalog | null {
-    return this.queue.catalog?.current ?? null;
+    return this.#queue.catalog?.current ?? null;
   }
 
   /** The platform base URL in use (the embedded simulator's in web mode by default); null if none. */
   get platformUrl(): string | null {
-    return this.queue.url;
+    return this.#queue.url;
   }
 
   /**
@@ -337,30 +606,44 @@ export class KioskCore {
    */
   async submit(input: SubmitInput, signal?: AbortSignal): Promise<SubmitResult> {
     signal?.throwIfAborted();
-    const cache = this.queue.cache;
-    if (cache === null) throw new KioskError('out-of-service', this.queue.storageProblem ?? 'storage is unavailable');
+    const cache = this.#queue.cache;
+    if (cache === null) throw new KioskError('out-of-service', [...this.#problems.values()].join('\n') || 'storage is unavailable');
+    if (this.#problems.has('key') || this.#problems.has('missing')) throw new KioskError('out-of-service', [...this.#problems.values()].join('\n'));
     let r;
     try {
-      r = enqueueSubmission(cache.outbox, this.loaded.profile.terminalId, {
-        idempotencyKey: input.idempotencyKey,
-        kind: input.kind,
-        payload: input.payload,
-        attachments: input.attachments,
-        test: input.test,
-        signal,
-      });
+      r = enqueueSubmission(
+        cache.outbox,
+        this.loaded.profile.terminalId,
+        {
+          idempotencyKey: input.idempotencyKey,
+          kind: input.kind,
+          payload: input.payload,
+          attachments: input.attachments,
+          test: input.test,
+          signal,
+        },
+        (this.opts.now ?? Date.now)(),
+        { journal: cache.journal },
+      );
     } catch (e) {
       if (isStorageError(e, 'below-floor') || isStorageError(e, 'full')) {
         this.log.warn({ code: e.code }, 'submission refused: storage full');
+        this.#storageFull(e.code === 'full' ? 'a write failed: the disk is full' : 'below the free-space floor');
         throw new KioskError('storage-full', 'storage is below its free-space floor: new submissions are refused, queued ones are kept', { cause: e });
       }
       if (isStorageError(e, 'invalid')) throw new KioskError('invalid-params', e.message, { cause: e });
       if (isStorageError(e)) throw new KioskError('internal', `storage ${e.code}`, { cause: e });
       throw e;
     }
-    this.log.info({ key: r.idempotencyKey, acceptance: r.acceptanceNumber, existing: r.existing }, 'submission queued');
+    this.log.info({ key: r.idempotencyKey, acceptance: r.acceptanceNumber, existing: r.existing, journal: r.journal }, 'submission queued');
+    if (r.journal === 'failed') {
+      // Committed all the same; the next start journals it as recovered (reconciliation).
+      const e = r.journalError;
+      this.log.error({ key: r.idempotencyKey, code: isStorageError(e) ? e.code : undefined }, 'submission committed but its journal record failed');
+      if (isStorageError(e, 'full')) this.#storageFull('the journal cannot be written');
+    }
     this.#publishQueueDepth();
-    this.queue.delivery?.notify();
+    this.#queue.delivery?.notify();
     return { idempotencyKey: r.idempotencyKey, acceptanceNumber: r.acceptanceNumber };
   }
 
@@ -419,8 +702,9 @@ export class KioskCore {
     for (const off of this.#unlink) off();
     await this.#tech?.close();
     this.session.stop();
+    for (const t of this.#storageTimers) clearInterval(t);
     this.#stopping.abort(new Error('core stopping'));
-    const q = this.queue;
+    const q = this.#queue;
     await q.delivery?.stop();
     await q.link?.stop();
     q.client?.close();
@@ -429,6 +713,10 @@ export class KioskCore {
     this.log.info('core stopped');
     this.logging.close();
   }
+}
+
+function mib(n: number): string {
+  return (n / (1024 * 1024)).toFixed(0);
 }
 
 /** The citizen channel never reaches tech.*: a typed refusal for any request naming a technician method. */

@@ -59,48 +59,152 @@ export class Redactor {
   }
 }
 
-/** A synchronous size-rotated file: kiosk.log, kiosk.1.log … kiosk.<maxFiles-1>.log. */
+/** The file operations RotatingFile uses (tests inject failures; the default is node:fs). */
+export interface LogFileIo {
+  mkdirSync: typeof mkdirSync;
+  openSync: typeof openSync;
+  writeSync: (fd: number, line: string) => number;
+  closeSync: typeof closeSync;
+  fsyncSync: typeof fsyncSync;
+  renameSync: typeof renameSync;
+  rmSync: typeof rmSync;
+  existsSync: typeof existsSync;
+  statSync: (path: string) => { size: number };
+}
+const nodeIo: LogFileIo = { mkdirSync, openSync, writeSync: (fd, line) => writeSync(fd, line), closeSync, fsyncSync, renameSync, rmSync, existsSync, statSync };
+
+/** What the log writer could not do, for diagnostics (never throws to its caller). */
+export interface LogWriteStats {
+  /** Lines dropped because they could not be written (full disk, I/O error, unwritable directory). */
+  dropped: number;
+  /** The error code of the last failure (e.g. ENOSPC), null once a line was written again. */
+  failing: string | null;
+}
+
+function errCode(e: unknown): string {
+  const c = (e as { code?: unknown } | null)?.code;
+  return typeof c === 'string' ? c : e instanceof Error ? e.name : 'error';
+}
+
+/**
+ * A synchronous size-rotated file: kiosk.log, kiosk.1.log … kiosk.<maxFiles-1>.log.
+ * Never throws: a line that cannot be written (full disk, I/O error, a directory that cannot be created)
+ * is dropped and counted, and the file is reopened at most every `retryMs`; the first line written after a
+ * failure is preceded by one line saying how many were dropped and why.
+ */
 export class RotatingFile {
-  #fd: number;
-  #size: number;
+  #fd: number | null = null;
+  #size = 0;
+  #dropped = 0;
+  #droppedSinceWrite = 0;
+  #failing: string | null = null;
+  #nextOpenAt = 0;
+  readonly #io: LogFileIo;
+  readonly #now: () => number;
+  readonly #retryMs: number;
+
   constructor(
     readonly dir: string,
     readonly baseName: string,
     readonly maxBytes: number,
     readonly maxFiles: number,
+    opts: { io?: LogFileIo; now?: () => number; retryMs?: number } = {},
   ) {
-    mkdirSync(dir, { recursive: true, mode: 0o750 });
-    const path = this.#path(0);
-    this.#fd = openSync(path, 'a', 0o640);
-    this.#size = existsSync(path) ? statSync(path).size : 0;
+    this.#io = opts.io ?? nodeIo;
+    this.#now = opts.now ?? Date.now;
+    this.#retryMs = opts.retryMs ?? 5000;
+    this.#open();
   }
 
   #path(i: number): string {
     return join(this.dir, i === 0 ? `${this.baseName}.log` : `${this.baseName}.${i}.log`);
   }
 
+  #open(): boolean {
+    const io = this.#io;
+    try {
+      io.mkdirSync(this.dir, { recursive: true, mode: 0o750 });
+      const path = this.#path(0);
+      this.#fd = io.openSync(path, 'a', 0o640);
+      this.#size = io.existsSync(path) ? io.statSync(path).size : 0;
+      return true;
+    } catch (e) {
+      this.#fd = null;
+      this.#fail(e);
+      this.#nextOpenAt = this.#now() + this.#retryMs;
+      return false;
+    }
+  }
+
+  #fail(e: unknown): void {
+    this.#failing = errCode(e);
+  }
+
+  #drop(): void {
+    this.#dropped++;
+    this.#droppedSinceWrite++;
+  }
+
+  get stats(): LogWriteStats {
+    return { dropped: this.#dropped, failing: this.#failing };
+  }
+
   write(line: string): void {
+    if (this.#fd === null && (this.#now() < this.#nextOpenAt || !this.#open())) {
+      this.#drop();
+      return;
+    }
+    try {
+      if (this.#droppedSinceWrite > 0) {
+        const note =
+          JSON.stringify({ level: 40, time: new Date(this.#now()).toISOString(), dropped: this.#droppedSinceWrite, cause: this.#failing, msg: 'log lines dropped: they could not be written' }) + '\n';
+        this.#writeLine(note);
+        this.#droppedSinceWrite = 0;
+      }
+      this.#writeLine(line);
+      this.#failing = null;
+    } catch (e) {
+      this.#fail(e);
+      this.#drop();
+    }
+  }
+
+  #writeLine(line: string): void {
     const bytes = Buffer.byteLength(line);
     if (this.#size > 0 && this.#size + bytes > this.maxBytes) this.#rotate();
-    writeSync(this.#fd, line);
-    this.#size += bytes;
+    if (this.#fd === null) throw Object.assign(new Error('log file not open'), { code: this.#failing ?? 'EBADF' });
+    const written = this.#io.writeSync(this.#fd, line);
+    this.#size += written;
+    if (written < bytes) throw Object.assign(new Error('short write'), { code: 'ENOSPC' });
   }
 
   #rotate(): void {
-    closeSync(this.#fd);
-    const last = this.#path(this.maxFiles - 1);
-    if (this.maxFiles === 1) rmSync(last, { force: true });
-    for (let i = this.maxFiles - 2; i >= 0; i--) {
-      const from = this.#path(i);
-      if (existsSync(from)) renameSync(from, this.#path(i + 1));
+    const io = this.#io;
+    if (this.#fd !== null) {
+      try {
+        io.closeSync(this.#fd);
+      } catch {
+        // the descriptor is gone either way
+      }
+      this.#fd = null;
     }
-    this.#fd = openSync(this.#path(0), 'a', 0o640);
-    this.#size = 0;
+    try {
+      const last = this.#path(this.maxFiles - 1);
+      if (this.maxFiles === 1) io.rmSync(last, { force: true });
+      for (let i = this.maxFiles - 2; i >= 0; i--) {
+        const from = this.#path(i);
+        if (io.existsSync(from)) io.renameSync(from, this.#path(i + 1));
+      }
+    } catch (e) {
+      this.#fail(e);
+    }
+    if (!this.#open()) throw Object.assign(new Error('log file could not be reopened'), { code: this.#failing ?? 'EIO' });
   }
 
   flush(): void {
+    if (this.#fd === null) return;
     try {
-      fsyncSync(this.#fd);
+      this.#io.fsyncSync(this.#fd);
     } catch {
       // best effort
     }
@@ -108,14 +212,30 @@ export class RotatingFile {
 
   close(): void {
     this.flush();
-    closeSync(this.#fd);
+    if (this.#fd === null) return;
+    try {
+      this.#io.closeSync(this.#fd);
+    } catch {
+      // already closed
+    }
+    this.#fd = null;
   }
+}
+
+let stderrGuarded = false;
+/** An EPIPE on a closed terminal arrives as an 'error' event: without a listener it would end the process. */
+function ignoreStderrErrors(): void {
+  if (stderrGuarded) return;
+  stderrGuarded = true;
+  process.stderr.on('error', () => undefined);
 }
 
 export interface KioskLogging {
   logger: Logger;
   redactor: Redactor;
   file: RotatingFile;
+  /** Lines dropped so far and the current failure (diagnostics, technician screen). */
+  stats(): LogWriteStats;
   close(): void;
 }
 
@@ -127,15 +247,30 @@ export function createLogging(opts: {
   /** Also mirror warnings and errors to stderr (web mode in a terminal). */
   stderr?: boolean;
   base?: Record<string, unknown>;
+  /** Tests: file operations (inject ENOSPC), clock. */
+  io?: LogFileIo;
+  now?: () => number;
 }): KioskLogging {
   const redactor = new Redactor();
-  const file = new RotatingFile(opts.dir, 'kiosk', opts.maxFileBytes, opts.maxFiles);
+  const file = new RotatingFile(opts.dir, 'kiosk', opts.maxFileBytes, opts.maxFiles, {
+    ...(opts.io ? { io: opts.io } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
+  });
+  if (opts.stderr) ignoreStderrErrors();
+  // Logging never takes the kiosk down: the file drops what it cannot write, the stderr mirror ignores a
+  // closed or failing terminal, and nothing here throws into the code that logged.
   const stream = {
     write(line: string): void {
       file.write(line);
       if (opts.stderr) {
         const level = /"level":(\d+)/.exec(line)?.[1];
-        if (level && Number(level) >= 40) process.stderr.write(line);
+        if (level && Number(level) >= 40) {
+          try {
+            if (process.stderr.writable) process.stderr.write(line, () => undefined);
+          } catch {
+            // a closed terminal is not a reason to stop
+          }
+        }
       }
     },
   };
@@ -160,6 +295,7 @@ export function createLogging(opts: {
     logger,
     redactor,
     file,
+    stats: () => file.stats,
     close: () => file.close(),
   };
 }

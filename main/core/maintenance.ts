@@ -43,7 +43,8 @@ export const realTimers: Timers = {
 
 /** Where the technician's hold survives a restart. */
 export interface HoldStore {
-  load(): ServiceHold | null;
+  /** undefined: the store is not available (yet); null: nothing kept. */
+  load(): ServiceHold | null | undefined;
   save(hold: ServiceHold | null): void;
 }
 
@@ -83,12 +84,25 @@ export class Maintenance {
   constructor(opts: MaintenanceOptions) {
     this.#o = { timers: realTimers, ...opts };
     this.#off = opts.session.onView((v) => this.#onView(v));
-    const kept = opts.store?.load() ?? null;
-    if (kept?.source === 'technician') {
-      this.#holds.set('technician', kept);
-      opts.log.warn({ reason: kept.reason, since: new Date(kept.since).toISOString() }, 'still out of service for maintenance (kept across the restart)');
-      this.#apply('now');
+    this.restoreKept();
+  }
+
+  /**
+   * A technician's hold from before a restart: out of service again at once. The core calls this again once
+   * storage opens (the hold lives in the offline cache, which may open after the core started).
+   */
+  restoreKept(): void {
+    if (this.#holds.has('technician')) return;
+    let kept: ServiceHold | null = null;
+    try {
+      kept = this.#o.store?.load() ?? null;
+    } catch (e) {
+      this.#o.log.warn({ err: e }, 'could not read the kept maintenance hold');
     }
+    if (kept?.source !== 'technician') return;
+    this.#holds.set('technician', kept);
+    this.#o.log.warn({ reason: kept.reason, since: new Date(kept.since).toISOString() }, 'still out of service for maintenance (kept across the restart)');
+    this.#apply('now');
   }
 
   /** Fires on every change of state, hold or countdown. */

@@ -19,7 +19,8 @@ export const LockState = z.object({
 export type LockState = z.infer<typeof LockState>;
 
 export interface LockStore {
-  load(): LockState | null;
+  /** undefined: the store is not available (yet); null: nothing kept. */
+  load(): LockState | null | undefined;
   save(s: LockState): void;
 }
 
@@ -35,12 +36,21 @@ export class PinGate {
   readonly #o: PinGateOptions;
   #state: LockState = { failures: 0, locks: 0, lockedUntil: 0 };
   #chain: Promise<unknown> = Promise.resolve();
+  #loaded = false;
 
   constructor(opts: PinGateOptions) {
     this.#o = opts;
+    this.#load();
+  }
+
+  /** The kept lock (the store may become available after start: tried until it answers). */
+  #load(): void {
+    if (this.#loaded) return;
     try {
-      const kept = opts.store?.load();
-      if (kept) this.#state = kept;
+      const kept = this.#o.store?.load();
+      if (kept === undefined) return;
+      this.#loaded = true;
+      if (kept && kept.lockedUntil >= this.#state.lockedUntil) this.#state = kept;
     } catch {
       // a lost lock state starts fresh; the next wrong PINs lock again
     }
@@ -55,7 +65,7 @@ export class PinGate {
     return Math.max(0, Math.ceil((this.#state.lockedUntil - this.#o.timers.now()) / 1000));
   }
 
-  attempt(pin: string): Promise<LoginResult & { slot?: string }> {
+  attempt(pin: string): Promise<LoginResult> {
     const run = (): Promise<LoginResult> => this.#attempt(pin);
     const p = this.#chain.then(run, run);
     this.#chain = p.catch(() => undefined);
@@ -63,6 +73,7 @@ export class PinGate {
   }
 
   async #attempt(pin: string): Promise<LoginResult> {
+    this.#load();
     if (!this.configured) return { ok: false, reason: 'no-pins', attemptsLeft: null, retryInSeconds: null };
     const locked = this.lockedFor();
     if (locked > 0) return { ok: false, reason: 'locked', attemptsLeft: 0, retryInSeconds: locked };

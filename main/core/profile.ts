@@ -67,9 +67,22 @@ const StorageConfig = z
     sealing: z.enum(['aes-256-gcm', 'sm4-ctr-hmac-sm3']).default('aes-256-gcm'),
     /** Sealing key file; null = <dataDir>/keys/seal.json. Relative paths are relative to the profile file. */
     keyFile: z.string().min(1).max(4096).nullable().default(null),
+    /**
+     * PIPL storage limitation: a dead letter older than this (since it was queued) is exported sealed to
+     * <dataDir>/expired/ for the technician and purged, with a journal record.
+     */
+    deadLetterRetentionDays: z.number().int().min(1).max(3650).default(30),
+    /** Hash chaining the tamper-evident journal (a new journal; an existing one keeps its own). */
+    journalHash: z.enum(['sha256', 'sm3']).default('sha256'),
   })
   .strict();
-const STORAGE_DEFAULTS = { minFreeBytes: 200 * 1024 * 1024, sealing: 'aes-256-gcm' as const, keyFile: null };
+const STORAGE_DEFAULTS = {
+  minFreeBytes: 200 * 1024 * 1024,
+  sealing: 'aes-256-gcm' as const,
+  keyFile: null,
+  deadLetterRetentionDays: 30,
+  journalHash: 'sha256' as const,
+};
 
 /**
  * The technician section: PIN slots (scrypt hashes only, never a PIN), lockout, idle time, how the screen is

@@ -5,7 +5,7 @@
  * export stays sealed.
  */
 import fs from 'node:fs';
-import type { OfflineCache, OutboxState } from '../../offline-cache/index.js';
+import { deadLetterDocument, writeDeadLetterExport, type DeadLetter, type OfflineCache, type OutboxState } from '../../offline-cache/index.js';
 import type { DeadLetterSummary, QueueStats } from '../contract/index.js';
 import { acceptanceNumber } from './delivery.js';
 
@@ -66,35 +66,29 @@ export function deadLetterSummaries(cache: OfflineCache, terminalId: string, lim
   }));
 }
 
-export const DEAD_LETTER_FORMAT = 'nxsl-dead-letters/1';
-
 /**
  * Writes every dead letter, still sealed (payload and attachment files as stored), to a new file `file`
- * (never overwrites; fsynced). Returns how many were written. Opening them needs the key file.
+ * (never overwrites; fsynced), readable by the technician group (0640) so kioskctl can copy it out.
+ * Returns how many were written. Opening them needs the key file.
  */
-export function writeDeadLetterExport(cache: OfflineCache, file: string, opts: { mode?: number; gid?: number | null; now?: Date } = {}): number {
-  const entries: unknown[] = [];
+export function writeSealedExport(cache: OfflineCache, file: string, gid: number | null, now: Date, terminalId?: string): number {
+  const letters: DeadLetter[] = [];
   let afterId = 0;
   for (;;) {
     const page = cache.outbox.exportDead({ afterId, limit: 200 });
     if (page.length === 0) break;
-    for (const d of page) {
-      entries.push({
-        ...d,
-        sealedPayload: Buffer.from(d.sealedPayload).toString('base64'),
-        attachments: d.attachments.map((a) => ({ ...a, sealedFile: fs.readFileSync(cache.attachments.pathOf(a.sha256)).toString('base64') })),
-      });
-    }
+    letters.push(...page);
     afterId = page[page.length - 1]?.id ?? afterId;
   }
-  const doc = { format: DEAD_LETTER_FORMAT, exportedAt: (opts.now ?? new Date()).toISOString(), sealed: true, keyIds: cache.sealer.keyIds(), entries };
-  const fd = fs.openSync(file, 'wx', opts.mode ?? 0o600);
-  try {
-    fs.writeFileSync(fd, `${JSON.stringify(doc)}\n`);
-    if (opts.gid !== undefined && opts.gid !== null) fs.fchownSync(fd, -1, opts.gid);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  return entries.length;
+  const doc = deadLetterDocument(letters, {
+    attachments: cache.attachments,
+    sealer: cache.sealer,
+    reason: 'technician',
+    now: now.getTime(),
+    ...(terminalId !== undefined ? { acceptanceNumberOf: (l: DeadLetter) => acceptanceNumber(terminalId, l) } : {}),
+  });
+  writeDeadLetterExport(file, doc);
+  if (gid !== null) fs.chownSync(file, -1, gid);
+  fs.chmodSync(file, 0o640);
+  return letters.length;
 }

@@ -30,10 +30,8 @@ export interface TechWiringInput {
   session: SessionControl;
   router: CardRouter | null;
   printer: EscPosPrinter | null;
-  cache: OfflineCache | null;
-  delivery: Delivery | null;
-  client: PlatformClient | null;
-  platformUrl: string | null;
+  /** The offline queue's parts as they are now (they may appear later: a restored key file). */
+  queue(): { cache: OfflineCache | null; delivery: Delivery | null; client: PlatformClient | null; url: string | null };
   platformState(): Reachability;
   catalog(): Catalog | null;
   queueChanged(): void;
@@ -56,11 +54,13 @@ export interface TechParts {
 const HOLD_KEY = 'tech.service-hold';
 const LOCK_KEY = 'tech.pin-lockout';
 
-function kvJson<T>(cache: OfflineCache | null, key: string, parse: (v: unknown) => T | null): { load(): T | null; save(v: T | null): void } | undefined {
-  if (!cache) return undefined;
+/** A small JSON value in the offline cache's kv store (nothing while storage is unavailable). */
+function kvJson<T>(cache: () => OfflineCache | null, key: string, parse: (v: unknown) => T | null): { load(): T | null | undefined; save(v: T | null): void } {
   return {
     load() {
-      const doc = cache.kv.getCached(key);
+      const c = cache();
+      if (!c) return undefined;
+      const doc = c.kv.getCached(key);
       if (!doc) return null;
       try {
         return parse(JSON.parse(doc.body));
@@ -69,26 +69,29 @@ function kvJson<T>(cache: OfflineCache | null, key: string, parse: (v: unknown) 
       }
     },
     save(v) {
-      if (v === null) cache.kv.deleteCached(key);
-      else cache.kv.putCached(key, undefined, JSON.stringify(v));
+      const c = cache();
+      if (!c) return;
+      if (v === null) c.kv.deleteCached(key);
+      else c.kv.putCached(key, undefined, JSON.stringify(v));
     },
   };
 }
 
 export async function wireTechnician(input: TechWiringInput): Promise<TechParts> {
-  const { loaded, logging, supervisor, cache } = input;
+  const { loaded, logging, supervisor } = input;
+  const cacheNow = (): OfflineCache | null => input.queue().cache;
   const { profile, dataDir } = loaded;
   const log = logging.logger;
   const timers = input.timers ?? realTimers;
 
-  const counters = new CounterKeeper({ store: cache?.counters ?? null, log: log.child({ part: 'counters' }), now: () => timers.now() });
+  const counters = new CounterKeeper({ store: () => cacheNow()?.counters ?? null, log: log.child({ part: 'counters' }), now: () => timers.now() });
   for (const d of supervisor.list()) counters.observe(d);
   const offCounters = supervisor.onChange((list) => list.forEach((d) => counters.observe(d)));
   // Counters can move without a status change (lines during a job): look every 10 s as well.
   const poll = setInterval(() => supervisor.list().forEach((d) => counters.observe(d)), 10_000);
   poll.unref();
 
-  const holdStore: HoldStore | undefined = kvJson(cache, HOLD_KEY, (v) => {
+  const holdStore: HoldStore = kvJson(cacheNow, HOLD_KEY, (v) => {
     const h = ServiceHold.safeParse(v);
     return h.success ? h.data : null;
   });
@@ -97,7 +100,7 @@ export async function wireTechnician(input: TechWiringInput): Promise<TechParts>
     timers,
     noticeSeconds: profile.technician.closingNoticeSeconds,
     entry: profile.technician.entry,
-    ...(holdStore ? { store: holdStore } : {}),
+    store: holdStore,
     journal: input.journal,
     log: log.child({ part: 'maintenance' }),
   });
@@ -112,20 +115,17 @@ export async function wireTechnician(input: TechWiringInput): Promise<TechParts>
       log.error({ group, err: e }, 'technician group not found: the control socket keeps the core’s own group');
     }
   }
-  const lockStore: LockStore | undefined = kvJson(cache, LOCK_KEY, (v) => {
+  const lockStore: LockStore = kvJson(cacheNow, LOCK_KEY, (v) => {
     const s = LockState.safeParse(v);
     return s.success ? s.data : null;
-  }) as LockStore | undefined;
+  });
   const tech = new TechService({
     profile,
     dataDir,
     supervisor,
     router: input.router,
     printer: input.printer,
-    cache,
-    delivery: input.delivery,
-    client: input.client,
-    platformUrl: input.platformUrl,
+    queue: input.queue,
     platformState: input.platformState,
     catalog: input.catalog,
     queueChanged: input.queueChanged,
@@ -139,7 +139,7 @@ export async function wireTechnician(input: TechWiringInput): Promise<TechParts>
     logFile: join(dataDir, 'logs', 'kiosk.log'),
     techGid,
     timers,
-    ...(lockStore ? { lockStore } : {}),
+    lockStore,
     log: log.child({ part: 'technician' }),
   });
 

@@ -41,7 +41,7 @@ import type { Maintenance, SessionControl, Timers } from './maintenance.js';
 import { PinGate, type LockStore } from './pin-gate.js';
 import type { Reachability } from './platform-link.js';
 import type { Profile } from './profile.js';
-import { deadLetterSummaries, queueKeys, queueStatsOf, writeDeadLetterExport } from './queue-admin.js';
+import { deadLetterSummaries, queueKeys, queueStatsOf, writeSealedExport } from './queue-admin.js';
 import { dispatchTable, type Connection, type DispatchOutcome, type TableHandlers } from './rpc.js';
 import { citizenViewOf } from './session-service.js';
 import { checkPlatform } from './platform-check.js';
@@ -59,10 +59,8 @@ export interface TechDeps {
   supervisor: DeviceSupervisor;
   router: CardRouter | null;
   printer: EscPosPrinter | null;
-  cache: OfflineCache | null;
-  delivery: Delivery | null;
-  client: PlatformClient | null;
-  platformUrl: string | null;
+  /** The offline queue's parts as they are now (the cache may open later, e.g. after a key restore). */
+  queue(): { cache: OfflineCache | null; delivery: Delivery | null; client: PlatformClient | null; url: string | null };
   platformState(): Reachability;
   catalog(): Catalog | null;
   /** The queue changed behind the delivery loop's back (retry): republish the depth, wake delivery. */
@@ -165,7 +163,8 @@ export class TechService {
 
   /** The live picture both channels show. */
   state(): TechState {
-    const { profile, cache, dataDir } = this.#d;
+    const { profile, dataDir } = this.#d;
+    const { cache, url } = this.#d.queue();
     let queue: TechState['queue'] = null;
     try {
       queue = cache ? queueStatsOf(cache, dataDir, profile.storage.minFreeBytes) : null;
@@ -177,7 +176,7 @@ export class TechService {
       service: this.#d.maintenance.techState(),
       devices: this.devices(),
       queue,
-      platform: { state: this.#d.platformState(), url: this.#d.platformUrl },
+      platform: { state: this.#d.platformState(), url },
     };
   }
 
@@ -270,7 +269,7 @@ export class TechService {
   }
 
   #needCache(): OfflineCache {
-    const c = this.#d.cache;
+    const c = this.#d.queue().cache;
     if (!c) throw new KioskError('out-of-service', 'storage is unavailable: the offline queue cannot be read (see tech.state holds)');
     return c;
   }
@@ -360,7 +359,10 @@ export class TechService {
         if (entries === null) throw new KioskError('not-allowed', `no protocol trace for "${device}" in this build`);
         return entries;
       },
-      'tech.platform.check': () => checkPlatform(d.client, d.platformUrl, d.catalog()?.version ?? null, d.profile.platform.timeoutMs),
+      'tech.platform.check': () => {
+        const q = d.queue();
+        return checkPlatform(q.client, q.url, d.catalog()?.version ?? null, d.profile.platform.timeoutMs);
+      },
       'tech.logs.tail': ({ lines }) => ({ lines: tailLines(d.logFile, lines).map((l) => d.redactor.scrubString(l).slice(0, 2000)) }),
       'tech.journal.verify': () => d.journal.verify(),
 
@@ -378,7 +380,7 @@ export class TechService {
         d.queueChanged();
         return { moved };
       },
-      'tech.queue.exportDead': () => {
+      'tech.queue.exportDead': (_p, { tc }) => {
         const cache = this.#needCache();
         const dir = join(d.dataDir, 'exports');
         fs.mkdirSync(dir, { recursive: true, mode: 0o750 });
@@ -391,12 +393,13 @@ export class TechService {
         }
         const stamp = new Date(d.timers.now()).toISOString().replace(/[:.]/g, '-');
         const file = join(dir, `dead-letters-${stamp}.json`);
-        const count = writeDeadLetterExport(cache, file, { mode: 0o640, gid: d.techGid, now: new Date(d.timers.now()) });
+        const count = writeSealedExport(cache, file, d.techGid, new Date(d.timers.now()), d.profile.terminalId);
+        d.journal.append({ at: d.timers.now(), actor: tc.actor ?? { kind: 'system' }, action: 'tech.queue.exportDead', outcome: 'ok', detail: { count }, handOver: { what: 'dead-letter-export', count, file } });
         return { file, count };
       },
       'tech.queue.drainNow': async ({ timeoutSeconds }) => {
         const cache = this.#needCache();
-        const delivery = d.delivery;
+        const delivery = d.queue().delivery;
         if (!delivery) throw new KioskError('not-allowed', 'no platform is configured: nothing can be delivered (platform.url)');
         cache.outbox.expedite();
         delivery.notify();

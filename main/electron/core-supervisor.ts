@@ -6,7 +6,7 @@
  *                  exit    │  │ backoff elapsed  │ exit (crash)
  *                          ▼  │                  ▼
  *                       restarting ◀─────────────┘
- *                          │ more than maxRestarts within windowMs, or 'fatal' / exit code 78
+ *                          │ more than maxRestarts within windowMs, or 'fatal' / exit CORE_EXIT.config (78)
  *                          ▼
  *                    out-of-service (stays down; the shell shows the out-of-service page)
  *
@@ -14,31 +14,17 @@
  * port1 goes to the core with `{type:'connect'}`, port2 to the renderer. No `electron` import: the fork
  * function, channel factory and clock are injected (shell.ts passes utilityProcess.fork and MessageChannelMain).
  */
-import { z } from 'zod';
+import { CORE_EXIT, CoreToShellMessage, type ShellToCoreMessage } from '../contract/host.js';
 
-/** What the core posts on its parentPort. */
-export const CoreToShellMessage = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('ready') }),
-  z.object({ type: z.literal('fatal'), message: z.string().max(2000) }),
-]);
-export type CoreToShellMessage = z.infer<typeof CoreToShellMessage>;
-
-/** What the shell posts to the core (with port1 transferred). */
-export interface ConnectMessage {
-  type: 'connect';
-  /** The technician screen's page (tech.html): its port reaches tech.* after a PIN login. Absent = the citizen screen. */
-  audience?: 'technician';
-}
-
-/** Exit code the core uses for a bad configuration (sysexits EX_CONFIG); same meaning as a 'fatal' message. */
-export const EXIT_CODE_CONFIG = 78;
+/** The shell ↔ core messages and exit codes live in the contract (main/contract/host.ts), shared with the core. */
+export { CORE_EXIT, CoreToShellMessage, ShellToCoreMessage } from '../contract/host.js';
 
 /** The parts of Electron's UtilityProcess the supervisor uses. */
 export interface CoreChild<P> {
   on(event: 'spawn', listener: () => void): unknown;
   on(event: 'exit', listener: (code: number) => void): unknown;
   on(event: 'message', listener: (message: unknown) => void): unknown;
-  postMessage(message: ConnectMessage, transfer?: P[]): void;
+  postMessage(message: ShellToCoreMessage, transfer?: P[]): void;
   kill(): boolean;
 }
 
@@ -218,7 +204,7 @@ export class CoreSupervisor<P> {
     this.spawned = false;
     this.clearTimers();
     if (this.stopping) return;
-    if (this.fatalMessage !== null || code === EXIT_CODE_CONFIG) {
+    if (this.fatalMessage !== null || code === CORE_EXIT.config) {
       const message = this.fatalMessage ?? `core exited with code ${code} (configuration)`;
       this.setState({ state: 'out-of-service', reason: 'fatal-config', message });
       return;

@@ -97,10 +97,9 @@ export function decidePermission(permission: string, requestingUrl: string | nul
   return typeof requestingUrl === 'string' && isAppUrl(requestingUrl);
 }
 
-/** An IPC/message sender is trusted only if it is the main frame of our own origin. */
-export function isTrustedSender(frameUrl: string | null | undefined, isMainFrame: boolean): boolean {
-  return isMainFrame && typeof frameUrl === 'string' && isAppUrl(frameUrl);
-}
+// No isTrustedSender: the renderer sends the shell nothing (no ipcMain handler exists; test/main/electron/policy.test.ts
+// keeps it so). Its one channel is the MessagePort to the core, handed over only after an app:// main-frame load, and
+// the core validates every envelope on it.
 
 // ---- app:// path resolution ----
 

@@ -269,6 +269,9 @@ export function runShell(options: ShellOptions): ShellHandle | null {
   });
 
   const ready = app.whenReady().then(() => {
+    // Which runtime this package really runs (Electron 45 embeds its own Node, not the system's): for technicians.
+    const v = process.versions as NodeJS.ProcessVersions & { electron?: string; chrome?: string };
+    log('info', `Electron ${v.electron ?? '?'} (Node ${v.node}, Chromium ${v.chrome ?? '?'})`);
     Menu.setApplicationMenu(null);
     lockDownSession(session.defaultSession);
     session.defaultSession.protocol.handle(

@@ -76,6 +76,36 @@ function csp(): string {
   ].join('; ');
 }
 
+/**
+ * The Host header values this server answers to (DNS rebinding: a page on an attacker's name that resolves to
+ * 127.0.0.1 sends its own name as Host and is refused). Loopback: the listening address and "localhost", each
+ * with the port. A non-loopback listener (allowRemote): its own address, and any IP literal when it listens on
+ * every address — a name is never accepted there, only an address.
+ */
+export function allowedHostsOf(listenHost: string, port: number): (host: string | undefined) => boolean {
+  const bare = listenHost.replace(/^\[|\]$/g, '').toLowerCase();
+  const literal = (h: string): string => (h.includes(':') ? `[${h}]` : h);
+  const exact = new Set<string>([`${literal(bare)}:${port}`]);
+  if (isLoopback(bare)) {
+    exact.add(`localhost:${port}`);
+    if (bare.startsWith('127.')) exact.add(`127.0.0.1:${port}`);
+    if (bare === 'localhost') {
+      exact.add(`127.0.0.1:${port}`);
+      exact.add(`[::1]:${port}`);
+    }
+  }
+  const wildcard = bare === '0.0.0.0' || bare === '::';
+  const ipLiteralWithPort = (h: string): boolean => {
+    const m = /^(\[[0-9a-f:.]+\]|\d{1,3}(?:\.\d{1,3}){3}):(\d+)$/.exec(h);
+    return m !== null && Number(m[2]) === port;
+  };
+  return (host) => {
+    if (host === undefined) return false;
+    const h = host.trim().toLowerCase();
+    return exact.has(h) || (wildcard && ipLiteralWithPort(h));
+  };
+}
+
 function tokenMatches(expected: Buffer, given: string | null | undefined): boolean {
   if (!given) return false;
   const g = Buffer.from(given);
@@ -141,11 +171,18 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     }
   };
 
+  // Set once the port is known (port 0 = any free port).
+  let hostAllowed: (host: string | undefined) => boolean = () => false;
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
     res.setHeader('x-content-type-options', 'nosniff');
     res.setHeader('referrer-policy', 'no-referrer');
+    if (!hostAllowed(req.headers.host)) {
+      log.warn({ path: path.slice(0, 100) }, 'request refused: Host is not a name this host listens on');
+      res.writeHead(421, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' }).end('misdirected request');
+      return;
+    }
     if (path.startsWith('/sim/api/')) {
       void simRoute(req, res, path);
       return;
@@ -176,10 +213,11 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const origin = req.headers.origin;
     const hostHeader = req.headers.host;
+    const hostOk = hostAllowed(hostHeader);
     const originOk = !origin || (hostHeader !== undefined && (origin === `http://${hostHeader}` || origin === `https://${hostHeader}`));
     const audience = url.pathname === '/ws' ? 'citizen' : url.pathname === '/ws/tech' ? 'technician' : null;
-    if (audience === null || !tokenMatches(tokenBuf, url.searchParams.get('t')) || !originOk) {
-      log.warn({ path: url.pathname, originOk }, 'websocket refused');
+    if (audience === null || !hostOk || !tokenMatches(tokenBuf, url.searchParams.get('t')) || !originOk) {
+      log.warn({ path: url.pathname.slice(0, 100), hostOk, originOk }, 'websocket refused');
       socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
       return;
     }
@@ -216,6 +254,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     });
   });
   const port = (server.address() as AddressInfo).port;
+  hostAllowed = allowedHostsOf(opts.host, port);
   const shownHost = opts.host.includes(':') && !opts.host.startsWith('[') ? `[${opts.host}]` : opts.host;
   const url = `http://${shownHost}:${port}/?t=${token}`;
   log.info({ port, host: opts.host }, 'web host listening');

@@ -1,6 +1,6 @@
 /**
  * kioskctl commands that go through the running core's control socket (tech.* in main/contract/tech.ts):
- * devices, printer test, id-card read, queue, service out/in, platform, journal, logs — and `tech pin-hash`,
+ * devices, printer test, id-card read, queue, service out/in, platform, logs — and `tech pin-hash`,
  * which needs no core at all. Every command prints a person's view, or the contract's result with --json.
  *
  * What happens without a running core is declared per command (`withoutCore`) and applied by routing.ts:
@@ -408,19 +408,6 @@ const platformClock: CoreCommand = {
   },
 };
 
-const journalVerify: CoreCommand = {
-  path: ['journal', 'verify'],
-  summary: 'Verify the tamper-evident journal of technician actions and hand-overs',
-  usage: '[--data-dir DIR] [--json]',
-  options: { ...where },
-  withoutCore: 'refuse',
-  async run(_v, ctx, core) {
-    const r = await core.call('tech.journal.verify', {}, { signal: ctx.signal, timeoutMs: 120_000 });
-    if (!r.available || !r.ok) return { data: r, failure: r.problem ?? 'journal verification failed' };
-    return { data: r, human: [`journal ok: ${r.entries} entries, chain intact`] };
-  },
-};
-
 const logsTail: CoreCommand = {
   path: ['logs', 'tail'],
   summary: 'The last lines of the core’s log (redacted: no citizen data)',
@@ -453,7 +440,6 @@ export const coreCommands: CoreCommand[] = [
   serviceStatus,
   platformPing,
   platformClock,
-  journalVerify,
   logsTail,
 ];
 

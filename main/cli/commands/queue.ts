@@ -2,13 +2,25 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { openOfflineCache, type OfflineCache, type OutboxStats } from '../../../offline-cache/index.js';
+import {
+  collectRetentionExports,
+  deadLetterDocument,
+  listRetentionExports,
+  openOfflineCache,
+  writeDeadLetterExport,
+  type DeadLetter,
+  type JournalEntry,
+  type OfflineCache,
+  type OutboxStats,
+} from '../../../offline-cache/index.js';
 import { acceptanceNumber, CASE_KIND, Delivery, enqueueSubmission } from '../../core/delivery.js';
+import { expireDeadLetters, reconcileJournal } from '../../../offline-cache/index.js';
 import { loadProfile, type LoadedProfile } from '../../core/profile.js';
 import { PlatformClient } from '../../platform/client.js';
 import { parseFaultSpec } from '../../platform/faults.js';
 import { startPlatformSimulator } from '../../platform/simulator.js';
 import { intOption, UsageError, type Command, type CommandContext } from '../framework.js';
+import { output } from '../output.js';
 
 /**
  * Offline queue and platform commands: queue stats|keys|retry|export-dead|selftest|drain,
@@ -28,7 +40,7 @@ import { intOption, UsageError, type Command, type CommandContext } from '../fra
  * ever reach the platform; `queue keys --json` lists the database's view for cross-checks.
  */
 
-const common = {
+export const common = {
   profile: { type: 'string' },
   'data-dir': { type: 'string' },
   'key-file': { type: 'string' },
@@ -39,7 +51,7 @@ const platformOpts = {
   key: { type: 'string' },
 } as const;
 
-interface Setup {
+export interface Setup {
   loaded: LoadedProfile;
   dataDir: string;
   keyFile: string;
@@ -48,12 +60,12 @@ interface Setup {
   platformUrl: string | null;
 }
 
-function str(values: Record<string, unknown>, name: string): string | undefined {
+export function str(values: Record<string, unknown>, name: string): string | undefined {
   const v = values[name];
   return typeof v === 'string' && v.length > 0 ? v : undefined;
 }
 
-function setupOf(values: Record<string, unknown>): Setup {
+export function setupOf(values: Record<string, unknown>): Setup {
   const loaded = loadProfile(str(values, 'profile') ?? process.env.KIOSK_PROFILE ?? null);
   const dir = str(values, 'data-dir');
   const dataDir = dir !== undefined ? resolve(dir) : loaded.dataDir;
@@ -66,22 +78,46 @@ function setupOf(values: Record<string, unknown>): Setup {
   return { loaded, dataDir, keyFile, terminalId, terminalKey: key, platformUrl: str(values, 'platform') ?? loaded.profile.platform.url };
 }
 
-/** Inspecting open: never creates a cache or a key file, no recovery (the kiosk may be running). */
+/**
+ * Inspecting open: never creates a cache or a key file, no recovery (the kiosk may be running). A missing
+ * or wrong key is a KeyProblemError; the framework prints what happened and how to restore the key.
+ */
 function openInspect(s: Setup): OfflineCache {
   if (!fs.existsSync(join(s.dataDir, 'kiosk.db'))) throw new Error(`no offline cache in ${s.dataDir} (kiosk.db missing)`);
-  if (!fs.existsSync(s.keyFile)) throw new Error(`key file ${s.keyFile} missing: the queue cannot be read without it`);
   return openOfflineCache({ dir: s.dataDir, keyFile: s.keyFile, recover: false, minFreeBytes: 0 });
 }
 
-/** Owner open (selftest, drain): creates what is missing, recovers in-flight entries. */
+/**
+ * Owner open (selftest, drain): creates what is missing — a key file only for an empty cache — recovers
+ * in-flight entries, checks the journal's whole chain.
+ */
 function openOwner(s: Setup, minFreeBytes?: number): OfflineCache {
-  return openOfflineCache({
+  const cache = openOfflineCache({
     dir: s.dataDir,
     keyFile: s.keyFile,
     suite: s.loaded.profile.storage.sealing,
     minFreeBytes: minFreeBytes ?? s.loaded.profile.storage.minFreeBytes,
+    journal: { hash: s.loaded.profile.storage.journalHash, terminalId: s.terminalId },
   });
+  try {
+    if (cache.journal !== null) reconcileJournal({ journal: cache.journal, db: cache.db, acceptanceNumberOf: (e) => acceptanceNumber(s.terminalId, e) });
+  } catch {
+    // The journal is the kiosk's concern at its start (out of service); delivering what is queued stays safe.
+  }
+  return cache;
 }
+
+/** A technician action in the journal (best effort: the action itself already happened). */
+function journalAction(cache: OfflineCache, entry: JournalEntry, ctx?: CommandContext): void {
+  try {
+    if (cache.journal === null) throw cache.journalProblem ?? new Error('no journal');
+    cache.journal.append(entry);
+  } catch (e) {
+    ctx?.err(`kioskctl: the journal record of this action could not be written (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
+const DAY_MS = 86_400_000;
 
 function needPlatform(s: Setup): string {
   if (s.platformUrl === null) throw new UsageError('no platform: give --platform URL (or platform.url in the profile)');
@@ -92,18 +128,9 @@ function clientOf(s: Setup, url: string, timeoutMs = 10_000): PlatformClient {
   return new PlatformClient({ baseUrl: url, terminalId: s.terminalId, key: s.terminalKey, timeoutMs });
 }
 
-/** One line on stdout, written synchronously: a SIGKILL right after cannot lose it. */
+/** One line on stdout, written synchronously: a SIGKILL right after cannot lose it (a closed pipe drops it quietly). */
 export function writeLineSync(line: string): void {
-  const buf = Buffer.from(`${line}\n`, 'utf8');
-  let off = 0;
-  while (off < buf.length) {
-    try {
-      off += fs.writeSync(1, buf, off, buf.length - off);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
-    }
-  }
+  output.lineSync(line);
 }
 
 /**
@@ -126,12 +153,32 @@ function announcePendingTests(cache: OfflineCache): number {
   }
 }
 
-function statsLines(dataDir: string, s: OutboxStats, free: { freeBytes: number; floorBytes: number; ok: boolean }): string[] {
+/** An age for people: seconds, minutes, hours or days. */
+export function ageText(ms: number | null): string {
+  if (ms === null) return '-';
+  const s = Math.round(ms / 1000);
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  if (s < 2 * 86_400) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86_400)} d`;
+}
+
+interface RetentionView {
+  retentionDays: number;
+  exportsWaiting: number;
+  oldestExportAgeMs: number | null;
+}
+
+function statsLines(dataDir: string, s: OutboxStats, free: { freeBytes: number; floorBytes: number; ok: boolean }, r: RetentionView): string[] {
   const mib = (n: number): string => `${(n / 1048576).toFixed(1)} MiB`;
   return [
     `queue in ${dataDir}`,
-    `  pending ${s.pending}, in flight ${s.inFlight}, dead letters ${s.dead}, delivered ${s.acked}`,
-    `  oldest undelivered: ${s.oldestPendingAgeMs === null ? '-' : `${Math.round(s.oldestPendingAgeMs / 1000)} s`}`,
+    `  pending ${s.pending}, in flight ${s.inFlight}, dead letters ${s.dead}, delivered ${s.acked}, expired ${s.expired}`,
+    `  oldest undelivered: ${ageText(s.oldestPendingAgeMs)}`,
+    `  oldest dead letter: ${ageText(s.oldestDeadAgeMs)} (retention ${r.retentionDays} d: then exported sealed and purged)`,
+    ...(r.exportsWaiting > 0
+      ? [`  retention exports waiting for a technician: ${r.exportsWaiting} (oldest ${ageText(r.oldestExportAgeMs)}) — kioskctl queue collect --out DIR`]
+      : []),
     `  sealed bytes waiting ${mib(s.bytes)}, in dead letters ${mib(s.deadBytes)}`,
     `  free space ${mib(free.freeBytes)} (floor ${mib(free.floorBytes)})${free.ok ? '' : ' — BELOW FLOOR: new submissions refused'}`,
   ];
@@ -151,7 +198,14 @@ const stats: Command = {
       const fsInfo = fs.statfsSync(s.dataDir);
       const freeBytes = Number(fsInfo.bavail) * Number(fsInfo.bsize);
       const free = { freeBytes, floorBytes: floor, ok: freeBytes >= floor };
-      return Promise.resolve({ data: { dataDir: s.dataDir, ...st, freeSpace: free }, human: statsLines(s.dataDir, st, free) });
+      const exports = listRetentionExports(s.dataDir);
+      const now = Date.now();
+      const retention: RetentionView = {
+        retentionDays: s.loaded.profile.storage.deadLetterRetentionDays,
+        exportsWaiting: exports.length,
+        oldestExportAgeMs: exports[0] === undefined ? null : Math.max(0, now - exports[0].writtenAt),
+      };
+      return Promise.resolve({ data: { dataDir: s.dataDir, ...st, freeSpace: free, retention }, human: statsLines(s.dataDir, st, free, retention) });
     } finally {
       cache.close();
     }
@@ -202,7 +256,7 @@ const retry: Command = {
   summary: 'Move dead letters back to the queue (all with --dead, one with --id N)',
   usage: '(--dead | --id N) [--data-dir DIR] [--json]',
   options: { ...common, dead: { type: 'boolean' }, id: { type: 'string' } },
-  run(values) {
+  run(values, ctx) {
     const s = setupOf(values);
     const id = values.id === undefined ? undefined : intOption(values, 'id', 0, 1);
     if (values.dead !== true && id === undefined) {
@@ -211,6 +265,7 @@ const retry: Command = {
     const cache = openInspect(s);
     try {
       const moved = cache.outbox.retryDead(id);
+      journalAction(cache, { type: 'technician-action', action: 'queue-retry', target: id === undefined ? 'all-dead' : `entry-${id}`, count: moved }, ctx);
       return Promise.resolve({ data: { moved }, human: [`${moved} dead letter(s) back in the queue`] });
     } finally {
       cache.close();
@@ -223,36 +278,84 @@ const exportDead: Command = {
   summary: 'Write dead letters, still sealed, to a new file (mode 0600) for a technician',
   usage: '--out FILE [--data-dir DIR] [--json]',
   options: { ...common, out: { type: 'string' } },
-  run(values) {
+  run(values, ctx) {
     const s = setupOf(values);
     const outFile = str(values, 'out');
     if (outFile === undefined) throw new UsageError('--out FILE is required');
     const cache = openInspect(s);
     try {
-      const entries: unknown[] = [];
+      const letters: DeadLetter[] = [];
       let afterId = 0;
       for (;;) {
         const page = cache.outbox.exportDead({ afterId, limit: 200 });
         if (page.length === 0) break;
-        for (const d of page) {
-          entries.push({
-            ...d,
-            sealedPayload: Buffer.from(d.sealedPayload).toString('base64'),
-            attachments: d.attachments.map((a) => ({ ...a, sealedFile: fs.readFileSync(cache.attachments.pathOf(a.sha256)).toString('base64') })),
-          });
-        }
+        letters.push(...page);
         afterId = page[page.length - 1]?.id ?? afterId;
       }
-      const doc = { format: 'nxsl-dead-letters/1', exportedAt: new Date().toISOString(), sealed: true, keyIds: cache.sealer.keyIds(), entries };
+      const doc = deadLetterDocument(letters, {
+        attachments: cache.attachments,
+        sealer: cache.sealer,
+        reason: 'technician',
+        now: Date.now(),
+        acceptanceNumberOf: (l) => acceptanceNumber(s.terminalId, l),
+      });
       const abs = resolve(outFile);
-      const fd = fs.openSync(abs, 'wx', 0o600);
-      try {
-        fs.writeFileSync(fd, `${JSON.stringify(doc)}\n`);
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      return Promise.resolve({ data: { out: abs, count: entries.length }, human: [`${entries.length} dead letter(s) written, still sealed, to ${abs}`] });
+      writeDeadLetterExport(abs, doc);
+      journalAction(cache, { type: 'technician-action', action: 'dead-letter-export', count: letters.length }, ctx);
+      return Promise.resolve({ data: { out: abs, count: letters.length }, human: [`${letters.length} dead letter(s) written, still sealed, to ${abs}`] });
+    } finally {
+      cache.close();
+    }
+  },
+};
+
+const collect: Command = {
+  path: ['queue', 'collect'],
+  summary: 'Hand the retention exports (expired dead letters, sealed) over: copy them to DIR, then remove them from the terminal',
+  usage: '--out DIR [--operator ID] [--data-dir DIR] [--json]',
+  options: { ...common, out: { type: 'string' }, operator: { type: 'string' } },
+  run(values, ctx) {
+    const s = setupOf(values);
+    const outDir = str(values, 'out');
+    if (outDir === undefined) throw new UsageError('--out DIR is required (e.g. the technician\'s encrypted USB stick)');
+    const operator = str(values, 'operator');
+    if (operator !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/.test(operator)) throw new UsageError('--operator: letters, digits, . _ : - (at most 64)');
+    const abs = resolve(outDir);
+    if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) throw new UsageError(`--out ${abs} is not a directory`);
+    const cache = openInspect(s);
+    try {
+      const moved = collectRetentionExports(s.dataDir, abs);
+      if (moved.length > 0) journalAction(cache, { type: 'hand-over', what: 'retention-exports', count: moved.length, ...(operator !== undefined ? { operator } : {}) }, ctx);
+      return Promise.resolve({ data: { out: abs, files: moved }, human: [`${moved.length} retention export(s) handed over to ${abs} and removed from the terminal`, ...moved.map((m) => `  ${m}`)] });
+    } finally {
+      cache.close();
+    }
+  },
+};
+
+const expire: Command = {
+  path: ['queue', 'expire'],
+  summary: "Apply the retention now: dead letters older than the profile's retention are exported sealed to expired/ and purged",
+  usage: '[--days N] [--data-dir DIR | --profile FILE] [--json]',
+  options: { ...common, days: { type: 'string' } },
+  run(values, ctx) {
+    const s = setupOf(values);
+    const days = intOption(values, 'days', s.loaded.profile.storage.deadLetterRetentionDays, 1, 3650);
+    const cache = openInspect(s);
+    try {
+      const r = expireDeadLetters({
+        db: cache.db,
+        outbox: cache.outbox,
+        attachments: cache.attachments,
+        sealer: cache.sealer,
+        journal: cache.journal,
+        dataDir: s.dataDir,
+        retentionMs: days * DAY_MS,
+        now: Date.now(),
+        acceptanceNumberOf: (e) => acceptanceNumber(s.terminalId, e),
+      });
+      if (r.unjournaled > 0) ctx.err(`kioskctl: ${r.unjournaled} expiry record(s) could not be journalled`);
+      return Promise.resolve({ data: r, human: [`${r.expired} dead letter(s) older than ${days} d exported sealed and purged`, ...r.files.map((f) => `  ${f}`)] });
     } finally {
       cache.close();
     }
@@ -276,6 +379,7 @@ function deliveryOf(s: Setup, cache: OfflineCache, url: string, values: Record<s
     backoff: { baseMs: intOption(values, 'retry-base-ms', 50, 1, 60_000), capMs: intOption(values, 'retry-cap-ms', 2000, 1, 3_600_000) },
     concurrency: 2,
     idleMs: 20,
+    journal: cache.journal,
   });
   const counts = { acked: 0, replayed: 0, retries: 0, dead: 0 };
   delivery.onResult(({ result }) => {
@@ -324,13 +428,19 @@ const selftest: Command = {
           ctx.signal.throwIfAborted();
         }
         const key = `selftest-${run}-${i}`;
-        enqueueSubmission(cache.outbox, s.terminalId, {
-          idempotencyKey: key,
-          kind: 'matter',
-          payload: { matterCode: 'SELFTEST', applicantToken: 'selftest', form: { run, n: i } },
-          attachments: attBytes > 0 ? [randomBytes(attBytes)] : [],
-          test: true,
-        });
+        enqueueSubmission(
+          cache.outbox,
+          s.terminalId,
+          {
+            idempotencyKey: key,
+            kind: 'matter',
+            payload: { matterCode: 'SELFTEST', applicantToken: 'selftest', form: { run, n: i } },
+            attachments: attBytes > 0 ? [randomBytes(attBytes)] : [],
+            test: true,
+          },
+          Date.now(),
+          { journal: cache.journal },
+        );
         // Committed (synchronous=FULL): say so before delivery of this entry can start.
         writeLineSync(`committed ${key}`);
         enqueued++;
@@ -461,7 +571,7 @@ const platformSim: Command = {
   },
 };
 
-export const commands: Command[] = [stats, keys, retry, exportDead, selftest, drain, ping, platformSim];
+export const commands: Command[] = [stats, keys, retry, exportDead, collect, expire, selftest, drain, ping, platformSim];
 
 /** The outbox kind selftest and the core use (re-exported for tests). */
 export { CASE_KIND };

@@ -26,7 +26,7 @@ describe('profile: platform and storage sections', () => {
     const { profile, dataDir, keyFile } = loadProfile(null, { cwd: '/srv/kiosk' });
     expect(profile.platform.url).toBeNull();
     expect(profile.platform.terminalKey).toBe(DEV_TERMINAL_KEY);
-    expect(profile.storage).toEqual({ minFreeBytes: 200 * 1024 * 1024, sealing: 'aes-256-gcm', keyFile: null });
+    expect(profile.storage).toEqual({ minFreeBytes: 200 * 1024 * 1024, sealing: 'aes-256-gcm', keyFile: null, deadLetterRetentionDays: 30, journalHash: 'sha256' });
     expect(keyFile).toBe(join(dataDir, 'keys', 'seal.json'));
   });
 

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { CoreSupervisor, EXIT_CODE_CONFIG } from '../../../main/electron/core-supervisor.js';
+import { CORE_EXIT } from '../../../main/contract/host.js';
+import { CoreSupervisor } from '../../../main/electron/core-supervisor.js';
 import type { CoreChild, CoreState } from '../../../main/electron/core-supervisor.js';
 
 /** A manual clock with timers, so backoff is exact. */
@@ -174,7 +175,7 @@ describe('CoreSupervisor', () => {
     const { sup, last, children, clock } = setup();
     sup.start();
     last().emit('spawn');
-    last().emit('exit', EXIT_CODE_CONFIG);
+    last().emit('exit', CORE_EXIT.config);
     expect(sup.status).toMatchObject({ state: 'out-of-service', reason: 'fatal-config' });
     clock.advance(60_000);
     expect(children).toHaveLength(1);

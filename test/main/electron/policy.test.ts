@@ -1,4 +1,6 @@
-import { resolve, sep } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -6,7 +8,6 @@ import {
   OUT_OF_SERVICE_PATH,
   decidePermission,
   isAllowedNavigation,
-  isTrustedSender,
   mimeTypeFor,
   resolveAppPath,
   securityHeaders,
@@ -67,11 +68,11 @@ describe('navigation, windows, senders', () => {
     expect(windowOpenDecision('https://example.com')).toEqual({ action: 'deny' });
   });
 
-  it('trusts only the main frame of app://kiosk', () => {
-    expect(isTrustedSender('app://kiosk/index.html', true)).toBe(true);
-    expect(isTrustedSender('app://kiosk/index.html', false)).toBe(false);
-    expect(isTrustedSender('https://evil/', true)).toBe(false);
-    expect(isTrustedSender(null, true)).toBe(false);
+  it('the renderer has no IPC to the shell: no ipcMain anywhere in main/electron (nothing whose sender needs trusting)', () => {
+    const dir = fileURLToPath(new URL('../../../main/electron/', import.meta.url));
+    const sources = readdirSync(dir).filter((f) => /\.(ts|cts)$/.test(f));
+    expect(sources.length).toBeGreaterThan(5);
+    for (const f of sources) expect(readFileSync(join(dir, f), 'utf8'), f).not.toMatch(/import[^;]*\bipcMain\b|\bipcMain\s*\.\s*(on|once|handle|handleOnce)\b/);
   });
 
   it('denies every permission, whoever asks', () => {
