@@ -80,6 +80,8 @@ export class Maintenance {
   readonly #off: () => void;
   #closing: Closing | null = null;
   #stopped = false;
+  /** Who last gave the terminal back (journalled with the hand-over). */
+  #lastBy: TechActor | null = null;
 
   constructor(opts: MaintenanceOptions) {
     this.#o = { timers: realTimers, ...opts };
@@ -124,7 +126,8 @@ export class Maintenance {
   }
 
   /** Removes the technician's hold (the caller ran the health checks). Fault holds stay. */
-  in(): TechServiceState {
+  in(by?: TechActor): TechServiceState {
+    if (by) this.#lastBy = by;
     this.#holds.delete('technician');
     this.#save();
     this.#apply('now');
@@ -201,7 +204,7 @@ export class Maintenance {
       this.#cancelClosing();
       if (view.screen === 'out-of-service') {
         session.backInService();
-        this.#journal('service.in-service', { kind: 'system' }, {});
+        this.#journal('service.in-service', this.#lastBy ?? { kind: 'system' }, {}, 'in-service');
       }
       this.#changes.emit();
       return;
@@ -226,6 +229,7 @@ export class Maintenance {
     }
     this.#closing = closing;
     this.#o.log.info({ mode, noticeSeconds: mode === 'now' ? this.#o.noticeSeconds : null }, 'closing for maintenance: the citizen is told');
+    this.#journal('service.closing', this.#holds.get('technician')?.by ?? { kind: 'system' }, { mode }, 'closing');
     this.#changes.emit();
   }
 
@@ -259,7 +263,7 @@ export class Maintenance {
     if (this.#o.session.view().screen !== 'out-of-service') {
       this.#o.session.outOfService(reason);
       const hold = this.holds()[0];
-      this.#journal('service.out-of-service', hold?.by ?? { kind: 'system' }, { reason, source: hold?.source ?? null, how: waited ? how : 'at once' });
+      this.#journal('service.out-of-service', hold?.by ?? { kind: 'system' }, { reason, source: hold?.source ?? null, how: waited ? how : 'at once' }, 'out-of-service');
     }
     this.#changes.emit();
   }
@@ -274,8 +278,8 @@ export class Maintenance {
     this.#changes.emit();
   }
 
-  #journal(action: string, actor: TechActor, detail: Record<string, string | number | boolean | null>): void {
-    this.#o.journal.append({ at: this.#o.timers.now(), actor, action, outcome: 'ok', detail });
+  #journal(action: string, actor: TechActor, detail: Record<string, string | number | boolean | null>, what: 'out-of-service' | 'in-service' | 'closing'): void {
+    this.#o.journal.append({ at: this.#o.timers.now(), actor, action, outcome: 'ok', detail, handOver: { what } });
   }
 }
 

@@ -351,6 +351,8 @@ export class TechService {
       },
       'tech.devices.counters': ({ days, device }) => {
         if (device !== undefined) this.#device(device);
+        // What the drivers counted up to this moment, not only up to their last status event.
+        for (const x of d.supervisor.list()) d.counters.observe(x);
         return d.counters.read(days, device);
       },
       'tech.devices.trace': ({ device, limit }) => {
@@ -430,13 +432,13 @@ export class TechService {
       },
 
       'tech.service.out': ({ reason, now }, { tc }) => d.maintenance.out(reason, now ? 'now' : 'after-session', tc.actor ?? { kind: 'system' }),
-      'tech.service.in': async ({ force }) => {
+      'tech.service.in': async ({ force }, { tc }) => {
         const checks = await Promise.all(d.supervisor.devices.map((dev) => this.#health(dev, 'internal')));
         const failing = checks.filter((c) => !c.ok).map((c) => ({ device: c.device, text: c.text }));
         const faults = d.maintenance.holds().filter((h) => h.source !== 'technician');
         for (const h of faults) failing.unshift({ device: h.source, text: h.reason });
         if (failing.length > 0 && (!force || faults.length > 0)) return { ok: false, failing, checks, state: d.maintenance.techState() };
-        const state = d.maintenance.in();
+        const state = d.maintenance.in(tc.actor ?? undefined);
         return { ok: true, state, checks, forced: failing.length > 0 };
       },
 
