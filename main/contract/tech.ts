@@ -146,6 +146,8 @@ export const TechState = z.object({
   devices: z.array(TechDevice),
   queue: QueueStats.nullable(),
   platform: z.object({ state: z.enum(['online', 'offline', 'unknown']), url: z.string().nullable() }),
+  /** Devices held by a technician test right now (a test card read waits for a card: place it now). */
+  heldForTest: z.array(z.string()),
 });
 export type TechState = z.infer<typeof TechState>;
 

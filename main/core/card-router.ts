@@ -13,6 +13,7 @@ export class CardRouter implements IdCardReader {
   readonly kind = 'id-card' as const;
   readonly #inner: IdCardReader;
   readonly #cards = new Emitter<IdentityRecord>();
+  readonly #held = new Emitter<boolean>();
   readonly #offs: Unsubscribe[];
   #exclusive: ((card: IdentityRecord) => void) | null = null;
   #blocked: () => boolean = () => false;
@@ -61,6 +62,11 @@ export class CardRouter implements IdCardReader {
     return this.#exclusive !== null;
   }
 
+  /** Fires when a technician test takes or gives back the reader. */
+  onHeld(listener: (held: boolean) => void): Unsubscribe {
+    return this.#held.on(listener);
+  }
+
   /**
    * Runs `fn` with the reader held for a technician: cards placed meanwhile reach `onTechCard` (if given) and
    * nobody else. One at a time.
@@ -68,10 +74,12 @@ export class CardRouter implements IdCardReader {
   async exclusive<T>(fn: () => Promise<T>, onTechCard: (card: IdentityRecord) => void = () => undefined): Promise<T> {
     if (this.#exclusive) throw new Error('the card reader is already held by a technician test');
     this.#exclusive = onTechCard;
+    this.#held.emit(true);
     try {
       return await fn();
     } finally {
       this.#exclusive = null;
+      this.#held.emit(false);
     }
   }
 

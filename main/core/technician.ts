@@ -136,6 +136,7 @@ export class TechService {
     this.handlers = this.#handlers();
     const changed = (): void => this.#schedulePush();
     this.#offs.push(deps.supervisor.onChange(changed), deps.maintenance.onChange(changed), deps.onSystem(changed));
+    if (deps.router) this.#offs.push(deps.router.onHeld(changed));
   }
 
   /** Attaches a technician channel; returns the function that detaches it. */
@@ -177,6 +178,7 @@ export class TechService {
       devices: this.devices(),
       queue,
       platform: { state: this.#d.platformState(), url },
+      heldForTest: this.#d.router?.held ? [this.#d.router.id] : [],
     };
   }
 
