@@ -4,7 +4,7 @@ import { commands as journalCommands } from './commands/journal.js';
 import { commands as keyCommands } from './commands/key.js';
 import { commands as queueCommands } from './commands/queue.js';
 import { output } from './output.js';
-import { pinHash } from './commands/core.js';
+import { logsTailDirect, pinHash } from './commands/core.js';
 import { composeCommands } from './routing.js';
 
 /** Direct device commands without a core counterpart: --direct only, refused while a core runs. */
@@ -14,7 +14,7 @@ const DIRECT_DEVICE_COMMANDS = ['printer print'];
  * Every kioskctl command; each group lives in main/cli/commands/<group>.ts. Commands go through the running
  * core when one runs on the data directory (routing.ts), and work directly only where that is safe.
  */
-export const COMMANDS: Command[] = composeCommands([...deviceCommands, ...queueCommands, ...journalCommands, ...keyCommands], DIRECT_DEVICE_COMMANDS, [pinHash]);
+export const COMMANDS: Command[] = composeCommands([...deviceCommands, ...queueCommands, ...journalCommands, ...keyCommands, logsTailDirect], DIRECT_DEVICE_COMMANDS, [pinHash]);
 
 /** stdout and stderr, guarded: a closed pipe ends the command quietly (see output.ts). */
 const processIo = { out: (l: string): void => output.line(l), err: (l: string): void => output.errLine(l) };

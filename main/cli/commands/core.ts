@@ -18,6 +18,9 @@ import type {
   TraceEntry,
 } from '../../contract/index.js';
 import { hashPin } from '../../core/pin.js';
+import { tailLines } from '../../core/log-tail.js';
+import { join } from 'node:path';
+import { locate } from '../core-client.js';
 import type { CoreClient } from '../core-client.js';
 import { UsageError, intOption, requiredString, type Command, type CommandContext, type CommandResult } from '../framework.js';
 
@@ -494,5 +497,18 @@ export const pinHash: Command = {
     }
     const entry = { slot, hash };
     return { data: entry, human: ['Add this to the profile’s technician.pins (the PIN itself is stored nowhere):', JSON.stringify(entry)] };
+  },
+};
+
+/** `logs tail` with no core running: the log file itself (written redacted). */
+export const logsTailDirect: Command = {
+  path: ['logs', 'tail'],
+  summary: logsTail.summary,
+  usage: logsTail.usage,
+  options: logsTail.options,
+  run(values) {
+    const lines = intOption(values, 'lines', 50, 1, 500);
+    const file = join(locate(values).dataDir, 'logs', 'kiosk.log');
+    return Promise.resolve({ data: { lines: tailLines(file, lines) }, human: tailLines(file, lines) });
   },
 };
