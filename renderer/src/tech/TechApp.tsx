@@ -233,7 +233,7 @@ function Console({ state, slot }: { state: TechState; slot: string }) {
           </button>
         ))}
       </nav>
-      {section === 'devices' && <Devices devices={state.devices} />}
+      {section === 'devices' && <Devices devices={state.devices} held={state.heldForTest} />}
       {section === 'queue' && <Queue state={state} />}
       {section === 'platform' && <Platform state={state} />}
     </div>
@@ -327,7 +327,7 @@ function ServicePanel({ state }: { state: TechState }) {
 
 // ------------------------------------------------------------------ devices
 
-function Devices({ devices }: { devices: TechDevice[] }) {
+function Devices({ devices, held }: { devices: TechDevice[]; held: string[] }) {
   const [counters, setCounters] = useState<DeviceDayCounters[]>([]);
   useEffect(() => {
     let live = true;
@@ -347,13 +347,13 @@ function Devices({ devices }: { devices: TechDevice[] }) {
   return (
     <div className="tech-devices">
       {devices.map((d) => (
-        <DeviceCard key={d.id} device={d} today={counters.find((c) => c.device === d.id)?.counters ?? {}} />
+        <DeviceCard key={d.id} device={d} held={held.includes(d.id)} today={counters.find((c) => c.device === d.id)?.counters ?? {}} />
       ))}
     </div>
   );
 }
 
-function DeviceCard({ device: d, today }: { device: TechDevice; today: DeviceDayCounters['counters'] }) {
+function DeviceCard({ device: d, today, held }: { device: TechDevice; today: DeviceDayCounters['counters']; held: boolean }) {
   const [check, setCheck] = useState<HealthResult | null>(null);
   const [note, setNote] = useState<{ ok: boolean; text: string } | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
@@ -375,7 +375,7 @@ function DeviceCard({ device: d, today }: { device: TechDevice; today: DeviceDay
   };
   const readTest = async (): Promise<void> => {
     setBusy('read');
-    setNote({ ok: true, text: '请放置身份证（已在读卡区的请拿起后重放） Place a card on the reader (lift and replace one already there)' });
+    setNote(null);
     const r = await bridge.invoke('tech.idCard.read', { timeoutSeconds: 30 }, 45_000);
     setBusy(null);
     if (!r.ok) return setNote({ ok: false, text: r.error.message });
@@ -469,6 +469,12 @@ function DeviceCard({ device: d, today }: { device: TechDevice; today: DeviceDay
         </button>
       </div>
       {busy !== null && <div className="spinner small" role="progressbar" aria-label="正在处理 Working" />}
+      {/* Shown once the core really holds the reader for the test: a card placed now reaches only the technician. */}
+      {held && (
+        <p className="ok-text" role="status" aria-label="请放置身份证 Place a card">
+          请放置身份证（已在读卡区的请拿起后重放） Place a card on the reader now (lift and replace one already there)
+        </p>
+      )}
       {check && (
         <p className={check.ok ? 'ok-text' : 'tech-alert'} role="status" aria-label={`${KIND[d.kind]} 检查结果 Check result`}>
           {check.ok ? '正常 OK' : '异常 Failed'} ({check.level}): {check.text}
