@@ -5,7 +5,8 @@
  *
  * States: pending -> in_flight (claim) -> acked (ack: payload and attachment references purged,
  * key, kind, case number and timestamps kept forever) | pending (retryable fail) | dead
- * (permanent fail; sealed payload kept until a technician retries or exports).
+ * (permanent fail; sealed payload kept until a technician retries or exports) -> expired (older than
+ * the retention period: exported sealed by retention.ts, then purged like an ack).
  * Every state change is a single transaction, so a SIGKILL at any point leaves the queue
  * consistent; entries left in_flight by a crash go back to pending at start (recoverInFlight).
  *

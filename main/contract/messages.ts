@@ -26,6 +26,8 @@ export const invoke = {
 /** Platform reachability and the offline queue, shown discreetly on the attract screen. */
 export const SystemStatus = z.object({
   platform: z.enum(['online', 'offline', 'unknown']),
+  /** Why the platform cannot be used, in words for staff (e.g. "platform unreachable or misrouted"); null when fine. */
+  platformProblem: z.string().max(300).nullable().optional(),
   queueDepth: z.number().int().nonnegative(),
   /** 'web' (browser + embedded simulators) or 'electron'. */
   host: z.enum(['web', 'electron']),

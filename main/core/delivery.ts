@@ -20,9 +20,10 @@ import type { z } from 'zod';
 import type { AttachmentStore, ClaimedEntry, Journal, Outbox, OutboxEntry, OutboxStats } from '../../offline-cache/index.js';
 import { StorageError, isStorageError } from '../../offline-cache/index.js';
 import { nextDelay } from '../platform/backoff.js';
-import type { AttachmentUpload, Outcome } from '../platform/client.js';
+import { checkCaseSubmissionSize, problemOf } from '../platform/client.js';
+import type { AttachmentUpload, Outcome, PlatformProblem } from '../platform/client.js';
 import type { CaseReceipt, CaseSubmission } from '../platform/schemas.js';
-import { CaseSubmission as CaseSubmissionSchema } from '../platform/schemas.js';
+import { CaseSubmission as CaseSubmissionSchema, REQUEST_LIMITS } from '../platform/schemas.js';
 
 /** The outbox kind of a case submission. */
 export const CASE_KIND = 'case-submission';
@@ -39,7 +40,7 @@ export interface DeliveryClient {
 
 export type DeliveryResult =
   | { kind: 'acked'; caseNumber: string; replayed: boolean }
-  | { kind: 'retry'; reason: string; delayMs: number; reachable: boolean }
+  | { kind: 'retry'; reason: string; delayMs: number; reachable: boolean; problem: PlatformProblem | null }
   | { kind: 'dead'; reason: string }
   /**
    * Kept pending because of a LOCAL problem the platform has nothing to do with: the sealing key does not
@@ -91,13 +92,17 @@ export function acceptanceNumber(terminalId: string, entry: Pick<OutboxEntry, 'i
 
 function describeFailure(o: Exclude<Outcome<unknown>, { kind: 'ok' }>): string {
   if (o.kind === 'permanent') return `${o.status} ${o.code}`;
+  if (o.reason === 'not-platform') return `platform unreachable or misrouted (HTTP ${o.status ?? '?'} not from the platform)`;
   return [o.reason, o.status, o.code].filter((x) => x !== undefined).join(' ');
 }
 
-/** Network-level failures (and 5xx) say the platform is unreachable; a 4xx or 409/429 says it answered. */
+/**
+ * Network-level failures (and 5xx) say the platform is unreachable; so does a reply that is not the platform's
+ * (a proxy's or captive portal's page); a 4xx or 409/429 from the platform says it answered.
+ */
 function reachable(o: Exclude<Outcome<unknown>, { kind: 'ok' }>): boolean {
   if (o.kind === 'permanent') return true;
-  if (o.reason === 'network' || o.reason === 'timeout') return false;
+  if (o.reason === 'network' || o.reason === 'timeout' || o.reason === 'not-platform') return false;
   return o.status !== undefined && o.status < 500;
 }
 
@@ -213,6 +218,7 @@ export class Delivery {
       reason: describeFailure(o),
       delayMs: nextDelay(Math.max(0, entry.attempts - 1), { ...this.#o.backoff, random: this.#o.random }, o.retryAfterMs),
       reachable: reachable(o),
+      problem: problemOf(o),
     });
     if (entry.kind !== CASE_KIND) return { kind: 'dead', reason: `unknown kind ${entry.kind.slice(0, 50)}` };
     let stored: StoredSubmission;
@@ -333,6 +339,20 @@ export class Delivery {
   }
 }
 
+/**
+ * A submission (its form and list of attachments) or one attachment is larger than the platform accepts. A
+ * StorageError 'invalid', so callers that map 'invalid' to a refusal keep working; nothing was written.
+ */
+export class SubmissionTooLargeError extends StorageError {
+  constructor(
+    readonly what: 'submission' | 'attachment',
+    readonly bytes: number,
+    readonly limitBytes: number,
+  ) {
+    super('invalid', `${what === 'submission' ? 'the application form' : 'a scanned document'} is too large for the platform (${bytes} bytes, at most ${limitBytes})`);
+  }
+}
+
 export interface NewSubmission {
   idempotencyKey: string;
   /** 'matter' or 'bundle' (the platform's CaseSubmission.kind). */
@@ -381,6 +401,12 @@ export function enqueueSubmission(outbox: Outbox, terminalId: string, input: New
     throw new StorageError('invalid', `submission rejected: ${where}`);
   }
   const stored = parsed.data;
+  // Refuse what the platform could never take (documented limits), before anything is written: the citizen is told now.
+  const size = checkCaseSubmissionSize(stored, input.attachments?.length ?? 0);
+  if (!size.ok) throw new SubmissionTooLargeError('submission', size.bytes, size.limitBytes);
+  for (const a of input.attachments ?? []) {
+    if (a.byteLength > REQUEST_LIMITS.putAttachment) throw new SubmissionTooLargeError('attachment', a.byteLength, REQUEST_LIMITS.putAttachment);
+  }
   const r = outbox.enqueue({
     idempotencyKey: input.idempotencyKey,
     kind: CASE_KIND,

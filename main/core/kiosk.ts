@@ -147,7 +147,7 @@ export class KioskCore {
   ) {
     this.#queue = queue;
     this.techJournal = createTechJournal(this);
-    this.#system = { platform: 'unknown', queueDepth: 0, host };
+    this.#system = { platform: 'unknown', platformProblem: null, queueDepth: 0, host };
     this.handlers = {
       'session.get': () => this.session.view(),
       'session.activity': () => (this.session.activity(), null),
@@ -514,6 +514,7 @@ export class KioskCore {
           refreshCatalog();
         }
       }),
+      link.onProblem((p) => this.setSystem({ platformProblem: p?.text ?? null })),
       delivery.onResult((e) => this.#onDelivery(e)),
       () => clearInterval(timer),
     );
@@ -559,7 +560,7 @@ export class KioskCore {
 
   #onDelivery(e: DeliveryEvent): void {
     const r = e.result;
-    if (r.kind !== 'held') this.#queue.link?.report(r.kind !== 'retry' || r.reachable);
+    if (r.kind !== 'held') this.#queue.link?.report(r.kind !== 'retry' || r.reachable, r.kind === 'retry' ? r.problem : null);
     if (r.kind === 'held') {
       // The key does not open a queued entry: kept pending, the kiosk stops taking new citizens.
       this.#setProblem(

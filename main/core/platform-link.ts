@@ -9,7 +9,8 @@
  * serves with the last cached catalog when the platform is down.
  */
 import type { KvCache } from '../../offline-cache/index.js';
-import type { CatalogFetch, Outcome } from '../platform/client.js';
+import { problemOf } from '../platform/client.js';
+import type { CatalogFetch, Outcome, PlatformProblem } from '../platform/client.js';
 import type { Catalog, Health } from '../platform/schemas.js';
 import { Catalog as CatalogSchema } from '../platform/schemas.js';
 import { defaultSleep } from './delivery.js';
@@ -33,6 +34,8 @@ export class PlatformLink {
   #abort: AbortController | null = null;
   #running: Promise<void> | null = null;
   readonly #listeners = new Set<(s: Reachability) => void>();
+  #problem: PlatformProblem | null = null;
+  readonly #problemListeners = new Set<(p: PlatformProblem | null) => void>();
 
   constructor(opts: PlatformLinkOptions) {
     this.#o = opts;
@@ -48,8 +51,29 @@ export class PlatformLink {
     return this.#state;
   }
 
-  /** Record what a request found out (a probe or a delivery attempt). */
-  report(reachable: boolean): void {
+  /**
+   * What is wrong with the link, if anything ("platform unreachable or misrouted", credentials refused, the clock),
+   * from the last probe or delivery attempt that told; null when the platform answered normally.
+   */
+  get problem(): PlatformProblem | null {
+    return this.#problem;
+  }
+
+  /** Problem changes (the technician screen and the attract screen show `problem.text`). */
+  onProblem(listener: (p: PlatformProblem | null) => void): () => void {
+    this.#problemListeners.add(listener);
+    return () => this.#problemListeners.delete(listener);
+  }
+
+  /** Record what a request found out (a probe or a delivery attempt), with the problem it showed when known. */
+  report(reachable: boolean, problem?: PlatformProblem | null): void {
+    if (problem !== undefined || reachable) {
+      const p = problem ?? null;
+      if (p?.kind !== this.#problem?.kind || p?.text !== this.#problem?.text) {
+        this.#problem = p;
+        for (const l of this.#problemListeners) l(p);
+      }
+    }
     const next: Reachability = reachable ? 'online' : 'offline';
     if (next === this.#state) return;
     this.#state = next;
@@ -59,7 +83,7 @@ export class PlatformLink {
   /** One health probe. */
   async probe(signal: AbortSignal): Promise<Reachability> {
     const out = await this.#o.client.health(signal);
-    this.report(out.kind === 'ok');
+    this.report(out.kind === 'ok', problemOf(out));
     return this.#state;
   }
 

@@ -56,7 +56,12 @@ const PlatformConfig = z
     retryCapMs: z.number().int().min(1).max(86_400_000).default(5 * 60_000),
   })
   .strict()
-  .refine((p) => p.retryBaseMs <= p.retryCapMs, { message: 'retryBaseMs must not exceed retryCapMs', path: ['retryBaseMs'] });
+  .refine((p) => p.retryBaseMs <= p.retryCapMs, { message: 'retryBaseMs must not exceed retryCapMs', path: ['retryBaseMs'] })
+  // The development key pairs only with a simulator on this machine: a real platform needs the terminal's own key.
+  .refine((p) => p.url === null || isLoopbackUrl(p.url) || p.terminalKey !== DEV_TERMINAL_KEY, {
+    message: 'a platform URL that is not on this machine needs this terminal\'s provisioned key (base64); the development key pairs only with the simulator',
+    path: ['terminalKey'],
+  });
 const PLATFORM_DEFAULTS = { url: null, terminalKey: DEV_TERMINAL_KEY, timeoutMs: 15_000, probeSeconds: 30, retryBaseMs: 1000, retryCapMs: 5 * 60_000 };
 
 const StorageConfig = z
@@ -198,6 +203,15 @@ export const Profile = z
   .strict();
 
 export type Profile = z.infer<typeof Profile>;
+
+/** true for an http(s) URL whose host is a loopback name or address (a simulator on this machine). */
+export function isLoopbackUrl(url: string): boolean {
+  try {
+    return isLoopback(new URL(url).hostname);
+  } catch {
+    return false;
+  }
+}
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);

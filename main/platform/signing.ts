@@ -3,10 +3,15 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 /**
  * Request signing shared by the client and the simulator.
  *
- *   X-Signature = hex(HMAC-SHA-256(key, METHOD "\n" PATH_WITH_QUERY "\n" TIMESTAMP "\n" NONCE "\n" hex(SHA-256(body))))
+ *   X-Signature = hex(HMAC-SHA-256(key, S))
+ *   S = METHOD "\n" PATH_WITH_QUERY "\n" X-Timestamp "\n" X-Nonce "\n" hex(SHA-256(body)) "\n"
+ *       X-Terminal-Id "\n" Idempotency-Key "\n" If-None-Match
  *
  * METHOD is upper case; PATH_WITH_QUERY is the request target exactly as sent (e.g. `/v1/certificates?type=x&holder=y`);
- * TIMESTAMP is Unix milliseconds in decimal; the body hash of an empty body is the hash of zero bytes.
+ * TIMESTAMP is Unix milliseconds in decimal; the body hash of an empty body is the hash of zero bytes. The last three
+ * lines are the header values exactly as sent (after the usual trimming of surrounding whitespace), or empty when the
+ * header is absent: every header the platform acts on is signed, so a changed Idempotency-Key (which would file a
+ * second case), terminal id (which scopes idempotency keys) or If-None-Match is a bad signature.
  * Pure functions except `newNonce` (random) — no I/O, no clock unless given.
  */
 
@@ -14,6 +19,8 @@ export const HEADER_TERMINAL = 'x-terminal-id';
 export const HEADER_TIMESTAMP = 'x-timestamp';
 export const HEADER_NONCE = 'x-nonce';
 export const HEADER_SIGNATURE = 'x-signature';
+export const HEADER_IDEMPOTENCY_KEY = 'idempotency-key';
+export const HEADER_IF_NONE_MATCH = 'if-none-match';
 
 export const DEFAULT_SKEW_MS = 300_000;
 
@@ -21,6 +28,8 @@ const TERMINAL_RE = /^[A-Za-z0-9_.-]{1,64}$/;
 const NONCE_RE = /^[A-Za-z0-9_-]{16,128}$/;
 const TIMESTAMP_RE = /^[0-9]{1,16}$/;
 const SIGNATURE_RE = /^[0-9a-f]{64}$/;
+/** A signed header value must be one line of visible ASCII and spaces (what HTTP allows, minus obs-text). */
+const SIGNED_VALUE_RE = /^[\x20-\x7e]{0,8192}$/;
 
 export function sha256Hex(bytes: Uint8Array | string): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -34,10 +43,24 @@ export interface SignatureInput {
   nonce: string;
   /** hex SHA-256 of the body (of zero bytes when there is none). */
   bodySha256: string;
+  terminalId: string;
+  /** The Idempotency-Key header value as sent; absent = empty line. */
+  idempotencyKey?: string | undefined;
+  /** The If-None-Match header value as sent; absent = empty line. */
+  ifNoneMatch?: string | undefined;
 }
 
 export function canonicalString(input: SignatureInput): string {
-  return `${input.method.toUpperCase()}\n${input.path}\n${String(input.timestamp)}\n${input.nonce}\n${input.bodySha256}`;
+  return [
+    input.method.toUpperCase(),
+    input.path,
+    String(input.timestamp),
+    input.nonce,
+    input.bodySha256,
+    input.terminalId,
+    (input.idempotencyKey ?? '').trim(),
+    (input.ifNoneMatch ?? '').trim(),
+  ].join('\n');
 }
 
 export function computeSignature(key: Uint8Array, input: SignatureInput): string {
@@ -56,20 +79,28 @@ export interface SignRequestInput {
   body?: Uint8Array;
   timestamp: number;
   nonce?: string;
+  /** The signed headers the request carries (lower-case names: `idempotency-key`, `if-none-match`). */
+  headers?: Readonly<Record<string, string | undefined>>;
 }
 
-/** The four signature headers for one request (lower-case names). */
+/** The four signature headers for one request (lower-case names). The signed headers themselves are the caller's to send. */
 export function signRequest(input: SignRequestInput): Record<string, string> {
   if (!TERMINAL_RE.test(input.terminalId)) throw new TypeError('signRequest: invalid terminalId');
   const nonce = input.nonce ?? newNonce();
   if (!NONCE_RE.test(nonce)) throw new TypeError('signRequest: invalid nonce');
   if (!Number.isSafeInteger(input.timestamp) || input.timestamp < 0) throw new TypeError('signRequest: invalid timestamp');
+  const idempotencyKey = input.headers?.[HEADER_IDEMPOTENCY_KEY];
+  const ifNoneMatch = input.headers?.[HEADER_IF_NONE_MATCH];
+  for (const v of [idempotencyKey, ifNoneMatch]) if (v !== undefined && !SIGNED_VALUE_RE.test(v)) throw new TypeError('signRequest: a signed header value must be one line of visible ASCII');
   const signature = computeSignature(input.key, {
     method: input.method,
     path: input.path,
     timestamp: input.timestamp,
     nonce,
     bodySha256: sha256Hex(input.body ?? new Uint8Array(0)),
+    terminalId: input.terminalId,
+    idempotencyKey,
+    ifNoneMatch,
   });
   return {
     [HEADER_TERMINAL]: input.terminalId,
@@ -170,6 +201,9 @@ export function verifyRequest(input: VerifyInput): VerifyResult {
     timestamp,
     nonce,
     bodySha256: sha256Hex(input.body),
+    terminalId,
+    idempotencyKey: single(input.headers[HEADER_IDEMPOTENCY_KEY]),
+    ifNoneMatch: single(input.headers[HEADER_IF_NONE_MATCH]),
   });
   if (!signaturesEqual(expected, signature)) return { ok: false, reason: 'bad-signature' };
   // A request with this timestamp is refused by the skew check after timestamp + skew, so the nonce need not

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { FaultSpecError, parseFaultSpec } from './faults.js';
-import { startPlatformSimulator } from './simulator.js';
+import { standardProgression, startPlatformSimulator } from './simulator.js';
 import type { PlatformSimulator, PlatformSimulatorOptions } from './simulator.js';
 
 export { parseFaultSpec, FaultSpecError } from './faults.js';
@@ -11,7 +11,9 @@ export { parseFaultSpec, FaultSpecError } from './faults.js';
  *
  *   tsx main/platform/simulator-main.ts --terminal kiosk-01=<base64 key> [--terminal …] [--port 8787]
  *       [--host 127.0.0.1] [--store sim.jsonl] [--fault error=0.3,reset=0.1] [--seed 7] [--skew-ms 300000]
- *       [--catalog-file catalog.json]
+ *       [--catalog-file catalog.json] [--progression-step-ms 60000]
+ *
+ * `--progression-step-ms N` moves every new case received → accepted → in-review → completed (granted), N ms apart.
  *
  * Prints one JSON line `{"url":…,"port":…}` on stdout when listening; stops on SIGINT/SIGTERM.
  */
@@ -78,6 +80,9 @@ export function parseSimulatorArgs(argv: readonly string[]): SimulatorArgs {
         break;
       case '--skew-ms':
         options.skewMs = intArg('--skew-ms', need(), 1, 86_400_000);
+        break;
+      case '--progression-step-ms':
+        options.progression = standardProgression(intArg('--progression-step-ms', need(), 0, 86_400_000));
         break;
       case '--catalog-file':
         catalogFile = need();

@@ -1,18 +1,20 @@
 import { join } from 'node:path';
 import type { LoadedProfile } from '../core/profile.js';
-import { startPlatformSimulator, type PlatformSimulator } from '../platform/simulator.js';
+import { standardProgression, startPlatformSimulator, type PlatformSimulator } from '../platform/simulator.js';
 
 /**
  * The embedded platform simulator of web mode and tests: the provincial platform's API on loopback, with
  * this terminal's key and a store in the data directory, so a fresh machine delivers end to end.
- * Started only when the profile names no platform (`platform.url: null`).
+ * Started only when the profile names no platform (`platform.url: null`). With `progressionStepMs`, every case
+ * moves on by itself (已受理 → 办理中 → 已办结, one step per interval) so the case query has something to show.
  */
-export async function startEmbeddedPlatform(loaded: LoadedProfile): Promise<PlatformSimulator> {
+export async function startEmbeddedPlatform(loaded: LoadedProfile, opts: { progressionStepMs?: number } = {}): Promise<PlatformSimulator> {
   const { profile, dataDir } = loaded;
   return startPlatformSimulator({
     port: 0,
     host: '127.0.0.1',
     terminals: { [profile.terminalId]: profile.platform.terminalKey },
     storeFile: join(dataDir, 'platform-sim.jsonl'),
+    ...(opts.progressionStepMs ? { progression: standardProgression(opts.progressionStepMs) } : {}),
   });
 }

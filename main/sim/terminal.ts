@@ -23,6 +23,8 @@ export interface SimulatedKiosk {
 export type SimulatedKioskOptions = Omit<KioskCoreOptions, 'profile' | 'simulatedDevices' | 'embeddedPlatformUrl'> & {
   /** Start the embedded platform simulator when the profile names no platform (default true). */
   embeddedPlatform?: boolean;
+  /** Cases at the embedded platform move on by themselves, one state per this many ms (off when absent). */
+  platformProgressionMs?: number;
 };
 
 /** Loads the profile, builds its simulators, starts the core with them. */
@@ -34,16 +36,17 @@ export async function startSimulatedKiosk(opts: SimulatedKioskOptions): Promise<
   if (loaded.profile.platform.url === null && opts.embeddedPlatform !== false) {
     try {
       mkdirSync(loaded.dataDir, { recursive: true, mode: 0o750 });
-      platform = await startEmbeddedPlatform(loaded);
+      platform = await startEmbeddedPlatform(loaded, opts.platformProgressionMs ? { progressionStepMs: opts.platformProgressionMs } : {});
     } catch (e) {
       // The kiosk still serves and queues; submissions wait for a platform.
       platformProblem = e instanceof Error ? e.message : String(e);
     }
   }
   let core: KioskCore;
+  const { embeddedPlatform: _e, platformProgressionMs: _p, ...coreOpts } = opts;
   try {
     core = await KioskCore.start({
-      ...opts,
+      ...coreOpts,
       profile: loaded,
       simulatedDevices: devices.openers,
       ...(platform ? { embeddedPlatformUrl: platform.url } : {}),

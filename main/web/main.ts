@@ -16,6 +16,9 @@ function findRendererDir(): string {
   return resolve('dist', 'renderer');
 }
 
+/** In web mode the embedded platform moves each case on by one state every two minutes (受理 → 办理中 → 办结). */
+const SIM_CASE_STEP_MS = 120_000;
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -29,7 +32,7 @@ async function main(): Promise<void> {
   let kiosk: SimulatedKiosk;
   try {
     // Web mode: the simulators the profile asks for, and the embedded platform when it names none.
-    kiosk = await startSimulatedKiosk({ profilePath, host: 'web', stderrLogs: true });
+    kiosk = await startSimulatedKiosk({ profilePath, host: 'web', stderrLogs: true, platformProgressionMs: SIM_CASE_STEP_MS });
   } catch (e) {
     if (e instanceof ProfileError) {
       console.error(`kiosk: cannot start: ${e.message}`);

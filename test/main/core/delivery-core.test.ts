@@ -108,6 +108,21 @@ describe('KioskCore with the offline cache and delivery', () => {
     expect((refused as KioskError).code).toBe('out-of-service');
   });
 
+  it('a proxy answering HTML keeps the entry pending and tells the screens "platform unreachable or misrouted"', async () => {
+    const dir = tempDir('core-proxy-');
+    const sim = await startPlatformSimulator({ terminals: { 'NX-DEV-0001': DEV_TERMINAL_KEY }, faults: { proxyHtml: { status: 404 } } });
+    sims.push(sim);
+    const c = await core(dir, { platform: { url: sim.url, ...fast } });
+    const seen: (string | null | undefined)[] = [];
+    c.connect({ send: (m) => { if (m.type === 'event' && m.name === 'system.status') seen.push((m.payload as { platformProblem?: string | null }).platformProblem); } });
+    await c.submit(submission('proxy-1'));
+    await waitFor(() => seen.some((p) => p === 'platform unreachable or misrouted'), 10_000);
+    expect(c.queueStats()).toMatchObject({ dead: 0, acked: 0 });
+    sim.setFaults({});
+    await waitFor(() => c.queueStats()?.acked === 1, 10_000);
+    await waitFor(() => seen.at(-1) === null, 10_000);
+  });
+
   it('the core itself never starts a platform simulator: without a platform URL (and none from its host) it queues and keeps', async () => {
     const dir = tempDir('core-no-platform-');
     const c = await core(dir, { platform: fast }, { host: 'web' });

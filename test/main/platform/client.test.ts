@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { PlatformClient, PlatformClientOptionsError, parseRetryAfter } from '../../../main/platform/client.js';
+import { PlatformClient, PlatformClientOptionsError, parseRetryAfter, problemOf } from '../../../main/platform/client.js';
 import { startPlatformSimulator } from '../../../main/platform/simulator.js';
 import type { PlatformSimulator } from '../../../main/platform/simulator.js';
 import { holderToken, sha256Hex } from '../../../main/platform/signing.js';
@@ -64,10 +64,32 @@ describe('PlatformClient against the simulator', () => {
     expect(await client.caseStatus('NX-NONE', signal())).toMatchObject({ kind: 'permanent', status: 404, code: 'not-found' });
     const wrongKey = new PlatformClient({ baseUrl: sim.url, terminalId: TERMINAL, key: randomBytes(32), timeoutMs: 5000 });
     expect(await wrongKey.health(signal())).toMatchObject({ kind: 'permanent', status: 401, code: 'bad-signature' });
-    const skewed = new PlatformClient({ baseUrl: sim.url, terminalId: TERMINAL, key: KEY, timeoutMs: 5000, now: () => Date.now() - 600_000 });
-    expect(await skewed.health(signal())).toMatchObject({ kind: 'permanent', status: 401, code: 'clock-skew' });
     wrongKey.close();
+  });
+
+  it('learns the platform clock from a clock-skew refusal, signs with it and retries (issue 8 item 3)', async () => {
+    let kioskNow = Date.now() - 600_000; // the kiosk clock is 10 minutes slow
+    const skewed = new PlatformClient({ baseUrl: sim.url, terminalId: TERMINAL, key: KEY, timeoutMs: 5000, now: () => kioskNow });
+    const changes: number[] = [];
+    skewed.onClockChange((c) => changes.push(c.offsetMs));
+    const before = sim.stats().authFailures;
+    expect(await skewed.health(signal())).toMatchObject({ kind: 'ok', status: 200 });
+    expect(sim.stats().authFailures).toBe(before + 1); // one refusal, then the corrected request
+    const { clock } = skewed;
+    expect(clock.source).toBe('error-body');
+    expect(Math.abs(clock.offsetMs - 600_000)).toBeLessThan(5_000);
+    expect(changes).toHaveLength(1);
+    // Later requests are signed with the corrected time at once: no second refusal.
+    expect(await skewed.submitCase('idem-skew', submission(), signal())).toMatchObject({ kind: 'ok', status: 201 });
+    expect(sim.stats().authFailures).toBe(before + 1);
+    // The kiosk clock is fixed by NTP (it jumps 10 minutes ahead): one refusal, the offset is learned back to ~0.
+    kioskNow += 600_000;
+    const realNow = (): number => Date.now();
+    const fixed = new PlatformClient({ baseUrl: sim.url, terminalId: TERMINAL, key: KEY, timeoutMs: 5000, now: realNow, clockOffsetMs: skewed.clock.offsetMs });
+    expect(await fixed.health(signal())).toMatchObject({ kind: 'ok' });
+    expect(Math.abs(fixed.clock.offsetMs)).toBeLessThan(5_000);
     skewed.close();
+    fixed.close();
   });
 
   it('refuses invalid requests locally (status 0) without sending them', async () => {
@@ -121,24 +143,59 @@ describe('PlatformClient classification against a scripted server', () => {
     res.end(typeof body === 'string' ? body : JSON.stringify(body));
   };
 
-  it('retries 5xx, 408, 429 and an in-progress 409', async () => {
-    for (const status of [500, 502, 503, 504, 408, 429]) {
-      handler = reply(status, { code: 'x', message: 'y' });
-      expect(await client.health(signal()), String(status)).toEqual({ kind: 'retryable', reason: 'status', status, code: 'x' });
+  it('retries 5xx, 408, 429, an in-progress 409 and a replayed nonce', async () => {
+    for (const [status, code] of [[500, 'internal'], [502, 'bad-gateway'], [503, 'unavailable'], [504, 'x'], [408, 'request-timeout'], [429, 'rate-limited'], [401, 'replayed-nonce']] as const) {
+      handler = reply(status, { code, message: 'y' });
+      expect(await client.health(signal()), String(status)).toEqual({ kind: 'retryable', reason: 'status', status, code });
     }
     handler = reply(409, { code: 'request-in-progress', message: 'busy' }, { 'retry-after': '1' });
     expect(await client.submitCase('k', submission(), signal())).toEqual({ kind: 'retryable', reason: 'status', status: 409, code: 'request-in-progress', retryAfterMs: 1000 });
-    handler = reply(503, '<html>busy</html>');
-    expect(await client.health(signal())).toEqual({ kind: 'retryable', reason: 'status', status: 503, code: 'http-503' });
   });
 
-  it('treats other 4xx as permanent, with the error body or a fallback code', async () => {
-    for (const status of [400, 401, 403, 404, 405, 413, 422]) {
-      handler = reply(status, { code: `c${status}`, message: 'm' });
-      expect(await client.health(signal()), String(status)).toEqual({ kind: 'permanent', status, code: `c${status}`, message: 'm' });
+  it("makes a dead letter only of the platform's own JSON error with a code it documents as permanent", async () => {
+    const permanent = [[400, 'invalid-body'], [400, 'idempotency-key-missing'], [401, 'bad-signature'], [401, 'unknown-terminal'], [401, 'unauthenticated'], [404, 'not-found'], [409, 'rating-conflict'], [413, 'payload-too-large'], [422, 'idempotency-key-reused'], [422, 'attachment-missing'], [422, 'hash-mismatch']] as const;
+    for (const [status, code] of permanent) {
+      handler = reply(status, { code, message: 'm' });
+      expect(await client.health(signal()), `${status} ${code}`).toEqual({ kind: 'permanent', status, code, message: 'm' });
     }
+    // A documented status with a code the platform never documented for it: retried, never dead.
+    for (const [status, code] of [[404, 'no-route'], [409, 'something-new'], [403, 'forbidden'], [422, 'not-found']] as const) {
+      handler = reply(status, { code, message: 'm' });
+      expect(await client.health(signal()), `${status} ${code}`).toEqual({ kind: 'retryable', reason: 'status', status, code });
+    }
+  });
+
+  it("retries, as not the platform, a proxy's HTML 401/404, a captive portal, and errors without the JSON body (issue 8 item 4)", async () => {
+    const html = (status: number, headers: Record<string, string> = {}): Handler => (_req, res) => {
+      res.writeHead(status, { 'content-type': 'text/html', ...headers });
+      res.end('<html><body><h1>Unauthorized</h1></body></html>');
+    };
+    for (const status of [401, 403, 404, 407, 413, 422, 400, 502, 503]) {
+      handler = html(status);
+      expect(await client.submitCase('k', submission(), signal()), String(status)).toEqual({ kind: 'retryable', reason: 'not-platform', status, code: `http-${status}` });
+    }
+    handler = html(200);
+    expect(await client.health(signal())).toEqual({ kind: 'retryable', reason: 'not-platform', status: 200, code: 'not-json' });
+    handler = html(302, { location: 'http://portal.invalid/' });
+    expect(await client.health(signal())).toEqual({ kind: 'retryable', reason: 'not-platform', status: 302, code: 'http-302' });
+    handler = reply(404, { message: 'no route', status: 404 }); // JSON, but not the platform's error body
+    expect(await client.health(signal())).toEqual({ kind: 'retryable', reason: 'not-platform', status: 404, code: 'http-404' });
     handler = reply(404, 'not json');
-    expect(await client.health(signal())).toEqual({ kind: 'permanent', status: 404, code: 'http-404', message: 'Not Found' });
+    expect(await client.health(signal())).toMatchObject({ kind: 'retryable', reason: 'not-platform', status: 404 });
+    handler = html(503, { 'retry-after': '9' });
+    expect(await client.health(signal())).toMatchObject({ kind: 'retryable', reason: 'not-platform', retryAfterMs: 9000 });
+    expect(problemOf(await client.health(signal()))).toEqual({ kind: 'misrouted', text: 'platform unreachable or misrouted' });
+  });
+
+  it('keeps retrying a clock-skew refusal that gives no time to learn from, and never makes it permanent', async () => {
+    handler = (_req, res) => {
+      res.sendDate = false;
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ code: 'clock-skew', message: 'off' }));
+    };
+    expect(await client.health(signal())).toEqual({ kind: 'retryable', reason: 'clock-skew', status: 401, code: 'clock-skew' });
+    expect(client.clock.offsetMs).toBe(0);
+    expect(problemOf({ kind: 'retryable', reason: 'clock-skew', status: 401 })).toMatchObject({ kind: 'clock' });
   });
 
   it('honours Retry-After in seconds and as an HTTP date', async () => {
@@ -150,15 +207,15 @@ describe('PlatformClient classification against a scripted server', () => {
     expect(await client.health(signal())).not.toHaveProperty('retryAfterMs');
   });
 
-  it('treats a reply that is not JSON, fails its schema or has an unexpected status as a retryable bad reply', async () => {
+  it('treats broken JSON, a schema failure or an unexpected 2xx as a retryable bad reply', async () => {
     handler = reply(200, '{"status": "ok", "time"');
     expect(await client.health(signal())).toEqual({ kind: 'retryable', reason: 'bad-reply', status: 200, code: 'not-json' });
     handler = reply(200, { status: 'fine' });
     expect(await client.health(signal())).toEqual({ kind: 'retryable', reason: 'bad-reply', status: 200, code: 'schema' });
     handler = reply(201, { caseNumber: 'has spaces', receivedAt: 'x' });
     expect(await client.submitCase('k', submission(), signal())).toMatchObject({ kind: 'retryable', reason: 'bad-reply' });
-    handler = reply(302, {}, { location: 'http://elsewhere/' });
-    expect(await client.health(signal())).toMatchObject({ kind: 'retryable', reason: 'bad-reply', status: 302 });
+    handler = reply(204, '');
+    expect(await client.health(signal())).toMatchObject({ kind: 'retryable', reason: 'bad-reply', status: 204, code: 'unexpected-status' });
   });
 
   it('treats a reset, a premature close and a refused connection as network errors', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FaultConfig, FaultSpecError, parseFaultSpec, seededRandom } from '../../../main/platform/faults.js';
+import { FaultConfig, FaultInjector, FaultSpecError, parseFaultSpec, seededRandom } from '../../../main/platform/faults.js';
 
 describe('parseFaultSpec', () => {
   it('parses the command-line form', () => {
@@ -29,8 +29,18 @@ describe('parseFaultSpec', () => {
     expect(parseFaultSpec('none')).toEqual({});
   });
 
+  it('parses 429/408 statuses, a rate limit, a proxy answering HTML and a degraded platform', () => {
+    expect(parseFaultSpec('error=1,status=429/408/502,rate-limit=10/1000,html=404,html-rate=0.5,degraded=on')).toEqual({
+      errorRate: 1,
+      errorStatuses: [429, 408, 502],
+      rateLimit: { requests: 10, perMs: 1000 },
+      proxyHtml: { status: 404, rate: 0.5 },
+      degraded: true,
+    });
+  });
+
   it('refuses unknown names, bad numbers and out-of-range rates with a typed error', () => {
-    for (const bad of ['boom=1', 'error=abc', 'error=1.5', 'latency=200-20', 'outage=100', 'error', 'status=404', 'outage-mode=x']) {
+    for (const bad of ['boom=1', 'error=abc', 'error=1.5', 'latency=200-20', 'outage=100', 'error', 'status=404', 'outage-mode=x', 'rate-limit=10', 'rate-limit=0/1000', 'html=418', 'html-rate=2', 'degraded=yes']) {
       expect(() => parseFaultSpec(bad), bad).toThrow(FaultSpecError);
     }
   });
@@ -39,6 +49,50 @@ describe('parseFaultSpec', () => {
     expect(FaultConfig.safeParse({ errorRate: 0.2, outage: '503' }).success).toBe(true);
     expect(FaultConfig.safeParse({ errorRate: -0.1 }).success).toBe(false);
     expect(FaultConfig.safeParse({ typo: 1 }).success).toBe(false);
+  });
+});
+
+describe('FaultInjector', () => {
+  it('limits each terminal to its requests per fixed window and says when the window reopens', () => {
+    let t = 0;
+    const f = new FaultInjector({ seed: 1, now: () => t, config: { rateLimit: { requests: 2, perMs: 10_000 } } });
+    expect(f.rateLimited('a')).toBeUndefined();
+    expect(f.rateLimited('a')).toBeUndefined();
+    t = 2500;
+    expect(f.rateLimited('a')).toEqual({ retryAfterSec: 8 });
+    expect(f.rateLimited('b')).toBeUndefined(); // per terminal
+    t = 10_000;
+    expect(f.rateLimited('a')).toBeUndefined(); // a new window
+    expect(f.counters.rateLimited).toBe(1);
+  });
+
+  it('answers injected errors with the code of their status and the configured Retry-After', () => {
+    const f = new FaultInjector({ seed: 3, now: () => 0, config: { errorRate: 1, errorStatuses: [429, 408, 502], retryAfterSec: 4 } });
+    const seen = new Map<number, string>();
+    for (let i = 0; i < 60; i++) {
+      const e = f.error();
+      if (e) seen.set(e.status, `${e.code}/${e.retryAfterSec ?? '-'}`);
+    }
+    expect(Object.fromEntries(seen)).toEqual({ 429: 'rate-limited/4', 408: 'request-timeout/4', 502: 'bad-gateway/4' });
+  });
+
+  it('opens outage windows relative to when faults were set, and a proxy answers for the share it is set to', () => {
+    let t = 1000;
+    const f = new FaultInjector({ seed: 9, now: () => t });
+    f.set({ outages: [{ startMs: 100, endMs: 200, mode: '503' }], proxyHtml: { status: 404, rate: 0.25 } });
+    expect(f.outage()).toBeUndefined();
+    t = 1150;
+    expect(f.outage()).toBe('503');
+    t = 1200;
+    expect(f.outage()).toBeUndefined();
+    const hits = Array.from({ length: 400 }, () => f.proxy()).filter((s) => s === 404).length;
+    expect(hits).toBeGreaterThan(60);
+    expect(hits).toBeLessThan(140);
+    f.patch({ outage: true });
+    expect(f.outage()).toBe('reset');
+    f.clear();
+    expect(f.config).toEqual({});
+    expect(f.counters).toEqual(FaultInjector.zero());
   });
 });
 

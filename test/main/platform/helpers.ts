@@ -16,7 +16,20 @@ export interface RawReply {
 /** A signed request built by hand (so tests can tamper with any part of it). */
 export async function signedFetch(
   baseUrl: string,
-  opts: { method: string; path: string; body?: Buffer | string; headers?: Record<string, string>; key?: Buffer; terminalId?: string; timestamp?: number; nonce?: string; tamperBody?: string },
+  opts: {
+    method: string;
+    path: string;
+    body?: Buffer | string;
+    /** Sent and, for the headers the platform signs (idempotency-key, if-none-match), signed. */
+    headers?: Record<string, string>;
+    /** Sent instead of the signed values (tampering after signing). */
+    tamperHeaders?: Record<string, string>;
+    key?: Buffer;
+    terminalId?: string;
+    timestamp?: number;
+    nonce?: string;
+    tamperBody?: string;
+  },
 ): Promise<RawReply> {
   const body = opts.body === undefined ? undefined : Buffer.isBuffer(opts.body) ? opts.body : Buffer.from(opts.body, 'utf8');
   const sig = signRequest({
@@ -27,9 +40,10 @@ export async function signedFetch(
     body: body ?? new Uint8Array(0),
     timestamp: opts.timestamp ?? Date.now(),
     ...(opts.nonce !== undefined ? { nonce: opts.nonce } : {}),
+    headers: opts.headers ?? {},
   });
   const sent = opts.tamperBody !== undefined ? Buffer.from(opts.tamperBody, 'utf8') : body;
-  const res = await fetch(`${baseUrl}${opts.path}`, { method: opts.method, headers: { ...sig, ...opts.headers }, ...(sent !== undefined ? { body: Uint8Array.from(sent) } : {}) });
+  const res = await fetch(`${baseUrl}${opts.path}`, { method: opts.method, headers: { ...sig, ...opts.headers, ...opts.tamperHeaders }, ...(sent !== undefined ? { body: Uint8Array.from(sent) } : {}) });
   const text = await res.text();
   let json: unknown;
   try {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   canonicalString,
-  computeSignature,
   holderToken,
   NonceCache,
   sha256Hex,
@@ -22,15 +21,21 @@ describe('signing vectors', () => {
     expect(sha256Hex(new Uint8Array(0))).toBe(EMPTY_SHA);
   });
 
-  it('builds the canonical string METHOD\\nPATH\\nTS\\nNONCE\\nBODYHASH', () => {
-    expect(canonicalString({ method: 'post', path: '/v1/cases', timestamp: 1700000000000, nonce: 'n'.repeat(16), bodySha256: BODY_SHA })).toBe(
-      `POST\n/v1/cases\n1700000000000\n${'n'.repeat(16)}\n${BODY_SHA}`,
+  it('builds the canonical string METHOD\\nPATH\\nTS\\nNONCE\\nBODYHASH\\nTERMINAL\\nIDEMPOTENCY-KEY\\nIF-NONE-MATCH', () => {
+    expect(canonicalString({ method: 'post', path: '/v1/cases', timestamp: 1700000000000, nonce: 'n'.repeat(16), bodySha256: BODY_SHA, terminalId: 't-1', idempotencyKey: ' key-1 ' })).toBe(
+      `POST\n/v1/cases\n1700000000000\n${'n'.repeat(16)}\n${BODY_SHA}\nt-1\nkey-1\n`,
+    );
+    expect(canonicalString({ method: 'GET', path: '/v1/catalog', timestamp: 1, nonce: 'n'.repeat(16), bodySha256: EMPTY_SHA, terminalId: 't-1', ifNoneMatch: '"e"' })).toBe(
+      `GET\n/v1/catalog\n1\n${'n'.repeat(16)}\n${EMPTY_SHA}\nt-1\n\n"e"`,
     );
   });
 
-  it('matches the openssl HMAC for a POST with a body', () => {
-    const sig = computeSignature(KEY, { method: 'POST', path: '/v1/cases', timestamp: 1700000000000, nonce: '0123456789abcdef0123456789abcdef', bodySha256: BODY_SHA });
-    expect(sig).toBe('120c880f605a307d1fe47eaf77a25cde8c10e8dd91baeb386d0d41ce5de1334c');
+  it('matches the openssl HMAC for a POST with a body and an Idempotency-Key', () => {
+    const headers = signRequest({ terminalId: 't-1', key: KEY, method: 'POST', path: '/v1/cases', body: BODY, timestamp: 1700000000000, nonce: '0123456789abcdef0123456789abcdef', headers: { 'idempotency-key': 'key-1' } });
+    expect(headers['x-signature']).toBe('b5ac09d0e220cfb05a7ec2973fba4d7f67678cb46cec4c111ac6fd8cb61057bc');
+    // The same request under another key is another signature: the key cannot be changed after signing.
+    const other = signRequest({ terminalId: 't-1', key: KEY, method: 'POST', path: '/v1/cases', body: BODY, timestamp: 1700000000000, nonce: '0123456789abcdef0123456789abcdef', headers: { 'idempotency-key': 'key-2' } });
+    expect(other['x-signature']).toBe('0eb99ed4916a85d88d47253dbb7bf9eb689e2109370977dbc65c4f3161edc4fb');
   });
 
   it('matches the openssl HMAC for a GET with a query and no body', () => {
@@ -39,8 +44,13 @@ describe('signing vectors', () => {
       'x-terminal-id': 't-1',
       'x-timestamp': '1700000000123',
       'x-nonce': 'nonce-nonce-nonce-1',
-      'x-signature': '4ba194f5159a97681f7b4436d8afa4e7f6783dc110c4a25cf9a579ca274bd7c1',
+      'x-signature': '6dbf2764d0788ea95d0490edd8b0d672ef1e9b81419ccd3e122040377de26246',
     });
+  });
+
+  it('matches the openssl HMAC for a GET with If-None-Match', () => {
+    const headers = signRequest({ terminalId: 't-1', key: KEY, method: 'GET', path: '/v1/catalog', timestamp: 1700000000456, nonce: 'nonce-nonce-nonce-2', headers: { 'if-none-match': '"abc"' } });
+    expect(headers['x-signature']).toBe('5beef456e97824e9cf89502c68b82148e021bbadff2e56456dad693933c93b66');
   });
 
   it('derives the holder token as HMAC of the (normalised) ID number', () => {
@@ -60,6 +70,7 @@ describe('signing vectors', () => {
     expect(() => signRequest({ terminalId: 'bad id!', key: KEY, method: 'GET', path: '/', timestamp: 1 })).toThrow(TypeError);
     expect(() => signRequest({ terminalId: 't', key: KEY, method: 'GET', path: '/', timestamp: 1, nonce: 'short' })).toThrow(TypeError);
     expect(() => signRequest({ terminalId: 't', key: KEY, method: 'GET', path: '/', timestamp: -1 })).toThrow(TypeError);
+    expect(() => signRequest({ terminalId: 't', key: KEY, method: 'GET', path: '/', timestamp: 1, headers: { 'idempotency-key': 'a\nb' } })).toThrow(TypeError);
   });
 });
 
@@ -76,6 +87,19 @@ describe('verifyRequest', () => {
     expect(base({ body: Buffer.from('{"a":2}') })).toEqual({ ok: false, reason: 'bad-signature' });
     expect(base({ path: '/v1/cases?x=1' })).toEqual({ ok: false, reason: 'bad-signature' });
     expect(base({ method: 'PUT' })).toEqual({ ok: false, reason: 'bad-signature' });
+  });
+
+  it('rejects a changed, added or removed Idempotency-Key, If-None-Match or terminal id (issue 8 item 7)', () => {
+    const signed = signRequest({ terminalId: 'k1', key: KEY, method: 'POST', path: '/v1/cases', body: BODY, timestamp: T0, headers: { 'idempotency-key': 'key-1' } });
+    expect(base({}, { ...signed, 'idempotency-key': 'key-1' })).toEqual({ ok: true, terminalId: 'k1' });
+    expect(base({}, { ...signed, 'idempotency-key': 'key-2' })).toEqual({ ok: false, reason: 'bad-signature' });
+    expect(base({}, signed)).toEqual({ ok: false, reason: 'bad-signature' }); // header stripped
+    expect(base({}, { ...signRequest({ terminalId: 'k1', key: KEY, method: 'POST', path: '/v1/cases', body: BODY, timestamp: T0 }), 'idempotency-key': 'added' })).toEqual({ ok: false, reason: 'bad-signature' });
+    const inm = signRequest({ terminalId: 'k1', key: KEY, method: 'POST', path: '/v1/cases', body: BODY, timestamp: T0, headers: { 'if-none-match': '"a"' } });
+    expect(base({}, { ...inm, 'if-none-match': '"b"' })).toEqual({ ok: false, reason: 'bad-signature' });
+    // Two terminals that share a key (the development key) cannot swap ids to re-scope an idempotency key.
+    const k2 = signRequest({ terminalId: 'k2', key: KEY, method: 'POST', path: '/v1/cases', body: BODY, timestamp: T0 });
+    expect(base({ keyFor: () => KEY }, { ...k2, 'x-terminal-id': 'k1' })).toEqual({ ok: false, reason: 'bad-signature' });
   });
 
   it('rejects a wrong key and an unknown terminal', () => {

@@ -21,6 +21,14 @@ describe('parseSimulatorArgs', () => {
     });
   });
 
+  it('turns --progression-step-ms into the standard timed progression', () => {
+    expect(parseSimulatorArgs(['--terminal', 'k=QUJD', '--progression-step-ms', '5000']).options.progression).toEqual([
+      { state: 'accepted', afterMs: 5000 },
+      { state: 'in-review', afterMs: 5000 },
+      { state: 'completed', afterMs: 5000, decision: 'granted' },
+    ]);
+  });
+
   it('refuses bad arguments with a typed error', () => {
     for (const argv of [[], ['--terminal'], ['--terminal', 'nokey'], ['--terminal', 'k=QUJD', '--port', 'x'], ['--terminal', 'k=QUJD', '--port', '70000'], ['--terminal', 'k=QUJD', '--host', '0.0.0.0'], ['--terminal', 'k=QUJD', '--fault', 'boom=1'], ['--terminal', 'k=QUJD', '--what']]) {
       expect(() => parseSimulatorArgs(argv), argv.join(' ')).toThrow(SimulatorArgsError);

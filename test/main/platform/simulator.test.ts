@@ -58,7 +58,43 @@ describe('signature and replay rules', () => {
   });
 });
 
+describe('signed headers', () => {
+  it('refuses the same signed submission with the Idempotency-Key changed after signing, and files nothing (issue 8 item 7)', async () => {
+    const body = JSON.stringify(submission());
+    const swapped = await signedFetch(sim.url, { method: 'POST', path: '/v1/cases', body, headers: { 'content-type': 'application/json', 'idempotency-key': 'key-signed' }, tamperHeaders: { 'idempotency-key': 'key-swapped' } });
+    expect(swapped.status).toBe(401);
+    expect(swapped.json).toMatchObject({ code: 'bad-signature' });
+    expect(sim.cases()).toHaveLength(0);
+    expect((await post('key-signed', submission())).status).toBe(201);
+    const again = await signedFetch(sim.url, { method: 'POST', path: '/v1/cases', body, headers: { 'content-type': 'application/json', 'idempotency-key': 'key-signed' }, tamperHeaders: { 'idempotency-key': 'key-second' } });
+    expect(again.status).toBe(401);
+    expect(sim.cases()).toHaveLength(1);
+  });
+
+  it('answers with a Date header from its own clock and puts serverTime in a clock-skew refusal', async () => {
+    await sim.close();
+    const t = Date.parse('2030-05-06T07:08:09.250Z');
+    sim = await startPlatformSimulator({ terminals: { [TERMINAL]: KEY_B64 }, now: () => t });
+    const ok = await signedFetch(sim.url, { method: 'GET', path: '/v1/health', timestamp: t });
+    expect(ok.headers.get('date')).toBe('Mon, 06 May 2030 07:08:09 GMT');
+    expect(ok.json).toMatchObject({ time: '2030-05-06T07:08:09.250Z' });
+    const skewed = await signedFetch(sim.url, { method: 'GET', path: '/v1/health', timestamp: t - 600_000 });
+    expect(skewed.json).toEqual({ code: 'clock-skew', message: expect.any(String), serverTime: '2030-05-06T07:08:09.250Z' });
+  });
+});
+
 describe('case submission idempotency', () => {
+  it('takes a quoted Idempotency-Key as the same key, and the same instant spelt differently as the same body', async () => {
+    const first = await post('key-q', submission({ submittedAt: '2025-03-01T08:00:00.000Z' }));
+    expect(first.status).toBe(201);
+    const quoted = await post('"key-q"', submission({ submittedAt: '2025-03-01t16:00:00+08:00' }));
+    expect(quoted.status).toBe(201);
+    expect(quoted.text).toBe(first.text);
+    expect(quoted.headers.get('idempotent-replayed')).toBe('true');
+    expect((await post('"key q"', submission())).status).toBe(400);
+    expect((await post('"key-q', submission())).status).toBe(400);
+  });
+
   it('creates a case once and replays the same status and body for the same key', async () => {
     const first = await post('key-1', submission());
     expect(first.status).toBe(201);
@@ -185,6 +221,77 @@ describe('attachments, catalog, ratings, certificates', () => {
   });
 });
 
+describe('case lifecycle', () => {
+  const caseOf = async (key: string, over = {}): Promise<string> => ((await post(key, submission({ applicantToken: HOLDER, ...over }))).json as { caseNumber: string }).caseNumber;
+  const HOLDER = 'a'.repeat(64);
+
+  it('moves a case by the control route, enforces transitions and the detail each state needs', async () => {
+    const n = await caseOf('life-1');
+    const set = (body: unknown) => adminJson(sim.url, `/_sim/cases/${n}/state`, { method: 'POST', body });
+    expect((await set({ state: 'completed', decision: 'granted' })).status).toBe(409); // not from received
+    expect(await set({ state: 'completed', decision: 'granted', force: true })).toMatchObject({ status: 200, json: { state: 'completed', decision: 'granted' } });
+    expect((await set({ state: 'delivered' })).json).toMatchObject({ state: 'delivered', decision: 'granted' }); // the decision carries over
+    expect(await set({ state: 'accepted' })).toMatchObject({ status: 409, json: { code: 'invalid-transition', message: expect.stringContaining('final') } });
+    const m = await caseOf('life-2');
+    const setM = (body: unknown) => adminJson(sim.url, `/_sim/cases/${m}/state`, { method: 'POST', body });
+    expect((await setM({ state: 'rejected' })).status).toBe(400);
+    expect((await setM({ state: 'accepted', decision: 'granted' })).status).toBe(400);
+    expect((await setM({ state: 'accepted', colour: 'red' })).status).toBe(400);
+    expect((await setM({ state: 'rejected', reason: '请到民政局办理' })).status).toBe(200);
+    await expect(sim.setCaseState('NX-NOPE', { state: 'accepted' })).rejects.toMatchObject({ code: 'not-found' });
+    expect(sim.cases().map((c) => c.state).sort()).toEqual(['delivered', 'rejected']);
+  });
+
+  it("lists a holder's cases newest first, never test submissions, never another holder's", async () => {
+    const a = await caseOf('mine-1');
+    const b = await caseOf('mine-2');
+    await caseOf('mine-test', { test: true });
+    await post('theirs', submission({ applicantToken: 'b'.repeat(64) }));
+    const r = await signedFetch(sim.url, { method: 'GET', path: `/v1/cases?holder=${HOLDER}` });
+    expect(r.status).toBe(200);
+    expect((r.json as { cases: { caseNumber: string }[] }).cases.map((c) => c.caseNumber)).toEqual([b, a]);
+    expect((await signedFetch(sim.url, { method: 'GET', path: '/v1/cases?holder=110101199003077777' })).status).toBe(400);
+  });
+
+  it('progresses on its clock when asked (off by default), set and read through the admin route', async () => {
+    await sim.close();
+    let t = Date.parse('2026-01-05T00:00:00Z');
+    sim = await startPlatformSimulator({ terminals: { [TERMINAL]: KEY_B64 }, now: () => t });
+    const n = ((await signedFetch(sim.url, { method: 'POST', path: '/v1/cases', timestamp: t, body: JSON.stringify(submission()), headers: { 'content-type': 'application/json', 'idempotency-key': 'prog-1' } })).json as { caseNumber: string }).caseNumber;
+    t += 86_400_000;
+    expect(await sim.caseStatus(n)).toMatchObject({ state: 'received' }); // no progression configured
+    expect((await adminJson(sim.url, '/_sim/progression', { method: 'POST', body: { steps: [{ state: 'completed', afterMs: 1 }] } })).status).toBe(400); // not a walk from received
+    expect((await adminJson(sim.url, '/_sim/progression', { method: 'POST', body: { steps: [{ state: 'accepted', afterMs: 1000 }, { state: 'correction-required', afterMs: 1000, corrections: ['补正'] }] } })).status).toBe(200);
+    expect(await sim.caseStatus(n)).toMatchObject({ state: 'received' }); // counts from when the plan was set
+    t += 1000;
+    expect(await sim.caseStatus(n)).toMatchObject({ state: 'accepted' });
+    t += 1000;
+    expect(await sim.caseStatus(n)).toMatchObject({ state: 'correction-required', corrections: ['补正'] });
+    expect((await adminJson(sim.url, '/_sim/progression')).json).toEqual({ steps: [expect.objectContaining({ state: 'accepted' }), expect.objectContaining({ state: 'correction-required' })] });
+  });
+
+  it('keeps states and history across a restart (journaled)', async () => {
+    await sim.close();
+    const storeFile = join(dir, 'life.jsonl');
+    sim = await startPlatformSimulator({ terminals: { [TERMINAL]: KEY_B64 }, storeFile });
+    const n = await caseOf('persist-1');
+    await sim.setCaseState(n, { state: 'accepted' });
+    await sim.setCaseState(n, { state: 'suspended', reason: '系统故障' });
+    const before = await sim.caseStatus(n);
+    await sim.close();
+    sim = await startPlatformSimulator({ terminals: { [TERMINAL]: KEY_B64 }, storeFile });
+    expect(await sim.caseStatus(n)).toEqual(before);
+    expect(before).toMatchObject({ state: 'suspended', reason: '系统故障', history: [{ state: 'received' }, { state: 'accepted' }, { state: 'suspended', reason: '系统故障' }] });
+    const r = await signedFetch(sim.url, { method: 'GET', path: `/v1/cases?holder=${HOLDER}` });
+    expect((r.json as { cases: unknown[] }).cases).toHaveLength(1);
+  });
+
+  it('refuses options it cannot honour: a progression that is no walk, a limit above the documented one', async () => {
+    await expect(startPlatformSimulator({ terminals: {}, progression: [{ state: 'delivered', afterMs: 1 }] })).rejects.toThrow(/progression/);
+    await expect(startPlatformSimulator({ terminals: {}, limits: { submitCase: 10 * 1024 * 1024 } })).rejects.toThrow(/limits.submitCase/);
+  });
+});
+
 describe('persistence and admin', () => {
   it('keeps cases, attachments, ratings and request counts across a restart', async () => {
     await sim.close();
@@ -193,8 +300,8 @@ describe('persistence and admin', () => {
     const bytes = Buffer.from('page');
     const sha = sha256Hex(bytes);
     await signedFetch(sim.url, { method: 'PUT', path: `/v1/attachments/${sha}`, body: bytes });
-    const first = await post('key-p', submission({ attachments: [sha] }));
-    await post('key-p', submission({ attachments: [sha] }));
+    const first = await post('key-p', submission({ attachments: [sha], form: { note: 'CITIZEN-FORM-VALUE' } }));
+    await post('key-p', submission({ attachments: [sha], form: { note: 'CITIZEN-FORM-VALUE' } }));
     const { caseNumber } = first.json as { caseNumber: string };
     await signedFetch(sim.url, { method: 'POST', path: `/v1/cases/${caseNumber}/rating`, body: '{"score":4}' });
     await sim.close();
@@ -203,7 +310,7 @@ describe('persistence and admin', () => {
 
     sim = await startPlatformSimulator({ terminals: { [TERMINAL]: KEY_B64 }, storeFile });
     expect(sim.stats()).toMatchObject({ cases: 1, attachments: 1, ratings: 1, journal: { skippedLines: 1 } });
-    const replay = await post('key-p', submission({ attachments: [sha] }));
+    const replay = await post('key-p', submission({ attachments: [sha], form: { note: 'CITIZEN-FORM-VALUE' } }));
     expect(replay.status).toBe(201);
     expect(replay.text).toBe(first.text);
     expect(sim.cases()).toEqual([expect.objectContaining({ caseNumber, requestCount: 3 })]);
@@ -212,7 +319,8 @@ describe('persistence and admin', () => {
     const next = await post('key-q', submission());
     expect((next.json as { caseNumber: string }).caseNumber).not.toBe(caseNumber);
     const text = await readFile(storeFile, 'utf8');
-    expect(text).not.toContain('NX-TEST-001'); // the journal holds receipts and fingerprints, not submissions
+    // The journal holds receipts, fingerprints, the applicant's holder token and the matter code — never the form.
+    expect(text).not.toContain('CITIZEN-FORM-VALUE');
   });
 
   it('validates POST /_sim/faults, applies outages and resets', async () => {
