@@ -38,10 +38,10 @@ module.exports = {
     },
     {
       name: 'drivers-packages',
-      comment: 'drivers/ may use node built-ins, serialport, node-hid (and pngjs/qrcode for images and previews).',
+      comment: 'drivers/ may use node built-ins, serialport, node-hid (pngjs/qrcode for images and previews, zod to validate device messages such as the payment pad\'s nexo JSON).',
       severity: 'error',
       from: { path: '^drivers/' },
-      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg'], pathNot: '^node_modules/(serialport|@serialport/[^/]+|node-hid|pngjs|qrcode)/' },
+      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg'], pathNot: '^node_modules/(serialport|@serialport/[^/]+|node-hid|pngjs|qrcode|zod)/' },
     },
     {
       name: 'devices-never-import-each-other',

@@ -1,6 +1,7 @@
 import type { BenchRow } from './run.js';
 import { outboxSection } from './outbox.js';
 import { driversSection } from './drivers.js';
+import { firstReceiptSection } from './first-receipt.js';
 
 export interface BenchSection {
   name: string;
@@ -8,4 +9,4 @@ export interface BenchSection {
 }
 
 /** Sections register here; each lives in its own file under bench/. */
-export const sections: BenchSection[] = [outboxSection, driversSection];
+export const sections: BenchSection[] = [outboxSection, driversSection, firstReceiptSection];

@@ -19,6 +19,7 @@ import { Journal, JOURNAL_FILE, type JournalHash } from './journal.js';
 import { openGuardedSealer } from './key-guard.js';
 import { KvCache } from './kv.js';
 import { UsageCounters } from './counters.js';
+import { PaymentJournal } from './payments.js';
 import { Outbox, type StatfsFn } from './outbox.js';
 import { availableSuites, type CryptoRuntime, type Sealer, type SealSuite } from './sealing.js';
 
@@ -54,6 +55,8 @@ export interface OfflineCache {
   kv: KvCache;
   /** Per-device, per-day usage counters. */
   counters: UsageCounters;
+  /** The payment journal (one row per payment; written before every request to the pad). */
+  payments: PaymentJournal;
   sealer: Sealer;
   /** The journal; null when disabled or when it could not be opened (see journalProblem). */
   journal: Journal | null;
@@ -103,6 +106,7 @@ export function openOfflineCache(opts: OfflineCacheOptions): OfflineCache {
     });
     const kv = new KvCache(db, sealer, opts.clock ? { clock: opts.clock } : {});
     const counters = new UsageCounters(db);
+    const payments = new PaymentJournal(db, opts.clock ? { clock: opts.clock } : {});
     let sweep: SweepResult = { removed: 0, tempRemoved: 0 };
     let recoveredInFlight = 0;
     if (owner) {
@@ -133,6 +137,7 @@ export function openOfflineCache(opts: OfflineCacheOptions): OfflineCache {
       attachments,
       kv,
       counters,
+      payments,
       sealer,
       journal: j,
       journalProblem,
@@ -209,3 +214,13 @@ export {
   type RetentionOptions,
   type RetentionResult,
 } from './retention.js';
+export {
+  PaymentJournal,
+  paymentKey,
+  FINAL_PAYMENT_STATES,
+  type PaymentState,
+  type PaymentRow,
+  type PaymentEvent,
+  type OpenPaymentInput,
+  type PaymentAnswer,
+} from './payments.js';

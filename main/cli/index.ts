@@ -2,19 +2,28 @@ import { runCommand, type Command } from './framework.js';
 import { commands as deviceCommands } from './commands/devices.js';
 import { commands as journalCommands } from './commands/journal.js';
 import { commands as keyCommands } from './commands/key.js';
+import { commands as payCommands } from './commands/pay.js';
+import { commands as qrCommands } from './commands/qr.js';
 import { commands as queueCommands } from './commands/queue.js';
 import { output } from './output.js';
 import { logsTailDirect, pinHash } from './commands/core.js';
 import { composeCommands } from './routing.js';
 
-/** Direct device commands without a core counterpart: --direct only, refused while a core runs. */
-const DIRECT_DEVICE_COMMANDS = ['printer print'];
+/**
+ * Direct device commands without a core counterpart: --direct only, refused while a core runs (the core holds
+ * the devices; a payment on the pad beside a running core could charge twice).
+ */
+const DIRECT_DEVICE_COMMANDS = ['printer print', 'pay status', 'pay sale', 'pay reverse', 'qr read'];
 
 /**
  * Every kioskctl command; each group lives in main/cli/commands/<group>.ts. Commands go through the running
  * core when one runs on the data directory (routing.ts), and work directly only where that is safe.
  */
-export const COMMANDS: Command[] = composeCommands([...deviceCommands, ...queueCommands, ...journalCommands, ...keyCommands, logsTailDirect], DIRECT_DEVICE_COMMANDS, [pinHash]);
+export const COMMANDS: Command[] = composeCommands(
+  [...deviceCommands, ...payCommands, ...qrCommands, ...queueCommands, ...journalCommands, ...keyCommands, logsTailDirect],
+  DIRECT_DEVICE_COMMANDS,
+  [pinHash],
+);
 
 /** stdout and stderr, guarded: a closed pipe ends the command quietly (see output.ts). */
 const processIo = { out: (l: string): void => output.line(l), err: (l: string): void => output.errLine(l) };

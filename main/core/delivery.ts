@@ -5,7 +5,7 @@
  * case with the entry's idempotency key (the same key on every attempt, so the platform files it
  * once however often we retry). Then, in one outbox transaction:
  *   ok        -> ack with the platform's case number (sealed payload purged);
- *   retryable -> back to pending at now + nextDelay(attempt) (capped exponential, full jitter,
+ *   retryable -> back to pending at now + backoffDelay(attempt) (capped exponential, full jitter,
  *                never sooner than Retry-After); retried forever;
  *   permanent -> dead letter with the reason (a technician sees it; nothing expires silently).
  * A crash between the platform's reply and our ack leaves the entry in_flight; the next start
@@ -19,7 +19,7 @@
 import type { z } from 'zod';
 import type { AttachmentStore, ClaimedEntry, Journal, Outbox, OutboxEntry, OutboxStats } from '../../offline-cache/index.js';
 import { StorageError, isStorageError } from '../../offline-cache/index.js';
-import { nextDelay } from '../platform/backoff.js';
+import { backoffDelay, delay } from '../../drivers/device.js';
 import { checkCaseSubmissionSize, problemOf } from '../platform/client.js';
 import type { AttachmentUpload, Outcome, PlatformProblem } from '../platform/client.js';
 import type { CaseReceipt, CaseSubmission } from '../platform/schemas.js';
@@ -112,23 +112,8 @@ function journalReason(reason: string): string {
   return r.length > 0 ? r : 'unknown';
 }
 
-export function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason as Error);
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(signal.reason as Error);
-    };
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
+/** The drivers' abortable sleep (rejects with the signal's reason): one implementation for the whole program. */
+export const defaultSleep: (ms: number, signal: AbortSignal) => Promise<void> = delay;
 
 export class Delivery {
   readonly #o: Required<Omit<DeliveryOptions, 'log' | 'journal'>> & Pick<DeliveryOptions, 'log' | 'journal'>;
@@ -216,7 +201,7 @@ export class Delivery {
     const retry = (o: Extract<Outcome<unknown>, { kind: 'retryable' }>): DeliveryResult => ({
       kind: 'retry',
       reason: describeFailure(o),
-      delayMs: nextDelay(Math.max(0, entry.attempts - 1), { ...this.#o.backoff, random: this.#o.random }, o.retryAfterMs),
+      delayMs: backoffDelay(Math.max(0, entry.attempts - 1), { ...this.#o.backoff, random: this.#o.random }, o.retryAfterMs),
       reachable: reachable(o),
       problem: problemOf(o),
     });

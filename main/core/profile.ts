@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { TERMINATORS } from '../../drivers/qr-reader/protocol/serial.js';
 import { Locale, SiteType, TechnicianEntry } from '../contract/index.js';
 import { PinHash } from './pin.js';
 
@@ -145,6 +146,60 @@ const PrinterConfig = z.discriminatedUnion('type', [
   Disabled,
 ]);
 
+/**
+ * The payment pad: nexo Sale-to-POI over a serial link (STX/ETX/LRC, ACK/NAK). Pads that enumerate as
+ * USB CDC-ACM are serial too (/dev/serial/by-id/usb-…-if00). See drivers/payment-pad/README.md.
+ */
+const PaymentPadConfig = z.discriminatedUnion('type', [
+  SimulatedDevice,
+  z
+    .object({
+      type: z.literal('serial'),
+      path: DevicePath,
+      protocol: z.literal('nexo').default('nexo'),
+      baudRate: z.number().int().positive().default(9600),
+      dataBits: z.union([z.literal(7), z.literal(8)]).default(8),
+      parity: z.enum(['none', 'even', 'odd']).default('none'),
+      /** Seconds a citizen has to present the card once the pad acknowledged the request. */
+      paymentTimeoutSeconds: z.number().int().min(10).max(600).default(120),
+    })
+    .strict(),
+  Disabled,
+]);
+
+/**
+ * The QR/barcode reader: serial (virtual COM; payload + terminator) or HID POS (usage page 0x8C).
+ * Keyboard emulation is not supported (it types into whatever has focus). See drivers/qr-reader/README.md.
+ */
+const QrReaderConfig = z.discriminatedUnion('type', [
+  SimulatedDevice,
+  z
+    .object({
+      type: z.literal('serial'),
+      path: DevicePath,
+      baudRate: z.number().int().positive().default(9600),
+      terminator: z.enum(TERMINATORS).default('cr'),
+      /** The reader is set to send the AIM symbology identifier ("]Q1") before the payload. */
+      aimPrefix: z.boolean().default(false),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('hid'),
+      /** A hidraw path (/dev/kiosk-qr) or "vid:pid" in hex, e.g. "0c2e:0b61" (its usage page 0x8C interface). */
+      path: DevicePath,
+    })
+    .strict(),
+  Disabled,
+]);
+
+const DEVICE_DEFAULTS = {
+  idCard: { type: 'simulated' as const },
+  printer: { type: 'simulated' as const, paper: '80mm' as const },
+  paymentPad: { type: 'simulated' as const },
+  qrReader: { type: 'simulated' as const },
+};
+
 export const Profile = z
   .object({
     terminalId: z
@@ -170,11 +225,13 @@ export const Profile = z
     dataDir: z.string().min(1).default('.data'),
     devices: z
       .object({
-        idCard: IdCardConfig.default({ type: 'simulated' }),
-        printer: PrinterConfig.default({ type: 'simulated', paper: '80mm' }),
+        idCard: IdCardConfig.default(DEVICE_DEFAULTS.idCard),
+        printer: PrinterConfig.default(DEVICE_DEFAULTS.printer),
+        paymentPad: PaymentPadConfig.default(DEVICE_DEFAULTS.paymentPad),
+        qrReader: QrReaderConfig.default(DEVICE_DEFAULTS.qrReader),
       })
       .strict()
-      .default({ idCard: { type: 'simulated' }, printer: { type: 'simulated', paper: '80mm' } }),
+      .default(DEVICE_DEFAULTS),
     web: z
       .object({
         host: z.string().default('127.0.0.1'),

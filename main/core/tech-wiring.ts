@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { OfflineCache } from '../../offline-cache/index.js';
-import type { EscPosPrinter } from '../../drivers/receipt-printer/index.js';
+import type { ReceiptPrinter } from '../../drivers/receipt-printer/types.js';
 import { ServiceHold } from '../contract/index.js';
 import type { Catalog } from '../platform/schemas.js';
 import type { PlatformClient } from '../platform/client.js';
@@ -29,7 +29,7 @@ export interface TechWiringInput {
   supervisor: DeviceSupervisor;
   session: SessionControl;
   router: CardRouter | null;
-  printer: EscPosPrinter | null;
+  printer: ReceiptPrinter | null;
   /** The offline queue's parts as they are now (they may appear later: a restored key file). */
   queue(): { cache: OfflineCache | null; delivery: Delivery | null; client: PlatformClient | null; url: string | null };
   platformState(): Reachability;

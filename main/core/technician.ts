@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Device } from '../../drivers/device.js';
 import { deadline } from '../../drivers/device.js';
-import { testReceipt, type EscPosPrinter } from '../../drivers/receipt-printer/index.js';
+import { testReceipt } from '../../drivers/receipt-printer/templates.js';
+import type { ReceiptPrinter } from '../../drivers/receipt-printer/types.js';
 import type { OfflineCache } from '../../offline-cache/index.js';
 import {
   KioskError,
@@ -58,7 +59,7 @@ export interface TechDeps {
   dataDir: string;
   supervisor: DeviceSupervisor;
   router: CardRouter | null;
-  printer: EscPosPrinter | null;
+  printer: ReceiptPrinter | null;
   /** The offline queue's parts as they are now (the cache may open later, e.g. after a key restore). */
   queue(): { cache: OfflineCache | null; delivery: Delivery | null; client: PlatformClient | null; url: string | null };
   platformState(): Reachability;

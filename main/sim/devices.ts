@@ -100,7 +100,7 @@ function buildPrinterSim(paper: ProfileName): { opener: MemoryPort; control: Pri
         };
       },
       setFault(fault, on) {
-        sim.setFault({ [fault]: on });
+        sim.setFaults({ [fault]: on });
       },
       setConnected(connected) {
         if (connected) port.plug();

@@ -122,7 +122,7 @@ describe('ID card reader ↔ simulator over a pty', () => {
 
   it('garbage bytes and bad checksums are counted as typed errors and the reader recovers', async () => {
     const r = await rig();
-    r.sim().setFault({ garbage: true });
+    r.sim().setFaults({ garbage: true });
     r.place(sample('resident-longterm'));
     await until('read through garbage', () => r.cards.length === 1, 5000);
     expect(r.cards[0]).toEqual(sample('resident-longterm'));
@@ -130,11 +130,12 @@ describe('ID card reader ↔ simulator over a pty', () => {
 
     r.remove();
     await until('removal', () => r.removals === 1, 5000);
-    r.sim().setFault({ badChecksum: true });
+    r.sim().clearFaults();
+    r.sim().setFaults({ badChecksum: true });
     r.place(sample('hk-mo-tw'));
     await until('checksum errors counted', () => (r.reader.status().counters.checksumErrors ?? 0) >= 3, 5000);
     expect(r.cards).toHaveLength(1); // nothing decoded from corrupted frames
-    r.sim().setFault({});
+    r.sim().clearFaults();
     const card = await until('read after recovery', () => r.cards[1], 8000);
     expect(card).toEqual(sample('hk-mo-tw'));
     expect(['online', 'busy']).toContain(r.reader.status().state);

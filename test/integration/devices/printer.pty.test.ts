@@ -81,7 +81,7 @@ describe('receipt printer ↔ simulator over a pty', () => {
 
   it('paper near end: prints, with a warning', async () => {
     const { printer, sim } = await rig();
-    sim.setFault({ paperNearEnd: true });
+    sim.setFaults({ paperNearEnd: true });
     await printer.print(acceptanceReceipt({ ...INPUT, offline: false }));
     expect(sim.receipts()).toHaveLength(1);
     expect(printer.status().warnings).toContain('paper-near-end');
@@ -91,7 +91,7 @@ describe('receipt printer ↔ simulator over a pty', () => {
   it('paper out in the middle of a job: a typed error with action "clear", and how much was sent', async () => {
     const { printer, sim } = await rig();
     const job = acceptanceReceipt(INPUT);
-    sim.setFault({ paperOutAfterBytes: 300 });
+    sim.setFaults({ paperOutAfterBytes: 300 });
     const err = await printer.print(job).then(
       () => undefined,
       (e: unknown) => e,
@@ -108,14 +108,14 @@ describe('receipt printer ↔ simulator over a pty', () => {
     expect(printer.status().lastError).toMatchObject({ fault: 'paper-out', action: 'clear' });
 
     // Staff loads paper: the next job prints.
-    sim.setFault({ paperOut: false });
+    sim.setFaults({ paperOut: false });
     await printer.print(acceptanceReceipt(INPUT));
     expect(sim.receipts()).toHaveLength(1);
   });
 
   it('paper out before a job: nothing is sent', async () => {
     const { printer, sim } = await rig();
-    sim.setFault({ paperOut: true });
+    sim.setFaults({ paperOut: true });
     const before = sim.printDataBytes;
     await expect(printer.print(acceptanceReceipt(INPUT))).rejects.toMatchObject({ fault: 'paper-out', action: 'clear', sentBytes: 0 });
     expect(sim.printDataBytes).toBe(before);
