@@ -70,6 +70,8 @@ export const TraceEntry = z.object({
   /** Bytes in the frame (or write). */
   length: z.number().int().nonnegative(),
   header: z.string().regex(/^([0-9a-f]{2}( [0-9a-f]{2})*)?$/).max(95),
+  /** How many times this frame came in a row (a poll and its answer fold into one pair with a count). */
+  repeat: z.number().int().min(1),
 });
 export type TraceEntry = z.infer<typeof TraceEntry>;
 

@@ -31,6 +31,7 @@ import { CatalogCache, PlatformLink } from './platform-link.js';
 import { Emitter } from '../../drivers/device.js';
 import { CardRouter } from './card-router.js';
 import { refuseSecondCore } from './control-socket.js';
+import { DeviceTrace } from './trace.js';
 import type { Timers } from './maintenance.js';
 import { createTechJournal, type TechJournal } from './tech-journal.js';
 import { wireTechnician, type TechParts } from './tech-wiring.js';
@@ -144,6 +145,8 @@ export class KioskCore {
     private readonly opts: KioskCoreOptions,
     /** The card reader as the session sees it (technician tests divert cards from the session). */
     readonly cardRouter: CardRouter | null,
+    /** The last protocol frames of every device (headers only). */
+    readonly trace: DeviceTrace,
   ) {
     this.#queue = queue;
     this.techJournal = createTechJournal(this);
@@ -191,7 +194,9 @@ export class KioskCore {
         throw e;
       }
     }
-    const built = buildDevices(profile, log, opts.simulatedDevices);
+    // The protocol trace taps every device link (headers only, never citizen data: trace.ts).
+    const trace = new DeviceTrace();
+    const built = buildDevices(profile, log, opts.simulatedDevices, (id, kind, opener) => trace.wrap(id, kind, opener));
     const supervisor = new DeviceSupervisor(built.devices, log.child({ part: 'devices' }));
     const cardRouter = built.reader ? new CardRouter(built.reader) : null;
     const session = new SessionService({
@@ -203,7 +208,7 @@ export class KioskCore {
     });
     supervisor.start();
     const empty: QueueParts = { cache: null, url: null, client: null, link: null, delivery: null, catalog: null };
-    const core = new KioskCore(loaded, logging, supervisor, session, built, opts.host, empty, opts, cardRouter);
+    const core = new KioskCore(loaded, logging, supervisor, session, built, opts.host, empty, opts, cardRouter, trace);
     try {
       await core.#wireTechnician();
     } catch (e) {
@@ -544,7 +549,7 @@ export class KioskCore {
       },
       onSystem: (l) => this.#systemChanges.on(l),
       journal: this.techJournal,
-      trace: null,
+      trace: this.trace,
       ...(opts.timers ? { timers: opts.timers } : {}),
       ...(opts.controlSocket !== undefined ? { socket: opts.controlSocket } : {}),
     });

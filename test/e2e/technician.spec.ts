@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
+import { SAMPLE_IDENTITIES } from '../../drivers/id-card/samples.js';
 import { expect, screenshot, test, type Kiosk } from './kiosk-fixture.js';
 
 /** scrypt (N=1024, test cost) of the PIN 246813. */
@@ -13,6 +14,13 @@ test.use({
     technician: { pins: [{ slot: 'e2e-site', hash: PIN_HASH }], lockout: { attempts: 5, baseSeconds: 60, maxSeconds: 3600 } },
   },
 });
+
+/** The sample card the simulator places ('resident-zhang'): what must never show on the technician screen. */
+const CITIZEN = SAMPLE_IDENTITIES['resident-zhang'] ?? { name: '?', idNumber: '?', address: '?' };
+
+function hexUtf16(s: string): string {
+  return [...Buffer.from(s, 'utf16le')].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+}
 
 async function simPost(kiosk: Kiosk, path: string, body: unknown): Promise<void> {
   const res = await fetch(`${kiosk.origin}/sim/api/${path}`, { method: 'POST', headers: { authorization: `Bearer ${kiosk.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -41,7 +49,7 @@ function kioskctl(args: string[]): Promise<{ code: number | null; stdout: string
   });
 }
 
-test('technician: enter with the PIN, health check, test receipt, test card read, out of service and back', async ({ kiosk, page, context }, testInfo) => {
+test('technician: enter with the PIN, health check, test receipt, test card read and the reader’s frames, out of service and back', async ({ kiosk, page, context }, testInfo) => {
   await page.goto(kiosk.url);
   await expect(page.getByRole('heading', { name: '请放置身份证' })).toBeVisible();
   // The way in: five taps on the top-left corner of the attract screen (nothing visible marks it).
@@ -82,7 +90,16 @@ test('technician: enter with the PIN, health check, test receipt, test card read
   await expect(reader.getByRole('status', { name: '请放置身份证 Place a card' })).toBeVisible();
   await simPost(kiosk, 'id-card/place', { key: 'resident-zhang' });
   await expect(reader.getByText(/读卡成功 Card read: \d{6}\*+\d{4}/)).toBeVisible();
+
+  // The reader's last frames: the read reply by its status and length, and nothing of the card.
+  await reader.getByRole('button', { name: '协议记录 Protocol trace' }).click();
+  const trace = reader.getByRole('table', { name: '身份证阅读器 ID card reader 协议记录 Protocol trace' });
+  await expect(trace).toContainText(/read card reply 90 \(operation OK\), \d+ data bytes/);
+  await expect(trace).toContainText('aa aa aa 96 69');
+  const traceText = (await trace.textContent()) ?? '';
+  for (const secret of [CITIZEN.name, CITIZEN.idNumber, CITIZEN.address, hexUtf16(CITIZEN.name)]) expect(traceText).not.toContain(secret);
   await screenshot(page, 'technician-devices', testInfo);
+  await reader.getByRole('button', { name: '协议记录 Protocol trace' }).click();
 
   // Out of service: the citizen screen says so with the reason; back in service after the checks.
   const citizen = await context.newPage();

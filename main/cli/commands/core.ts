@@ -104,7 +104,7 @@ function statsLines(s: QueueStats): string[] {
 
 function traceLines(device: string, t: readonly TraceEntry[]): string[] {
   if (t.length === 0) return [`${device}: no frames yet`];
-  return [`${device}: last ${t.length} frame(s), oldest first (headers only, never citizen data)`, ...t.map((e) => `  ${new Date(e.at).toISOString()} ${e.dir === 'tx' ? '→' : '←'} ${e.name} (${e.length} B) ${e.header}`)];
+  return [`${device}: last ${t.length} frame(s), oldest first (headers only, never citizen data)`, ...t.map((e) => `  ${new Date(e.at).toISOString()} ${e.dir === 'tx' ? '→' : '←'} ${e.name}${e.repeat > 1 ? ` ×${e.repeat}` : ''} (${e.length} B) ${e.header}`)];
 }
 
 function counterLines(rows: readonly DeviceDayCounters[]): string[] {

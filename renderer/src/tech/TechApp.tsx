@@ -506,7 +506,10 @@ function DeviceCard({ device: d, today, held }: { device: TechDevice; today: Dev
                 <tr key={`${e.at}-${i}`}>
                   <td>{new Date(e.at).toLocaleTimeString('zh-CN', { hour12: false })}</td>
                   <td>{e.dir === 'tx' ? '发 →' : '收 ←'}</td>
-                  <td>{e.name}</td>
+                  <td>
+                    {e.name}
+                    {e.repeat > 1 ? ` ×${e.repeat}` : ''}
+                  </td>
                   <td>{e.length}</td>
                   <td className="mono">{e.header}</td>
                 </tr>

@@ -240,6 +240,13 @@ describe('kioskctl against a running web-mode kiosk', () => {
     expect(r.stdout).not.toContain(sample.name);
     // The citizen screen never saw that card.
     expect(citizen.messages.filter((m) => m.type === 'event' && m.name === 'session.view').every((m) => (m as { payload: SessionView }).payload.citizen === null)).toBe(true);
+    // The reader's last frames through kioskctl: the read reply by status and length, none of the card.
+    const trace = await kioskctl(['devices', 'trace', 'id-card', '--limit', '60', ...D(), '--json']);
+    expect(trace.code, trace.stderr).toBe(0);
+    const frames = JSON.parse(trace.stdout) as { dir: string; name: string; length: number; header: string }[];
+    expect(frames).toContainEqual(expect.objectContaining({ dir: 'rx', name: expect.stringMatching(/^read card reply 90/), header: expect.stringMatching(/^aa aa aa 96 69 .* 00 00 90$/) }));
+    for (const secret of [sample.name, sample.idNumber, sample.address]) expect(trace.stdout).not.toContain(secret);
+    expect(trace.stdout).not.toContain(Buffer.from(sample.name, 'utf16le').toString('hex').replace(/(..)(?!$)/g, '$1 '));
     const direct = await kioskctl(['id-card', 'read', '--direct', '--port', pty.hostPath, ...D()]);
     expect(direct.code).toBe(2);
     expect(direct.stderr).toMatch(/a kiosk core is running .* holds the devices: run without --direct/);
