@@ -210,7 +210,13 @@ describe('kioskctl against a running web-mode kiosk', () => {
     } finally {
       cache.close();
     }
-    await until(() => (citizen.last<SystemStatus>('system.status')?.queueDepth ?? 0) === 1 && screen.last<TechState>('tech.state')?.queue?.dead === 1, 'one dead letter shown', 20_000);
+    try {
+      await until(() => citizen.last<SystemStatus>('system.status')?.queueDepth === 1, 'the queue depth 1 on the citizen screen', 20_000);
+      await until(async () => (JSON.parse((await kioskctl(['queue', 'stats', ...D(), '--json'])).stdout) as { dead: number }).dead === 1, 'one dead letter', 20_000);
+    } catch (e) {
+      const logs = await kioskctl(['logs', 'tail', '--lines', '40', ...D()]);
+      throw new Error(`${(e as Error).message}\n${logs.stdout}`);
+    }
     // The platform forgets the other body: a retry now goes through.
     await platform.reset();
     const r = await kioskctl(['queue', 'retry', '--dead', ...D(), '--json']);
@@ -250,6 +256,16 @@ describe('kioskctl against a running web-mode kiosk', () => {
     const direct = await kioskctl(['id-card', 'read', '--direct', '--port', pty.hostPath, ...D()]);
     expect(direct.code).toBe(2);
     expect(direct.stderr).toMatch(/a kiosk core is running .* holds the devices: run without --direct/);
+    // Pointed at another data directory (no core there), --direct still cannot take the port the core holds.
+    const elsewhere = mkdtempSync('/tmp/tkc-other-');
+    try {
+      const locked = await kioskctl(['id-card', 'read', '--direct', '--port', pty.hostPath, '--timeout', '2000', '--data-dir', elsewhere]);
+      expect(locked.code).toBe(1);
+      expect(locked.stderr).toMatch(/port is in use by another process/);
+      expect(locked.stdout).not.toContain(sample.idNumber);
+    } finally {
+      removeDir(elsewhere);
+    }
   });
 
   it('never runs a second delivery loop beside the core; drain-now asks the core’s own', async () => {
