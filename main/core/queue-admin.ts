@@ -5,7 +5,7 @@
  * export stays sealed.
  */
 import fs from 'node:fs';
-import { deadLetterDocument, writeDeadLetterExport, type DeadLetter, type OfflineCache, type OutboxState } from '../../offline-cache/index.js';
+import { deadLetterDocument, writeDeadLetterExport, type DeadLetter, type DeadLetterExport, type OfflineCache, type OutboxState } from '../../offline-cache/index.js';
 import type { DeadLetterSummary, QueueStats } from '../contract/index.js';
 import { acceptanceNumber } from './delivery.js';
 
@@ -66,12 +66,8 @@ export function deadLetterSummaries(cache: OfflineCache, terminalId: string, lim
   }));
 }
 
-/**
- * Writes every dead letter, still sealed (payload and attachment files as stored), to a new file `file`
- * (never overwrites; fsynced), readable by the technician group (0640) so kioskctl can copy it out.
- * Returns how many were written. Opening them needs the key file.
- */
-export function writeSealedExport(cache: OfflineCache, file: string, gid: number | null, now: Date, terminalId?: string): number {
+/** Every dead letter, still sealed, as the export document (payload and attachment files as stored). */
+export function sealedDeadLetterDocument(cache: OfflineCache, now: Date, terminalId?: string): { doc: DeadLetterExport; count: number } {
   const letters: DeadLetter[] = [];
   let afterId = 0;
   for (;;) {
@@ -87,8 +83,18 @@ export function writeSealedExport(cache: OfflineCache, file: string, gid: number
     now: now.getTime(),
     ...(terminalId !== undefined ? { acceptanceNumberOf: (l: DeadLetter) => acceptanceNumber(terminalId, l) } : {}),
   });
+  return { doc, count: letters.length };
+}
+
+/**
+ * Writes every dead letter, still sealed, to a new file `file` (never overwrites; fsynced), readable by the
+ * technician group (0640) so kioskctl can copy it out. Returns how many were written. Opening them needs the
+ * key file.
+ */
+export function writeSealedExport(cache: OfflineCache, file: string, gid: number | null, now: Date, terminalId?: string): number {
+  const { doc, count } = sealedDeadLetterDocument(cache, now, terminalId);
   writeDeadLetterExport(file, doc);
   if (gid !== null) fs.chownSync(file, -1, gid);
   fs.chmodSync(file, 0o640);
-  return letters.length;
+  return count;
 }

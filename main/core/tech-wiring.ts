@@ -5,43 +5,24 @@
  */
 import { join } from 'node:path';
 import type { OfflineCache } from '../../offline-cache/index.js';
-import type { ReceiptPrinter } from '../../drivers/receipt-printer/types.js';
 import { ServiceHold } from '../contract/index.js';
-import type { Catalog } from '../platform/schemas.js';
-import type { PlatformClient } from '../platform/client.js';
 import { resolveGroup } from './accounts.js';
-import type { CardRouter } from './card-router.js';
 import { ControlSocketError, startControlSocket, type ControlSocket } from './control-socket.js';
 import { CounterKeeper } from './counters.js';
-import type { Delivery } from './delivery.js';
-import type { DeviceSupervisor } from './device-supervisor.js';
 import type { KioskLogging } from './logging.js';
-import { Maintenance, realTimers, type HoldStore, type SessionControl, type Timers } from './maintenance.js';
+import { Maintenance, realTimers, type HoldStore, type Timers } from './maintenance.js';
 import { LockState, type LockStore } from './pin-gate.js';
-import type { Reachability } from './platform-link.js';
 import type { LoadedProfile } from './profile.js';
-import type { TechJournal } from './tech-journal.js';
-import { TechService, type TraceSource } from './technician.js';
+import { TechService, type TechDeps } from './technician.js';
 
-export interface TechWiringInput {
+/** What the core hands over: the technician service's own dependencies, plus the profile and logging. */
+export type TechWiringInput = Pick<TechDeps, 'supervisor' | 'session' | 'router' | 'printer' | 'queue' | 'platformState' | 'catalog' | 'queueChanged' | 'onSystem' | 'journal' | 'trace'> & {
   loaded: LoadedProfile;
   logging: KioskLogging;
-  supervisor: DeviceSupervisor;
-  session: SessionControl;
-  router: CardRouter | null;
-  printer: ReceiptPrinter | null;
-  /** The offline queue's parts as they are now (they may appear later: a restored key file). */
-  queue(): { cache: OfflineCache | null; delivery: Delivery | null; client: PlatformClient | null; url: string | null };
-  platformState(): Reachability;
-  catalog(): Catalog | null;
-  queueChanged(): void;
-  onSystem(listener: () => void): () => void;
-  journal: TechJournal;
-  trace: TraceSource | null;
   timers?: Timers;
   /** Start the control socket (default: profile technician.socket.enabled). */
   socket?: boolean;
-}
+};
 
 export interface TechParts {
   tech: TechService;

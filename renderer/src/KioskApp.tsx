@@ -3,6 +3,7 @@ import type { DeviceStatus, SessionView, SystemStatus } from '../../main/contrac
 import { getBridge } from './bridge.js';
 import { dictionaries, type Dict } from './i18n.js';
 import { ClosingNotice, useServiceStatus, useTechnicianEntry } from './service.js';
+import { useActivityReporter } from './activity.js';
 
 function useKioskState() {
   const [view, setView] = useState<SessionView | null>(null);
@@ -24,29 +25,11 @@ function useKioskState() {
   return { view, devices, system };
 }
 
-/** Any touch or key press counts as activity; reported at most once a second. */
-function useActivityReporter(active: boolean) {
-  const last = useRef(0);
-  useEffect(() => {
-    if (!active) return;
-    const report = () => {
-      const now = Date.now();
-      if (now - last.current < 1000) return;
-      last.current = now;
-      void getBridge().invoke('session.activity', {});
-    };
-    window.addEventListener('pointerdown', report, { capture: true });
-    window.addEventListener('keydown', report, { capture: true });
-    return () => {
-      window.removeEventListener('pointerdown', report, { capture: true });
-      window.removeEventListener('keydown', report, { capture: true });
-    };
-  }, [active]);
-}
+const reportActivity = (): void => void getBridge().invoke('session.activity', {});
 
 export function KioskApp({ webMode }: { webMode: boolean }) {
   const { view, devices, system } = useKioskState();
-  useActivityReporter(view?.screen === 'welcome');
+  useActivityReporter(view?.screen === 'welcome', reportActivity, 1000);
   const service = useServiceStatus();
   useTechnicianEntry(service?.technicianEntry ?? null, view?.screen === 'attract' || view?.screen === 'out-of-service');
   const locale = view?.locale ?? 'zh-CN';

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type {
   CardTestRead,
   DeadLetterSummary,
@@ -13,6 +13,7 @@ import type {
   UsageCounterName,
 } from '../../../main/contract/index.js';
 import { getTechBridge } from './bridge.js';
+import { useActivityReporter } from '../activity.js';
 import { ACTION, COUNTER, KIND, REASONS, SERVICE, STATE, WARNING, mib, seconds } from './words.js';
 
 type Session = TechPushPayload<'tech.session'>;
@@ -44,24 +45,7 @@ function useIdle(ms: number, onIdle: () => void, active: boolean): void {
 }
 
 /** Touches and keys keep the technician session alive (the core ends it after the idle time). */
-function useActivity(active: boolean): void {
-  const last = useRef(0);
-  useEffect(() => {
-    if (!active) return;
-    const report = (): void => {
-      const now = Date.now();
-      if (now - last.current < 5000) return;
-      last.current = now;
-      void getTechBridge().invoke('tech.activity', {});
-    };
-    window.addEventListener('pointerdown', report, { capture: true });
-    window.addEventListener('keydown', report, { capture: true });
-    return () => {
-      window.removeEventListener('pointerdown', report, { capture: true });
-      window.removeEventListener('keydown', report, { capture: true });
-    };
-  }, [active]);
-}
+const reportActivity = (): void => void getTechBridge().invoke('tech.activity', {});
 
 export function TechApp() {
   const [session, setSession] = useState<Session | null>(null);
@@ -89,7 +73,7 @@ export function TechApp() {
 
   const unlocked = session?.state === 'unlocked';
   useIdle(LOCKED_IDLE_MS, leave, !unlocked);
-  useActivity(unlocked);
+  useActivityReporter(unlocked, reportActivity, 5000);
 
   if (!session) {
     return (
