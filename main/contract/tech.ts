@@ -147,7 +147,12 @@ export const TechState = z.object({
   service: TechServiceState,
   devices: z.array(TechDevice),
   queue: QueueStats.nullable(),
-  platform: z.object({ state: z.enum(['online', 'offline', 'unknown']), url: z.string().nullable() }),
+  platform: z.object({
+    state: z.enum(['online', 'offline', 'unknown']),
+    url: z.string().nullable(),
+    /** Why the platform cannot be used (as the attract screen's system status says); null when fine. */
+    problem: z.string().nullable(),
+  }),
   /** Devices held by a technician test right now (a test card read waits for a card: place it now). */
   heldForTest: z.array(z.string()),
 });

@@ -542,6 +542,7 @@ export class KioskCore {
       // The queue may open later (a restored key file): always the parts as they are now.
       queue: () => this.#queue,
       platformState: () => this.#system.platform,
+      platformProblem: () => this.#system.platformProblem ?? null,
       catalog: () => this.catalog(),
       queueChanged: () => {
         this.#publishQueueDepth();

@@ -16,7 +16,7 @@ import type { LoadedProfile } from './profile.js';
 import { TechService, type TechDeps } from './technician.js';
 
 /** What the core hands over: the technician service's own dependencies, plus the profile and logging. */
-export type TechWiringInput = Pick<TechDeps, 'supervisor' | 'session' | 'router' | 'printer' | 'queue' | 'platformState' | 'catalog' | 'queueChanged' | 'onSystem' | 'journal' | 'trace'> & {
+export type TechWiringInput = Pick<TechDeps, 'supervisor' | 'session' | 'router' | 'printer' | 'queue' | 'platformState' | 'platformProblem' | 'catalog' | 'queueChanged' | 'onSystem' | 'journal' | 'trace'> & {
   loaded: LoadedProfile;
   logging: KioskLogging;
   timers?: Timers;
@@ -108,6 +108,7 @@ export async function wireTechnician(input: TechWiringInput): Promise<TechParts>
     printer: input.printer,
     queue: input.queue,
     platformState: input.platformState,
+    platformProblem: input.platformProblem,
     catalog: input.catalog,
     queueChanged: input.queueChanged,
     onSystem: input.onSystem,

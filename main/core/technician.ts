@@ -63,6 +63,8 @@ export interface TechDeps {
   /** The offline queue's parts as they are now (the cache may open later, e.g. after a key restore). */
   queue(): { cache: OfflineCache | null; delivery: Delivery | null; client: PlatformClient | null; url: string | null };
   platformState(): Reachability;
+  /** Why the platform cannot be used, in words; null when fine. */
+  platformProblem(): string | null;
   catalog(): Catalog | null;
   /** The queue changed behind the delivery loop's back (retry): republish the depth, wake delivery. */
   queueChanged(): void;
@@ -178,7 +180,7 @@ export class TechService {
       service: this.#d.maintenance.techState(),
       devices: this.devices(),
       queue,
-      platform: { state: this.#d.platformState(), url },
+      platform: { state: this.#d.platformState(), url, problem: this.#d.platformProblem() },
       heldForTest: this.#d.router?.held ? [this.#d.router.id] : [],
     };
   }

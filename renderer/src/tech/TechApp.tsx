@@ -622,6 +622,7 @@ function Platform({ state }: { state: TechState }) {
     <section className="tech-panel" aria-label="平台 Platform">
       <p role="status" aria-label="平台连接 Platform link">
         {reach} · {state.platform.url ?? '未配置 not configured'}
+        {state.platform.problem ? ` · ${state.platform.problem}` : ''}
       </p>
       <button type="button" className="tool" disabled={busy} onClick={() => void run()}>
         检测平台 Check platform
