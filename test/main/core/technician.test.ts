@@ -306,9 +306,16 @@ describe('usage counters', () => {
     open.push(second);
     const s2 = await loggedIn(second.core);
     await s2.tech('tech.printer.test', {});
+    // A pulled cable counts as a link drop of that device.
+    second.kiosk.sim?.setPrinterConnected(false);
+    await until(() => second.core.supervisor.list().find((d) => d.id === 'receipt-printer')?.state !== 'online', 'the printer gone');
+    second.kiosk.sim?.setPrinterConnected(true);
+    await until(() => second.core.supervisor.list().find((d) => d.id === 'receipt-printer')?.state === 'online', 'the printer back');
     const after = (await s2.tech('tech.devices.counters', { days: 1, device: 'receipt-printer' })) as { device: string; counters: Record<string, number> }[];
     expect(after).toHaveLength(1);
     expect(after[0]?.counters.cuts).toBe(3);
+    expect(after[0]?.counters.receipts).toBe(3);
+    expect(after[0]?.counters.linkDrops).toBe(1);
     expect(after[0]?.counters.lines).toBe(Math.round(((printer.lines ?? 0) * 3) / 2));
   });
 });
