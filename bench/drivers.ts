@@ -25,7 +25,8 @@ function timePerCall(iterations: number, fn: () => void): number {
   return (performance.now() - t0) / iterations;
 }
 
-const RECEIPT: AcceptanceReceiptInput = {
+/** A receipt of no one's data, with every kind of content (2- and 4-byte GB18030, a QR code). */
+export const RECEIPT: AcceptanceReceiptInput = {
   terminalId: 'NX-YC-0001',
   siteName: '银川市民大厅',
   time: new Date('2026-03-01T16:30:00Z'),

@@ -4,21 +4,10 @@
  * GB18030 table); 'lazy': no printer started (the table is built inside the first receipt, as before).
  */
 import { EscPosPrinter } from '../drivers/receipt-printer/printer.js';
-import { acceptanceReceipt, type AcceptanceReceiptInput } from '../drivers/receipt-printer/templates.js';
+import { acceptanceReceipt } from '../drivers/receipt-printer/templates.js';
 import { MemoryPort } from '../drivers/transport/memory.js';
+import { RECEIPT } from './drivers.js';
 
-const RECEIPT: AcceptanceReceiptInput = {
-  terminalId: 'NX-YC-0001',
-  siteName: '银川市民大厅',
-  time: new Date('2026-03-01T16:30:00Z'),
-  matterName: '城乡居民基本养老保险参保登记',
-  applicantName: '䶮*',
-  maskedId: '6401**********123X',
-  acceptanceNumber: 'NX-YC-0001-20260302-0042',
-  qrPayload: 'https://zwfw.nx.gov.cn/progress?n=NX-YC-0001-20260302-0042',
-  offline: true,
-  profile: '80mm',
-};
 
 const mode = process.argv[2];
 let startMs = 0;

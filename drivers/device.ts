@@ -115,6 +115,11 @@ export interface DeviceStatusSnapshot {
   since: number;
 }
 
+/** The summary of an error a status snapshot carries (what the technician screens show). */
+export function errorSummary(e: DeviceError, at = Date.now()): DeviceErrorSummary {
+  return { code: e.code, action: e.action, ...(e.fault !== undefined ? { fault: e.fault } : {}), message: e.message, at };
+}
+
 export type Unsubscribe = () => void;
 
 /** A minimal typed event emitter; listeners that throw do not break the emitter. */

@@ -224,3 +224,4 @@ export {
   type OpenPaymentInput,
   type PaymentAnswer,
 } from './payments.js';
+

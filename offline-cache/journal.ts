@@ -21,7 +21,7 @@
  * | `submission-accepted`   | `acceptanceNumber`, `key`, `recovered?`                    | `enqueueSubmission` (main/core/delivery.ts), right after the commit — do NOT append it yourself when you submit through it |
  * | `delivery-acknowledged` | `acceptanceNumber`, `key`, `caseNumber`                    | the core's delivery loop, after the outbox ack |
  * | `dead-lettered`         | `acceptanceNumber`, `key`, `reason`                        | the core's delivery loop |
- * | `rating`                | `acceptanceNumber`, `key`                                  | the matter service (好差评 given for that acceptance number) |
+ * | `rating`                | `acceptanceNumber`, `key`                                  | `enqueueRating` (main/core/delivery.ts), right after the rating's outbox row commits: the case's acceptance number and the rating's own key (reconciliation counts it as a row) |
  * | `payment-step`          | `key`, `step`, `acceptanceNumber?`                         | the payment journal (before each request and after each answer) |
  * | `device-fault`          | `device`, `code`, `action?`, `acceptanceNumber?`, `key?`   | whoever stopped a citizen's matter because of a device |
  * | `technician-action`     | `action`, `operator?`, `target?`, `count?`                 | technician tools (kioskctl, the technician screen) |
@@ -655,7 +655,8 @@ export class Journal {
 
   #track(type: JournalRecordType, fields: Record<string, unknown>): void {
     if (this.#accepted === null) return;
-    if (type === 'submission-accepted' && typeof fields.key === 'string' && typeof fields.acceptanceNumber === 'string') {
+    // A rating is an outbox row of its own (key = the rating's key): reconciliation counts it like a submission.
+    if ((type === 'submission-accepted' || type === 'rating') && typeof fields.key === 'string' && typeof fields.acceptanceNumber === 'string') {
       this.#accepted.set(fields.key, fields.acceptanceNumber);
     } else if (type === 'loss-acknowledged' && typeof fields.key === 'string') {
       this.#accepted.delete(fields.key);

@@ -164,22 +164,6 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
-    name: 'device usage counters per day',
-    up(db) {
-      db.exec(`
-        -- UnifiedPOS-style statistics, per device and per day (China Standard Time), kept across restarts.
-        CREATE TABLE device_counters (
-          day    TEXT NOT NULL,
-          device TEXT NOT NULL,
-          name   TEXT NOT NULL,
-          value  INTEGER NOT NULL CHECK (value >= 0),
-          PRIMARY KEY (day, device, name)
-        ) WITHOUT ROWID;
-      `);
-    },
-  },
-  {
-    version: 4,
     name: 'payment journal',
     up(db) {
       db.exec(`
@@ -222,6 +206,22 @@ export const MIGRATIONS: readonly Migration[] = [
           detail     TEXT
         );
         CREATE INDEX payment_events_payment ON payment_events(payment_id);
+      `);
+    },
+  },
+  {
+    version: 4,
+    name: 'device usage counters per day',
+    up(db) {
+      db.exec(`
+        -- UnifiedPOS-style statistics, per device and per day (China Standard Time), kept across restarts.
+        CREATE TABLE device_counters (
+          day    TEXT NOT NULL,
+          device TEXT NOT NULL,
+          name   TEXT NOT NULL,
+          value  INTEGER NOT NULL CHECK (value >= 0),
+          PRIMARY KEY (day, device, name)
+        ) WITHOUT ROWID;
       `);
     },
   },

@@ -245,6 +245,13 @@ export class IdCardSimulator extends SimulatorBase<SimulatorFaults> {
     void this.send(bytes, this.opts.replyDelayMs ?? 0);
   }
 
+  /** A (re)connected reader starts like a powered-up one: the card lies there, nothing found or selected yet. */
+  protected override onAttached(): void {
+    this.#found = false;
+    this.#selected = false;
+    this.#halted = false;
+  }
+
   protected override onSent(): void {
     this.counters.replies++;
   }

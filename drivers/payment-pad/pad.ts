@@ -16,6 +16,7 @@ import {
   Counters,
   DeviceError,
   Emitter,
+  errorSummary,
   deadline,
   isDeviceError,
   type DeviceErrorSummary,
@@ -63,9 +64,6 @@ export function newServiceId(): string {
   return s;
 }
 
-function summary(e: DeviceError): DeviceErrorSummary {
-  return { code: e.code, action: e.action, ...(e.fault !== undefined ? { fault: e.fault } : {}), message: e.message, at: Date.now() };
-}
 
 function declineReason(errorCondition: string | undefined): DeclineReason {
   switch (errorCondition) {
@@ -158,7 +156,7 @@ export class NexoPaymentPad implements PaymentPad {
       } else {
         this.#link?.dispose();
         this.#link = undefined;
-        this.#lastError = summary(e.error);
+        this.#lastError = errorSummary(e.error);
         this.#setState(!this.#everUp && e.error.code === 'not-found' ? 'no-device' : 'offline', true);
       }
     });
@@ -338,7 +336,7 @@ export class NexoPaymentPad implements PaymentPad {
   #noteError(e: unknown): void {
     if (!isDeviceError(e)) return;
     if (e.code === 'timeout') this.#counters.add('timeouts');
-    this.#lastError = summary(e);
+    this.#lastError = errorSummary(e);
     this.#setState(this.#link && !this.#link.closed ? 'error' : 'offline', true);
   }
 

@@ -14,6 +14,7 @@ import {
   Counters,
   DeviceError,
   Emitter,
+  errorSummary,
   deadline,
   type DeviceErrorSummary,
   type DeviceInfo,
@@ -44,9 +45,6 @@ export interface QrCodeReaderOptions {
 const COUNTER_NAMES = ['scans', 'duplicates', 'badScans', 'droppedBytes', 'linkDrops', 'linkUps'] as const;
 type CounterName = (typeof COUNTER_NAMES)[number];
 
-function summary(e: DeviceError): DeviceErrorSummary {
-  return { code: e.code, action: e.action, ...(e.fault !== undefined ? { fault: e.fault } : {}), message: e.message, at: Date.now() };
-}
 
 export class QrCodeReader implements QrReader {
   readonly kind = 'qr-reader' as const;
@@ -89,7 +87,7 @@ export class QrCodeReader implements QrReader {
         this.#setState('online');
       } else {
         if (this.#state === 'online') this.#counters.add('linkDrops');
-        this.#lastError = summary(e.error);
+        this.#lastError = errorSummary(e.error);
         this.#setState(!this.#everUp && e.error.code === 'not-found' ? 'no-device' : 'offline', true);
       }
     });
@@ -175,13 +173,13 @@ export class QrCodeReader implements QrReader {
       onError: (e, consumed) => {
         this.#counters.add('badScans');
         this.#counters.add('droppedBytes', consumed);
-        this.#lastError = summary(e);
+        this.#lastError = errorSummary(e);
         this.#emitStatus();
       },
       onOverflow: (e) => {
         this.#counters.add('badScans');
         this.#counters.add('droppedBytes', e.dropped);
-        this.#lastError = summary(e);
+        this.#lastError = errorSummary(e);
         this.#emitStatus();
       },
     });

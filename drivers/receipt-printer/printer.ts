@@ -14,6 +14,7 @@ import {
   Counters,
   DeviceError,
   Emitter,
+  errorSummary,
   deadline,
   isDeviceError,
   type DeviceErrorSummary,
@@ -144,7 +145,7 @@ export class EscPosPrinter implements ReceiptPrinter {
         if (this.#linkUp) this.#counters.add('linkDrops');
         this.#linkUp = false;
         this.#useLink(undefined);
-        this.#lastError = summary(e.error);
+        this.#lastError = errorSummary(e.error);
       }
       this.#update();
     });
@@ -365,7 +366,7 @@ export class EscPosPrinter implements ReceiptPrinter {
     } catch (e) {
       if (isDeviceError(e) && (e.code === 'timeout' || e.fault === 'line-garbage')) {
         this.#lineFault = e;
-        this.#lastError = summary(e);
+        this.#lastError = errorSummary(e);
         this.#update();
       }
       throw e;
@@ -414,7 +415,7 @@ export class EscPosPrinter implements ReceiptPrinter {
     const { error } = faultOf(s);
     this.#warnings = printerWarnings(s);
     this.#fault = error;
-    if (error) this.#lastError = summary(error);
+    if (error) this.#lastError = errorSummary(error);
     this.#update();
   }
 
@@ -436,9 +437,6 @@ export class EscPosPrinter implements ReceiptPrinter {
   }
 }
 
-function summary(e: DeviceError): DeviceErrorSummary {
-  return { code: e.code, action: e.action, ...(e.fault !== undefined ? { fault: e.fault } : {}), message: e.message, at: Date.now() };
-}
 
 function label(level: HealthLevel): string {
   return level === 'internal' ? 'Internal HCheck' : level === 'external' ? 'External HCheck' : 'Interactive HCheck';

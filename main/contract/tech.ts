@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DeviceKind, DeviceStatus, NextAction } from './devices.js';
 import { ClosingMode, ServiceState } from './service.js';
+import { Screen } from './session.js';
 
 /**
  * The technician namespace `tech.*`: the operations a technician runs against the running core, whether from
@@ -99,7 +100,7 @@ export const TechServiceState = z.object({
   holds: z.array(ServiceHold),
   closing: z.object({ mode: ClosingMode, since: z.number(), deadline: z.number().nullable() }).nullable(),
   /** What the citizen screen shows right now (no citizen data). */
-  screen: z.enum(['attract', 'welcome', 'finished', 'out-of-service']),
+  screen: Screen,
 });
 export type TechServiceState = z.infer<typeof TechServiceState>;
 

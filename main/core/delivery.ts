@@ -16,17 +16,40 @@
  * by its AbortSignal. Clock, random source and sleep are injectable, so retry timing is tested on
  * a simulated clock.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { AttachmentStore, ClaimedEntry, Journal, Outbox, OutboxEntry, OutboxStats } from '../../offline-cache/index.js';
 import { StorageError, isStorageError } from '../../offline-cache/index.js';
 import { backoffDelay, delay } from '../../drivers/device.js';
 import { checkCaseSubmissionSize, problemOf } from '../platform/client.js';
 import type { AttachmentUpload, Outcome, PlatformProblem } from '../platform/client.js';
-import type { CaseReceipt, CaseSubmission } from '../platform/schemas.js';
-import { CaseSubmission as CaseSubmissionSchema, REQUEST_LIMITS } from '../platform/schemas.js';
+import type { CaseReceipt, CaseSubmission, Rating, RatingReceipt } from '../platform/schemas.js';
+import { CaseSubmission as CaseSubmissionSchema, REQUEST_LIMITS, Rating as RatingSchema } from '../platform/schemas.js';
 
 /** The outbox kind of a case submission. */
 export const CASE_KIND = 'case-submission';
+
+/**
+ * The outbox kind of a 好差评 rating: its own entry, referencing its case by the case's idempotency key,
+ * delivered only after the case (under the platform's case number). One per case: its key is derived.
+ */
+export const RATING_KIND = 'case-rating';
+
+/** The rating's idempotency key: one rating per case. */
+export function ratingKey(caseKey: string): string {
+  return `${caseKey}:rating`;
+}
+
+/** What a rating stores, sealed, in the outbox. */
+export const StoredRating = z.strictObject({
+  caseKey: z.string().min(1).max(200),
+  rating: RatingSchema,
+  /** When the citizen rated (ISO). */
+  ratedAt: z.iso.datetime({ offset: true }),
+});
+export type StoredRating = z.infer<typeof StoredRating>;
+
+/** A rating waiting for its case polls the local outbox only: a short cap, so it follows its case soon. */
+const WAITING_CAP_MS = 30_000;
 
 /** What a submission stores, sealed, in the outbox (the attachments are the entry's attachment refs). */
 export const StoredSubmission = CaseSubmissionSchema.omit({ attachments: true, localAcceptanceNumber: true, test: true });
@@ -36,12 +59,15 @@ export type StoredSubmission = z.infer<typeof StoredSubmission>;
 export interface DeliveryClient {
   putAttachment(sha256: string, bytes: Uint8Array, signal: AbortSignal): Promise<Outcome<AttachmentUpload>>;
   submitCase(idempotencyKey: string, body: CaseSubmission, signal: AbortSignal): Promise<Outcome<CaseReceipt>>;
+  submitRating(caseNumber: string, rating: Rating, signal: AbortSignal): Promise<Outcome<RatingReceipt>>;
 }
 
 export type DeliveryResult =
   | { kind: 'acked'; caseNumber: string; replayed: boolean }
   | { kind: 'retry'; reason: string; delayMs: number; reachable: boolean; problem: PlatformProblem | null }
   | { kind: 'dead'; reason: string }
+  /** A rating whose case is not delivered yet: tried again later; says nothing about the platform. */
+  | { kind: 'waiting'; reason: string; delayMs: number }
   /**
    * Kept pending because of a LOCAL problem the platform has nothing to do with: the sealing key does not
    * open the entry (missing or replaced key file). Never a dead letter; the core goes out of service.
@@ -172,7 +198,7 @@ export class Delivery {
     }
     const now = this.#o.clock();
     if (result.kind === 'acked') outbox.ack(entry.id, { platformCaseNumber: result.caseNumber, ackedAt: now });
-    else if (result.kind === 'retry' || result.kind === 'held') outbox.fail(entry.id, { retryable: true, reason: result.reason, nextAttemptAt: now + result.delayMs });
+    else if (result.kind === 'retry' || result.kind === 'held' || result.kind === 'waiting') outbox.fail(entry.id, { retryable: true, reason: result.reason, nextAttemptAt: now + result.delayMs });
     else outbox.fail(entry.id, { retryable: false, reason: result.reason });
     this.#journal(entry, result);
     for (const l of this.#listeners) l({ entry, result });
@@ -205,6 +231,7 @@ export class Delivery {
       reachable: reachable(o),
       problem: problemOf(o),
     });
+    if (entry.kind === RATING_KIND) return this.#attemptRating(entry, signal, retry);
     if (entry.kind !== CASE_KIND) return { kind: 'dead', reason: `unknown kind ${entry.kind.slice(0, 50)}` };
     let stored: StoredSubmission;
     let shas: string[];
@@ -246,19 +273,47 @@ export class Delivery {
     return { kind: 'dead', reason: describeFailure(out) };
   }
 
-  /** Claim what is due (up to `concurrency`) and deliver it. Returns how many were attempted. */
+  /** A rating: after its case, under the platform's case number. */
+  async #attemptRating(entry: ClaimedEntry, signal: AbortSignal, retry: (o: Extract<Outcome<unknown>, { kind: 'retryable' }>) => DeliveryResult): Promise<DeliveryResult> {
+    const { outbox, client } = this.#o;
+    let stored: StoredRating;
+    try {
+      const parsed = StoredRating.safeParse(outbox.payloadOf(entry.id));
+      if (!parsed.success) return { kind: 'dead', reason: 'stored payload fails the rating schema' };
+      stored = parsed.data;
+    } catch (e) {
+      if (isStorageError(e, 'sealing')) return { kind: 'held', problem: 'key', reason: 'sealing key does not open the rating', delayMs: this.#o.heldDelayMs };
+      if (isStorageError(e, 'corrupt')) return { kind: 'dead', reason: `cannot open the stored payload (${e.code})` };
+      throw e;
+    }
+    const target = outbox.findByKey(stored.caseKey);
+    if (target === undefined || target.kind !== CASE_KIND) return { kind: 'dead', reason: 'its case is not in the outbox' };
+    if (target.platformCaseNumber === undefined) {
+      // Pending, in flight, or a dead letter a technician may retry: the rating follows whenever the case goes.
+      const delayMs = backoffDelay(Math.max(0, entry.attempts - 1), { baseMs: this.#o.backoff.baseMs, capMs: Math.min(this.#o.backoff.capMs, WAITING_CAP_MS), random: this.#o.random });
+      return { kind: 'waiting', reason: `waiting for its case (${target.state})`, delayMs };
+    }
+    const out = await client.submitRating(target.platformCaseNumber, stored.rating, signal);
+    if (out.kind === 'ok') return { kind: 'acked', caseNumber: out.value.caseNumber, replayed: out.status === 200 };
+    if (out.kind === 'retryable') return retry(out);
+    return { kind: 'dead', reason: describeFailure(out) };
+  }
+
+  /**
+   * Claim what is due (up to `concurrency`) and deliver it. Returns how many were attempted. Cases go
+   * first; ratings claimed with them go after, so a rating claimed with its own case finds it delivered.
+   */
   async runOnce(signal: AbortSignal): Promise<number> {
     signal.throwIfAborted();
     const claimed = this.#o.outbox.claim(this.#o.clock(), this.#o.concurrency);
     if (claimed.length === 0) return 0;
-    await Promise.all(
-      claimed.map((c) =>
-        this.deliverOne(c, signal).catch((e: unknown) => {
-          if (signal.aborted) return;
-          this.#o.log?.warn({ id: c.id, err: e instanceof Error ? e.message : String(e) }, 'delivery attempt failed locally');
-        }),
-      ),
-    );
+    const one = (c: ClaimedEntry): Promise<unknown> =>
+      this.deliverOne(c, signal).catch((e: unknown) => {
+        if (signal.aborted) return;
+        this.#o.log?.warn({ id: c.id, err: e instanceof Error ? e.message : String(e) }, 'delivery attempt failed locally');
+      });
+    await Promise.all(claimed.filter((c) => c.kind !== RATING_KIND).map(one));
+    for (const c of claimed.filter((x) => x.kind === RATING_KIND)) await one(c);
     return claimed.length;
   }
 
@@ -415,4 +470,47 @@ export function enqueueSubmission(outbox: Outbox, terminalId: string, input: New
     }
   }
   return out;
+}
+
+export interface NewRating {
+  /** The case's idempotency key (the rating's own key is derived: one rating per case). */
+  caseKey: string;
+  rating: Rating;
+  ratedAt: string;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Queue one 好差评 rating as its own outbox entry, sealed. The case must be in the outbox. Rating the
+ * same case again returns the first entry (`existing`) and adds nothing: one rating per case. With a
+ * journal, the `rating` record (the case's acceptance number, the rating's key) follows the commit.
+ */
+export function enqueueRating(
+  outbox: Outbox,
+  terminalId: string,
+  input: NewRating,
+  opts: { journal?: Journal | null | undefined } = {},
+): { id: number; idempotencyKey: string; existing: boolean; journal: 'written' | 'failed' | 'none' } {
+  const key = ratingKey(input.caseKey);
+  const known = outbox.findByKey(key);
+  if (known !== undefined) return { id: known.id, idempotencyKey: key, existing: true, journal: 'none' };
+  const target = outbox.findByKey(input.caseKey);
+  if (target === undefined || target.kind !== CASE_KIND) throw new StorageError('invalid', 'rating refused: its case is not in the outbox');
+  const parsed = StoredRating.safeParse({ caseKey: input.caseKey, rating: input.rating, ratedAt: input.ratedAt });
+  if (!parsed.success) {
+    const where = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new StorageError('invalid', `rating rejected: ${where}`);
+  }
+  const r = outbox.enqueue({ idempotencyKey: key, kind: RATING_KIND, payload: parsed.data, ...(target.test ? { meta: { test: true } } : {}), ...(input.signal ? { signal: input.signal } : {}) });
+  let journal: 'written' | 'failed' | 'none' = 'none';
+  if (opts.journal) {
+    // After the commit, never before (a journal line for a row that never committed would read as a loss).
+    try {
+      opts.journal.append({ type: 'rating', acceptanceNumber: acceptanceNumber(terminalId, target), key });
+      journal = 'written';
+    } catch {
+      journal = 'failed';
+    }
+  }
+  return { id: r.id, idempotencyKey: key, existing: false, journal };
 }

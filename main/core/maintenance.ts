@@ -171,7 +171,7 @@ export class Maintenance {
       state: this.status().state,
       holds: this.holds(),
       closing: c ? { mode: c.mode, since: c.since, deadline: c.deadline } : null,
-      screen: screenName(this.#o.session.view()),
+      screen: this.#o.session.view().screen,
     };
   }
 
@@ -281,9 +281,4 @@ export class Maintenance {
   #journal(action: string, actor: TechActor, detail: Record<string, string | number | boolean | null>, what: 'out-of-service' | 'in-service' | 'closing'): void {
     this.#o.journal.append({ at: this.#o.timers.now(), actor, action, outcome: 'ok', detail, handOver: { what } });
   }
-}
-
-function screenName(v: SessionView): TechServiceState['screen'] {
-  const s = v.screen;
-  return s === 'attract' || s === 'welcome' || s === 'finished' || s === 'out-of-service' ? s : 'welcome';
 }

@@ -6,7 +6,9 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 
-const BIN = join(process.cwd(), 'bin', 'kioskctl.mjs');
+/** The technician CLI as a technician runs it. */
+export const KIOSKCTL = join(process.cwd(), 'bin', 'kioskctl.mjs');
+const BIN = KIOSKCTL;
 
 export interface Run {
   code: number | null;
@@ -14,7 +16,8 @@ export interface Run {
   stderr: string;
 }
 
-export function kioskctl(args: string[], timeoutMs = 20_000): Promise<Run> {
+/** Runs `kioskctl args…` to its end (killed and rejected after `timeoutMs`). */
+export function kioskctl(args: string[], timeoutMs = 30_000): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

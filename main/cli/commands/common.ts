@@ -60,6 +60,33 @@ export async function runLink(path: string, baud: number, ctx: CommandContext, o
   }
 }
 
+/**
+ * Serves a simulator on the device end of the serial link at `path` until the command's signal: the
+ * simulator is attached to every (re)opened link, `ready` is told each time, link losses become
+ * 'link-down' events, and at the end the control lines stop and the simulator is disposed.
+ */
+export async function serveSimulator(
+  ctx: CommandContext,
+  o: { path: string; baud: number; sim: { attach(t: Transport): void; dispose(): void }; ready(): void; stopControl(): void },
+): Promise<void> {
+  const emit = eventOut(ctx);
+  try {
+    await runLink(
+      o.path,
+      o.baud,
+      ctx,
+      (t) => {
+        o.sim.attach(t);
+        o.ready();
+      },
+      (why) => emit('link-down', { reason: why }, `link down: ${why}`),
+    );
+  } finally {
+    o.stopControl();
+    o.sim.dispose();
+  }
+}
+
 /** One line per event; JSON lines with --json. */
 export function eventOut(ctx: CommandContext) {
   return (event: string, fields: Record<string, unknown>, human: string): void => ctx.out(ctx.json ? JSON.stringify({ event, ...fields }) : human);

@@ -36,7 +36,7 @@ import { FrameReader } from '../../../drivers/transport/frame-reader.js';
 import { SerialOpener, SerialTransport, listSerialPorts } from '../../../drivers/transport/serial.js';
 import type { Transport } from '../../../drivers/transport/transport.js';
 import { UsageError, describeError, intOption, requiredString, type Command, type CommandContext } from '../framework.js';
-import { baudOption, controlLines, eventOut, faultOption, portOption, runLink, widthOption } from './common.js';
+import { baudOption, controlLines, eventOut, faultOption, portOption, serveSimulator, widthOption } from './common.js';
 
 // ------------------------------------------------------------------ id-card read
 
@@ -376,46 +376,34 @@ const simIdCard: Command = {
   async run(values, ctx) {
     const path = portOption(values);
     const baud = baudOption(values, 115200);
-    let faults = faultOption(values, ID_FAULTS);
-    let card: IdentityRecord | null = await loadIdentity(typeof values.identity === 'string' ? values.identity : 'resident-zhang');
+    // One simulator for the whole run: a re-opened link is a re-plugged reader (card and faults stay).
+    const sim = new IdCardSimulator();
+    sim.setFaults(faultOption(values, ID_FAULTS));
+    sim.place(await loadIdentity(typeof values.identity === 'string' ? values.identity : 'resident-zhang'));
     const emit = eventOut(ctx);
-    let sim: IdCardSimulator | undefined;
     let links = 0;
     const stopControl = controlLines(ctx, async (words) => {
       const [cmd, arg] = words;
-      if (cmd === 'place' && arg) {
-        card = await loadIdentity(arg);
-        sim?.place(card);
-      } else if (cmd === 'remove') {
-        card = null;
-        sim?.remove();
-      } else if (cmd === 'fault' && arg) {
-        faults = faultOption({ fault: arg }, ID_FAULTS);
-        sim?.clearFaults();
-        sim?.setFaults(faults);
+      if (cmd === 'place' && arg) sim.place(await loadIdentity(arg));
+      else if (cmd === 'remove') sim.remove();
+      else if (cmd === 'fault' && arg) {
+        const f = faultOption({ fault: arg }, ID_FAULTS);
+        sim.clearFaults();
+        sim.setFaults(f);
       } else throw new UsageError(`unknown control line "${words.join(' ')}" (place NAME|FILE, remove, fault NAME)`);
       emit('control', { command: cmd, ...(arg !== undefined ? { arg } : {}) }, `control: ${words.join(' ')}`);
     });
-    try {
-      await runLink(
-        path,
-        baud,
-        ctx,
-        (t) => {
-          links++;
-          sim?.dispose();
-          sim = new IdCardSimulator(t);
-          sim.setFaults(faults);
-          if (card) sim.place(card);
-          emit('ready', { path, baud }, `ID card simulator ready on ${path} (${baud} baud); Ctrl-C stops it`);
-        },
-        (why) => emit('link-down', { reason: why }, `link down: ${why}`),
-      );
-    } finally {
-      stopControl();
-      sim?.dispose();
-    }
-    return { data: { stopped: true, links, requests: sim?.counters.requests ?? 0 }, human: ['simulator stopped'] };
+    await serveSimulator(ctx, {
+      path,
+      baud,
+      sim,
+      stopControl,
+      ready: () => {
+        links++;
+        emit('ready', { path, baud }, `ID card simulator ready on ${path} (${baud} baud); Ctrl-C stops it`);
+      },
+    });
+    return { data: { stopped: true, links, requests: sim.counters.requests }, human: ['simulator stopped'] };
   },
 };
 
@@ -461,19 +449,14 @@ const simPrinter: Command = {
       emit('control', { command: cmd, arg }, `control: ${words.join(' ')}`);
     });
     try {
-      await runLink(
+      await serveSimulator(ctx, {
         path,
         baud,
-        ctx,
-        (t) => {
-          sim.attach(t);
-          emit('ready', { path, baud, width: profile }, `receipt printer simulator ready on ${path} (${baud} baud, ${profile}); receipts go to ${dir}; Ctrl-C stops it`);
-        },
-        (why) => emit('link-down', { reason: why }, `link down: ${why}`),
-      );
+        sim,
+        stopControl,
+        ready: () => emit('ready', { path, baud, width: profile }, `receipt printer simulator ready on ${path} (${baud} baud, ${profile}); receipts go to ${dir}; Ctrl-C stops it`),
+      });
     } finally {
-      stopControl();
-      sim.dispose();
       await writes.catch(() => undefined);
     }
     const data = { stopped: true, receipts: written, printDataBytes: sim.printDataBytes, discardedBytes: sim.discardedBytes, statusQueries: sim.statusQueries };

@@ -13,7 +13,7 @@ import { PadSimulator, type PadFaults } from '../../../drivers/payment-pad/simul
 import type { PaymentOutcome, ReversalOutcome, StatusOutcome } from '../../../drivers/payment-pad/types.js';
 import { SerialOpener } from '../../../drivers/transport/serial.js';
 import { UsageError, intOption, type Command, type CommandContext, type CommandResult } from '../framework.js';
-import { baudOption, controlLines, eventOut, faultOption, portOption, runLink } from './common.js';
+import { baudOption, controlLines, eventOut, faultOption, portOption, serveSimulator } from './common.js';
 
 const CONFIRM = 'confirm-real-payment';
 
@@ -212,21 +212,7 @@ const simPay: Command = {
       } else if (cmd !== 'ledger') throw new UsageError(`unknown control line "${words.join(' ')}" (fault NAME, ledger)`);
       emit('control', { command: cmd, ...(arg !== undefined ? { arg } : {}), ...ledger() }, `control: ${words.join(' ')} (ledger: ${JSON.stringify(ledger())})`);
     });
-    try {
-      await runLink(
-        path,
-        baud,
-        ctx,
-        (t) => {
-          sim.attach(t);
-          emit('ready', { path, baud, poiId: sim.poiId }, `payment pad simulator ${sim.poiId} ready on ${path} (${baud} baud); Ctrl-C stops it`);
-        },
-        (why) => emit('link-down', { reason: why }, `link down: ${why}`),
-      );
-    } finally {
-      stopControl();
-      sim.dispose();
-    }
+    await serveSimulator(ctx, { path, baud, sim, stopControl, ready: () => emit('ready', { path, baud, poiId: sim.poiId }, `payment pad simulator ${sim.poiId} ready on ${path} (${baud} baud); Ctrl-C stops it`) });
     return { data: { stopped: true, ...ledger(), requests: sim.counters.requests }, human: [`simulator stopped: ${JSON.stringify(ledger())}`] };
   },
 };

@@ -13,7 +13,7 @@ import { HidOpener, type HidOpenerOptions } from '../../../drivers/transport/hid
 import { SerialOpener } from '../../../drivers/transport/serial.js';
 import type { TransportOpener } from '../../../drivers/transport/transport.js';
 import { UsageError, intOption, type Command } from '../framework.js';
-import { baudOption, controlLines, eventOut, faultOption, portOption, runLink } from './common.js';
+import { baudOption, controlLines, eventOut, faultOption, portOption, serveSimulator } from './common.js';
 
 function terminatorOption(values: Record<string, unknown>): Terminator {
   const t = values.terminator === undefined ? 'cr' : String(values.terminator).toLowerCase();
@@ -102,21 +102,7 @@ const simQr: Command = {
       } else throw new UsageError(`unknown control line "${words.join(' ')}" (scan TEXT, scan-hex HEX, fault NAME)`);
       emit('control', { command: cmd }, `control: ${cmd}`);
     });
-    try {
-      await runLink(
-        path,
-        baud,
-        ctx,
-        (t) => {
-          sim.attach(t);
-          emit('ready', { path, baud, terminator }, `QR reader simulator ready on ${path} (${baud} baud, ${terminator.toUpperCase()}); Ctrl-C stops it`);
-        },
-        (why) => emit('link-down', { reason: why }, `link down: ${why}`),
-      );
-    } finally {
-      stopControl();
-      sim.dispose();
-    }
+    await serveSimulator(ctx, { path, baud, sim, stopControl, ready: () => emit('ready', { path, baud, terminator }, `QR reader simulator ready on ${path} (${baud} baud, ${terminator.toUpperCase()}); Ctrl-C stops it`) });
     return { data: { stopped: true, sent: sim.sent }, human: [`simulator stopped: ${sim.sent} codes sent`] };
   },
 };

@@ -11,19 +11,10 @@ import { IdCardSimulator } from '../../../drivers/id-card/simulator.js';
 import type { IdentityRecord } from '../../../drivers/id-card/types.js';
 import { LinkKeeper } from '../../../drivers/transport/keeper.js';
 import { SerialOpener } from '../../../drivers/transport/serial.js';
+import { until } from '../../helpers/until.js';
 import { createPtyPair, usePtyPairs, type PtyPair } from '../../helpers/pty.js';
 
 usePtyPairs();
-
-async function until<T>(what: string, fn: () => T | undefined | false, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 interface Rig {
   pty: PtyPair;

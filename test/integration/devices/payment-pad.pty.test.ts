@@ -8,19 +8,10 @@ import { NexoPaymentPad, newServiceId } from '../../../drivers/payment-pad/pad.j
 import { PadSimulator } from '../../../drivers/payment-pad/simulator.js';
 import { LinkKeeper } from '../../../drivers/transport/keeper.js';
 import { SerialOpener } from '../../../drivers/transport/serial.js';
+import { until } from '../../helpers/until.js';
 import { createPtyPair, usePtyPairs, type PtyPair } from '../../helpers/pty.js';
 
 usePtyPairs();
-
-async function until<T>(what: string, fn: () => T | undefined | false, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {

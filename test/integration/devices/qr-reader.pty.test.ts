@@ -8,19 +8,10 @@ import { QrCodeReader } from '../../../drivers/qr-reader/reader.js';
 import { QrReaderSimulator } from '../../../drivers/qr-reader/simulator.js';
 import type { QrScan } from '../../../drivers/qr-reader/types.js';
 import { SerialOpener, SerialTransport } from '../../../drivers/transport/serial.js';
+import { until } from '../../helpers/until.js';
 import { createPtyPair, usePtyPairs } from '../../helpers/pty.js';
 
 usePtyPairs();
-
-async function until<T>(what: string, fn: () => T | undefined | false, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {

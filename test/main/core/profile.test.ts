@@ -89,6 +89,18 @@ describe('terminal profile', () => {
     expect(errorOf(() => loadProfile(write(JSON.stringify({ siteType: 'supermarket' })))).field).toBe('siteType');
   });
 
+  it('the scanner: simulated by default; saned with defaults for host, port and resolution; a "net:" name refused', () => {
+    expect(loadProfile(null).profile.devices.scanner).toEqual({ type: 'simulated' });
+    const saned = loadProfile(write(JSON.stringify({ devices: { scanner: { type: 'saned', device: 'fujitsu:fi-7160:123456' } } }))).profile.devices.scanner;
+    expect(saned).toEqual({ type: 'saned', host: '127.0.0.1', port: 6566, device: 'fujitsu:fi-7160:123456', resolution: 300 });
+    expect(loadProfile(write(JSON.stringify({ devices: { scanner: { type: 'none' } } }))).profile.devices.scanner).toEqual({ type: 'none' });
+    expect(errorOf(() => loadProfile(write(JSON.stringify({ devices: { scanner: { type: 'saned' } } })))).field).toBe('devices.scanner.device');
+    const net = errorOf(() => loadProfile(write(JSON.stringify({ devices: { scanner: { type: 'saned', device: 'net:127.0.0.1:test:0' } } }))));
+    expect(net.field).toBe('devices.scanner.device');
+    expect(net.message).toContain('scanimage -L');
+    expect(errorOf(() => loadProfile(write(JSON.stringify({ devices: { scanner: { type: 'saned', device: 'test:0', resolution: 20 } } })))).field).toBe('devices.scanner.resolution');
+  });
+
   it('refuses a warning longer than the idle timeout', () => {
     const e = errorOf(() => loadProfile(write(JSON.stringify({ idle: { timeoutSeconds: 10, warningSeconds: 20 } }))));
     expect(e.field).toBe('idle');
