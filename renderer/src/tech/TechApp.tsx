@@ -396,7 +396,7 @@ function DeviceCard({ device: d, today, held }: { device: TechDevice; today: Dev
         {d.nextAction && d.lastError ? ` · ${d.lastError.message}` : ''}
         {d.warnings.map((w) => ` · ${WARNING[w] ?? w}`).join('')}
       </p>
-      <dl className="facts">
+      <dl className="tech-facts">
         <div>
           <dt>连接 Link</dt>
           <dd>
@@ -416,7 +416,7 @@ function DeviceCard({ device: d, today, held }: { device: TechDevice; today: Dev
           </div>
         )}
       </dl>
-      <dl className="facts counters" aria-label={`${KIND[d.kind]} 今日计数 Today`}>
+      <dl className="tech-facts counters" aria-label={`${KIND[d.kind]} 今日计数 Today`}>
         {counterNames.length === 0 ? (
           <div>
             <dt>今日 Today</dt>
@@ -455,17 +455,17 @@ function DeviceCard({ device: d, today, held }: { device: TechDevice; today: Dev
       {busy !== null && <div className="spinner small" role="progressbar" aria-label="正在处理 Working" />}
       {/* Shown once the core really holds the reader for the test: a card placed now reaches only the technician. */}
       {held && (
-        <p className="ok-text" role="status" aria-label="请放置身份证 Place a card">
+        <p className="tech-ok" role="status" aria-label="请放置身份证 Place a card">
           请放置身份证（已在读卡区的请拿起后重放） Place a card on the reader now (lift and replace one already there)
         </p>
       )}
       {check && (
-        <p className={check.ok ? 'ok-text' : 'tech-alert'} role="status" aria-label={`${KIND[d.kind]} 检查结果 Check result`}>
+        <p className={check.ok ? 'tech-ok' : 'tech-alert'} role="status" aria-label={`${KIND[d.kind]} 检查结果 Check result`}>
           {check.ok ? '正常 OK' : '异常 Failed'} ({check.level}): {check.text}
         </p>
       )}
       {note && (
-        <p className={note.ok ? 'ok-text' : 'tech-alert'} role={note.ok ? 'status' : 'alert'}>
+        <p className={note.ok ? 'tech-ok' : 'tech-alert'} role={note.ok ? 'status' : 'alert'}>
           {note.text}
         </p>
       )}
@@ -532,7 +532,7 @@ function Queue({ state }: { state: TechState }) {
   };
   return (
     <section className="tech-panel" aria-label="离线队列 Offline queue">
-      <dl className="facts" aria-label="队列统计 Queue statistics">
+      <dl className="tech-facts" aria-label="队列统计 Queue statistics">
         <div>
           <dt>待上传 Pending</dt>
           <dd>{q.pending}</dd>
@@ -574,7 +574,7 @@ function Queue({ state }: { state: TechState }) {
       </div>
       {busy && <div className="spinner small" role="progressbar" aria-label="正在处理 Working" />}
       {note && (
-        <p className={note.ok ? 'ok-text' : 'tech-alert'} role={note.ok ? 'status' : 'alert'}>
+        <p className={note.ok ? 'tech-ok' : 'tech-alert'} role={note.ok ? 'status' : 'alert'}>
           {note.text}
         </p>
       )}
@@ -629,7 +629,7 @@ function Platform({ state }: { state: TechState }) {
       </button>
       {busy && <div className="spinner small" role="progressbar" aria-label="正在处理 Working" />}
       {check && (
-        <dl className="facts" aria-label="检测结果 Check result">
+        <dl className="tech-facts" aria-label="检测结果 Check result">
           <div>
             <dt>可达 Reachable</dt>
             <dd>{check.reachable ? '是 yes' : `否 no (${check.problem ?? ''})`}</dd>
