@@ -297,7 +297,10 @@ describe('voice guide: privacy', () => {
     expect(JSON.stringify(lines)).not.toContain(ID);
   });
 
-  const han = fc.string({ unit: fc.constantFrom(...'马晓燕李明张伟王芳刘洋陈静杨帆赵磊黄丽周杰宁夏银川'), minLength: 2, maxLength: 4 });
+  // Names and values from characters the kiosk's own phrases never use: 宁夏 / 银川 are in its fixed
+  // prompts ("欢迎使用宁夏政务服务自助终端"), so a value "宁夏" would be found in them without any leak
+  // (seed 230316439 found exactly that).
+  const han = fc.string({ unit: fc.constantFrom(...'马晓燕李明张伟王芳刘洋陈静杨帆赵磊黄丽周杰'), minLength: 2, maxLength: 4 });
   const id = fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 17, maxLength: 17 }).map((d) => withCheckDigit(d.join('')));
   const value = fc.oneof(han, fc.stringMatching(/^1[3-9][0-9]{9}$/), fc.stringMatching(/^[a-z]{3,10}@[a-z]{2,6}\.cn$/));
 
