@@ -276,8 +276,10 @@ class TracingTransport implements Transport {
     return this.inner.isOpen;
   }
   async write(bytes: Uint8Array, signal?: AbortSignal): Promise<void> {
-    await this.inner.write(bytes, signal);
+    // Described before it goes out: on a busy machine the reply can arrive before the write completes, and a
+    // reply is named by the request before it (SAM replies carry no command code).
     safely(() => this.d.tx(bytes));
+    await this.inner.write(bytes, signal);
   }
   onData(listener: (chunk: Uint8Array) => void): Unsubscribe {
     return this.inner.onData(listener);

@@ -13,6 +13,7 @@ import { EscPosPrinter } from '../../../drivers/receipt-printer/printer.js';
 import { PrinterSimulator } from '../../../drivers/receipt-printer/simulator.js';
 import { EscPosEncoder } from '../../../drivers/receipt-printer/protocol/encoder.js';
 import { MemoryPort } from '../../../drivers/transport/memory.js';
+import type { Transport, TransportOpener } from '../../../drivers/transport/transport.js';
 import type { TraceEntry } from '../../../main/contract/index.js';
 import { DeviceTrace, TraceRing } from '../../../main/core/trace.js';
 
@@ -82,6 +83,75 @@ describe('ID card reader trace', () => {
     const entries = await traceACardRead(card);
     expect(entries.some((e) => e.name.startsWith('read card reply 90'))).toBe(true);
     expect(leaks(entries, [name, address, card.idNumber])).toEqual([]);
+  });
+});
+
+/** A line whose writes complete only after the reply to them has come back (a busy machine, a slow drain). */
+class LateDrainOpener implements TransportOpener {
+  constructor(private readonly inner: TransportOpener) {}
+  get path(): string {
+    return this.inner.path;
+  }
+  get kind(): string {
+    return this.inner.kind;
+  }
+  async open(signal?: AbortSignal): Promise<Transport> {
+    const t = await this.inner.open(signal);
+    return {
+      get path() {
+        return t.path;
+      },
+      get kind() {
+        return t.kind;
+      },
+      get isOpen() {
+        return t.isOpen;
+      },
+      async write(bytes, s) {
+        let off = (): void => undefined;
+        const replied = new Promise<void>((resolve) => {
+          off = t.onData(() => resolve());
+        });
+        try {
+          await t.write(bytes, s);
+          await replied;
+        } finally {
+          off();
+        }
+      },
+      onData: (l) => t.onData(l),
+      onClose: (l) => t.onClose(l),
+      close: () => t.close(),
+    };
+  }
+}
+
+describe('ID card reader trace under load', () => {
+  it('names each reply by its own request even when the reply comes back before the write completes', async () => {
+    if (!sample) throw new Error('sample expected');
+    const trace = new DeviceTrace();
+    let sim: IdCardSimulator | undefined;
+    const opener = trace.wrap('id-card', 'id-card', new LateDrainOpener(new MemoryPort('memory:id-card', (end) => {
+      sim = new IdCardSimulator(end);
+      sim.place(sample);
+    })));
+    const t = await opener.open();
+    try {
+      await readCardOnce(t, { signal: AbortSignal.timeout(10_000), timeoutMs: 5000, pollMs: 5 });
+    } finally {
+      sim?.dispose();
+      await t.close();
+    }
+    const entries = (trace.list('id-card', 200) ?? []).filter((e) => e.name !== 'link up' && e.name !== 'link down');
+    // Each request directly followed by its own reply.
+    for (let i = 0; i < entries.length; i += 2) {
+      const req = entries[i];
+      const rep = entries[i + 1];
+      expect(req?.dir).toBe('tx');
+      expect(rep?.dir).toBe('rx');
+      expect(rep?.name.startsWith(`${req?.name} reply`), `${req?.name} → ${rep?.name}`).toBe(true);
+    }
+    expect(entries.some((e) => /^read card reply 90/.test(e.name))).toBe(true);
   });
 });
 
