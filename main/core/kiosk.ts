@@ -25,14 +25,18 @@ import {
 } from '../../offline-cache/index.js';
 import { PlatformClient } from '../platform/client.js';
 import type { Catalog } from '../platform/schemas.js';
-import { Delivery, acceptanceNumber, enqueueSubmission, type DeliveryEvent, type NewSubmission } from './delivery.js';
+import { Delivery, RATING_KIND, acceptanceNumber, enqueueSubmission, type DeliveryEvent, type NewSubmission } from './delivery.js';
 import { CatalogCache, PlatformLink } from './platform-link.js';
 import { CatalogService, checkPlatformCatalog, loadSiteCatalog } from './catalog-service.js';
 import { MatterService } from './matter-service.js';
-import type { PageSource, PaymentTerminal } from './matter-devices.js';
+import { padFees, scannerPages, type FeeTerminal } from './matter-devices.js';
+import { PaymentService, reportingSteps, type SubmissionFate } from './payments.js';
+import { newServiceId } from '../../drivers/payment-pad/pad.js';
 import type { MatterEvent } from '../workflows/matter-types.js';
 
 const CATALOG_REFRESH_MS = 30 * 60_000;
+/** How often unresolved payments are asked about again (besides each time the pad comes up). */
+const PAYMENT_RECOVERY_MS = 60_000;
 const RETENTION_SWEEP_MS = 6 * 3600_000;
 const DAY_MS = 86_400_000;
 
@@ -62,10 +66,6 @@ export interface KioskCoreOptions {
    * simulator in web mode and tests. Without it such a kiosk queues everything until a platform is configured.
    */
   embeddedPlatformUrl?: string;
-  /** The document scanner (main/sim's simulated one until the scanner driver lands); none = scanning matters unavailable. */
-  pageSource?: PageSource;
-  /** The payment pad (main/sim's simulated one until the pad driver lands); none = fee matters unavailable. */
-  paymentTerminal?: PaymentTerminal;
   /** How long a submission made online waits for the platform's case number for the receipt (default 4 s). */
   caseNumberWaitMs?: number;
   host: SystemStatus['host'];
@@ -112,6 +112,9 @@ interface QueueParts {
   link: PlatformLink | null;
   delivery: Delivery | null;
   catalog: CatalogCache | null;
+  /** The payment rules over the pad and the payment journal; null without a pad or storage. */
+  payments: PaymentService | null;
+  fees: FeeTerminal | null;
 }
 
 /**
@@ -206,7 +209,7 @@ export class KioskCore {
       ...(opts.clock ? { clock: opts.clock } : {}),
     });
     supervisor.start();
-    const empty: QueueParts = { cache: null, url: null, client: null, link: null, delivery: null, catalog: null };
+    const empty: QueueParts = { cache: null, url: null, client: null, link: null, delivery: null, catalog: null, payments: null, fees: null };
     const catalogs = new CatalogService({ site, include: profile.catalog.include, log: log.child({ part: 'catalog' }) });
     const core = new KioskCore(loaded, logging, supervisor, session, built, opts.host, empty, opts, catalogs);
     core.#matters = new MatterService({
@@ -215,11 +218,10 @@ export class KioskCore {
       session,
       supervisor,
       printer: built.printer,
-      pageSource: opts.pageSource ?? null,
-      payment: opts.paymentTerminal ?? null,
+      pageSource: built.scanner ? scannerPages(built.scanner, built.scanDefaults) : null,
       queue: () => {
         const q = core.#queue;
-        return { outbox: q.cache?.outbox ?? null, journal: q.cache?.journal ?? null, client: q.client, link: q.link, delivery: q.delivery };
+        return { outbox: q.cache?.outbox ?? null, journal: q.cache?.journal ?? null, client: q.client, link: q.link, delivery: q.delivery, fees: q.fees };
       },
       submit: (input, signal) => core.submit(input, signal),
       journalAppend: (entry) => core.journalAppend(entry),
@@ -230,6 +232,7 @@ export class KioskCore {
     if (dataDirProblem !== null) log.error({ err: dataDirProblem instanceof Error ? dataDirProblem.message : String(dataDirProblem) }, 'data directory cannot be created');
     core.#openQueue();
     core.#startStorageWatch();
+    core.#watchPayments();
     log.info({ platform: core.#queue.client ? 'configured' : 'none', storage: core.#queue.cache ? 'ok' : 'unavailable', problems: [...core.#problems.keys()] }, 'core started');
     return core;
   }
@@ -350,7 +353,7 @@ export class KioskCore {
     this.#setProblem('storage', null);
     const { sweep, recoveredInFlight } = cache.startup;
     log.info({ sweep, recoveredInFlight, stats: cache.outbox.stats() }, 'offline cache opened');
-    this.#queue = { ...this.#queue, cache };
+    this.#queue = { ...this.#queue, cache, ...this.#paymentParts(cache) };
     this.#checkJournal(cache);
     this.journalAppend({ type: 'core-started', host: this.opts.host });
     this.#retention();
@@ -379,6 +382,7 @@ export class KioskCore {
     // The last good platform catalog from the offline cache, if any, before the platform is asked again.
     this.catalogs.usePlatform(catalog.current, 'cache');
     this.#queue = {
+      ...this.#queue,
       cache,
       url,
       client,
@@ -387,6 +391,68 @@ export class KioskCore {
       link: new PlatformLink({ client, probeMs: profile.platform.probeSeconds * 1000 }),
     };
     this.#wireQueue();
+  }
+
+  // ---------------------------------------------------------------- payments
+
+  /** The payment service over the pad and the offline cache's payment journal (every write witnessed by the journal). */
+  #paymentParts(cache: OfflineCache): Pick<QueueParts, 'payments' | 'fees'> {
+    const pad = this.devices.pad;
+    if (pad === null) return { payments: null, fees: null };
+    const records = reportingSteps(cache.payments, (key, step) => void this.journalAppend({ type: 'payment-step', key, step }));
+    const payments = new PaymentService({ journal: records, pad, newServiceId, submissionFate: (key) => this.#submissionFate(key) });
+    return { payments, fees: padFees(payments, records) };
+  }
+
+  /** What became of a matter's submission, for the payment rules: the outbox, else whether the matter is still going. */
+  #submissionFate(key: string): SubmissionFate {
+    const entry = this.#queue.cache?.outbox.findByKey(key);
+    if (entry !== undefined) return entry.state === 'acked' ? 'delivered' : entry.state === 'dead' || entry.state === 'expired' ? 'failed' : 'submitted';
+    return this.#matters?.holds(key) === true ? 'active' : 'failed';
+  }
+
+  #recovering = false;
+
+  /**
+   * Rule 1 of the payments, before anything else: every payment whose outcome is unknown is asked about,
+   * and every payment a matter does not keep is reversed. At start, each time the pad comes (back) up,
+   * and every minute while a payment is unresolved.
+   */
+  #recoverPayments(why: string): void {
+    const payments = this.#queue.payments;
+    if (payments === null || this.#recovering || this.#closed) return;
+    this.#recovering = true;
+    void payments
+      .recover(this.#stopping.signal)
+      .then(
+        (r) => {
+          if (r.resolved > 0 || r.reversed > 0 || r.open.length > 0) this.log.info({ why, resolved: r.resolved, reversed: r.reversed, open: r.open.length }, 'payments recovered');
+        },
+        (e: unknown) => this.log.warn({ why, code: isStorageError(e) ? e.code : undefined, err: e instanceof Error ? e.message : String(e) }, 'payment recovery failed (tried again later)'),
+      )
+      .finally(() => {
+        this.#recovering = false;
+      });
+  }
+
+  #watchPayments(): void {
+    const pad = this.devices.pad;
+    if (pad === null) return;
+    let online = false;
+    this.#unlink.push(
+      pad.onStatus((s) => {
+        const now = s.state === 'online';
+        if (now && !online) this.#recoverPayments('payment pad online');
+        online = now;
+      }),
+    );
+    this.#recoverPayments('core started');
+    const timer = setInterval(() => {
+      const open = this.#queue.cache?.payments.open() ?? [];
+      if (open.length > 0) this.#recoverPayments('unresolved payments');
+    }, PAYMENT_RECOVERY_MS);
+    timer.unref();
+    this.#unlink.push(() => clearInterval(timer));
   }
 
   /** The journal at start: present, unbroken, and agreeing with the database (reconciliation). */
@@ -544,6 +610,13 @@ export class KioskCore {
 
   #onDelivery(e: DeliveryEvent): void {
     const r = e.result;
+    if ((r.kind === 'acked' || r.kind === 'dead') && e.entry.kind !== RATING_KIND) {
+      // Rule 3: a failed submission's payment is reversed; a delivered one keeps exactly one.
+      void this.#queue.payments?.settle(e.entry.idempotencyKey).then(
+        (s) => s.reversed > 0 && this.log.warn({ key: e.entry.idempotencyKey, reversed: s.reversed, delivery: r.kind }, 'payment reversed after delivery'),
+        (err: unknown) => this.log.warn({ key: e.entry.idempotencyKey, err: err instanceof Error ? err.message : String(err) }, 'payment settlement after delivery failed (recovery tries again)'),
+      );
+    }
     // A rating waiting for its case, like a held entry, learned nothing about the platform.
     if (r.kind !== 'held' && r.kind !== 'waiting') this.#queue.link?.report(r.kind !== 'retry' || r.reachable, r.kind === 'retry' ? r.problem : null);
     if (r.kind === 'held') {

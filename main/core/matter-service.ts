@@ -33,7 +33,7 @@ import type { CatalogService } from './catalog-service.js';
 import { enqueueRating, type Delivery } from './delivery.js';
 import type { DeviceSupervisor } from './device-supervisor.js';
 import { maskIdNumber, maskName } from './masking.js';
-import { MatterDeviceError, type PageSource, type PaymentTerminal } from './matter-devices.js';
+import { MatterDeviceError, type FeeTerminal, type PageSource } from './matter-devices.js';
 import type { PlatformLink } from './platform-link.js';
 import type { Profile } from './profile.js';
 import type { SessionService } from './session-service.js';
@@ -51,8 +51,8 @@ import { addWorkingDays, chinaDate, type WorkCalendar } from './working-days.js'
  * The offline queue as it is now: the core may open its storage later (a restored key file), so the
  * service asks each time. The tamper-evident journal (offline-cache/journal.ts) records what the kiosk
  * accepted: `submission-accepted` is written by the core's submit (enqueueSubmission), `rating` by
- * enqueueRating here, `payment-step` for each step of a sale (requested / approved / declined /
- * uncertain / reversed) through `journalAppend`.
+ * enqueueRating here, `payment-step` for every write of the payment journal by the core's PaymentService
+ * (main/core/payments.ts reportingSteps).
  */
 export interface QueueView {
   outbox: Outbox | null;
@@ -60,6 +60,8 @@ export interface QueueView {
   client: PlatformClient | null;
   link: PlatformLink | null;
   delivery: Delivery | null;
+  /** Fees on the payment pad through the payment journal; null without a pad or while storage is unavailable. */
+  fees: FeeTerminal | null;
 }
 
 export interface SubmitFn {
@@ -75,8 +77,8 @@ export interface MatterServiceOptions {
   session: SessionService;
   supervisor: DeviceSupervisor;
   printer: ReceiptPrinter | null;
+  /** The document scanner's pages (main/core/matter-devices.ts scannerPages); null without a scanner. */
   pageSource: PageSource | null;
-  payment: PaymentTerminal | null;
   queue: () => QueueView;
   /** KioskCore.submit: validated, sealed, durable, journalled, idempotent by key. */
   submit: SubmitFn;
@@ -96,13 +98,14 @@ interface Run {
   /** Scanned pages by batch ref (PNG bytes). */
   pages: Map<string, Uint8Array[]>;
   printed: Set<string>;
-  /** Sales approved, and sales whose outcome is unknown (aborted, link lost): reversed if never submitted. */
-  sales: Map<string, 'approved' | 'uncertain'>;
   submitted: boolean;
   batches: number;
 }
 
 const w = (zh: string, en: string): LocalText => ({ 'zh-CN': zh, en });
+
+/** A device that answers (online, working, or reporting a fault it may recover from at the next operation). */
+const answering = (s: string | undefined): boolean => s === 'online' || s === 'busy' || s === 'error';
 
 const WORDS = {
   printer: w('回执打印机暂不可用', 'The receipt printer is not available'),
@@ -117,7 +120,8 @@ const WORDS = {
   noScanner: w('扫描仪暂不可用，请联系工作人员。', 'The scanner is not available. Please ask staff.'),
   scanFailed: w('扫描没有成功，请把材料放好后重试。', 'The scan did not work. Place the document and try again.'),
   noPad: w('支付终端暂不可用，请联系工作人员。', 'The payment pad is not available. Please ask staff.'),
-  payUnknown: w('支付结果未能确认，未重复扣款。请再按一次"支付"查询结果。', 'The payment could not be confirmed; you were not charged twice. Press Pay again to check.'),
+  payUnknown: w('支付结果未能确认，不会重复扣款。请再按一次"缴费"查询结果。', 'The payment could not be confirmed; you will not be charged twice. Press Pay again to check.'),
+  payNotRecorded: w('终端暂时无法记录支付，缴费暂停，不会重复扣款。请联系工作人员。', 'The terminal cannot record payments right now; paying is paused and you will not be charged twice. Please ask staff.'),
   ratingFailed: w('评价未能保存，请重试。', 'Your rating could not be saved. Please try again.'),
   noPrinter: w('本终端没有回执打印机。请记下受理编号，或用手机扫描屏幕上的二维码。', 'This terminal has no receipt printer. Note the number or scan the QR code on screen.'),
 };
@@ -194,8 +198,6 @@ export class MatterService {
     const refresh = (): void => opts.session.refresh();
     // Platform reachability changes reach the view through the core (it calls session.refresh()).
     this.#offs.push(opts.supervisor.onChange(refresh), opts.catalogs.onChange(refresh));
-    if (opts.pageSource) this.#offs.push(opts.pageSource.onState(refresh));
-    if (opts.payment) this.#offs.push(opts.payment.onState(refresh));
     this.#offs.push(opts.session.onMatterStopped((e) => this.#stopped(e.idempotencyKey, e.submitted)));
     opts.session.attachMatters({ list: () => this.list(), matterView: (ref, confirm) => this.#view(ref, confirm) });
   }
@@ -220,8 +222,8 @@ export class MatterService {
   #conditions(): { online: boolean; printer: boolean; scanner: boolean; payment: boolean; storage: boolean } {
     const o = this.#o;
     const q = o.queue();
-    const ready = (s: string | undefined): boolean => s === 'ready' || s === 'busy';
-    const printer = o.supervisor.list().find((x) => x.kind === 'receipt-printer');
+    const devices = o.supervisor.list();
+    const printer = devices.find((x) => x.kind === 'receipt-printer');
     let storage = false;
     try {
       storage = q.outbox !== null && q.outbox.freeSpace().ok;
@@ -231,8 +233,8 @@ export class MatterService {
     return {
       online: q.link?.state === 'online',
       printer: printer !== undefined && (printer.state === 'online' || printer.state === 'busy'),
-      scanner: ready(o.pageSource?.state()),
-      payment: ready(o.payment?.state()),
+      scanner: o.pageSource !== null && answering(devices.find((x) => x.kind === 'scanner')?.state),
+      payment: q.fees !== null && answering(devices.find((x) => x.kind === 'payment')?.state),
       storage,
     };
   }
@@ -274,8 +276,16 @@ export class MatterService {
   }
 
   #env(): ViewEnv {
-    const s = this.#o.pageSource?.state();
-    return { platformOnline: this.#o.queue().link?.state === 'online', scannerReady: s === 'ready' };
+    const s = this.#o.supervisor.list().find((x) => x.kind === 'scanner')?.state;
+    return { platformOnline: this.#o.queue().link?.state === 'online', scannerReady: this.#o.pageSource !== null && (s === 'online' || s === 'error') };
+  }
+
+  /**
+   * Whether the matter with this idempotency key is still going here (its run is held). The payment
+   * rules ask it: an approved payment of a matter that is neither going nor submitted is reversed.
+   */
+  holds(key: string): boolean {
+    return this.#runs.has(key);
   }
 
   #view(ref: AnyActorRef, confirmCancel: boolean): MatterView | null {
@@ -295,7 +305,7 @@ export class MatterService {
     const no = this.unavailable(app);
     if (no !== null) throw new KioskError('not-allowed', `${no.message['zh-CN']} / ${no.message.en}`);
     const key = randomUUID();
-    const run: Run = { app, key, record, pages: new Map(), printed: new Set(), sales: new Map(), submitted: false, batches: 0 };
+    const run: Run = { app, key, record, pages: new Map(), printed: new Set(), submitted: false, batches: 0 };
     this.#runs.set(key, run);
     const logic = compileMatter(app, { actors: this.#actors(run), rating: catalogs.catalog.rating });
     this.#o.log.info({ matter: app.code, kind: app.kind, key }, 'matter started');
@@ -341,20 +351,18 @@ export class MatterService {
     this.#runs.delete(key);
     for (const pages of run.pages.values()) for (const p of pages) p.fill(0);
     run.pages.clear();
-    const toReverse = run.submitted || submitted ? [] : [...run.sales.keys()];
-    this.#o.log.info({ matter: run.app.code, key, submitted: run.submitted || submitted, reversals: toReverse.length }, 'matter stopped');
-    const pad = this.#o.payment;
-    if (pad) {
-      for (const saleKey of toReverse) {
-        // A sale for a matter never submitted is reversed (an uncertain one too: reverse is idempotent and a no-op for an unknown sale).
-        void pad.reverse(saleKey, AbortSignal.timeout(60_000)).then(
-          () => {
-            this.#o.journalAppend({ type: 'payment-step', key: saleKey, step: 'reversed' });
-            this.#o.log.info({ sale: saleKey }, 'payment reversed: the matter was not submitted');
-          },
-          (e: unknown) => this.#o.log.error({ sale: saleKey, err: e instanceof Error ? e.message : String(e) }, 'payment reversal failed: a technician must reverse it'),
-        );
-      }
+    this.#o.log.info({ matter: run.app.code, key, submitted: run.submitted || submitted }, 'matter stopped');
+    // A payment of a matter that was never submitted is reversed (PaymentService asks the outbox and holds());
+    // one still being taken finishes first (the service takes one operation at a time).
+    const fees = this.#o.queue().fees;
+    if (fees && run.app.fee.kind === 'fixed') {
+      void fees.settle(key).then(
+        (r) => {
+          if (r.reversed > 0) this.#o.log.info({ key, reversed: r.reversed }, 'payment reversed: the matter was not submitted');
+          if (r.open > 0) this.#o.log.warn({ key, open: r.open }, 'payment not settled yet: recovery asks the pad again');
+        },
+        (e: unknown) => this.#o.log.error({ key, err: e instanceof Error ? e.message : String(e) }, 'payment settlement failed: recovery tries again'),
+      );
     }
   }
 
@@ -583,42 +591,43 @@ export class MatterService {
   }
 
   #pay(run: Run, input: TakePaymentInput, sendBack: (e: { type: string; [k: string]: unknown }) => void): () => void {
-    const pad = this.#o.payment;
-    if (pad === null) {
+    const fees = this.#o.queue().fees;
+    // The fee step's key is `${matter key}:fee:${n}` (n: declined sales before this one): PaymentService takes matter, step and attempt.
+    const m = /^(.+):(fee):(\d{1,6})$/.exec(input.idempotencyKey);
+    if (fees === null || m === null || m[1] !== run.key) {
+      if (fees !== null) this.#o.log.error({ matter: run.app.code }, 'payment refused: the fee step\'s key is not this matter\'s');
       queueMicrotask(() => sendBack({ type: 'PAY_FAILED', words: WORDS.noPad }));
       return () => undefined;
     }
     const ac = new AbortController();
-    const key = input.idempotencyKey;
     const log = this.#o.log;
-    const step = (name: string): void => void this.#o.journalAppend({ type: 'payment-step', key, step: name });
-    const settle = (r: Awaited<ReturnType<PaymentTerminal['sale']>>): void => {
-      step(r.outcome);
-      if (r.outcome === 'approved') {
-        run.sales.set(key, 'approved');
-        if (ac.signal.aborted) return;
-        sendBack({ type: 'PAY_APPROVED', approval: { transactionId: r.transactionId, amountFen: r.amountFen, approvedAt: r.approvedAt, key } });
-      } else {
-        run.sales.delete(key);
-        log.info({ sale: key, reason: r.reason }, 'payment declined');
-        if (!ac.signal.aborted) sendBack({ type: 'PAY_DECLINED', words: r.words });
-      }
-    };
-    void (async () => {
-      // From the first byte to the pad the outcome may be approved even if we never hear it.
-      run.sales.set(key, 'uncertain');
-      step('requested');
-      try {
-        const prior = await pad.status(key, ac.signal);
-        if (prior.outcome !== 'unknown') return settle(prior);
-        settle(await pad.sale({ key, amountFen: input.amountFen, description: input.item['zh-CN'], signal: ac.signal, onPrompt: (message) => !ac.signal.aborted && sendBack({ type: 'PAY_PROMPT', message }) }));
-      } catch (e) {
-        step('uncertain');
-        if (ac.signal.aborted) return;
-        log.warn({ sale: key, err: e instanceof MatterDeviceError ? e.reason : e instanceof Error ? e.message : String(e) }, 'payment outcome unknown');
-        sendBack({ type: 'PAY_FAILED', words: e instanceof MatterDeviceError ? e.words : WORDS.payUnknown });
-      }
-    })();
+    const key = input.idempotencyKey;
+    void fees
+      .pay({
+        matterKey: run.key,
+        step: m[2] as string,
+        attempt: Number(m[3]) + 1,
+        amountFen: input.amountFen,
+        signal: ac.signal,
+        onPrompt: (message) => !ac.signal.aborted && sendBack({ type: 'PAY_PROMPT', message }),
+      })
+      .then(
+        (r) => {
+          if (r.outcome === 'approved') log.info({ sale: r.key, matter: run.app.code }, 'payment approved');
+          else log.info({ sale: key, outcome: r.outcome, reason: r.reason }, r.outcome === 'declined' ? 'payment declined' : 'payment outcome not known yet');
+          // An approval that arrives after the step was left stands in the journal: the matter's end settles it.
+          if (ac.signal.aborted) return;
+          if (r.outcome === 'approved') sendBack({ type: 'PAY_APPROVED', approval: { transactionId: r.transactionId, amountFen: r.amountFen, approvedAt: r.approvedAt, key: r.key } });
+          else if (r.outcome === 'declined') sendBack({ type: 'PAY_DECLINED', words: r.words });
+          else sendBack({ type: 'PAY_FAILED', words: r.words });
+        },
+        (e: unknown) => {
+          if (ac.signal.aborted) return;
+          // The journal (storage) failed before anything reached the pad, or the pad could not be asked.
+          log.warn({ sale: key, code: isStorageError(e) ? e.code : undefined, err: e instanceof Error ? e.message : String(e) }, 'payment not taken');
+          sendBack({ type: 'PAY_FAILED', words: isStorageError(e) ? WORDS.payNotRecorded : WORDS.payUnknown });
+        },
+      );
     return () => ac.abort(new Error('payment stopped: the step or the session ended'));
   }
 

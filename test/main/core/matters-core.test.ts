@@ -8,8 +8,15 @@ import { PlatformClient } from '../../../main/platform/client.js';
 import { DEV_TERMINAL_KEY } from '../../../main/core/profile.js';
 import { SAMPLE_IDENTITIES } from '../../../drivers/id-card/samples.js';
 import { caseRequests, ratingRequests, startMatterKiosk, type MatterKiosk } from './matters-helpers.js';
+import { scanJournal, type JournalRecord } from '../../../offline-cache/index.js';
 
 const kiosks: MatterKiosk[] = [];
+
+/** The tamper-evident journal's records, as written (the file beside the database). */
+function journalRecords(k: MatterKiosk): JournalRecord[] {
+  const file = k.kiosk.core.journal?.file;
+  return file ? scanJournal(readFileSync(file)).records : [];
+}
 afterEach(async () => {
   for (const k of kiosks.splice(0)) await k.close();
 });
@@ -263,11 +270,16 @@ describe('a matter through the core, with simulated devices and the platform sim
     await k.waitView(stepIs('submit', 'confirm'), 'the submit step after the payment');
     await k.ok('matter.submit', {});
     await k.waitView(stepIs('print', 'printed'), 'the receipt');
-    const sales = k.kiosk.payment.sales();
-    expect(sales.map((s) => [s.key.replace(/^.*:fee:/, 'fee:'), s.outcome, s.reversed])).toEqual([
-      ['fee:0', 'declined', false],
-      ['fee:1', 'approved', false],
+    // The payment journal: one row per sale, under the matter's key, step and attempt; the bank has one charge.
+    const pay = k.kiosk.sim?.state().payment;
+    expect(pay?.sales.map((s) => [s.key.replace(/^.*\/fee\//, 'fee/'), s.outcome, s.reversed])).toEqual([
+      ['fee/1', 'declined', false],
+      ['fee/2', 'approved', false],
     ]);
+    expect(pay?.ledger).toEqual([{ reference: pay?.sales[1]?.reference, amountFen: 2000, state: 'approved' }]);
+    // Every write of the payment journal is witnessed by the tamper-evident journal.
+    const steps = journalRecords(k).filter((r) => r.type === 'payment-step').map((r) => `${String(r.fields.key).replace(/^.*\/fee\//, 'fee/')} ${String(r.fields.step)}`);
+    expect(steps).toEqual(['fee/1 requested', 'fee/1 declined', 'fee/2 requested', 'fee/2 approved']);
     await k.ok('matter.next', {});
     await rate(k);
     await k.waitFor(() => caseRequests(k.proxy).some((c) => c.status === 201), 'the case delivered');
@@ -288,8 +300,9 @@ describe('a matter through the core, with simulated devices and the platform sim
     await k.waitView((v) => v.matter?.confirmCancel === true, 'the cancel question');
     await k.ok('matter.cancelConfirm', {});
     await k.waitView((v) => v.screen === 'welcome', 'back to the list');
-    await k.waitFor(() => k.kiosk.payment.sales()[0]?.reversed === true, 'the sale reversed');
+    await k.waitFor(() => k.kiosk.sim?.state().payment?.sales[0]?.reversed === true, 'the sale reversed');
     expect(k.kiosk.core.queueStats()?.pending).toBe(0);
+    expect(k.kiosk.pad?.ledger().map((e) => e.state)).toEqual(['reversed']);
   });
 
   it('a scan: the pages become sealed attachments of the submission, uploaded by hash', async () => {
