@@ -4,13 +4,12 @@
  * The core never builds these itself (ARCHITECTURE.md: main/core never imports the simulators);
  * a host assembles them and passes the openers in.
  */
-import type { TransportOpener } from '../../drivers/transport/transport.js';
 import { MemoryPort, type MemoryTransport } from '../../drivers/transport/memory.js';
 import { IdCardSimulator } from '../../drivers/id-card/simulator.js';
 import { SAMPLE_IDENTITIES } from '../../drivers/id-card/samples.js';
 import { PrinterSimulator, renderSvg, testReceipt, type ProfileName, type VirtualReceipt } from '../../drivers/receipt-printer/index.js';
-import type { PaymentSimFaultName, PrinterSimFaultName, PrinterSimState, ScannerSimFaultName, SimState } from '../contract/index.js';
-import { SimulatedPageSource, SimulatedPaymentTerminal } from './matter-devices.js';
+import type { PaymentSimFaultName, PaymentSimState, PrinterSimFaultName, PrinterSimState, QrSimState, ScannerSimFaultName, ScannerSimState, SimState } from '../contract/index.js';
+import { SAMPLE_DOCUMENTS, SIM_SCAN_DEFAULTS, SimulatedPad, SimulatedQrReader, SimulatedScanner } from './matter-devices.js';
 import type { Profile } from '../core/profile.js';
 import type { SimulatedOpeners } from '../core/devices.js';
 import type { KioskCore } from '../core/kiosk.js';
@@ -28,12 +27,17 @@ export interface SimControl {
   setPrinterConnected(connected: boolean): void;
   /** Prints the test receipt through the kiosk's own printer device (the same path a citizen's receipt takes). */
   printTestReceipt(signal?: AbortSignal): Promise<void>;
-  /** The simulated scanner: a fault for the next scans (null clears), and how many pages the feeder holds. */
+  /** The simulated scanner: a fault for the next scans (null clears), and how many sheets go into the feeder per scan. */
   setScannerFault(fault: ScannerSimFaultName | null, pagesPerScan?: number): void;
+  /** The sample page image on the scanner (SAMPLE_DOCUMENTS). */
+  setScannerDocument(key: string): void;
   setScannerConnected(connected: boolean): void;
-  /** The simulated payment pad: decline, or lose the reply after the debit (null clears). */
+  /** The simulated payment pad: decline, card removed, timeout or lost reply after the debit (null clears). */
   setPaymentFault(fault: PaymentSimFaultName | null): void;
   setPaymentConnected(connected: boolean): void;
+  /** Holds a code in front of the simulated QR reader. */
+  scanQr(payload: string): Promise<void>;
+  setQrConnected(connected: boolean): void;
 }
 
 /** A request the simulated devices cannot serve (unknown sample, device not simulated). */
@@ -127,34 +131,60 @@ function buildPrinterSim(paper: ProfileName): { opener: MemoryPort; control: Pri
 export interface SimulatedDevices {
   /** Pass to KioskCore.start({ simulatedDevices }). Only devices the profile names as 'simulated'. */
   readonly openers: SimulatedOpeners;
-  /** The simulated scanner and payment pad (pass to KioskCore.start as pageSource / paymentTerminal). */
-  readonly scanner: SimulatedPageSource;
-  readonly payment: SimulatedPaymentTerminal;
+  /** The simulated scanner, pad and QR reader (null when the profile names a real one or none). */
+  readonly scanner: SimulatedScanner | null;
+  readonly pad: SimulatedPad | null;
+  readonly qr: SimulatedQrReader | null;
   /** Receipts the simulated printer cut, decoded from its bytes (empty without a simulated printer). */
   printedReceipts(): VirtualReceipt[];
   /** The control panel over these simulators and the running core's own devices. */
-  control(core: KioskCore): SimControl;
+  control(core: KioskCore, extra?: SimControlExtras): SimControl;
+}
+
+/** What the host adds to the panel: sample codes for the QR reader (the embedded platform's e-certificates). */
+export interface SimControlExtras {
+  qrSamples?: () => QrSimState['samples'];
+}
+
+export interface SimulatedDevicesOptions {
+  /** The simulated pad's time from request to answer (default 800 ms). */
+  padProcessingMs?: number;
+  /** How long the kiosk waits for the simulated pad's answer before asking about the payment (default 10 s). */
+  padTimeoutMs?: number;
+}
+
+/** The acceptance number on a receipt: the payload of its QR code. */
+function receiptNumber(r: VirtualReceipt): string | null {
+  for (const i of r.items) if (i.type === 'qr') return i.data;
+  return null;
 }
 
 /** Builds a simulator for every device the profile names as `{ type: 'simulated' }`. */
-export function createSimulatedDevices(profile: Profile): SimulatedDevices {
-  const idSim = profile.devices.idCard.type === 'simulated' ? buildIdCardSim() : null;
-  const prCfg = profile.devices.printer;
+export function createSimulatedDevices(profile: Profile, opts: SimulatedDevicesOptions = {}): SimulatedDevices {
+  const d = profile.devices;
+  const idSim = d.idCard.type === 'simulated' ? buildIdCardSim() : null;
+  const prCfg = d.printer;
   const printerSim = prCfg.type === 'simulated' ? buildPrinterSim(prCfg.paper) : null;
-  const openers: { -readonly [K in keyof SimulatedOpeners]: TransportOpener } = {};
+  const scanner = d.scanner.type === 'simulated' ? new SimulatedScanner() : null;
+  const pad = d.paymentPad.type === 'simulated' ? new SimulatedPad(opts.padProcessingMs !== undefined ? { processingMs: opts.padProcessingMs } : {}) : null;
+  const qr = d.qrReader.type === 'simulated' ? new SimulatedQrReader() : null;
+  const openers: { -readonly [K in keyof SimulatedOpeners]: SimulatedOpeners[K] } = {};
   if (idSim) openers.idCard = idSim.opener;
   if (printerSim) openers.printer = printerSim.opener;
-  // No profile field names the scanner or the pad yet (issue 9 adds them): web mode always simulates both.
-  const scanner = new SimulatedPageSource();
-  const payment = new SimulatedPaymentTerminal();
+  if (scanner) openers.scanner = { connector: scanner.network, device: scanner.device, defaults: SIM_SCAN_DEFAULTS };
+  if (pad) openers.paymentPad = { opener: pad.port, paymentTimeoutMs: opts.padTimeoutMs ?? 10_000, abortWaitMs: 3000 };
+  if (qr) openers.qrReader = qr.port;
 
   return {
     openers,
     scanner,
-    payment,
+    pad,
+    qr,
     printedReceipts: () => printerSim?.control.receipts() ?? [],
-    control(core) {
+    control(core, extra = {}) {
       const kioskPrinter = core.devices.printer;
+      const kioskScanner = core.devices.scanner;
+      if (scanner && kioskScanner) scanner.followScans(kioskScanner);
       let lastPrint: PrinterSimState['lastPrint'] = null;
       const needIdSim = (): IdCardSim => {
         if (!idSim) throw new SimRequestError('the ID card reader is not simulated in this profile');
@@ -163,6 +193,49 @@ export function createSimulatedDevices(profile: Profile): SimulatedDevices {
       const needPrinterSim = (): PrinterSim => {
         if (!printerSim) throw new SimRequestError('the receipt printer is not simulated in this profile');
         return printerSim.control;
+      };
+      const need = <T>(x: T | null, what: string): T => {
+        if (x === null) throw new SimRequestError(`the ${what} is not simulated in this profile`);
+        return x;
+      };
+      const scannerState = (s: SimulatedScanner): ScannerSimState => {
+        const dev = kioskScanner?.status();
+        return {
+          connected: s.connected,
+          fault: s.fault,
+          pagesPerScan: s.pagesPerScan,
+          scans: s.pagesSent,
+          document: s.document,
+          documents: Object.entries(SAMPLE_DOCUMENTS).map(([key, v]) => ({ key, label: v.label })),
+          device: dev ? { state: dev.state, ...(dev.lastError ? { lastError: dev.lastError.message } : {}) } : null,
+        };
+      };
+      const padState = (p: SimulatedPad): PaymentSimState => {
+        let rows: ReturnType<NonNullable<typeof core.queue.cache>['payments']['all']> = [];
+        try {
+          rows = core.queue.cache?.payments.all() ?? [];
+        } catch {
+          rows = [];
+        }
+        return {
+          connected: p.connected,
+          fault: p.fault,
+          sales: rows.map((r) => ({
+            key: r.idempotencyKey,
+            outcome: r.state === 'approved' || r.state === 'reversed' ? 'approved' : r.state === 'declined' ? 'declined' : 'unknown',
+            state: r.state,
+            amountFen: r.state === 'approved' || r.state === 'reversed' ? (r.authorizedFen ?? r.amountFen) : null,
+            reversed: r.state === 'reversed',
+            reference: r.padReference ?? null,
+          })),
+          ledger: p.ledger().map((e) => ({ reference: e.poiTransaction.transactionId, amountFen: e.amountFen, state: e.state })),
+        };
+      };
+      const qrState = (q: SimulatedQrReader): QrSimState => {
+        const cut = printerSim?.control.receipts() ?? [];
+        let lastReceipt: string | null = null;
+        for (let i = cut.length - 1; i >= 0 && lastReceipt === null; i--) lastReceipt = receiptNumber(cut[i] as VirtualReceipt);
+        return { connected: q.connected, scans: q.scans, lastPayload: q.lastPayload, lastReceipt, samples: extra.qrSamples?.() ?? [] };
       };
       return {
         state: () => {
@@ -185,8 +258,9 @@ export function createSimulatedDevices(profile: Profile): SimulatedDevices {
             samples: Object.entries(SAMPLE_IDENTITIES).map(([key, s]) => ({ key, label: s.label, cardType: s.cardType })),
             idCard: idSim ? idSim.control.state() : { placed: null, connected: false },
             printer: printerState,
-            scanner: { connected: scanner.state() !== 'offline', fault: scanner.fault, pagesPerScan: scanner.pagesPerScan, scans: scanner.scans },
-            payment: { connected: payment.state() !== 'offline', fault: payment.fault, sales: payment.sales() },
+            scanner: scanner ? scannerState(scanner) : null,
+            payment: pad ? padState(pad) : null,
+            qr: qr ? qrState(qr) : null,
           };
         },
         placeCard: (key) => needIdSim().place(key),
@@ -195,12 +269,20 @@ export function createSimulatedDevices(profile: Profile): SimulatedDevices {
         setPrinterFault: (fault, on) => needPrinterSim().setFault(fault, on),
         setPrinterConnected: (connected) => needPrinterSim().setConnected(connected),
         setScannerFault: (fault, pagesPerScan) => {
-          scanner.setFault(fault);
-          if (pagesPerScan !== undefined) scanner.pagesPerScan = pagesPerScan;
+          const s = need(scanner, 'document scanner');
+          s.setFault(fault);
+          if (pagesPerScan !== undefined) s.setPagesPerScan(pagesPerScan);
         },
-        setScannerConnected: (connected) => scanner.setConnected(connected),
-        setPaymentFault: (fault) => payment.setFault(fault),
-        setPaymentConnected: (connected) => payment.setConnected(connected),
+        setScannerDocument: (key) => {
+          const s = need(scanner, 'document scanner');
+          if (!Object.hasOwn(SAMPLE_DOCUMENTS, key)) throw new SimRequestError(`no sample document "${key}"`);
+          s.setDocument(key);
+        },
+        setScannerConnected: (connected) => need(scanner, 'document scanner').setConnected(connected),
+        setPaymentFault: (fault) => need(pad, 'payment pad').setFault(fault),
+        setPaymentConnected: (connected) => need(pad, 'payment pad').setConnected(connected),
+        scanQr: (payload) => need(qr, 'QR reader').scan(payload),
+        setQrConnected: (connected) => need(qr, 'QR reader').setConnected(connected),
         async printTestReceipt(signal) {
           if (!kioskPrinter) throw new SimRequestError('no receipt printer in this profile');
           try {
