@@ -33,6 +33,7 @@ import { padFees, scannerPages, type FeeTerminal } from './matter-devices.js';
 import { PaymentService, reportingSteps, type SubmissionFate } from './payments.js';
 import { newServiceId } from '../../drivers/payment-pad/pad.js';
 import type { MatterEvent } from '../workflows/matter-types.js';
+import { QrScans } from './qr-scans.js';
 
 const CATALOG_REFRESH_MS = 30 * 60_000;
 /** How often unresolved payments are asked about again (besides each time the pad comes up). */
@@ -129,6 +130,11 @@ export class KioskCore {
   #matters: MatterService | null = null;
   /** Which matter catalog is offered (platform, cached, site file or bundled; limited by include). */
   readonly catalogs: CatalogService;
+  /**
+   * Codes shown to the QR reader: `qr.onScan(listener)` gets every scan no matter step claimed (a receipt's
+   * acceptance number for the case look-up, or a code for the platform); also pushed as 'qr.scanned'.
+   */
+  readonly qr: QrScans;
 
   private constructor(
     readonly loaded: LoadedProfile,
@@ -143,6 +149,7 @@ export class KioskCore {
   ) {
     this.#queue = queue;
     this.catalogs = catalogs;
+    this.qr = new QrScans(devices.qrReader);
     this.#system = { platform: 'unknown', platformProblem: null, queueDepth: 0, host };
     this.handlers = {
       'session.get': () => this.session.view(),
@@ -173,7 +180,14 @@ export class KioskCore {
       'matter.rate': ({ level }) => this.#send({ type: 'RATE', level, at: this.#now() }),
       'matter.rateReasons': ({ reasons, text }) => this.#send({ type: 'RATE_REASONS', reasons, text, at: this.#now() }),
     };
-    session.onView((v) => this.#broadcast(pushMessage('session.view', v)));
+    let screen = session.view().screen;
+    session.onView((v) => {
+      this.#broadcast(pushMessage('session.view', v));
+      // The next citizen may show the same code the last one did.
+      if (v.screen === 'attract' && screen !== 'attract') this.qr.reset();
+      screen = v.screen;
+    });
+    this.qr.onScan((c) => this.#broadcast(pushMessage('qr.scanned', c.kind === 'acceptance-number' ? { kind: c.kind, acceptanceNumber: c.acceptanceNumber, at: c.at } : { kind: 'code', at: c.at })));
     supervisor.onChange((list) => this.#broadcast(pushMessage('devices.status', list)));
   }
 
@@ -218,6 +232,7 @@ export class KioskCore {
       session,
       supervisor,
       printer: built.printer,
+      qr: core.qr,
       pageSource: built.scanner ? scannerPages(built.scanner, built.scanDefaults) : null,
       queue: () => {
         const q = core.#queue;
@@ -761,6 +776,7 @@ export class KioskCore {
     this.#closed = true;
     this.#connections.clear();
     this.#matters?.close();
+    this.qr.close();
     this.session.stop();
     for (const off of this.#unlink) off();
     for (const t of this.#storageTimers) clearInterval(t);

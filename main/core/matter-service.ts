@@ -7,8 +7,10 @@ import { KioskError, type LocalText, type MatterList, type MatterSummary, type M
 import { compileMatter, type MatterActorRef, type MatterActors, type Prefilled } from '../workflows/compile.js';
 import {
   StepError,
+  type AcceptCodesInput,
   type Acceptance,
   type CertificateInfo,
+  type CodeEvent,
   type LookupCertificatesInput,
   type LookupCertificatesOutput,
   type MatterData,
@@ -28,6 +30,8 @@ import { acceptanceReceipt, type ReceiptMaterialHow } from '../../drivers/receip
 import type { ReceiptPrinter } from '../../drivers/receipt-printer/types.js';
 import { isStorageError, type Journal, type JournalEntry, type Outbox } from '../../offline-cache/index.js';
 import type { PlatformClient } from '../platform/client.js';
+import type { Certificate } from '../platform/schemas.js';
+import type { QrScans, ScannedCode } from './qr-scans.js';
 import { holderToken } from '../platform/signing.js';
 import type { CatalogService } from './catalog-service.js';
 import { enqueueRating, type Delivery } from './delivery.js';
@@ -77,6 +81,8 @@ export interface MatterServiceOptions {
   session: SessionService;
   supervisor: DeviceSupervisor;
   printer: ReceiptPrinter | null;
+  /** Codes shown to the QR reader (a materials step claims them while it waits); null without a reader. */
+  qr?: QrScans | null;
   /** The document scanner's pages (main/core/matter-devices.ts scannerPages); null without a scanner. */
   pageSource: PageSource | null;
   queue: () => QueueView;
@@ -117,6 +123,11 @@ const WORDS = {
   storageFull: w('终端存储空间不足，申请未能保存。请联系工作人员。', 'The terminal is out of storage and could not keep your application. Please ask staff.'),
   notSaved: w('申请未能保存，请重试或联系工作人员。', 'Your application could not be saved. Please try again or ask staff.'),
   certificates: w('暂时无法查询电子证照，请扫描材料或使用承诺。', 'E-certificates cannot be looked up now; scan the document or use the commitment.'),
+  codeIsReceipt: w('这是受理回执上的二维码。办理中请出示电子证照的二维码；查询办件请回到首页扫描回执。', 'This is a receipt\'s QR code. Show an e-certificate\'s code here; to look up a case, scan the receipt on the start screen.'),
+  codeUnknown: w('无法识别这个二维码。请出示电子证照的二维码，或扫描纸质材料。', 'This QR code is not recognised. Show an e-certificate\'s code, or scan the paper document.'),
+  codeExpired: w('这份电子证照已过期，请使用有效的证照或扫描纸质材料。', 'This e-certificate has expired. Use a valid one or scan the paper document.'),
+  codeRevoked: w('这份电子证照已被注销，请使用有效的证照或扫描纸质材料。', 'This e-certificate was revoked. Use a valid one or scan the paper document.'),
+  codeNotYours: w('这份电子证照不属于持证人本人，不能用于本次办理。', 'This e-certificate does not belong to the cardholder and cannot be used here.'),
   noScanner: w('扫描仪暂不可用，请联系工作人员。', 'The scanner is not available. Please ask staff.'),
   scanFailed: w('扫描没有成功，请把材料放好后重试。', 'The scan did not work. Place the document and try again.'),
   noPad: w('支付终端暂不可用，请联系工作人员。', 'The payment pad is not available. Please ask staff.'),
@@ -182,6 +193,18 @@ export function prefillFrom(app: Application, record: IdentityRecord): Record<st
     if (value !== undefined && value !== '') out[f.key] = { value, source: 'card' };
   }
   return out;
+}
+
+/** A platform certificate as the matter keeps it (what the screen shows; no citizen data beyond it). */
+function certificateInfo(c: Certificate): CertificateInfo {
+  return {
+    id: c.id,
+    type: c.type,
+    title: c.title,
+    issuer: c.issuer,
+    issuedOn: chinaDate(Date.parse(c.issuedAt)),
+    expiresOn: c.expiresAt === undefined ? null : chinaDate(Date.parse(c.expiresAt)),
+  };
 }
 
 export class MatterService {
@@ -374,6 +397,7 @@ export class MatterService {
       printReceipt: fromPromise<void, PrintReceiptInput>(({ input, signal }) => this.#printReceipt(run, input, signal)),
       lookupCertificates: fromPromise<LookupCertificatesOutput, LookupCertificatesInput>(({ input, signal }) => this.#lookup(run, input, signal)),
       scanPages: fromCallback<MatterEvent, ScanPagesInput>(({ input, sendBack }) => this.#scan(run, input, sendBack)),
+      acceptCodes: fromCallback<CodeEvent, AcceptCodesInput>(({ input, sendBack }) => this.#acceptCodes(run, input, sendBack)),
       takePayment: fromCallback<MatterEvent, TakePaymentInput>(({ input, sendBack }) => this.#pay(run, input, sendBack)),
       submitRating: fromPromise<void, SubmitRatingInput>(({ input, signal }) => this.#rate(run, input, signal)),
     };
@@ -545,16 +569,7 @@ export class MatterService {
       out[type] = r.value.certificates
         .filter((c) => c.type === type && (c.expiresAt === undefined || Date.parse(c.expiresAt) > now))
         .sort((a, b) => Date.parse(b.issuedAt) - Date.parse(a.issuedAt))
-        .map(
-          (c): CertificateInfo => ({
-            id: c.id,
-            type: c.type,
-            title: c.title,
-            issuer: c.issuer,
-            issuedOn: chinaDate(Date.parse(c.issuedAt)),
-            expiresOn: c.expiresAt === undefined ? null : chinaDate(Date.parse(c.expiresAt)),
-          }),
-        );
+        .map(certificateInfo);
     }
     return out;
   }
@@ -588,6 +603,55 @@ export class MatterService {
         },
       );
     return () => ac.abort(new Error('scan stopped: the step or the session ended'));
+  }
+
+  /**
+   * While the materials step waits, codes shown to the QR reader are this step's: each is forwarded raw to
+   * the platform (POST /v1/codes/verify, with the citizen's holder token) and only the platform's verdict
+   * counts. One at a time; a code never reaches a log.
+   */
+  #acceptCodes(run: Run, input: AcceptCodesInput, sendBack: (e: CodeEvent) => void): () => void {
+    const qr = this.#o.qr ?? null;
+    if (qr === null || input.types.length === 0) return () => undefined;
+    const ac = new AbortController();
+    let checking = false;
+    const verify = async (code: Extract<ScannedCode, { kind: 'code' }>): Promise<CodeEvent> => {
+      const { client, link } = this.#o.queue();
+      if (client === null || link?.state !== 'online') return { type: 'CODE_REJECTED', words: WORDS.certificates };
+      const r = await client.verifyCode({ code: code.bytes, holder: holderToken(this.#holderKey, run.record.idNumber) }, ac.signal);
+      if (r.kind !== 'ok') {
+        // A code the client will not send (too long, empty) is not one the platform could know.
+        const unsendable = r.kind === 'permanent' && r.status === 0;
+        this.#o.log.warn({ matter: run.app.code, outcome: r.kind, status: r.status, code: r.code }, 'code verification failed');
+        return { type: 'CODE_REJECTED', words: unsendable ? WORDS.codeUnknown : WORDS.certificates };
+      }
+      const v = r.value;
+      if (v.result === 'invalid') return { type: 'CODE_REJECTED', words: v.reason === 'expired' ? WORDS.codeExpired : v.reason === 'revoked' ? WORDS.codeRevoked : WORDS.codeUnknown };
+      if (!v.holderMatches) return { type: 'CODE_REJECTED', words: WORDS.codeNotYours };
+      const cert = certificateInfo(v.certificate);
+      if (!input.types.includes(cert.type)) return { type: 'CODE_REJECTED', words: w(`${cert.title}不是本事项需要的材料。`, `${cert.title} is not needed for this matter.`) };
+      this.#o.log.info({ matter: run.app.code, type: cert.type, kind: v.kind }, 'code verified by the platform');
+      return { type: 'CODE_ACCEPTED', certificate: cert };
+    };
+    const off = qr.claim((code) => {
+      if (ac.signal.aborted || checking) return;
+      if (code.kind === 'acceptance-number') {
+        sendBack({ type: 'CODE_REJECTED', words: WORDS.codeIsReceipt });
+        return;
+      }
+      checking = true;
+      sendBack({ type: 'CODE_CHECKING' });
+      void verify(code)
+        .catch((): CodeEvent => ({ type: 'CODE_REJECTED', words: WORDS.certificates }))
+        .then((e) => {
+          checking = false;
+          if (!ac.signal.aborted) sendBack(e);
+        });
+    });
+    return () => {
+      off();
+      ac.abort(new Error('the materials step stopped waiting for codes'));
+    };
   }
 
   #pay(run: Run, input: TakePaymentInput, sendBack: (e: { type: string; [k: string]: unknown }) => void): () => void {

@@ -57,7 +57,7 @@ const INVOKE_NAMES = [
   'matter.rate',
   'matter.rateReasons',
 ] as const;
-const PUSH_NAMES = ['session.view', 'devices.status', 'system.status'] as const;
+const PUSH_NAMES = ['session.view', 'devices.status', 'system.status', 'qr.scanned'] as const;
 const ERROR_CODES = [
   'invalid-message',
   'unknown-method',
