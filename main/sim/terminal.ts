@@ -11,6 +11,7 @@ import { createSimulatedDevices, type SimControl, type SimulatedDevicesOptions }
 import type { SimulatedPad, SimulatedQrReader, SimulatedScanner } from './matter-devices.js';
 import type { VirtualReceipt } from '../../drivers/receipt-printer/index.js';
 import { startEmbeddedPlatform } from './platform.js';
+import { sampleCodes } from './certificates.js';
 
 export interface SimulatedKiosk {
   core: KioskCore;
@@ -69,7 +70,7 @@ export async function startSimulatedKiosk(opts: SimulatedKioskOptions): Promise<
   const hasSim = Object.keys(devices.openers).length > 0;
   return {
     core,
-    sim: hasSim ? devices.control(core) : null,
+    sim: hasSim ? devices.control(core, platform ? { qrSamples: () => sampleCodes(loaded.profile.platform.holderKey, (id) => platform?.certificateCode(id)) } : {}) : null,
     scanner: devices.scanner,
     pad: devices.pad,
     qr: devices.qr,
