@@ -369,6 +369,8 @@ export class KioskCore {
     const { sweep, recoveredInFlight } = cache.startup;
     log.info({ sweep, recoveredInFlight, stats: cache.outbox.stats() }, 'offline cache opened');
     this.#queue = { ...this.#queue, cache, ...this.#paymentParts(cache) };
+    // Storage that opens late (a restored key file): what the journal left open is asked about now.
+    this.#recoverPayments('payment journal opened');
     this.#checkJournal(cache);
     this.journalAppend({ type: 'core-started', host: this.opts.host });
     this.#retention();
@@ -435,7 +437,8 @@ export class KioskCore {
    */
   #recoverPayments(why: string): void {
     const payments = this.#queue.payments;
-    if (payments === null || this.#recovering || this.#closed) return;
+    // Only with the pad up: a status inquiry or a reversal to a pad that is not there only adds noise to the journal.
+    if (payments === null || this.#recovering || this.#closed || this.devices.pad?.status().state !== 'online') return;
     this.#recovering = true;
     void payments
       .recover(this.#stopping.signal)
@@ -461,7 +464,8 @@ export class KioskCore {
         online = now;
       }),
     );
-    this.#recoverPayments('core started');
+    // The pad comes up after the start (its link opens asynchronously): its first 'online' runs the recovery.
+    if (pad.status().state === 'online') this.#recoverPayments('core started');
     const timer = setInterval(() => {
       const open = this.#queue.cache?.payments.open() ?? [];
       if (open.length > 0) this.#recoverPayments('unresolved payments');

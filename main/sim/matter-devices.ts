@@ -78,12 +78,24 @@ const REGISTER_PAGE: SimDocument = {
   },
 };
 
+/** Each sheet of a document carries its page number (as small squares at the bottom right), so pages differ. */
+function numbered(doc: SimDocument): SimDocument {
+  return {
+    widthMm: doc.widthMm,
+    heightMm: doc.heightMm,
+    pixel(x, y, page) {
+      if (y >= 286 && y <= 290 && x <= 196 && x >= 196 - Math.min(page, 20) * 6 && (196 - x) % 6 < 4) return INK;
+      return doc.pixel(x, y, page);
+    },
+  };
+}
+
 /** The page images the panel can put on the simulated scanner (all fictional). */
 export const SAMPLE_DOCUMENTS: Readonly<Record<string, { label: string; document: SimDocument }>> = {
-  'application-form': { label: '申请表 Application form', document: SAMPLE_DOCUMENT },
-  'id-card-copy': { label: '身份证复印件 ID card copy', document: ID_CARD_COPY },
-  photo: { label: '一寸照片 Photo', document: PHOTO },
-  'household-register': { label: '户口簿页 Household register page', document: REGISTER_PAGE },
+  'application-form': { label: '申请表 Application form', document: numbered(SAMPLE_DOCUMENT) },
+  'id-card-copy': { label: '身份证复印件 ID card copy', document: numbered(ID_CARD_COPY) },
+  photo: { label: '一寸照片 Photo', document: numbered(PHOTO) },
+  'household-register': { label: '户口簿页 Household register page', document: numbered(REGISTER_PAGE) },
 };
 export type SampleDocumentKey = keyof typeof SAMPLE_DOCUMENTS;
 
@@ -100,6 +112,7 @@ export class SimulatedScanner {
 
   constructor(opts: { seed?: number } = {}) {
     this.network = new MemorySaneNetwork({ feederSheets: 1, ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
+    this.setDocument(this.#document);
   }
 
   get fault(): ScannerSimFaultName | null {

@@ -2,12 +2,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
-import { SessionView, type FieldView, type ServerMessage, type StepView, type StepViewOf } from '../../../main/contract/index.js';
+import { SessionView, type ServerMessage, type StepViewOf } from '../../../main/contract/index.js';
 import { ratingKey } from '../../../main/core/delivery.js';
 import { PlatformClient } from '../../../main/platform/client.js';
 import { DEV_TERMINAL_KEY } from '../../../main/core/profile.js';
 import { SAMPLE_IDENTITIES } from '../../../drivers/id-card/samples.js';
-import { caseRequests, ratingRequests, startMatterKiosk, type MatterKiosk } from './matters-helpers.js';
+import { caseRequests, fillForm, identify, rate, ratingRequests, startMatterKiosk, step, stepIs, type MatterKiosk } from './matters-helpers.js';
 import { scanJournal, type JournalRecord } from '../../../offline-cache/index.js';
 
 const kiosks: MatterKiosk[] = [];
@@ -25,54 +25,6 @@ async function kiosk(opts: Parameters<typeof startMatterKiosk>[0] = {}): Promise
   const k = await startMatterKiosk(opts);
   kiosks.push(k);
   return k;
-}
-
-const step = <K extends StepView['kind']>(v: SessionView, kind: K): StepViewOf<K> | null => (v.matter?.step.kind === kind ? (v.matter.step as StepViewOf<K>) : null);
-const stepIs = (kind: string, phase?: string) => (v: SessionView) => v.matter?.step.kind === kind && (phase === undefined || (v.matter.step as { phase?: string }).phase === phase);
-
-function valueFor(f: FieldView): string {
-  switch (f.kind) {
-    case 'choice':
-      return f.options?.[0]?.value ?? '';
-    case 'yesno':
-      return 'yes';
-    case 'date':
-      return '2025-01-15';
-    case 'phone':
-      return '13912345678';
-    case 'digits':
-      return '6222020200112233445';
-    case 'chinese':
-      return '金凤区北京中路九号';
-    case 'text':
-      return '测试';
-  }
-}
-
-/** Places the card and waits for the matter list. */
-async function identify(k: MatterKiosk, sample = 'resident-zhang'): Promise<SessionView> {
-  k.kiosk.sim?.placeCard(sample);
-  return k.waitView((v) => v.screen === 'welcome' && v.matters !== null, 'the matter list');
-}
-
-/** Fills every empty field with a valid value and presses Next. */
-async function fillForm(k: MatterKiosk): Promise<void> {
-  const v = await k.waitView(stepIs('form'), 'the form');
-  const form = v.matter?.step;
-  if (form?.kind !== 'form') throw new Error('not a form');
-  for (const f of form.fields) if (f.value === '') await k.ok('matter.input', { key: f.key, value: valueFor(f) });
-  await k.ok('matter.next', {});
-}
-
-/** Rates, and waits for the goodbye screen. */
-async function rate(k: MatterKiosk, level: 'very-satisfied' | 'dissatisfied' = 'very-satisfied'): Promise<SessionView> {
-  await k.waitView(stepIs('review', 'choosing'), 'the rating');
-  await k.ok('matter.rate', { level });
-  if (level === 'dissatisfied') {
-    await k.waitView(stepIs('review', 'reasons'), 'the reasons');
-    await k.ok('matter.rateReasons', { reasons: ['too-slow', 'interface-unfriendly'], text: '等了很久' });
-  }
-  return k.waitView((v) => v.screen === 'finished', 'the goodbye screen');
 }
 
 const ZHANG = SAMPLE_IDENTITIES['resident-zhang'];
