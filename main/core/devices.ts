@@ -66,8 +66,11 @@ function noSimulatorConnector(path: string): SaneConnector {
 /** Device ids, as the supervisor, the technician screens and kioskctl name them. */
 export const DEVICE_IDS = { idCard: 'id-card', printer: 'receipt-printer', scanner: 'scanner', pad: 'payment-pad', qrReader: 'qr-reader' } as const;
 
+/** Wraps a device's opener before the driver gets it (the core's protocol trace taps the link here). */
+export type OpenerWrap = (device: string, kind: Device['kind'], opener: TransportOpener) => TransportOpener;
+
 /** Builds the devices the profile names; simulated devices sit on in-process links the host provides. */
-export function buildDevices(profile: Profile, log: Logger, simulated: SimulatedOpeners = {}): BuiltDevices {
+export function buildDevices(profile: Profile, log: Logger, simulated: SimulatedOpeners = {}, wrap: OpenerWrap = (_d, _k, o) => o): BuiltDevices {
   const devices: Device[] = [];
   const configured = (id: string, transport: string, path: string, extra: object = {}): void => {
     log.info({ device: id, transport, path, ...extra }, 'device configured');
@@ -90,7 +93,7 @@ export function buildDevices(profile: Profile, log: Logger, simulated: Simulated
     } else {
       opener = new HidOpener({ path: idCfg.path, reportId: idCfg.reportId, reportSize: idCfg.reportSize });
     }
-    reader = new SamIdCardReader(DEVICE_IDS.idCard, opener);
+    reader = new SamIdCardReader(DEVICE_IDS.idCard, wrap(DEVICE_IDS.idCard, 'id-card', opener));
     devices.push(reader);
     configured(DEVICE_IDS.idCard, opener.kind, opener.path);
   }
@@ -103,7 +106,7 @@ export function buildDevices(profile: Profile, log: Logger, simulated: Simulated
     } else {
       opener = new SerialOpener({ path: prCfg.path, baudRate: prCfg.baudRate });
     }
-    printer = new EscPosPrinter(DEVICE_IDS.printer, opener, { profile: prCfg.paper });
+    printer = new EscPosPrinter(DEVICE_IDS.printer, wrap(DEVICE_IDS.printer, 'receipt-printer', opener), { profile: prCfg.paper });
     devices.push(printer);
     configured(DEVICE_IDS.printer, opener.kind, opener.path, { paper: prCfg.paper });
   }
@@ -142,7 +145,7 @@ export function buildDevices(profile: Profile, log: Logger, simulated: Simulated
       opener = new SerialOpener({ path: padCfg.path, baudRate: padCfg.baudRate, dataBits: padCfg.dataBits, parity: padCfg.parity });
       timeouts = { paymentTimeoutMs: padCfg.paymentTimeoutSeconds * 1000 };
     }
-    pad = new NexoPaymentPad(DEVICE_IDS.pad, opener, { saleId: profile.terminalId, ...timeouts });
+    pad = new NexoPaymentPad(DEVICE_IDS.pad, wrap(DEVICE_IDS.pad, 'payment', opener), { saleId: profile.terminalId, ...timeouts });
     devices.push(pad);
     configured(DEVICE_IDS.pad, opener.kind, opener.path, { protocol: 'nexo' });
   }
@@ -151,15 +154,15 @@ export function buildDevices(profile: Profile, log: Logger, simulated: Simulated
   if (qrCfg.type !== 'none') {
     if (qrCfg.type === 'simulated') {
       const opener = simulated.qrReader ?? new NoSimulatorOpener('simulated:qr-reader');
-      qrReader = new QrCodeReader(DEVICE_IDS.qrReader, opener, { mode: 'serial', terminator: 'cr' });
+      qrReader = new QrCodeReader(DEVICE_IDS.qrReader, wrap(DEVICE_IDS.qrReader, 'qr-reader', opener), { mode: 'serial', terminator: 'cr' });
       configured(DEVICE_IDS.qrReader, opener.kind, opener.path);
     } else if (qrCfg.type === 'serial') {
       const opener = new SerialOpener({ path: qrCfg.path, baudRate: qrCfg.baudRate });
-      qrReader = new QrCodeReader(DEVICE_IDS.qrReader, opener, { mode: 'serial', terminator: qrCfg.terminator, aimPrefix: qrCfg.aimPrefix });
+      qrReader = new QrCodeReader(DEVICE_IDS.qrReader, wrap(DEVICE_IDS.qrReader, 'qr-reader', opener), { mode: 'serial', terminator: qrCfg.terminator, aimPrefix: qrCfg.aimPrefix });
       configured(DEVICE_IDS.qrReader, opener.kind, opener.path, { terminator: qrCfg.terminator });
     } else {
       const opener = hidPosOpener(qrCfg.path);
-      qrReader = new QrCodeReader(DEVICE_IDS.qrReader, opener, { mode: 'hid-pos' });
+      qrReader = new QrCodeReader(DEVICE_IDS.qrReader, wrap(DEVICE_IDS.qrReader, 'qr-reader', opener), { mode: 'hid-pos' });
       configured(DEVICE_IDS.qrReader, opener.kind, opener.path, { mode: 'hid-pos' });
     }
     devices.push(qrReader);

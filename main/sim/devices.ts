@@ -8,8 +8,11 @@ import { MemoryPort, type MemoryTransport } from '../../drivers/transport/memory
 import { IdCardSimulator } from '../../drivers/id-card/simulator.js';
 import { SAMPLE_IDENTITIES } from '../../drivers/id-card/samples.js';
 import { PrinterSimulator, renderSvg, testReceipt, type ProfileName, type VirtualReceipt } from '../../drivers/receipt-printer/index.js';
-import type { PaymentSimFaultName, PaymentSimState, PrinterSimFaultName, PrinterSimState, QrSimState, ScannerSimFaultName, ScannerSimState, SimState } from '../contract/index.js';
+import type { PaymentSimFaultName, PaymentSimState, PlatformSimState, PrinterSimFaultName, PrinterSimState, QrSimState, ScannerSimFaultName, ScannerSimState, SimPlatformDeliveries, SimPrinterReceipts, SimState } from '../contract/index.js';
+import type { PlatformSimulator } from '../platform/simulator.js';
+import type { PlatformTap } from './platform-tap.js';
 import { SAMPLE_DOCUMENTS, SIM_SCAN_DEFAULTS, SimulatedPad, SimulatedQrReader, SimulatedScanner } from './matter-devices.js';
+import { sampleCodes } from './certificates.js';
 import type { Profile } from '../core/profile.js';
 import type { SimulatedOpeners } from '../core/devices.js';
 import type { KioskCore } from '../core/kiosk.js';
@@ -27,6 +30,12 @@ export interface SimControl {
   setPrinterConnected(connected: boolean): void;
   /** Prints the test receipt through the kiosk's own printer device (the same path a citizen's receipt takes). */
   printTestReceipt(signal?: AbortSignal): Promise<void>;
+  /** The bytes the simulated printer accepted for each receipt it cut (newest last). */
+  printerReceipts(): SimPrinterReceipts;
+  /** Takes the embedded platform simulator down (every request refused, as an unreachable platform) or back up. */
+  setPlatformOutage(on: boolean): void;
+  /** What the kiosk delivered to the embedded platform (case submissions and ratings). */
+  platformDeliveries(): SimPlatformDeliveries;
   /** The simulated scanner: a fault for the next scans (null clears), and how many sheets go into the feeder per scan. */
   setScannerFault(fault: ScannerSimFaultName | null, pagesPerScan?: number): void;
   /** The sample page image on the scanner (SAMPLE_DOCUMENTS). */
@@ -39,6 +48,9 @@ export interface SimControl {
   scanQr(payload: string): Promise<void>;
   setQrConnected(connected: boolean): void;
 }
+
+/** Receipts kept for the panel and the tests. */
+const KEPT_RECEIPTS = 20;
 
 /** A request the simulated devices cannot serve (unknown sample, device not simulated). */
 export class SimRequestError extends Error {
@@ -58,6 +70,8 @@ interface PrinterSim {
   receipts(): VirtualReceipt[];
   setFault(fault: PrinterSimFaultName, on: boolean): void;
   setConnected(connected: boolean): void;
+  /** The bytes the printer accepted for each receipt it cut (the last KEPT_RECEIPTS), base64. */
+  receiptBytes(): SimPrinterReceipts;
 }
 
 function buildIdCardSim(): { opener: MemoryPort; control: IdCardSim } {
@@ -94,14 +108,27 @@ function buildPrinterSim(paper: ProfileName): { opener: MemoryPort; control: Pri
   const sim = new PrinterSimulator(undefined, { profile: paper, model: `SIM-${paper}`, firmware: 'sim-1' });
   let receipts = 0;
   let lastSvg: string | null = null;
+  // The bytes of the receipt being printed: what reached the printer while it could print (bytes sent while
+  // it is out of paper or its cover is open are thrown away by the printer, so they are not the receipt's).
+  let pending: Uint8Array[] = [];
   const cut: VirtualReceipt[] = [];
+  const cutBytes: { at: number; bytes: Uint8Array }[] = [];
   sim.onCut((r) => {
     receipts++;
     lastSvg = renderSvg(r, paper);
     cut.push(r);
     if (cut.length > 50) cut.shift();
+    cutBytes.push({ at: Date.now(), bytes: Buffer.concat(pending) });
+    pending = [];
+    if (cutBytes.length > KEPT_RECEIPTS) cutBytes.shift();
   });
-  const port = new MemoryPort('simulated:printer', (deviceEnd: MemoryTransport) => sim.attach(deviceEnd));
+  const port = new MemoryPort('simulated:printer', (deviceEnd: MemoryTransport) => {
+    // Subscribed before the simulator, so a chunk is recorded before the cut it carries is reported.
+    deviceEnd.onData((chunk) => {
+      if (sim.state.online && !sim.faults.silence) pending.push(Uint8Array.from(chunk));
+    });
+    sim.attach(deviceEnd);
+  });
   return {
     opener: port,
     control: {
@@ -123,6 +150,7 @@ function buildPrinterSim(paper: ProfileName): { opener: MemoryPort; control: Pri
         if (connected) port.plug();
         else port.unplug();
       },
+      receiptBytes: () => ({ receipts: cutBytes.map((c) => ({ at: c.at, bytes: Buffer.from(c.bytes).toString('base64') })) }),
     },
   };
 }
@@ -137,13 +165,17 @@ export interface SimulatedDevices {
   readonly qr: SimulatedQrReader | null;
   /** Receipts the simulated printer cut, decoded from its bytes (empty without a simulated printer). */
   printedReceipts(): VirtualReceipt[];
-  /** The control panel over these simulators and the running core's own devices. */
-  control(core: KioskCore, extra?: SimControlExtras): SimControl;
+  /**
+   * The control panel over these simulators, the running core's own devices and the embedded platform
+   * (if any: its e-certificate codes are the QR reader's samples).
+   */
+  control(core: KioskCore, platform?: EmbeddedPlatform | null): SimControl;
 }
 
-/** What the host adds to the panel: sample codes for the QR reader (the embedded platform's e-certificates). */
-export interface SimControlExtras {
-  qrSamples?: () => QrSimState['samples'];
+/** The embedded platform simulator of web mode and the tap the core reaches it through. */
+export interface EmbeddedPlatform {
+  simulator: PlatformSimulator;
+  tap: PlatformTap;
 }
 
 export interface SimulatedDevicesOptions {
@@ -181,10 +213,22 @@ export function createSimulatedDevices(profile: Profile, opts: SimulatedDevicesO
     pad,
     qr,
     printedReceipts: () => printerSim?.control.receipts() ?? [],
-    control(core, extra = {}) {
+    control(core, platform = null) {
       const kioskPrinter = core.devices.printer;
       const kioskScanner = core.devices.scanner;
       if (scanner && kioskScanner) scanner.followScans(kioskScanner);
+      const platformState = (): PlatformSimState | null => {
+        if (!platform) return null;
+        const sim = platform.simulator;
+        const stats = sim.stats();
+        return { url: sim.url, outage: sim.faults().outage !== undefined && sim.faults().outage !== false, cases: stats.cases, ratings: stats.ratings };
+      };
+      const needPlatform = (): EmbeddedPlatform => {
+        if (!platform) throw new SimRequestError('this kiosk uses a real platform, not the embedded simulator');
+        return platform;
+      };
+      // The sample e-certificate codes the panel offers: the embedded platform's own signed codes.
+      const qrSamples = (): QrSimState['samples'] => (platform ? sampleCodes(profile.platform.holderKey, (id) => platform.simulator.certificateCode(id)) : []);
       let lastPrint: PrinterSimState['lastPrint'] = null;
       const needIdSim = (): IdCardSim => {
         if (!idSim) throw new SimRequestError('the ID card reader is not simulated in this profile');
@@ -235,7 +279,7 @@ export function createSimulatedDevices(profile: Profile, opts: SimulatedDevicesO
         const cut = printerSim?.control.receipts() ?? [];
         let lastReceipt: string | null = null;
         for (let i = cut.length - 1; i >= 0 && lastReceipt === null; i--) lastReceipt = receiptNumber(cut[i] as VirtualReceipt);
-        return { connected: q.connected, scans: q.scans, lastPayload: q.lastPayload, lastReceipt, samples: extra.qrSamples?.() ?? [] };
+        return { connected: q.connected, scans: q.scans, lastPayload: q.lastPayload, lastReceipt, samples: qrSamples() };
       };
       return {
         state: () => {
@@ -258,6 +302,7 @@ export function createSimulatedDevices(profile: Profile, opts: SimulatedDevicesO
             samples: Object.entries(SAMPLE_IDENTITIES).map(([key, s]) => ({ key, label: s.label, cardType: s.cardType })),
             idCard: idSim ? idSim.control.state() : { placed: null, connected: false },
             printer: printerState,
+            platform: platformState(),
             scanner: scanner ? scannerState(scanner) : null,
             payment: pad ? padState(pad) : null,
             qr: qr ? qrState(qr) : null,
@@ -268,6 +313,9 @@ export function createSimulatedDevices(profile: Profile, opts: SimulatedDevicesO
         setIdCardConnected: (connected) => needIdSim().setConnected(connected),
         setPrinterFault: (fault, on) => needPrinterSim().setFault(fault, on),
         setPrinterConnected: (connected) => needPrinterSim().setConnected(connected),
+        printerReceipts: () => needPrinterSim().receiptBytes(),
+        setPlatformOutage: (on) => needPlatform().simulator.setOutage(on),
+        platformDeliveries: () => ({ deliveries: needPlatform().tap.deliveries() }),
         setScannerFault: (fault, pagesPerScan) => {
           const s = need(scanner, 'document scanner');
           s.setFault(fault);

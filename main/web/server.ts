@@ -3,8 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
-import { MAX_MESSAGE_CHARS, SimConnectedBody, SimPaymentFault, SimPlaceCard, SimPrinterFault, SimQrScan, SimScannerDocument, SimScannerFault, type ServerMessage } from '../contract/index.js';
-import type { KioskCore } from '../core/kiosk.js';
+import { MAX_MESSAGE_CHARS, SimConnectedBody, SimPaymentFault, SimPlaceCard, SimPlatformOutage, SimPrinterFault, SimQrScan, SimScannerDocument, SimScannerFault, type ServerMessage } from '../contract/index.js';
+import type { ConnectionAudience, KioskCore } from '../core/kiosk.js';
 import { isLoopback } from '../core/profile.js';
 import type { SimControl } from '../sim/devices.js';
 import { readStatic } from './static.js';
@@ -53,6 +53,7 @@ const simRoutes: Record<string, SimRoute<unknown> | undefined> = {
     run: (sim, b) => sim.setPrinterFault(b.fault, b.on),
   }),
   '/sim/api/printer/connected': route({ body: SimConnectedBody, expected: CONNECTED, run: (sim, b) => sim.setPrinterConnected(b.connected) }),
+  '/sim/api/platform/outage': route({ body: SimPlatformOutage, expected: 'expected {"on": boolean}', run: (sim, b) => sim.setPlatformOutage(b.on) }),
   '/sim/api/scanner/fault': route({
     body: SimScannerFault,
     expected: 'expected {"fault": "jam"|"empty"|"coverOpen"|null, "pagesPerScan"?: 1..20}',
@@ -167,6 +168,8 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     if (!sim) return send(res, 404, { ok: false, error: { code: 'not-allowed', message: 'no simulated devices in this profile' } });
     try {
       if (req.method === 'GET' && path === '/sim/api/state') return send(res, 200, { ok: true, value: sim.state() });
+      if (req.method === 'GET' && path === '/sim/api/printer/receipts') return send(res, 200, { ok: true, value: sim.printerReceipts() });
+      if (req.method === 'GET' && path === '/sim/api/platform/deliveries') return send(res, 200, { ok: true, value: sim.platformDeliveries() });
       const route = Object.hasOwn(simRoutes, path) ? simRoutes[path] : undefined;
       if (req.method === 'POST' && route) {
         const body = route.body ? route.body.safeParse(await readJson(req)) : { success: true as const, data: undefined };
@@ -207,7 +210,8 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       return;
     }
     if (path === '/healthz') return send(res, 200, { ok: true });
-    const file = path === '/' || path === '/sim' || path === '/sim/' ? '/index.html' : path;
+    // The technician screen is its own page (its own bundle): citizens' pages never carry it.
+    const file = path === '/' || path === '/sim' || path === '/sim/' ? '/index.html' : path === '/tech' || path === '/tech/' ? '/tech.html' : path;
     void readStatic(opts.rendererDir, file).then((found) => {
       if (!found) {
         res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found');
@@ -216,7 +220,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       res.writeHead(200, {
         'content-type': found.type,
         'content-security-policy': csp(),
-        'cache-control': file === '/index.html' ? 'no-store' : 'public, max-age=3600',
+        'cache-control': file === '/index.html' || file === '/tech.html' ? 'no-store' : 'public, max-age=3600',
       });
       res.end(req.method === 'HEAD' ? undefined : found.body);
     });
@@ -229,21 +233,23 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     const hostHeader = req.headers.host;
     const hostOk = hostAllowed(hostHeader);
     const originOk = !origin || (hostHeader !== undefined && (origin === `http://${hostHeader}` || origin === `https://${hostHeader}`));
-    if (url.pathname !== '/ws' || !hostOk || !tokenMatches(tokenBuf, url.searchParams.get('t')) || !originOk) {
+    const audience = url.pathname === '/ws' ? 'citizen' : url.pathname === '/ws/tech' ? 'technician' : null;
+    if (audience === null || !hostOk || !tokenMatches(tokenBuf, url.searchParams.get('t')) || !originOk) {
       log.warn({ path: url.pathname.slice(0, 100), hostOk, originOk }, 'websocket refused');
       socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => attach(ws));
+    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, audience));
   });
 
-  const attach = (ws: WebSocket): void => {
+  /** '/ws' is the citizen screen's channel; '/ws/tech' the technician screen's (tech.* after a PIN login). */
+  const attach = (ws: WebSocket, audience: ConnectionAudience): void => {
     const conn = {
       send(message: ServerMessage): void {
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
       },
     };
-    const detach = core.connect(conn);
+    const detach = core.connect(conn, audience);
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
         void core.receive(conn, '\u0000binary');

@@ -60,7 +60,7 @@ async function call(path: string, token: string, body?: unknown): Promise<Reply>
   return (await res.json()) as Reply;
 }
 
-/** The simulator control panel (web mode): sample ID cards, the printer, the scanner, the payment pad and the QR reader (faults, unplug). */
+/** The simulator control panel (web mode): sample ID cards, the reader and the printer, the scanner, the payment pad and the QR reader (faults, unplug), the embedded platform (down / up). */
 export function SimPanel() {
   const [token] = useState(() => takeToken() ?? '');
   const [state, setState] = useState<SimState | null>(null);
@@ -119,6 +119,7 @@ export function SimPanel() {
   }, [apply, token]);
 
   const printer = state?.printer ?? null;
+  const platform = state?.platform ?? null;
   const preview = printer?.lastReceiptSvg ? `data:image/svg+xml;charset=utf-8,${encodeURIComponent(printer.lastReceiptSvg)}` : null;
 
   return (
@@ -163,6 +164,25 @@ export function SimPanel() {
           </button>
         </div>
       </section>
+      {platform && (
+        <section aria-labelledby="sim-platform">
+          <h2 id="sim-platform">政务服务平台（模拟） · Government platform (simulated)</h2>
+          <p role="status" aria-label="平台状态 Platform status">
+            {`${platform.outage ? '已断开 down' : '在线 up'} · 办件 cases: ${platform.cases} · 评价 ratings: ${platform.ratings}`}
+          </p>
+          <div className="actions">
+            <button
+              type="button"
+              className="tool"
+              disabled={busy}
+              aria-pressed={platform.outage}
+              onClick={() => void run('/sim/api/platform/outage', { on: !platform.outage })}
+            >
+              断开平台 Platform down
+            </button>
+          </div>
+        </section>
+      )}
       {printer && (
         <section aria-labelledby="sim-printer">
           <h2 id="sim-printer">回执打印机 · Receipt printer ({printer.paper})</h2>
