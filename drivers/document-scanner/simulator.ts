@@ -48,11 +48,11 @@ export interface SaneSimulatorFaults {
   stall?: boolean;
 }
 
-/** A page image: colour of the point (x, y) in millimetres from the top left. */
+/** A page image: colour of the point (x, y) in millimetres from the top left, on the `page`-th sheet of this scan (1-based). */
 export interface SimDocument {
   widthMm: number;
   heightMm: number;
-  pixel(xMm: number, yMm: number): readonly [number, number, number];
+  pixel(xMm: number, yMm: number, page: number): readonly [number, number, number];
 }
 
 export interface SaneSimulatorOptions {
@@ -527,7 +527,9 @@ class Session {
     let cancelled = false;
     const word = (i: number): number => (h.values[i] as number[])[0] as number;
     const geometry = { dpi: word(3), x0: fromFixed(word(6)), y0: fromFixed(word(7)) };
-    const done = this.#stream(data, params, geometry, () => cancelled).finally(() => {
+    // The sheet's number within this scan (1-based), so a simulated document can differ page by page.
+    const page = h.pagesScanned + 1;
+    const done = this.#stream(data, params, geometry, page, () => cancelled).finally(() => {
       h.scanning = false;
       h.stream = undefined;
     });
@@ -542,9 +544,9 @@ class Session {
   }
 
   /** Sends one frame as records, then the end marker and status. */
-  async #stream(data: Transport, p: ScanParameters, geometry: Geometry, cancelled: () => boolean): Promise<void> {
+  async #stream(data: Transport, p: ScanParameters, geometry: Geometry, page: number, cancelled: () => boolean): Promise<void> {
     const sim = this.#sim;
-    const image = render(sim.document, p, geometry);
+    const image = render(sim.document, p, geometry, page);
     const recordBytes = sim.opts.recordBytes ?? 8188;
     const faults = sim.faults;
     const cut = faults.jam === 'mid-page' || faults.drop === 'data';
@@ -590,7 +592,7 @@ interface Geometry {
 }
 
 /** Renders the document as the frame `p` describes, the scan area starting at (x0, y0) mm. */
-export function render(doc: SimDocument, p: ScanParameters, g: Geometry): Uint8Array {
+export function render(doc: SimDocument, p: ScanParameters, g: Geometry, page = 1): Uint8Array {
   const out = new Uint8Array(p.bytesPerLine * p.lines);
   const pitch = 25.4 / g.dpi;
   for (let y = 0; y < p.lines; y++) {
@@ -598,7 +600,7 @@ export function render(doc: SimDocument, p: ScanParameters, g: Geometry): Uint8A
     const yMm = g.y0 + (y + 0.5) * pitch;
     for (let x = 0; x < p.pixelsPerLine; x++) {
       const xMm = g.x0 + (x + 0.5) * pitch;
-      const [r, g2, b] = xMm <= doc.widthMm && yMm <= doc.heightMm ? doc.pixel(xMm, yMm) : ([255, 255, 255] as const);
+      const [r, g2, b] = xMm <= doc.widthMm && yMm <= doc.heightMm ? doc.pixel(xMm, yMm, page) : ([255, 255, 255] as const);
       if (p.format === 'rgb') {
         out[row + x * 3] = r;
         out[row + x * 3 + 1] = g2;

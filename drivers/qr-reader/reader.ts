@@ -25,15 +25,27 @@ import {
   type Unsubscribe,
 } from '../device.js';
 import { FrameReader } from '../transport/frame-reader.js';
+import { HidOpener, type HidOpenerOptions } from '../transport/hid.js';
 import { LinkKeeper, type LinkKeeperOptions } from '../transport/keeper.js';
 import type { TransportOpener } from '../transport/transport.js';
 import { DuplicateFilter } from './protocol/dedupe.js';
-import { HIDPOS_RECORD, parseHidPos } from './protocol/hidpos.js';
+import { HIDPOS_RECORD, HIDPOS_REPORT_ID, HIDPOS_USAGE_PAGE, parseHidPos } from './protocol/hidpos.js';
 import { serialScanParser, type QrFrameError, type RawScan, type Terminator } from './protocol/serial.js';
 import { decodePayload } from './protocol/text.js';
 import type { QrReader, QrScan } from './types.js';
 
 export type QrReaderMode = { mode: 'serial'; terminator: Terminator; aimPrefix?: boolean; maxLength?: number } | { mode: 'hid-pos' };
+
+/**
+ * The HID POS interface of a reader: a hidraw path (`/dev/kiosk-qr`) or "vid:pid" in hex (`0c2e:0b61`,
+ * the interface with usage page 0x8C), with the Scanned Data Report framing (report id 0x02, 64 bytes).
+ */
+export function hidPosOpener(spec: string): HidOpener {
+  const framing = { reportId: HIDPOS_REPORT_ID, reportSize: HIDPOS_RECORD, lengthPrefix: false };
+  const ids = /^([0-9a-f]{4}):([0-9a-f]{4})$/i.exec(spec);
+  const o: HidOpenerOptions = ids ? { vendorId: parseInt(ids[1] as string, 16), productId: parseInt(ids[2] as string, 16), usagePage: HIDPOS_USAGE_PAGE, ...framing } : { path: spec, ...framing };
+  return new HidOpener(o);
+}
 
 export interface QrCodeReaderOptions {
   /** A repeat of the same code within this many ms is collapsed. Default 2000. */

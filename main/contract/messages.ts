@@ -48,11 +48,23 @@ export const SystemStatus = z.object({
 });
 export type SystemStatus = z.infer<typeof SystemStatus>;
 
+/**
+ * A code shown to the kiosk's QR reader that no matter step took (pushed as 'qr.scanned'): a receipt's QR
+ * with its acceptance number, for the attract screen's case look-up; or some other code, whose payload
+ * stays in the core (an e-certificate or e-ID code is citizen data and goes only to the platform).
+ */
+export const QrScanned = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('acceptance-number'), acceptanceNumber: z.string().min(1).max(100), at: z.number() }),
+  z.object({ kind: z.literal('code'), at: z.number() }),
+]);
+export type QrScanned = z.infer<typeof QrScanned>;
+
 /** Everything the core pushes without being asked. */
 export const push = {
   'session.view': SessionView,
   'devices.status': z.array(DeviceStatus),
   'system.status': SystemStatus,
+  'qr.scanned': QrScanned,
   /** In service, closing (a notice for the citizen) or out of service; also says how technicians enter. */
   'service.status': ServiceStatus,
 } as const;

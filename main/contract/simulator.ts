@@ -52,27 +52,64 @@ export const PlatformSimState = z.object({
 });
 export type PlatformSimState = z.infer<typeof PlatformSimState>;
 
-/** The simulated document scanner (until the scanner driver lands): faults for the next scans. */
-export const ScannerSimFaultName = z.enum(['jam', 'empty']);
+/**
+ * The simulated document scanner (a SANE server with an automatic feeder, reached through the kiosk's
+ * own SANE client): a fault for the next scans, the sheets the citizen puts in per scan, the page image.
+ */
+export const ScannerSimFaultName = z.enum(['jam', 'empty', 'coverOpen']);
 export type ScannerSimFaultName = z.infer<typeof ScannerSimFaultName>;
 export const ScannerSimState = z.object({
   connected: z.boolean(),
   fault: ScannerSimFaultName.nullable(),
-  /** Pages the feeder holds per scan (1 = a flatbed). */
+  /** Sheets loaded into the feeder before every scan. */
   pagesPerScan: z.number().int().min(1).max(20),
+  /** Pages the simulated scanner has sent. */
   scans: z.number().int().min(0),
+  /** The sample document on the scanner, and the ones to choose from (fictional). */
+  document: z.string(),
+  documents: z.array(z.object({ key: z.string(), label: z.string() })),
+  /** The kiosk's scanner device as the supervisor sees it. */
+  device: z.object({ state: z.enum(['online', 'offline', 'busy', 'error', 'no-device']), lastError: z.string().optional() }).nullable(),
 });
 export type ScannerSimState = z.infer<typeof ScannerSimState>;
 
-/** The simulated payment pad (until the pad driver lands): decline, or lose the reply after the debit. */
-export const PaymentSimFaultName = z.enum(['decline', 'lostAfterDebit']);
+/** The simulated nexo payment pad: decline, card removed, no answer after the debit, the answer lost after the debit. */
+export const PaymentSimFaultName = z.enum(['decline', 'cardRemoved', 'timeoutAfterDebit', 'lostAfterDebit']);
 export type PaymentSimFaultName = z.infer<typeof PaymentSimFaultName>;
 export const PaymentSimState = z.object({
   connected: z.boolean(),
   fault: PaymentSimFaultName.nullable(),
-  sales: z.array(z.object({ key: z.string(), outcome: z.enum(['approved', 'declined']), amountFen: z.number().int().nullable(), reversed: z.boolean() })),
+  /**
+   * The kiosk's payment journal, one row per sale (oldest first): `outcome` approved (also when later
+   * reversed), declined, or unknown (not resolved yet); `state` the journal's own.
+   */
+  sales: z.array(
+    z.object({
+      key: z.string(),
+      outcome: z.enum(['approved', 'declined', 'unknown']),
+      state: z.enum(['requested', 'approved', 'declined', 'unknown', 'reversed']),
+      amountFen: z.number().int().nullable(),
+      reversed: z.boolean(),
+      reference: z.string().nullable(),
+    }),
+  ),
+  /** The simulated bank behind the pad: every charge, standing (approved) or reversed. */
+  ledger: z.array(z.object({ reference: z.string(), amountFen: z.number().int(), state: z.enum(['approved', 'reversed']) })),
 });
 export type PaymentSimState = z.infer<typeof PaymentSimState>;
+
+/** The simulated QR reader: what can be held in front of it. */
+export const QrSimState = z.object({
+  connected: z.boolean(),
+  /** Codes sent so far. */
+  scans: z.number().int().min(0),
+  lastPayload: z.string().nullable(),
+  /** The acceptance number of the last receipt the simulated printer cut (its QR code), if any. */
+  lastReceipt: z.string().nullable(),
+  /** Sample codes the panel offers (e-certificates of the sample citizens), fictional. */
+  samples: z.array(z.object({ label: z.string(), payload: z.string() })),
+});
+export type QrSimState = z.infer<typeof QrSimState>;
 
 export const SimState = z.object({
   samples: z.array(SampleIdentity),
@@ -84,6 +121,8 @@ export const SimState = z.object({
   scanner: ScannerSimState.nullable(),
   /** null when the host provides no simulated payment pad. */
   payment: PaymentSimState.nullable(),
+  /** null when the profile has no simulated QR reader. */
+  qr: QrSimState.nullable(),
 });
 export type SimState = z.infer<typeof SimState>;
 
@@ -104,6 +143,9 @@ export const SimPrinterFault = z.object({ fault: PrinterSimFaultName, on: z.bool
 export const SimConnectedBody = z.object({ connected: z.boolean() }).strict();
 export const SimPlatformOutage = z.object({ on: z.boolean() }).strict();
 export const SimScannerFault = z.object({ fault: ScannerSimFaultName.nullable(), pagesPerScan: z.number().int().min(1).max(20).optional() }).strict();
+export const SimScannerDocument = z.object({ document: z.string().min(1).max(64).regex(/^[a-z0-9-]+$/) }).strict();
+/** A code held in front of the simulated QR reader: printable text (an acceptance number, a sample code). */
+export const SimQrScan = z.object({ payload: z.string().min(1).max(512).regex(/^[\x20-\x7e\u00a0-\uffff]+$/, 'printable text') }).strict();
 export const SimPaymentFault = z.object({ fault: PaymentSimFaultName.nullable() }).strict();
 
 /**

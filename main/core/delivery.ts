@@ -109,6 +109,9 @@ export class DeliveryError extends Error {
   override readonly name = 'DeliveryError';
 }
 
+/** What an acceptance number looks like (any kiosk's): the terminal id, the China date, at least six digits of sequence. */
+export const ACCEPTANCE_NUMBER = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}-\d{8}-\d{6,}$/;
+
 /** Kiosk acceptance number: terminalId-YYYYMMDD-seq, date in China Standard Time, seq = the outbox row id. */
 export function acceptanceNumber(terminalId: string, entry: Pick<OutboxEntry, 'id' | 'enqueuedAt'>): string {
   const d = new Date(entry.enqueuedAt + 8 * 3600_000);

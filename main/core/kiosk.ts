@@ -26,7 +26,7 @@ import {
 } from '../../offline-cache/index.js';
 import { PlatformClient } from '../platform/client.js';
 import type { Catalog } from '../platform/schemas.js';
-import { Delivery, acceptanceNumber, enqueueSubmission, type DeliveryEvent, type NewSubmission } from './delivery.js';
+import { Delivery, RATING_KIND, acceptanceNumber, enqueueSubmission, type DeliveryEvent, type NewSubmission } from './delivery.js';
 import { CatalogCache, PlatformLink } from './platform-link.js';
 import { Emitter } from '../../drivers/device.js';
 import { CardRouter } from './card-router.js';
@@ -37,11 +37,16 @@ import { createTechJournal, type TechJournal } from './tech-journal.js';
 import { wireTechnician, type TechParts } from './tech-wiring.js';
 import { CatalogService, checkPlatformCatalog, loadSiteCatalog } from './catalog-service.js';
 import { MatterService } from './matter-service.js';
-import type { PageSource, PaymentTerminal } from './matter-devices.js';
+import { padFees, scannerPages, type FeeTerminal } from './matter-devices.js';
+import { PaymentService, reportingSteps, type SubmissionFate } from './payments.js';
+import { newServiceId } from '../../drivers/payment-pad/pad.js';
 import type { MatterEvent } from '../workflows/matter-types.js';
+import { QrScans } from './qr-scans.js';
 import { MutedSpeech, SpeechGuard, VoiceGuide, createSpeech, type TextToSpeech } from './voice/index.js';
 
 const CATALOG_REFRESH_MS = 30 * 60_000;
+/** How often unresolved payments are asked about again (besides each time the pad comes up). */
+const PAYMENT_RECOVERY_MS = 60_000;
 const RETENTION_SWEEP_MS = 6 * 3600_000;
 const DAY_MS = 86_400_000;
 
@@ -71,10 +76,6 @@ export interface KioskCoreOptions {
    * simulator in web mode and tests. Without it such a kiosk queues everything until a platform is configured.
    */
   embeddedPlatformUrl?: string;
-  /** The document scanner (main/sim's simulated one until the scanner driver lands); none = scanning matters unavailable. */
-  pageSource?: PageSource;
-  /** The payment pad (main/sim's simulated one until the pad driver lands); none = fee matters unavailable. */
-  paymentTerminal?: PaymentTerminal;
   /** How long a submission made online waits for the platform's case number for the receipt (default 4 s). */
   caseNumberWaitMs?: number;
   host: SystemStatus['host'];
@@ -133,6 +134,9 @@ export interface QueueParts {
   link: PlatformLink | null;
   delivery: Delivery | null;
   catalog: CatalogCache | null;
+  /** The payment rules over the pad and the payment journal; null without a pad or storage. */
+  payments: PaymentService | null;
+  fees: FeeTerminal | null;
 }
 
 /**
@@ -153,6 +157,11 @@ export class KioskCore {
   #voice: VoiceGuide | null = null;
   /** Which matter catalog is offered (platform, cached, site file or bundled; limited by include). */
   readonly catalogs: CatalogService;
+  /**
+   * Codes shown to the QR reader: `qr.onScan(listener)` gets every scan no matter step claimed (a receipt's
+   * acceptance number for the case look-up, or a code for the platform); also pushed as 'qr.scanned'.
+   */
+  readonly qr: QrScans;
 
   private constructor(
     readonly loaded: LoadedProfile,
@@ -171,6 +180,7 @@ export class KioskCore {
   ) {
     this.#queue = queue;
     this.catalogs = catalogs;
+    this.qr = new QrScans(devices.qrReader);
     this.techJournal = createTechJournal(this);
     this.#system = { platform: 'unknown', platformProblem: null, queueDepth: 0, host };
     this.handlers = {
@@ -203,7 +213,14 @@ export class KioskCore {
       'matter.rate': ({ level }) => this.#send({ type: 'RATE', level, at: this.#now() }),
       'matter.rateReasons': ({ reasons, text }) => this.#send({ type: 'RATE_REASONS', reasons, text, at: this.#now() }),
     };
-    session.onView((v) => this.#broadcast(pushMessage('session.view', v)));
+    let screen = session.view().screen;
+    session.onView((v) => {
+      this.#broadcast(pushMessage('session.view', v));
+      // The next citizen may show the same code the last one did.
+      if (v.screen === 'attract' && screen !== 'attract') this.qr.reset();
+      screen = v.screen;
+    });
+    this.qr.onScan((c) => this.#broadcast(pushMessage('qr.scanned', c.kind === 'acceptance-number' ? { kind: c.kind, acceptanceNumber: c.acceptanceNumber, at: c.at } : { kind: 'code', at: c.at })));
     supervisor.onChange((list) => this.#broadcast(pushMessage('devices.status', list)));
   }
 
@@ -251,7 +268,7 @@ export class KioskCore {
       ...(opts.clock ? { clock: opts.clock } : {}),
     });
     supervisor.start();
-    const empty: QueueParts = { cache: null, url: null, client: null, link: null, delivery: null, catalog: null };
+    const empty: QueueParts = { cache: null, url: null, client: null, link: null, delivery: null, catalog: null, payments: null, fees: null };
     const catalogs = new CatalogService({ site, include: profile.catalog.include, log: log.child({ part: 'catalog' }) });
     const core = new KioskCore(loaded, logging, supervisor, session, built, opts.host, empty, opts, catalogs, cardRouter, trace);
     core.#matters = new MatterService({
@@ -260,11 +277,11 @@ export class KioskCore {
       session,
       supervisor,
       printer: built.printer,
-      pageSource: opts.pageSource ?? null,
-      payment: opts.paymentTerminal ?? null,
+      qr: core.qr,
+      pageSource: built.scanner ? scannerPages(built.scanner, built.scanDefaults) : null,
       queue: () => {
         const q = core.#queue;
-        return { outbox: q.cache?.outbox ?? null, journal: q.cache?.journal ?? null, client: q.client, link: q.link, delivery: q.delivery };
+        return { outbox: q.cache?.outbox ?? null, journal: q.cache?.journal ?? null, client: q.client, link: q.link, delivery: q.delivery, fees: q.fees };
       },
       submit: (input, signal) => core.submit(input, signal),
       journalAppend: (entry) => core.journalAppend(entry),
@@ -282,6 +299,7 @@ export class KioskCore {
     if (dataDirProblem !== null) log.error({ err: dataDirProblem instanceof Error ? dataDirProblem.message : String(dataDirProblem) }, 'data directory cannot be created');
     core.#openQueue();
     core.#startStorageWatch();
+    core.#watchPayments();
     log.info({ platform: core.#queue.client ? 'configured' : 'none', storage: core.#queue.cache ? 'ok' : 'unavailable', problems: [...core.#problems.keys()] }, 'core started');
     return core;
   }
@@ -436,9 +454,11 @@ export class KioskCore {
     this.#setProblem('storage', null);
     const { sweep, recoveredInFlight } = cache.startup;
     log.info({ sweep, recoveredInFlight, stats: cache.outbox.stats() }, 'offline cache opened');
-    this.#queue = { ...this.#queue, cache };
+    this.#queue = { ...this.#queue, cache, ...this.#paymentParts(cache) };
     // A technician's hold kept from before a restart lives in the cache: out of service again at once.
     this.#tech?.maintenance.restoreKept();
+    // Storage that opens late (a restored key file): what the journal left open is asked about now.
+    this.#recoverPayments('payment journal opened');
     this.#checkJournal(cache);
     this.journalAppend({ type: 'core-started', host: this.opts.host });
     this.#retention();
@@ -467,6 +487,7 @@ export class KioskCore {
     // The last good platform catalog from the offline cache, if any, before the platform is asked again.
     this.catalogs.usePlatform(catalog.current, 'cache');
     this.#queue = {
+      ...this.#queue,
       cache,
       url,
       client,
@@ -475,6 +496,70 @@ export class KioskCore {
       link: new PlatformLink({ client, probeMs: profile.platform.probeSeconds * 1000 }),
     };
     this.#wireQueue();
+  }
+
+  // ---------------------------------------------------------------- payments
+
+  /** The payment service over the pad and the offline cache's payment journal (every write witnessed by the journal). */
+  #paymentParts(cache: OfflineCache): Pick<QueueParts, 'payments' | 'fees'> {
+    const pad = this.devices.pad;
+    if (pad === null) return { payments: null, fees: null };
+    const records = reportingSteps(cache.payments, (key, step) => void this.journalAppend({ type: 'payment-step', key, step }));
+    const payments = new PaymentService({ journal: records, pad, newServiceId, submissionFate: (key) => this.#submissionFate(key) });
+    return { payments, fees: padFees(payments, records) };
+  }
+
+  /** What became of a matter's submission, for the payment rules: the outbox, else whether the matter is still going. */
+  #submissionFate(key: string): SubmissionFate {
+    const entry = this.#queue.cache?.outbox.findByKey(key);
+    if (entry !== undefined) return entry.state === 'acked' ? 'delivered' : entry.state === 'dead' || entry.state === 'expired' ? 'failed' : 'submitted';
+    return this.#matters?.holds(key) === true ? 'active' : 'failed';
+  }
+
+  #recovering = false;
+
+  /**
+   * Rule 1 of the payments, before anything else: every payment whose outcome is unknown is asked about,
+   * and every payment a matter does not keep is reversed. At start, each time the pad comes (back) up,
+   * and every minute while a payment is unresolved.
+   */
+  #recoverPayments(why: string): void {
+    const payments = this.#queue.payments;
+    // Only with the pad up: a status inquiry or a reversal to a pad that is not there only adds noise to the journal.
+    if (payments === null || this.#recovering || this.#closed || this.devices.pad?.status().state !== 'online') return;
+    this.#recovering = true;
+    void payments
+      .recover(this.#stopping.signal)
+      .then(
+        (r) => {
+          if (r.resolved > 0 || r.reversed > 0 || r.open.length > 0) this.log.info({ why, resolved: r.resolved, reversed: r.reversed, open: r.open.length }, 'payments recovered');
+        },
+        (e: unknown) => this.log.warn({ why, code: isStorageError(e) ? e.code : undefined, err: e instanceof Error ? e.message : String(e) }, 'payment recovery failed (tried again later)'),
+      )
+      .finally(() => {
+        this.#recovering = false;
+      });
+  }
+
+  #watchPayments(): void {
+    const pad = this.devices.pad;
+    if (pad === null) return;
+    let online = false;
+    this.#unlink.push(
+      pad.onStatus((s) => {
+        const now = s.state === 'online';
+        if (now && !online) this.#recoverPayments('payment pad online');
+        online = now;
+      }),
+    );
+    // The pad comes up after the start (its link opens asynchronously): its first 'online' runs the recovery.
+    if (pad.status().state === 'online') this.#recoverPayments('core started');
+    const timer = setInterval(() => {
+      const open = this.#queue.cache?.payments.open() ?? [];
+      if (open.length > 0) this.#recoverPayments('unresolved payments');
+    }, PAYMENT_RECOVERY_MS);
+    timer.unref();
+    this.#unlink.push(() => clearInterval(timer));
   }
 
   /** The journal at start: present, unbroken, and agreeing with the database (reconciliation). */
@@ -666,6 +751,13 @@ export class KioskCore {
 
   #onDelivery(e: DeliveryEvent): void {
     const r = e.result;
+    if ((r.kind === 'acked' || r.kind === 'dead') && e.entry.kind !== RATING_KIND) {
+      // Rule 3: a failed submission's payment is reversed; a delivered one keeps exactly one.
+      void this.#queue.payments?.settle(e.entry.idempotencyKey).then(
+        (s) => s.reversed > 0 && this.log.warn({ key: e.entry.idempotencyKey, reversed: s.reversed, delivery: r.kind }, 'payment reversed after delivery'),
+        (err: unknown) => this.log.warn({ key: e.entry.idempotencyKey, err: err instanceof Error ? err.message : String(err) }, 'payment settlement after delivery failed (recovery tries again)'),
+      );
+    }
     // A rating waiting for its case, like a held entry, learned nothing about the platform.
     if (r.kind !== 'held' && r.kind !== 'waiting') this.#queue.link?.report(r.kind !== 'retry' || r.reachable, r.kind === 'retry' ? r.problem : null);
     if (r.kind === 'held') {
@@ -823,6 +915,7 @@ export class KioskCore {
     this.#closed = true;
     this.#connections.clear();
     this.#matters?.close();
+    this.qr.close();
     await this.#voice?.close();
     for (const off of this.#unlink) off();
     await this.#tech?.close();

@@ -7,8 +7,10 @@ import { KioskError, type LocalText, type MatterList, type MatterSummary, type M
 import { compileMatter, type MatterActorRef, type MatterActors, type Prefilled } from '../workflows/compile.js';
 import {
   StepError,
+  type AcceptCodesInput,
   type Acceptance,
   type CertificateInfo,
+  type CodeEvent,
   type LookupCertificatesInput,
   type LookupCertificatesOutput,
   type MatterData,
@@ -28,12 +30,14 @@ import { acceptanceReceipt, type ReceiptMaterialHow } from '../../drivers/receip
 import type { ReceiptPrinter } from '../../drivers/receipt-printer/types.js';
 import { isStorageError, type Journal, type JournalEntry, type Outbox } from '../../offline-cache/index.js';
 import type { PlatformClient } from '../platform/client.js';
+import type { Certificate } from '../platform/schemas.js';
+import type { QrScans, ScannedCode } from './qr-scans.js';
 import { holderToken } from '../platform/signing.js';
 import type { CatalogService } from './catalog-service.js';
 import { enqueueRating, type Delivery } from './delivery.js';
 import type { DeviceSupervisor } from './device-supervisor.js';
 import { maskIdNumber, maskName } from './masking.js';
-import { MatterDeviceError, type PageSource, type PaymentTerminal } from './matter-devices.js';
+import { MatterDeviceError, type FeeTerminal, type PageSource } from './matter-devices.js';
 import type { PlatformLink } from './platform-link.js';
 import type { Profile } from './profile.js';
 import type { SessionService } from './session-service.js';
@@ -51,8 +55,8 @@ import { addWorkingDays, chinaDate, type WorkCalendar } from './working-days.js'
  * The offline queue as it is now: the core may open its storage later (a restored key file), so the
  * service asks each time. The tamper-evident journal (offline-cache/journal.ts) records what the kiosk
  * accepted: `submission-accepted` is written by the core's submit (enqueueSubmission), `rating` by
- * enqueueRating here, `payment-step` for each step of a sale (requested / approved / declined /
- * uncertain / reversed) through `journalAppend`.
+ * enqueueRating here, `payment-step` for every write of the payment journal by the core's PaymentService
+ * (main/core/payments.ts reportingSteps).
  */
 export interface QueueView {
   outbox: Outbox | null;
@@ -60,6 +64,8 @@ export interface QueueView {
   client: PlatformClient | null;
   link: PlatformLink | null;
   delivery: Delivery | null;
+  /** Fees on the payment pad through the payment journal; null without a pad or while storage is unavailable. */
+  fees: FeeTerminal | null;
 }
 
 export interface SubmitFn {
@@ -75,8 +81,10 @@ export interface MatterServiceOptions {
   session: SessionService;
   supervisor: DeviceSupervisor;
   printer: ReceiptPrinter | null;
+  /** Codes shown to the QR reader (a materials step claims them while it waits); null without a reader. */
+  qr?: QrScans | null;
+  /** The document scanner's pages (main/core/matter-devices.ts scannerPages); null without a scanner. */
   pageSource: PageSource | null;
-  payment: PaymentTerminal | null;
   queue: () => QueueView;
   /** KioskCore.submit: validated, sealed, durable, journalled, idempotent by key. */
   submit: SubmitFn;
@@ -96,13 +104,14 @@ interface Run {
   /** Scanned pages by batch ref (PNG bytes). */
   pages: Map<string, Uint8Array[]>;
   printed: Set<string>;
-  /** Sales approved, and sales whose outcome is unknown (aborted, link lost): reversed if never submitted. */
-  sales: Map<string, 'approved' | 'uncertain'>;
   submitted: boolean;
   batches: number;
 }
 
 const w = (zh: string, en: string): LocalText => ({ 'zh-CN': zh, en });
+
+/** A device that answers (online, working, or reporting a fault it may recover from at the next operation). */
+const answering = (s: string | undefined): boolean => s === 'online' || s === 'busy' || s === 'error';
 
 const WORDS = {
   printer: w('回执打印机暂不可用', 'The receipt printer is not available'),
@@ -114,10 +123,16 @@ const WORDS = {
   storageFull: w('终端存储空间不足，申请未能保存。请联系工作人员。', 'The terminal is out of storage and could not keep your application. Please ask staff.'),
   notSaved: w('申请未能保存，请重试或联系工作人员。', 'Your application could not be saved. Please try again or ask staff.'),
   certificates: w('暂时无法查询电子证照，请扫描材料或使用承诺。', 'E-certificates cannot be looked up now; scan the document or use the commitment.'),
+  codeIsReceipt: w('这是受理回执上的二维码。办理中请出示电子证照的二维码；查询办件请回到首页扫描回执。', 'This is a receipt\'s QR code. Show an e-certificate\'s code here; to look up a case, scan the receipt on the start screen.'),
+  codeUnknown: w('无法识别这个二维码。请出示电子证照的二维码，或扫描纸质材料。', 'This QR code is not recognised. Show an e-certificate\'s code, or scan the paper document.'),
+  codeExpired: w('这份电子证照已过期，请使用有效的证照或扫描纸质材料。', 'This e-certificate has expired. Use a valid one or scan the paper document.'),
+  codeRevoked: w('这份电子证照已被注销，请使用有效的证照或扫描纸质材料。', 'This e-certificate was revoked. Use a valid one or scan the paper document.'),
+  codeNotYours: w('这份电子证照不属于持证人本人，不能用于本次办理。', 'This e-certificate does not belong to the cardholder and cannot be used here.'),
   noScanner: w('扫描仪暂不可用，请联系工作人员。', 'The scanner is not available. Please ask staff.'),
   scanFailed: w('扫描没有成功，请把材料放好后重试。', 'The scan did not work. Place the document and try again.'),
   noPad: w('支付终端暂不可用，请联系工作人员。', 'The payment pad is not available. Please ask staff.'),
-  payUnknown: w('支付结果未能确认，未重复扣款。请再按一次"支付"查询结果。', 'The payment could not be confirmed; you were not charged twice. Press Pay again to check.'),
+  payUnknown: w('支付结果未能确认，不会重复扣款。请再按一次"缴费"查询结果。', 'The payment could not be confirmed; you will not be charged twice. Press Pay again to check.'),
+  payNotRecorded: w('终端暂时无法记录支付，缴费暂停，不会重复扣款。请联系工作人员。', 'The terminal cannot record payments right now; paying is paused and you will not be charged twice. Please ask staff.'),
   ratingFailed: w('评价未能保存，请重试。', 'Your rating could not be saved. Please try again.'),
   noPrinter: w('本终端没有回执打印机。请记下受理编号，或用手机扫描屏幕上的二维码。', 'This terminal has no receipt printer. Note the number or scan the QR code on screen.'),
 };
@@ -180,6 +195,18 @@ export function prefillFrom(app: Application, record: IdentityRecord): Record<st
   return out;
 }
 
+/** A platform certificate as the matter keeps it (what the screen shows; no citizen data beyond it). */
+function certificateInfo(c: Certificate): CertificateInfo {
+  return {
+    id: c.id,
+    type: c.type,
+    title: c.title,
+    issuer: c.issuer,
+    issuedOn: chinaDate(Date.parse(c.issuedAt)),
+    expiresOn: c.expiresAt === undefined ? null : chinaDate(Date.parse(c.expiresAt)),
+  };
+}
+
 export class MatterService {
   readonly #o: MatterServiceOptions;
   readonly #runs = new Map<string, Run>();
@@ -194,8 +221,6 @@ export class MatterService {
     const refresh = (): void => opts.session.refresh();
     // Platform reachability changes reach the view through the core (it calls session.refresh()).
     this.#offs.push(opts.supervisor.onChange(refresh), opts.catalogs.onChange(refresh));
-    if (opts.pageSource) this.#offs.push(opts.pageSource.onState(refresh));
-    if (opts.payment) this.#offs.push(opts.payment.onState(refresh));
     this.#offs.push(opts.session.onMatterStopped((e) => this.#stopped(e.idempotencyKey, e.submitted)));
     opts.session.attachMatters({ list: () => this.list(), matterView: (ref, confirm) => this.#view(ref, confirm) });
   }
@@ -220,8 +245,8 @@ export class MatterService {
   #conditions(): { online: boolean; printer: boolean; scanner: boolean; payment: boolean; storage: boolean } {
     const o = this.#o;
     const q = o.queue();
-    const ready = (s: string | undefined): boolean => s === 'ready' || s === 'busy';
-    const printer = o.supervisor.list().find((x) => x.kind === 'receipt-printer');
+    const devices = o.supervisor.list();
+    const printer = devices.find((x) => x.kind === 'receipt-printer');
     let storage = false;
     try {
       storage = q.outbox !== null && q.outbox.freeSpace().ok;
@@ -231,8 +256,8 @@ export class MatterService {
     return {
       online: q.link?.state === 'online',
       printer: printer !== undefined && (printer.state === 'online' || printer.state === 'busy'),
-      scanner: ready(o.pageSource?.state()),
-      payment: ready(o.payment?.state()),
+      scanner: o.pageSource !== null && answering(devices.find((x) => x.kind === 'scanner')?.state),
+      payment: q.fees !== null && answering(devices.find((x) => x.kind === 'payment')?.state),
       storage,
     };
   }
@@ -274,8 +299,16 @@ export class MatterService {
   }
 
   #env(): ViewEnv {
-    const s = this.#o.pageSource?.state();
-    return { platformOnline: this.#o.queue().link?.state === 'online', scannerReady: s === 'ready' };
+    const s = this.#o.supervisor.list().find((x) => x.kind === 'scanner')?.state;
+    return { platformOnline: this.#o.queue().link?.state === 'online', scannerReady: this.#o.pageSource !== null && (s === 'online' || s === 'error') };
+  }
+
+  /**
+   * Whether the matter with this idempotency key is still going here (its run is held). The payment
+   * rules ask it: an approved payment of a matter that is neither going nor submitted is reversed.
+   */
+  holds(key: string): boolean {
+    return this.#runs.has(key);
   }
 
   #view(ref: AnyActorRef, confirmCancel: boolean): MatterView | null {
@@ -295,7 +328,7 @@ export class MatterService {
     const no = this.unavailable(app);
     if (no !== null) throw new KioskError('not-allowed', `${no.message['zh-CN']} / ${no.message.en}`);
     const key = randomUUID();
-    const run: Run = { app, key, record, pages: new Map(), printed: new Set(), sales: new Map(), submitted: false, batches: 0 };
+    const run: Run = { app, key, record, pages: new Map(), printed: new Set(), submitted: false, batches: 0 };
     this.#runs.set(key, run);
     const logic = compileMatter(app, { actors: this.#actors(run), rating: catalogs.catalog.rating });
     this.#o.log.info({ matter: app.code, kind: app.kind, key }, 'matter started');
@@ -341,20 +374,18 @@ export class MatterService {
     this.#runs.delete(key);
     for (const pages of run.pages.values()) for (const p of pages) p.fill(0);
     run.pages.clear();
-    const toReverse = run.submitted || submitted ? [] : [...run.sales.keys()];
-    this.#o.log.info({ matter: run.app.code, key, submitted: run.submitted || submitted, reversals: toReverse.length }, 'matter stopped');
-    const pad = this.#o.payment;
-    if (pad) {
-      for (const saleKey of toReverse) {
-        // A sale for a matter never submitted is reversed (an uncertain one too: reverse is idempotent and a no-op for an unknown sale).
-        void pad.reverse(saleKey, AbortSignal.timeout(60_000)).then(
-          () => {
-            this.#o.journalAppend({ type: 'payment-step', key: saleKey, step: 'reversed' });
-            this.#o.log.info({ sale: saleKey }, 'payment reversed: the matter was not submitted');
-          },
-          (e: unknown) => this.#o.log.error({ sale: saleKey, err: e instanceof Error ? e.message : String(e) }, 'payment reversal failed: a technician must reverse it'),
-        );
-      }
+    this.#o.log.info({ matter: run.app.code, key, submitted: run.submitted || submitted }, 'matter stopped');
+    // A payment of a matter that was never submitted is reversed (PaymentService asks the outbox and holds());
+    // one still being taken finishes first (the service takes one operation at a time).
+    const fees = this.#o.queue().fees;
+    if (fees && run.app.fee.kind === 'fixed') {
+      void fees.settle(key).then(
+        (r) => {
+          if (r.reversed > 0) this.#o.log.info({ key, reversed: r.reversed }, 'payment reversed: the matter was not submitted');
+          if (r.open > 0) this.#o.log.warn({ key, open: r.open }, 'payment not settled yet: recovery asks the pad again');
+        },
+        (e: unknown) => this.#o.log.error({ key, err: e instanceof Error ? e.message : String(e) }, 'payment settlement failed: recovery tries again'),
+      );
     }
   }
 
@@ -366,6 +397,7 @@ export class MatterService {
       printReceipt: fromPromise<void, PrintReceiptInput>(({ input, signal }) => this.#printReceipt(run, input, signal)),
       lookupCertificates: fromPromise<LookupCertificatesOutput, LookupCertificatesInput>(({ input, signal }) => this.#lookup(run, input, signal)),
       scanPages: fromCallback<MatterEvent, ScanPagesInput>(({ input, sendBack }) => this.#scan(run, input, sendBack)),
+      acceptCodes: fromCallback<CodeEvent, AcceptCodesInput>(({ input, sendBack }) => this.#acceptCodes(run, input, sendBack)),
       takePayment: fromCallback<MatterEvent, TakePaymentInput>(({ input, sendBack }) => this.#pay(run, input, sendBack)),
       submitRating: fromPromise<void, SubmitRatingInput>(({ input, signal }) => this.#rate(run, input, signal)),
     };
@@ -537,16 +569,7 @@ export class MatterService {
       out[type] = r.value.certificates
         .filter((c) => c.type === type && (c.expiresAt === undefined || Date.parse(c.expiresAt) > now))
         .sort((a, b) => Date.parse(b.issuedAt) - Date.parse(a.issuedAt))
-        .map(
-          (c): CertificateInfo => ({
-            id: c.id,
-            type: c.type,
-            title: c.title,
-            issuer: c.issuer,
-            issuedOn: chinaDate(Date.parse(c.issuedAt)),
-            expiresOn: c.expiresAt === undefined ? null : chinaDate(Date.parse(c.expiresAt)),
-          }),
-        );
+        .map(certificateInfo);
     }
     return out;
   }
@@ -582,43 +605,93 @@ export class MatterService {
     return () => ac.abort(new Error('scan stopped: the step or the session ended'));
   }
 
+  /**
+   * While the materials step waits, codes shown to the QR reader are this step's: each is forwarded raw to
+   * the platform (POST /v1/codes/verify, with the citizen's holder token) and only the platform's verdict
+   * counts. One at a time; a code never reaches a log.
+   */
+  #acceptCodes(run: Run, input: AcceptCodesInput, sendBack: (e: CodeEvent) => void): () => void {
+    const qr = this.#o.qr ?? null;
+    if (qr === null || input.types.length === 0) return () => undefined;
+    const ac = new AbortController();
+    let checking = false;
+    const verify = async (code: Extract<ScannedCode, { kind: 'code' }>): Promise<CodeEvent> => {
+      const { client, link } = this.#o.queue();
+      if (client === null || link?.state !== 'online') return { type: 'CODE_REJECTED', words: WORDS.certificates };
+      const r = await client.verifyCode({ code: code.bytes, holder: holderToken(this.#holderKey, run.record.idNumber) }, ac.signal);
+      if (r.kind !== 'ok') {
+        // A code the client will not send (too long, empty) is not one the platform could know.
+        const unsendable = r.kind === 'permanent' && r.status === 0;
+        this.#o.log.warn({ matter: run.app.code, outcome: r.kind, status: r.status, code: r.code }, 'code verification failed');
+        return { type: 'CODE_REJECTED', words: unsendable ? WORDS.codeUnknown : WORDS.certificates };
+      }
+      const v = r.value;
+      if (v.result === 'invalid') return { type: 'CODE_REJECTED', words: v.reason === 'expired' ? WORDS.codeExpired : v.reason === 'revoked' ? WORDS.codeRevoked : WORDS.codeUnknown };
+      if (!v.holderMatches) return { type: 'CODE_REJECTED', words: WORDS.codeNotYours };
+      const cert = certificateInfo(v.certificate);
+      if (!input.types.includes(cert.type)) return { type: 'CODE_REJECTED', words: w(`${cert.title}不是本事项需要的材料。`, `${cert.title} is not needed for this matter.`) };
+      this.#o.log.info({ matter: run.app.code, type: cert.type, kind: v.kind }, 'code verified by the platform');
+      return { type: 'CODE_ACCEPTED', certificate: cert };
+    };
+    const off = qr.claim((code) => {
+      if (ac.signal.aborted || checking) return;
+      if (code.kind === 'acceptance-number') {
+        sendBack({ type: 'CODE_REJECTED', words: WORDS.codeIsReceipt });
+        return;
+      }
+      checking = true;
+      sendBack({ type: 'CODE_CHECKING' });
+      void verify(code)
+        .catch((): CodeEvent => ({ type: 'CODE_REJECTED', words: WORDS.certificates }))
+        .then((e) => {
+          checking = false;
+          if (!ac.signal.aborted) sendBack(e);
+        });
+    });
+    return () => {
+      off();
+      ac.abort(new Error('the materials step stopped waiting for codes'));
+    };
+  }
+
   #pay(run: Run, input: TakePaymentInput, sendBack: (e: { type: string; [k: string]: unknown }) => void): () => void {
-    const pad = this.#o.payment;
-    if (pad === null) {
+    const fees = this.#o.queue().fees;
+    // The fee step's key is `${matter key}:fee:${n}` (n: declined sales before this one): PaymentService takes matter, step and attempt.
+    const m = /^(.+):(fee):(\d{1,6})$/.exec(input.idempotencyKey);
+    if (fees === null || m === null || m[1] !== run.key) {
+      if (fees !== null) this.#o.log.error({ matter: run.app.code }, 'payment refused: the fee step\'s key is not this matter\'s');
       queueMicrotask(() => sendBack({ type: 'PAY_FAILED', words: WORDS.noPad }));
       return () => undefined;
     }
     const ac = new AbortController();
-    const key = input.idempotencyKey;
     const log = this.#o.log;
-    const step = (name: string): void => void this.#o.journalAppend({ type: 'payment-step', key, step: name });
-    const settle = (r: Awaited<ReturnType<PaymentTerminal['sale']>>): void => {
-      step(r.outcome);
-      if (r.outcome === 'approved') {
-        run.sales.set(key, 'approved');
-        if (ac.signal.aborted) return;
-        sendBack({ type: 'PAY_APPROVED', approval: { transactionId: r.transactionId, amountFen: r.amountFen, approvedAt: r.approvedAt, key } });
-      } else {
-        run.sales.delete(key);
-        log.info({ sale: key, reason: r.reason }, 'payment declined');
-        if (!ac.signal.aborted) sendBack({ type: 'PAY_DECLINED', words: r.words });
-      }
-    };
-    void (async () => {
-      // From the first byte to the pad the outcome may be approved even if we never hear it.
-      run.sales.set(key, 'uncertain');
-      step('requested');
-      try {
-        const prior = await pad.status(key, ac.signal);
-        if (prior.outcome !== 'unknown') return settle(prior);
-        settle(await pad.sale({ key, amountFen: input.amountFen, description: input.item['zh-CN'], signal: ac.signal, onPrompt: (message) => !ac.signal.aborted && sendBack({ type: 'PAY_PROMPT', message }) }));
-      } catch (e) {
-        step('uncertain');
-        if (ac.signal.aborted) return;
-        log.warn({ sale: key, err: e instanceof MatterDeviceError ? e.reason : e instanceof Error ? e.message : String(e) }, 'payment outcome unknown');
-        sendBack({ type: 'PAY_FAILED', words: e instanceof MatterDeviceError ? e.words : WORDS.payUnknown });
-      }
-    })();
+    const key = input.idempotencyKey;
+    void fees
+      .pay({
+        matterKey: run.key,
+        step: m[2] as string,
+        attempt: Number(m[3]) + 1,
+        amountFen: input.amountFen,
+        signal: ac.signal,
+        onPrompt: (message) => !ac.signal.aborted && sendBack({ type: 'PAY_PROMPT', message }),
+      })
+      .then(
+        (r) => {
+          if (r.outcome === 'approved') log.info({ sale: r.key, matter: run.app.code }, 'payment approved');
+          else log.info({ sale: key, outcome: r.outcome, reason: r.reason }, r.outcome === 'declined' ? 'payment declined' : 'payment outcome not known yet');
+          // An approval that arrives after the step was left stands in the journal: the matter's end settles it.
+          if (ac.signal.aborted) return;
+          if (r.outcome === 'approved') sendBack({ type: 'PAY_APPROVED', approval: { transactionId: r.transactionId, amountFen: r.amountFen, approvedAt: r.approvedAt, key: r.key } });
+          else if (r.outcome === 'declined') sendBack({ type: 'PAY_DECLINED', words: r.words });
+          else sendBack({ type: 'PAY_FAILED', words: r.words });
+        },
+        (e: unknown) => {
+          if (ac.signal.aborted) return;
+          // The journal (storage) failed before anything reached the pad, or the pad could not be asked.
+          log.warn({ sale: key, code: isStorageError(e) ? e.code : undefined, err: e instanceof Error ? e.message : String(e) }, 'payment not taken');
+          sendBack({ type: 'PAY_FAILED', words: isStorageError(e) ? WORDS.payNotRecorded : WORDS.payUnknown });
+        },
+      );
     return () => ac.abort(new Error('payment stopped: the step or the session ended'));
   }
 

@@ -35,7 +35,7 @@ export type SubmissionFate =
   | 'failed';
 
 export interface PaymentServiceOptions {
-  journal: PaymentJournal;
+  journal: PaymentRecords;
   pad: PaymentPad;
   /** The fate of a matter's submission. */
   submissionFate(matterKey: string): SubmissionFate;
@@ -268,4 +268,55 @@ export class PaymentService {
     if (r.reversalServiceId !== undefined) return true;
     return this.#o.submissionFate(r.matterKey) === 'failed';
   }
+}
+
+/** What the tamper-evident journal records of a payment (`payment-step`), one per payment-journal write. */
+export type PaymentStep = 'requested' | 'approved' | 'declined' | 'unknown' | 'inquiry' | 'reversal-requested' | 'reversed' | 'reversal-failed';
+
+/** What PaymentService needs of the payment journal (offline-cache/payments.ts). */
+export type PaymentRecords = Pick<PaymentJournal, 'get' | 'byMatter' | 'open' | 'all' | 'create' | 'noteInquiry' | 'answer' | 'beginReversal' | 'reversed' | 'reversalFailed'>;
+
+/**
+ * The payment journal, with every write reported as a step: `onStep` runs after the write committed
+ * (so before the request goes to the pad for 'requested', 'inquiry' and 'reversal-requested'). The core
+ * appends each step to the tamper-evident journal; a failing listener never undoes the write.
+ */
+export function reportingSteps(journal: PaymentRecords, onStep: (key: string, step: PaymentStep) => void): PaymentRecords {
+  /** Keys of the rows seen, by id (noteInquiry is given an id only). */
+  const keys = new Map<number, string>();
+  const seen = <T extends PaymentRow | undefined>(row: T): T => {
+    if (row) keys.set(row.id, row.idempotencyKey);
+    return row;
+  };
+  const report = (row: PaymentRow, step: PaymentStep): PaymentRow => {
+    seen(row);
+    try {
+      onStep(row.idempotencyKey, step);
+    } catch {
+      // the payment journal is the record; the witness is best effort
+    }
+    return row;
+  };
+  return {
+    get: (key) => seen(journal.get(key)),
+    byMatter: (matterKey) => journal.byMatter(matterKey).map(seen),
+    open: () => journal.open().map(seen),
+    all: () => journal.all().map(seen),
+    create: (input) => report(journal.create(input), 'requested'),
+    noteInquiry: (id, what) => {
+      journal.noteInquiry(id, what);
+      const key = keys.get(id);
+      if (key !== undefined) {
+        try {
+          onStep(key, 'inquiry');
+        } catch {
+          // as above
+        }
+      }
+    },
+    answer: (id, a) => report(journal.answer(id, a), a.state),
+    beginReversal: (id, sid) => report(journal.beginReversal(id, sid), 'reversal-requested'),
+    reversed: (id, detail) => report(journal.reversed(id, detail), 'reversed'),
+    reversalFailed: (id, reason) => report(journal.reversalFailed(id, reason), 'reversal-failed'),
+  };
 }

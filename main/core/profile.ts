@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { TERMINATORS } from '../../drivers/qr-reader/protocol/serial.js';
+import { PAGE_SIZES, SCAN_MODES, SCAN_SOURCES } from '../../drivers/document-scanner/types.js';
 import { Locale, SiteType, TechnicianEntry } from '../contract/index.js';
 import { PinHash } from './pin.js';
 import { VOICE_DEFAULTS, VoiceConfig } from './voice/config.js';
@@ -194,8 +195,14 @@ export const SanedScanner = z
       .max(256)
       .refine((d) => !d.startsWith('net:'), { message: 'give the device name saned knows (without "net:host:"), as `scanimage -L` on the kiosk prints it' })
       .refine((d) => [...d].every((c) => c.charCodeAt(0) > 0 && c.charCodeAt(0) <= 0xff), { message: 'SANE device names are ISO Latin-1' }),
-    /** Resolution (dpi) when a matter does not ask for one. */
+    /** Resolution (dpi) of a matter's scan. */
     resolution: z.number().int().min(50).max(1200).default(300),
+    /** Where the citizen puts the document: the glass (one page per scan, as a 高拍仪 document camera) or the feeder (every sheet in it). */
+    source: z.enum(SCAN_SOURCES).default('flatbed'),
+    /** Colour keeps red seals (红章) legible; gray makes smaller attachments. */
+    mode: z.enum(SCAN_MODES).default('color'),
+    /** The scan area; absent: the scanner's whole area. */
+    pageSize: z.enum(PAGE_SIZES).optional(),
   })
   .strict();
 const IdCardConfig = z.discriminatedUnion('type', [SimulatedDevice, SerialDevice, HidDevice, Disabled]);

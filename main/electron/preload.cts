@@ -60,7 +60,7 @@ const INVOKE_NAMES = [
   'matter.rate',
   'matter.rateReasons',
 ] as const;
-const PUSH_NAMES = ['session.view', 'devices.status', 'system.status', 'service.status'] as const;
+const PUSH_NAMES = ['session.view', 'devices.status', 'system.status', 'service.status', 'qr.scanned'] as const;
 /** The technician page (tech.html) gets these instead, as window.kioskTech; the core still checks its PIN login. */
 const TECH_INVOKE_NAMES = [
   'tech.hello',

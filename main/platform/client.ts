@@ -11,6 +11,8 @@ import {
   CaseSubmission,
   Catalog,
   CertificateList,
+  CodeVerdict,
+  CodeVerification,
   CertificateQuery,
   ErrorBody,
   Health,
@@ -320,6 +322,16 @@ export class PlatformClient {
     const query = new URLSearchParams({ type: parsed.data.type, holder: parsed.data.holder }).toString();
     const raw = await this.request('GET', `/v1/certificates?${query}`, undefined, {}, signal);
     return this.expectJson(raw, [200], CertificateList);
+  }
+
+  /** Forwards a scanned code to the platform for verification (never trusted locally). `code`: the payload's bytes. */
+  async verifyCode(q: { code: Uint8Array; holder: string }, signal: AbortSignal): Promise<Outcome<CodeVerdict>> {
+    const parsed = CodeVerification.safeParse({ code: Buffer.from(q.code).toString('base64'), holder: q.holder });
+    if (!parsed.success) return invalidRequest(`invalid code verification: ${validationMessage(parsed.error)}`);
+    const json = Buffer.from(JSON.stringify(parsed.data), 'utf8');
+    if (json.length > REQUEST_LIMITS.verifyCode) return tooLarge('the code', json.length, REQUEST_LIMITS.verifyCode);
+    const raw = await this.request('POST', '/v1/codes/verify', json, { 'content-type': 'application/json' }, signal);
+    return this.expectJson(raw, [200], CodeVerdict);
   }
 
   // ---- internals ----

@@ -176,6 +176,7 @@ export const REQUEST_LIMITS = {
   caseStatus: 0,
   submitRating: 16 * 1024,
   lookupCertificate: 0,
+  verifyCode: 8 * 1024,
 } as const;
 export type OperationId = keyof typeof REQUEST_LIMITS;
 
@@ -372,3 +373,25 @@ export const CertificateList = z.object({
   certificates: z.array(Certificate).max(100),
 });
 export type CertificateList = z.infer<typeof CertificateList>;
+
+/**
+ * A code the citizen showed the kiosk's QR reader (an e-certificate's or an e-ID's code), forwarded raw for
+ * the platform to verify: the kiosk trusts nothing in it. `code` is the payload's bytes in base64 (at most
+ * 4096 bytes); `holder` the holder token of the citizen at the kiosk, so the platform can say whether the
+ * code is theirs without the kiosk learning whose it is.
+ */
+export const CodeVerification = z.strictObject({
+  code: z.string().min(4).max(5464).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'code must be base64'),
+  holder: HolderToken,
+});
+export type CodeVerification = z.infer<typeof CodeVerification>;
+
+export const CODE_KINDS = ['e-certificate', 'e-id'] as const;
+export const CODE_INVALID_REASONS = ['unknown', 'malformed', 'expired', 'revoked'] as const;
+
+/** The platform's verdict on a code: the certificate it stands for (an e-ID as a certificate of type `e-id`), or why not. */
+export const CodeVerdict = z.discriminatedUnion('result', [
+  z.object({ result: z.literal('valid'), kind: z.enum(CODE_KINDS), certificate: Certificate, holderMatches: z.boolean() }),
+  z.object({ result: z.literal('invalid'), reason: z.enum(CODE_INVALID_REASONS) }),
+]);
+export type CodeVerdict = z.infer<typeof CodeVerdict>;

@@ -1,4 +1,5 @@
 import * as http from 'node:http';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
@@ -12,6 +13,7 @@ import {
   CaseSubmission,
   Certificate,
   CertificateQuery,
+  CodeVerification,
   HolderToken,
   REQUEST_LIMITS,
   Rating,
@@ -160,6 +162,11 @@ export interface PlatformSimulator {
   cases(): SimCaseInfo[];
   stats(): SimStats;
   reset(): Promise<void>;
+  /**
+   * The code a citizen's app would show for one of the simulator's certificates (POST /v1/codes/verify
+   * knows it; signed with a key of this run), or undefined for an unknown id. Also GET /_sim/codes.
+   */
+  certificateCode(certificateId: string): string | undefined;
 }
 
 // ---- journal entries ----
@@ -377,7 +384,11 @@ const ROUTES: readonly Route[] = [
   { op: 'caseStatus', method: 'GET', match: pattern(/^\/v1\/cases\/([^/]+)$/) },
   { op: 'submitRating', method: 'POST', match: pattern(/^\/v1\/cases\/([^/]+)\/rating$/) },
   { op: 'lookupCertificate', method: 'GET', match: exact('/v1/certificates') },
+  { op: 'verifyCode', method: 'POST', match: exact('/v1/codes/verify') },
 ];
+
+/** The simulator's own e-certificate code format (what a citizen's phone app would show): opaque to the kiosk. */
+const CODE_PREFIX = 'NXSL-EC1.';
 
 export async function startPlatformSimulator(options: PlatformSimulatorOptions): Promise<PlatformSimulator> {
   const host = options.host ?? '127.0.0.1';
@@ -763,6 +774,32 @@ export async function startPlatformSimulator(options: PlatformSimulatorOptions):
     return jsonReply(200, { certificates: found });
   };
 
+  const codeKey = randomBytes(32);
+  const codeMac = (id: string): string => createHmac('sha256', codeKey).update(id, 'utf8').digest('hex').slice(0, 16);
+  const certificateCode = (id: string): string | undefined =>
+    certificates.some((c) => c.id === id) ? `${CODE_PREFIX}${Buffer.from(id, 'utf8').toString('base64url')}.${codeMac(id)}` : undefined;
+
+  const verifyCode = (body: Buffer): SimReply => {
+    let value: unknown;
+    try {
+      value = JSON.parse(body.toString('utf8'));
+    } catch {
+      return errorReply(400, 'invalid-body', 'body is not JSON');
+    }
+    const q = CodeVerification.safeParse(value);
+    if (!q.success) return errorReply(400, 'invalid-body', 'expected { code: base64, holder: 64 hex characters }');
+    const text = Buffer.from(q.data.code, 'base64').toString('latin1');
+    if (!text.startsWith(CODE_PREFIX)) return jsonReply(200, { result: 'invalid', reason: 'unknown' });
+    const m = /^([A-Za-z0-9_-]{1,200})\.([0-9a-f]{16})$/.exec(text.slice(CODE_PREFIX.length));
+    const id = m ? Buffer.from(m[1] ?? '', 'base64url').toString('utf8') : '';
+    if (!m || m[2] !== codeMac(id)) return jsonReply(200, { result: 'invalid', reason: 'malformed' });
+    const cert = certificates.find((c) => c.id === id);
+    if (!cert) return jsonReply(200, { result: 'invalid', reason: 'unknown' });
+    if (cert.expiresAt !== undefined && Date.parse(cert.expiresAt) <= now()) return jsonReply(200, { result: 'invalid', reason: 'expired' });
+    const { holder, ...shown } = cert;
+    return jsonReply(200, { result: 'valid', kind: cert.type === 'e-id' ? 'e-id' : 'e-certificate', certificate: shown, holderMatches: holder === q.data.holder });
+  };
+
   const health = (): SimReply => jsonReply(200, { status: faults.degraded() ? 'degraded' : 'ok', time: canonicalDateTime(now()), version: 'simulator' });
 
   const catalogReply = (req: IncomingMessage): SimReply => {
@@ -790,6 +827,8 @@ export async function startPlatformSimulator(options: PlatformSimulatorOptions):
         return rate(p0, body);
       case 'lookupCertificate':
         return lookupCertificates(url.searchParams);
+      case 'verifyCode':
+        return verifyCode(body);
     }
   };
 
@@ -849,6 +888,7 @@ export async function startPlatformSimulator(options: PlatformSimulatorOptions):
     if (route === 'GET /_sim/stats') return jsonReply(200, currentStats());
     if (route === 'GET /_sim/faults') return jsonReply(200, faults.config);
     if (route === 'GET /_sim/progression') return jsonReply(200, { steps: progression });
+    if (route === 'GET /_sim/codes') return jsonReply(200, { codes: certificates.map((c) => ({ id: c.id, type: c.type, code: certificateCode(c.id) })) });
     if (route === 'POST /_sim/reset') {
       await resetState();
       return jsonReply(200, { ok: true });
@@ -1063,5 +1103,6 @@ export async function startPlatformSimulator(options: PlatformSimulatorOptions):
     cases: caseList,
     stats: currentStats,
     reset: resetState,
+    certificateCode,
   };
 }

@@ -15,6 +15,8 @@ const ALL_TYPES: readonly [type: string, title: string, issuer: string][] = [
   ['death-medical-certificate', '居民死亡医学证明（样例）', '银川市第一人民医院'],
   ['cremation-certificate', '火化证明（样例）', '银川市殡仪馆'],
   ['business-licence', '电子营业执照（样例）', '银川市市场监督管理局'],
+  // An e-ID (网证): verified by the platform like any code; a matter that accepts type 'e-id' takes it.
+  ['e-id', '居民身份证网上功能凭证（样例）', '公安部（样例）'],
 ];
 
 const HOLDINGS: Record<string, readonly string[]> = {
@@ -37,4 +39,18 @@ export function sampleCertificates(holderKeyBase64: string, now = Date.now()): S
     }
   }
   return out;
+}
+
+/**
+ * What the simulator panel offers to hold in front of the QR reader: the code of every sample certificate
+ * the embedded platform holds (its own signed format: `codeOf` is PlatformSimulator.certificateCode), labelled
+ * with the certificate and its sample holder. Fictional.
+ */
+export function sampleCodes(holderKeyBase64: string, codeOf: (certificateId: string) => string | undefined): { label: string; payload: string }[] {
+  return sampleCertificates(holderKeyBase64).flatMap((c) => {
+    const payload = codeOf(c.id);
+    const sample = Object.keys(SAMPLE_IDENTITIES).find((k) => c.id.endsWith(`-${k}`));
+    const who = sample ? SAMPLE_IDENTITIES[sample]?.name : undefined;
+    return payload === undefined ? [] : [{ label: `电子证照码 ${c.title}${who ? `（${who}）` : ''}`, payload }];
+  });
 }

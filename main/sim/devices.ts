@@ -4,15 +4,15 @@
  * The core never builds these itself (ARCHITECTURE.md: main/core never imports the simulators);
  * a host assembles them and passes the openers in.
  */
-import type { TransportOpener } from '../../drivers/transport/transport.js';
 import { MemoryPort, type MemoryTransport } from '../../drivers/transport/memory.js';
 import { IdCardSimulator } from '../../drivers/id-card/simulator.js';
 import { SAMPLE_IDENTITIES } from '../../drivers/id-card/samples.js';
 import { PrinterSimulator, renderSvg, testReceipt, type ProfileName, type VirtualReceipt } from '../../drivers/receipt-printer/index.js';
-import type { PaymentSimFaultName, PlatformSimState, PrinterSimFaultName, PrinterSimState, ScannerSimFaultName, SimPlatformDeliveries, SimPrinterReceipts, SimState } from '../contract/index.js';
+import type { PaymentSimFaultName, PaymentSimState, PlatformSimState, PrinterSimFaultName, PrinterSimState, QrSimState, ScannerSimFaultName, ScannerSimState, SimPlatformDeliveries, SimPrinterReceipts, SimState } from '../contract/index.js';
 import type { PlatformSimulator } from '../platform/simulator.js';
 import type { PlatformTap } from './platform-tap.js';
-import { SimulatedPageSource, SimulatedPaymentTerminal } from './matter-devices.js';
+import { SAMPLE_DOCUMENTS, SIM_SCAN_DEFAULTS, SimulatedPad, SimulatedQrReader, SimulatedScanner } from './matter-devices.js';
+import { sampleCodes } from './certificates.js';
 import type { Profile } from '../core/profile.js';
 import type { SimulatedOpeners } from '../core/devices.js';
 import type { KioskCore } from '../core/kiosk.js';
@@ -36,12 +36,17 @@ export interface SimControl {
   setPlatformOutage(on: boolean): void;
   /** What the kiosk delivered to the embedded platform (case submissions and ratings). */
   platformDeliveries(): SimPlatformDeliveries;
-  /** The simulated scanner: a fault for the next scans (null clears), and how many pages the feeder holds. */
+  /** The simulated scanner: a fault for the next scans (null clears), and how many sheets go into the feeder per scan. */
   setScannerFault(fault: ScannerSimFaultName | null, pagesPerScan?: number): void;
+  /** The sample page image on the scanner (SAMPLE_DOCUMENTS). */
+  setScannerDocument(key: string): void;
   setScannerConnected(connected: boolean): void;
-  /** The simulated payment pad: decline, or lose the reply after the debit (null clears). */
+  /** The simulated payment pad: decline, card removed, timeout or lost reply after the debit (null clears). */
   setPaymentFault(fault: PaymentSimFaultName | null): void;
   setPaymentConnected(connected: boolean): void;
+  /** Holds a code in front of the simulated QR reader. */
+  scanQr(payload: string): Promise<void>;
+  setQrConnected(connected: boolean): void;
 }
 
 /** Receipts kept for the panel and the tests. */
@@ -154,12 +159,16 @@ function buildPrinterSim(paper: ProfileName): { opener: MemoryPort; control: Pri
 export interface SimulatedDevices {
   /** Pass to KioskCore.start({ simulatedDevices }). Only devices the profile names as 'simulated'. */
   readonly openers: SimulatedOpeners;
-  /** The simulated scanner and payment pad (pass to KioskCore.start as pageSource / paymentTerminal). */
-  readonly scanner: SimulatedPageSource;
-  readonly payment: SimulatedPaymentTerminal;
+  /** The simulated scanner, pad and QR reader (null when the profile names a real one or none). */
+  readonly scanner: SimulatedScanner | null;
+  readonly pad: SimulatedPad | null;
+  readonly qr: SimulatedQrReader | null;
   /** Receipts the simulated printer cut, decoded from its bytes (empty without a simulated printer). */
   printedReceipts(): VirtualReceipt[];
-  /** The control panel over these simulators, the running core's own devices and the embedded platform (if any). */
+  /**
+   * The control panel over these simulators, the running core's own devices and the embedded platform
+   * (if any: its e-certificate codes are the QR reader's samples).
+   */
   control(core: KioskCore, platform?: EmbeddedPlatform | null): SimControl;
 }
 
@@ -169,25 +178,45 @@ export interface EmbeddedPlatform {
   tap: PlatformTap;
 }
 
+export interface SimulatedDevicesOptions {
+  /** The simulated pad's time from request to answer (default 800 ms). */
+  padProcessingMs?: number;
+  /** How long the kiosk waits for the simulated pad's answer before asking about the payment (default 10 s). */
+  padTimeoutMs?: number;
+}
+
+/** The acceptance number on a receipt: the payload of its QR code. */
+function receiptNumber(r: VirtualReceipt): string | null {
+  for (const i of r.items) if (i.type === 'qr') return i.data;
+  return null;
+}
+
 /** Builds a simulator for every device the profile names as `{ type: 'simulated' }`. */
-export function createSimulatedDevices(profile: Profile): SimulatedDevices {
-  const idSim = profile.devices.idCard.type === 'simulated' ? buildIdCardSim() : null;
-  const prCfg = profile.devices.printer;
+export function createSimulatedDevices(profile: Profile, opts: SimulatedDevicesOptions = {}): SimulatedDevices {
+  const d = profile.devices;
+  const idSim = d.idCard.type === 'simulated' ? buildIdCardSim() : null;
+  const prCfg = d.printer;
   const printerSim = prCfg.type === 'simulated' ? buildPrinterSim(prCfg.paper) : null;
-  const openers: { -readonly [K in keyof SimulatedOpeners]: TransportOpener } = {};
+  const scanner = d.scanner.type === 'simulated' ? new SimulatedScanner() : null;
+  const pad = d.paymentPad.type === 'simulated' ? new SimulatedPad(opts.padProcessingMs !== undefined ? { processingMs: opts.padProcessingMs } : {}) : null;
+  const qr = d.qrReader.type === 'simulated' ? new SimulatedQrReader() : null;
+  const openers: { -readonly [K in keyof SimulatedOpeners]: SimulatedOpeners[K] } = {};
   if (idSim) openers.idCard = idSim.opener;
   if (printerSim) openers.printer = printerSim.opener;
-  // No profile field names the scanner or the pad yet (issue 9 adds them): web mode always simulates both.
-  const scanner = new SimulatedPageSource();
-  const payment = new SimulatedPaymentTerminal();
+  if (scanner) openers.scanner = { connector: scanner.network, device: scanner.device, defaults: SIM_SCAN_DEFAULTS };
+  if (pad) openers.paymentPad = { opener: pad.port, paymentTimeoutMs: opts.padTimeoutMs ?? 10_000, abortWaitMs: 3000 };
+  if (qr) openers.qrReader = qr.port;
 
   return {
     openers,
     scanner,
-    payment,
+    pad,
+    qr,
     printedReceipts: () => printerSim?.control.receipts() ?? [],
     control(core, platform = null) {
       const kioskPrinter = core.devices.printer;
+      const kioskScanner = core.devices.scanner;
+      if (scanner && kioskScanner) scanner.followScans(kioskScanner);
       const platformState = (): PlatformSimState | null => {
         if (!platform) return null;
         const sim = platform.simulator;
@@ -198,6 +227,8 @@ export function createSimulatedDevices(profile: Profile): SimulatedDevices {
         if (!platform) throw new SimRequestError('this kiosk uses a real platform, not the embedded simulator');
         return platform;
       };
+      // The sample e-certificate codes the panel offers: the embedded platform's own signed codes.
+      const qrSamples = (): QrSimState['samples'] => (platform ? sampleCodes(profile.platform.holderKey, (id) => platform.simulator.certificateCode(id)) : []);
       let lastPrint: PrinterSimState['lastPrint'] = null;
       const needIdSim = (): IdCardSim => {
         if (!idSim) throw new SimRequestError('the ID card reader is not simulated in this profile');
@@ -206,6 +237,49 @@ export function createSimulatedDevices(profile: Profile): SimulatedDevices {
       const needPrinterSim = (): PrinterSim => {
         if (!printerSim) throw new SimRequestError('the receipt printer is not simulated in this profile');
         return printerSim.control;
+      };
+      const need = <T>(x: T | null, what: string): T => {
+        if (x === null) throw new SimRequestError(`the ${what} is not simulated in this profile`);
+        return x;
+      };
+      const scannerState = (s: SimulatedScanner): ScannerSimState => {
+        const dev = kioskScanner?.status();
+        return {
+          connected: s.connected,
+          fault: s.fault,
+          pagesPerScan: s.pagesPerScan,
+          scans: s.pagesSent,
+          document: s.document,
+          documents: Object.entries(SAMPLE_DOCUMENTS).map(([key, v]) => ({ key, label: v.label })),
+          device: dev ? { state: dev.state, ...(dev.lastError ? { lastError: dev.lastError.message } : {}) } : null,
+        };
+      };
+      const padState = (p: SimulatedPad): PaymentSimState => {
+        let rows: ReturnType<NonNullable<typeof core.queue.cache>['payments']['all']> = [];
+        try {
+          rows = core.queue.cache?.payments.all() ?? [];
+        } catch {
+          rows = [];
+        }
+        return {
+          connected: p.connected,
+          fault: p.fault,
+          sales: rows.map((r) => ({
+            key: r.idempotencyKey,
+            outcome: r.state === 'approved' || r.state === 'reversed' ? 'approved' : r.state === 'declined' ? 'declined' : 'unknown',
+            state: r.state,
+            amountFen: r.state === 'approved' || r.state === 'reversed' ? (r.authorizedFen ?? r.amountFen) : null,
+            reversed: r.state === 'reversed',
+            reference: r.padReference ?? null,
+          })),
+          ledger: p.ledger().map((e) => ({ reference: e.poiTransaction.transactionId, amountFen: e.amountFen, state: e.state })),
+        };
+      };
+      const qrState = (q: SimulatedQrReader): QrSimState => {
+        const cut = printerSim?.control.receipts() ?? [];
+        let lastReceipt: string | null = null;
+        for (let i = cut.length - 1; i >= 0 && lastReceipt === null; i--) lastReceipt = receiptNumber(cut[i] as VirtualReceipt);
+        return { connected: q.connected, scans: q.scans, lastPayload: q.lastPayload, lastReceipt, samples: qrSamples() };
       };
       return {
         state: () => {
@@ -229,8 +303,9 @@ export function createSimulatedDevices(profile: Profile): SimulatedDevices {
             idCard: idSim ? idSim.control.state() : { placed: null, connected: false },
             printer: printerState,
             platform: platformState(),
-            scanner: { connected: scanner.state() !== 'offline', fault: scanner.fault, pagesPerScan: scanner.pagesPerScan, scans: scanner.scans },
-            payment: { connected: payment.state() !== 'offline', fault: payment.fault, sales: payment.sales() },
+            scanner: scanner ? scannerState(scanner) : null,
+            payment: pad ? padState(pad) : null,
+            qr: qr ? qrState(qr) : null,
           };
         },
         placeCard: (key) => needIdSim().place(key),
@@ -242,12 +317,20 @@ export function createSimulatedDevices(profile: Profile): SimulatedDevices {
         setPlatformOutage: (on) => needPlatform().simulator.setOutage(on),
         platformDeliveries: () => ({ deliveries: needPlatform().tap.deliveries() }),
         setScannerFault: (fault, pagesPerScan) => {
-          scanner.setFault(fault);
-          if (pagesPerScan !== undefined) scanner.pagesPerScan = pagesPerScan;
+          const s = need(scanner, 'document scanner');
+          s.setFault(fault);
+          if (pagesPerScan !== undefined) s.setPagesPerScan(pagesPerScan);
         },
-        setScannerConnected: (connected) => scanner.setConnected(connected),
-        setPaymentFault: (fault) => payment.setFault(fault),
-        setPaymentConnected: (connected) => payment.setConnected(connected),
+        setScannerDocument: (key) => {
+          const s = need(scanner, 'document scanner');
+          if (!Object.hasOwn(SAMPLE_DOCUMENTS, key)) throw new SimRequestError(`no sample document "${key}"`);
+          s.setDocument(key);
+        },
+        setScannerConnected: (connected) => need(scanner, 'document scanner').setConnected(connected),
+        setPaymentFault: (fault) => need(pad, 'payment pad').setFault(fault),
+        setPaymentConnected: (connected) => need(pad, 'payment pad').setConnected(connected),
+        scanQr: (payload) => need(qr, 'QR reader').scan(payload),
+        setQrConnected: (connected) => need(qr, 'QR reader').setConnected(connected),
         async printTestReceipt(signal) {
           if (!kioskPrinter) throw new SimRequestError('no receipt printer in this profile');
           try {

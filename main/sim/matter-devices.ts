@@ -1,190 +1,249 @@
 /**
- * A simulated document scanner and payment pad behind the matter service's small interfaces
- * (main/core/matter-devices.ts), until the drivers of issue 9 provide the real ones. The scanner
- * yields generated PNG pages with progress; the pad prompts, then approves or declines, and keeps
- * every sale by its idempotency key (the same key never charges twice; reversal is idempotent).
- * Fault switches for the panel and tests: scanner jam / empty feeder / unplugged; pad decline /
- * outcome lost after the debit / unplugged. SAMPLE behaviour only: no real money, no real scans.
+ * The simulated document scanner, payment pad and QR reader of web mode and the tests: the drivers' own
+ * simulators (drivers/document-scanner SaneSimulator, drivers/payment-pad PadSimulator,
+ * drivers/qr-reader QrReaderSimulator) on in-process links, so the core reaches them through the same
+ * driver classes as real devices (SanedScanner, NexoPaymentPad, QrCodeReader). SAMPLE behaviour only:
+ * no real money, no real scans, fictional documents.
+ *
+ * - The scanner is a SANE server on a memory network with an automatic document feeder: before every
+ *   scan the feeder is loaded with `pagesPerScan` sheets (as if the citizen put the document in), and
+ *   the page image is one of the sample documents below.
+ * - The pad is a nexo pad with a bank ledger behind it; its faults are the simulator's (decline, card
+ *   removed, timeout after the debit, a reply lost after the debit).
+ * - The QR reader is a serial reader (CR terminator): scan() sends what a real one sends for a code.
  */
-import { randomBytes } from 'node:crypto';
-import { PNG } from 'pngjs';
-import { Emitter } from '../../drivers/device.js';
-import type { LocalText } from '../contract/index.js';
-import { defaultSleep as pause } from '../core/delivery.js';
-import { MatterDeviceError, type MatterDeviceState, type PageSource, type PaymentTerminal, type SaleOutcome } from '../core/matter-devices.js';
+import type { Device } from '../../drivers/device.js';
+import { MemorySaneNetwork, SAMPLE_DOCUMENT, SIM_DEVICE, type SimDocument } from '../../drivers/document-scanner/simulator.js';
+import type { ScanRequest } from '../../drivers/document-scanner/types.js';
+import { PadSimulator, type LedgerEntry, type PadFaults } from '../../drivers/payment-pad/simulator.js';
+import { QrReaderSimulator } from '../../drivers/qr-reader/simulator.js';
+import { MemoryPort, type MemoryTransport } from '../../drivers/transport/memory.js';
+import type { PaymentSimFaultName, ScannerSimFaultName } from '../contract/index.js';
 
-/** A grey page with a header bar, lines of "text" and a page mark: distinct bytes per page and scan. */
-export function samplePage(n: number, seed: number, width = 248, height = 350): Uint8Array {
-  const png = new PNG({ width, height });
-  const px = png.data; // RGBA
-  px.fill(0xf4);
-  const set = (x: number, y: number, v: number): void => {
-    if (x < 0 || y < 0 || x >= width || y >= height) return;
-    const i = (y * width + x) * 4;
-    px[i] = px[i + 1] = px[i + 2] = v;
+type Rgb = readonly [number, number, number];
+const WHITE: Rgb = [250, 250, 248];
+const INK: Rgb = [60, 60, 60];
+const SEAL: Rgb = [200, 20, 30];
+
+function ring(x: number, y: number, cx: number, cy: number, r0: number, r1: number): boolean {
+  const dx = x - cx;
+  const dy = y - cy;
+  const d = dx * dx + dy * dy;
+  return d > r0 * r0 && d < r1 * r1;
+}
+
+/** Both sides of an ID card copied onto an A4 sheet (fictional: lines where the text would be). */
+const ID_CARD_COPY: SimDocument = {
+  widthMm: 210,
+  heightMm: 297,
+  pixel(x, y) {
+    for (const top of [40, 120]) {
+      if (x >= 62 && x <= 147.6 && y >= top && y <= top + 54) {
+        if (x < 63 || x > 146.6 || y < top + 1 || y > top + 53) return INK;
+        if (top === 40 && x > 120 && x < 142 && y > top + 8 && y < top + 36) return [150, 150, 160];
+        if ((y - top - 8) % 7 < 1.6 && x > 68 && x < (top === 40 ? 112 : 140) && y < top + 48) return INK;
+        return [226, 236, 246];
+      }
+    }
+    return WHITE;
+  },
+};
+
+/** A one-inch photo (25 × 35 mm) on the glass: blue background, a head and shoulders. */
+const PHOTO: SimDocument = {
+  widthMm: 210,
+  heightMm: 297,
+  pixel(x, y) {
+    if (x < 20 || x > 45 || y < 20 || y > 55) return WHITE;
+    const head = ((x - 32.5) / 6.5) ** 2 + ((y - 33) / 8) ** 2 < 1;
+    const shoulders = y > 44 && ((x - 32.5) / 12) ** 2 + ((y - 56) / 12) ** 2 < 1;
+    if (head) return [232, 196, 170];
+    if (shoulders) return [40, 40, 60];
+    return [70, 130, 210];
+  },
+};
+
+/** A page of a household register: a table and the registrar's red seal. */
+const REGISTER_PAGE: SimDocument = {
+  widthMm: 210,
+  heightMm: 297,
+  pixel(x, y) {
+    if (x < 15 || x > 195 || y < 15 || y > 282) return WHITE;
+    if (ring(x, y, 150, 240, 18, 21)) return SEAL;
+    if (y > 25 && y < 33 && x > 70 && x < 140) return INK;
+    const inTable = y > 45 && y < 205 && x > 20 && x < 190;
+    if (inTable && ((y - 45) % 16 < 0.6 || (x - 20) % 42.5 < 0.6)) return INK;
+    if (inTable && (y - 45) % 16 > 6 && (y - 45) % 16 < 8.5 && ((x - 20) % 42.5) > 4 && ((x - 20) % 42.5) < 30) return [110, 110, 110];
+    return WHITE;
+  },
+};
+
+/** Each sheet of a document carries its page number (as small squares at the bottom right), so pages differ. */
+function numbered(doc: SimDocument): SimDocument {
+  return {
+    widthMm: doc.widthMm,
+    heightMm: doc.heightMm,
+    pixel(x, y, page) {
+      if (y >= 286 && y <= 290 && x <= 196 && x >= 196 - Math.min(page, 20) * 6 && (196 - x) % 6 < 4) return INK;
+      return doc.pixel(x, y, page);
+    },
   };
-  for (let y = 12; y < 30; y++) for (let x = 16; x < width - 16; x++) set(x, y, 0x40);
-  let r = (seed * 2654435761 + n * 40503) >>> 0 || 1;
-  for (let line = 0; line < 22; line++) {
-    r ^= r << 13;
-    r >>>= 0;
-    r ^= r >>> 17;
-    r ^= r << 5;
-    r >>>= 0;
-    const len = 60 + (r % (width - 100));
-    const y = 44 + line * 13;
-    for (let x = 16; x < 16 + len; x++) for (let dy = 0; dy < 4; dy++) set(x, y + dy, (x + line) % 9 === 0 ? 0xf4 : 0x70);
-  }
-  for (let i = 0; i < n; i++) for (let y = height - 24; y < height - 14; y++) for (let x = width - 20 - i * 12; x < width - 12 - i * 12; x++) set(x, y, 0x20);
-  // Written as 8-bit greyscale, as a document scanner's grey mode gives.
-  return new Uint8Array(PNG.sync.write(png, { colorType: 0 }));
 }
 
-export type ScannerSimFault = 'jam' | 'empty';
+/** The page images the panel can put on the simulated scanner (all fictional). */
+export const SAMPLE_DOCUMENTS: Readonly<Record<string, { label: string; document: SimDocument }>> = {
+  'application-form': { label: '申请表 Application form', document: numbered(SAMPLE_DOCUMENT) },
+  'id-card-copy': { label: '身份证复印件 ID card copy', document: numbered(ID_CARD_COPY) },
+  photo: { label: '一寸照片 Photo', document: numbered(PHOTO) },
+  'household-register': { label: '户口簿页 Household register page', document: numbered(REGISTER_PAGE) },
+};
+export type SampleDocumentKey = keyof typeof SAMPLE_DOCUMENTS;
 
-export class SimulatedPageSource implements PageSource {
-  readonly id = 'simulated:scanner';
-  #state: MatterDeviceState = 'ready';
-  #fault: ScannerSimFault | null = null;
-  /** Pages the feeder holds per scan (a flatbed: 1). */
-  pagesPerScan = 1;
-  scans = 0;
-  readonly #changes = new Emitter<MatterDeviceState>();
+/** What a matter's scan asks the simulated scanner for: its feeder, in colour (seals stay red), at a modest resolution. */
+export const SIM_SCAN_DEFAULTS: Omit<ScanRequest, 'maxPages' | 'pdf'> = { source: 'adf', mode: 'color', resolution: 100, pageSize: 'A4' };
 
-  constructor(private readonly stepMs = 120) {}
+export class SimulatedScanner {
+  readonly network: MemorySaneNetwork;
+  readonly device = SIM_DEVICE.name;
+  #fault: ScannerSimFaultName | null = null;
+  #pagesPerScan = 1;
+  #document = 'application-form';
+  #connected = true;
 
-  state(): MatterDeviceState {
-    return this.#state;
+  constructor(opts: { seed?: number } = {}) {
+    this.network = new MemorySaneNetwork({ feederSheets: 1, ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
+    this.setDocument(this.#document);
   }
-  onState(listener: (s: MatterDeviceState) => void): () => void {
-    return this.#changes.on(listener);
-  }
-  get fault(): ScannerSimFault | null {
+
+  get fault(): ScannerSimFaultName | null {
     return this.#fault;
   }
-  setFault(fault: ScannerSimFault | null): void {
+  /** Sheets the citizen puts in the feeder for each scan (1–20). */
+  get pagesPerScan(): number {
+    return this.#pagesPerScan;
+  }
+  get document(): string {
+    return this.#document;
+  }
+  get connected(): boolean {
+    return this.#connected;
+  }
+  /** Scans the simulator has started (STARTs that found a sheet count as pages). */
+  get scans(): number {
+    return this.network.sim.counters.scans;
+  }
+  get pagesSent(): number {
+    return this.network.sim.counters.pagesSent;
+  }
+
+  /** jam: the page stops halfway (JAMMED); empty: nothing in the feeder (NO_DOCS); coverOpen: COVER_OPEN; null: none. */
+  setFault(fault: ScannerSimFaultName | null): void {
     this.#fault = fault;
+    this.network.sim.clearFaults();
+    if (fault === 'jam') this.network.sim.setFaults({ jam: 'mid-page' });
+    else if (fault === 'empty') this.network.sim.setFaults({ noPaper: true });
+    else if (fault === 'coverOpen') this.network.sim.setFaults({ coverOpen: true });
   }
+
+  setPagesPerScan(n: number): void {
+    this.#pagesPerScan = Math.max(1, Math.min(20, Math.floor(n)));
+    this.network.sim.loadFeeder(this.#pagesPerScan);
+  }
+
+  setDocument(key: string): void {
+    const d = Object.hasOwn(SAMPLE_DOCUMENTS, key) ? SAMPLE_DOCUMENTS[key] : undefined;
+    if (!d) throw new RangeError(`no sample document "${key}"`);
+    this.#document = key;
+    this.network.sim.setDocument(d.document);
+  }
+
+  /** saned stops (every connection drops, none is accepted) or starts again. */
   setConnected(connected: boolean): void {
-    this.#set(connected ? 'ready' : 'offline');
+    this.#connected = connected;
+    if (connected) this.network.startService();
+    else this.network.stopService();
   }
 
-  #set(s: MatterDeviceState): void {
-    if (s === this.#state) return;
-    this.#state = s;
-    this.#changes.emit(s);
-  }
-
-  async scan(opts: { maxPages: number; signal: AbortSignal; onProgress(p: { pagesDone: number; pageProgress: number | null }): void }): Promise<Uint8Array[]> {
-    if (this.#state === 'offline') throw new MatterDeviceError({ 'zh-CN': '扫描仪未连接，请联系工作人员。', en: 'The scanner is not connected. Please ask staff.' }, 'simulated scanner unplugged');
-    if (this.#fault === 'empty') throw new MatterDeviceError({ 'zh-CN': '扫描仪上没有材料，请把材料放好后重试。', en: 'Nothing is on the scanner. Place the document and try again.' }, 'no paper');
-    this.#set('busy');
-    try {
-      const pages: Uint8Array[] = [];
-      const want = Math.max(0, Math.min(opts.maxPages, this.pagesPerScan));
-      this.scans += 1;
-      for (let n = 1; n <= want; n++) {
-        for (const f of [0.25, 0.5, 0.75]) {
-          await pause(this.stepMs, opts.signal);
-          opts.onProgress({ pagesDone: n - 1, pageProgress: f });
-        }
-        if (this.#fault === 'jam') throw new MatterDeviceError({ 'zh-CN': '扫描仪卡纸，请工作人员处理后重试。', en: 'The scanner jammed. Ask staff to clear it, then try again.' }, 'paper jam');
-        pages.push(samplePage(n, this.scans));
-        opts.onProgress({ pagesDone: n, pageProgress: null });
-      }
-      return pages;
-    } finally {
-      if (this.#state === 'busy') this.#set('ready');
-    }
+  /**
+   * Loads the feeder whenever the kiosk's scanner starts a scan (its status turns busy before the first
+   * request goes out), as a citizen puts the document in before pressing the button.
+   */
+  followScans(kioskScanner: Device): () => void {
+    let last = kioskScanner.status().state;
+    return kioskScanner.onStatus((s) => {
+      if (s.state === 'busy' && last !== 'busy') this.network.sim.loadFeeder(this.#pagesPerScan);
+      last = s.state;
+    });
   }
 }
 
-export type PadSimFault = 'decline' | 'lostAfterDebit';
+/** The panel's pad faults, as the simulator's (drivers/payment-pad/simulator.ts PadFaults). */
+const PAD_FAULTS: Record<PaymentSimFaultName, Partial<PadFaults>> = {
+  decline: { decline: true },
+  cardRemoved: { cardRemoved: true },
+  timeoutAfterDebit: { timeoutAfterDebit: true },
+  lostAfterDebit: { lostReply: true },
+};
 
-interface Sale {
-  outcome: SaleOutcome;
-  reversed: boolean;
-}
+export class SimulatedPad {
+  readonly sim: PadSimulator;
+  readonly port: MemoryPort;
+  #fault: PaymentSimFaultName | null = null;
 
-export class SimulatedPaymentTerminal implements PaymentTerminal {
-  readonly id = 'simulated:payment';
-  #state: MatterDeviceState = 'ready';
-  #fault: PadSimFault | null = null;
-  readonly #sales = new Map<string, Sale>();
-  readonly #changes = new Emitter<MatterDeviceState>();
-
-  constructor(private readonly stepMs = 200) {}
-
-  state(): MatterDeviceState {
-    return this.#state;
+  /** `processingMs`: from the request to the answer, as if the citizen were tapping the card. */
+  constructor(opts: { processingMs?: number; seed?: number } = {}) {
+    this.sim = new PadSimulator(undefined, { poiId: 'SIM-PAD-01', processingMs: opts.processingMs ?? 800, ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
+    this.port = new MemoryPort('simulated:payment-pad', (deviceEnd: MemoryTransport) => this.sim.attach(deviceEnd));
   }
-  onState(listener: (s: MatterDeviceState) => void): () => void {
-    return this.#changes.on(listener);
-  }
-  get fault(): PadSimFault | null {
+
+  get fault(): PaymentSimFaultName | null {
     return this.#fault;
   }
-  setFault(fault: PadSimFault | null): void {
+  get connected(): boolean {
+    return this.port.connected;
+  }
+
+  setFault(fault: PaymentSimFaultName | null): void {
     this.#fault = fault;
+    this.sim.clearFaults();
+    if (fault !== null) this.sim.setFaults(PAD_FAULTS[fault]);
   }
+
   setConnected(connected: boolean): void {
-    this.#set(connected ? 'ready' : 'offline');
-  }
-  /** Every sale made, by key (tests and the panel). */
-  sales(): { key: string; outcome: SaleOutcome['outcome']; amountFen: number | null; reversed: boolean }[] {
-    return [...this.#sales].map(([key, s]) => ({ key, outcome: s.outcome.outcome, amountFen: s.outcome.outcome === 'approved' ? s.outcome.amountFen : null, reversed: s.reversed }));
+    if (connected) this.port.plug();
+    else this.port.unplug();
   }
 
-  #set(s: MatterDeviceState): void {
-    if (s === this.#state) return;
-    this.#state = s;
-    this.#changes.emit(s);
+  /** The simulated bank: every charge, approved or reversed. */
+  ledger(): LedgerEntry[] {
+    return this.sim.ledger();
+  }
+}
+
+export class SimulatedQrReader {
+  readonly sim = new QrReaderSimulator(undefined, { mode: 'serial', terminator: 'cr' });
+  readonly port = new MemoryPort('simulated:qr-reader', (deviceEnd: MemoryTransport) => this.sim.attach(deviceEnd));
+  #last: string | null = null;
+
+  get connected(): boolean {
+    return this.port.connected;
+  }
+  get scans(): number {
+    return this.sim.sent;
+  }
+  /** The last payload scanned (sample data only: receipts' numbers and sample codes). */
+  get lastPayload(): string | null {
+    return this.#last;
   }
 
-  #offline(): MatterDeviceError {
-    return new MatterDeviceError({ 'zh-CN': '支付终端未连接，请联系工作人员。', en: 'The payment pad is not connected. Please ask staff.' }, 'simulated pad unplugged');
+  /** Holds a code in front of the reader: it sends the payload and its terminator. */
+  async scan(payload: string): Promise<void> {
+    this.#last = payload;
+    await this.sim.scan(payload);
   }
 
-  async sale(req: { key: string; amountFen: number; description: string; signal: AbortSignal; onPrompt(message: LocalText): void }): Promise<SaleOutcome> {
-    const known = this.#sales.get(req.key);
-    if (known) return known.outcome;
-    if (this.#state === 'offline') throw this.#offline();
-    this.#set('busy');
-    try {
-      req.onPrompt({ 'zh-CN': `请在支付终端上刷卡、插卡或扫码支付 ${(req.amountFen / 100).toFixed(2)} 元`, en: `Tap, insert or scan on the payment pad to pay ¥${(req.amountFen / 100).toFixed(2)}` });
-      await pause(this.stepMs, req.signal);
-      req.onPrompt({ 'zh-CN': '正在处理，请稍候…', en: 'Processing, please wait…' });
-      await pause(this.stepMs, req.signal);
-      const fault = this.#fault;
-      if (fault === 'decline') {
-        const outcome: SaleOutcome = { outcome: 'declined', words: { 'zh-CN': '支付未成功：银行卡余额不足。可换一张卡重试。', en: 'Payment declined: insufficient funds. You may try another card.' }, reason: 'sim decline 51' };
-        this.#sales.set(req.key, { outcome, reversed: false });
-        return outcome;
-      }
-      const outcome: SaleOutcome = { outcome: 'approved', transactionId: `SIM-${randomBytes(6).toString('hex')}`, amountFen: req.amountFen, approvedAt: Date.now() };
-      this.#sales.set(req.key, { outcome, reversed: false });
-      if (fault === 'lostAfterDebit') {
-        this.#fault = null; // once: the next status query finds the approval
-        throw new MatterDeviceError({ 'zh-CN': '支付结果未能确认，请再按一次"支付"查询。', en: 'The payment could not be confirmed. Press Pay again to check.' }, 'reply lost after the debit');
-      }
-      return outcome;
-    } finally {
-      if (this.#state === 'busy') this.#set('ready');
-    }
-  }
-
-  async status(key: string, signal: AbortSignal): Promise<SaleOutcome | { outcome: 'unknown' }> {
-    signal.throwIfAborted();
-    if (this.#state === 'offline') throw this.#offline();
-    const s = this.#sales.get(key);
-    if (!s) return { outcome: 'unknown' };
-    if (s.reversed) return { outcome: 'declined', words: { 'zh-CN': '该笔支付已撤销。', en: 'This payment was reversed.' }, reason: 'reversed' };
-    return s.outcome;
-  }
-
-  async reverse(key: string, signal: AbortSignal): Promise<void> {
-    signal.throwIfAborted();
-    const s = this.#sales.get(key);
-    if (s && s.outcome.outcome === 'approved') s.reversed = true;
+  setConnected(connected: boolean): void {
+    if (connected) this.port.plug();
+    else this.port.unplug();
   }
 }

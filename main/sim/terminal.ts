@@ -7,8 +7,8 @@ import { mkdirSync } from 'node:fs';
 import { KioskCore, type KioskCoreOptions } from '../core/kiosk.js';
 import { loadProfile } from '../core/profile.js';
 import type { PlatformSimulator } from '../platform/simulator.js';
-import { createSimulatedDevices, type SimControl } from './devices.js';
-import type { SimulatedPageSource, SimulatedPaymentTerminal } from './matter-devices.js';
+import { createSimulatedDevices, type SimControl, type SimulatedDevicesOptions } from './devices.js';
+import type { SimulatedPad, SimulatedQrReader, SimulatedScanner } from './matter-devices.js';
 import type { VirtualReceipt } from '../../drivers/receipt-printer/index.js';
 import { startEmbeddedPlatform } from './platform.js';
 import { startPlatformTap, type PlatformTap } from './platform-tap.js';
@@ -17,9 +17,10 @@ export interface SimulatedKiosk {
   core: KioskCore;
   /** The control panel of the simulated devices; null when the profile simulates none. */
   sim: SimControl | null;
-  /** The simulated scanner and payment pad the core uses (until their drivers land). */
-  scanner: SimulatedPageSource;
-  payment: SimulatedPaymentTerminal;
+  /** The simulated scanner, payment pad and QR reader behind the core's own drivers (null when not simulated). */
+  scanner: SimulatedScanner | null;
+  pad: SimulatedPad | null;
+  qr: SimulatedQrReader | null;
   /** Receipts the simulated printer cut, decoded from the bytes it received. */
   printedReceipts(): VirtualReceipt[];
   /** The embedded platform simulator; null when the profile names a platform (or it failed to start). */
@@ -28,7 +29,9 @@ export interface SimulatedKiosk {
   close(): Promise<void>;
 }
 
-export type SimulatedKioskOptions = Omit<KioskCoreOptions, 'profile' | 'simulatedDevices' | 'embeddedPlatformUrl' | 'pageSource' | 'paymentTerminal'> & {
+export type SimulatedKioskOptions = Omit<KioskCoreOptions, 'profile' | 'simulatedDevices' | 'embeddedPlatformUrl'> & {
+  /** Timing of the simulated devices (the pad's answer, the kiosk's wait for it). */
+  devices?: SimulatedDevicesOptions;
   /** Start the embedded platform simulator when the profile names no platform (default true). */
   embeddedPlatform?: boolean;
   /** Cases at the embedded platform move on by themselves, one state per this many ms (off when absent). */
@@ -38,7 +41,7 @@ export type SimulatedKioskOptions = Omit<KioskCoreOptions, 'profile' | 'simulate
 /** Loads the profile, builds its simulators, starts the core with them. */
 export async function startSimulatedKiosk(opts: SimulatedKioskOptions): Promise<SimulatedKiosk> {
   const loaded = loadProfile(opts.profilePath, opts.cwd ? { cwd: opts.cwd } : {});
-  const devices = createSimulatedDevices(loaded.profile);
+  const devices = createSimulatedDevices(loaded.profile, opts.devices);
   let platform: PlatformSimulator | null = null;
   // The core reaches the embedded platform through a tap that keeps what it delivered (panel, tests).
   let tap: PlatformTap | null = null;
@@ -58,14 +61,12 @@ export async function startSimulatedKiosk(opts: SimulatedKioskOptions): Promise<
     }
   }
   let core: KioskCore;
-  const { embeddedPlatform: _e, platformProgressionMs: _p, ...coreOpts } = opts;
+  const { embeddedPlatform: _e, platformProgressionMs: _p, devices: _d, ...coreOpts } = opts;
   try {
     core = await KioskCore.start({
       ...coreOpts,
       profile: loaded,
       simulatedDevices: devices.openers,
-      pageSource: devices.scanner,
-      paymentTerminal: devices.payment,
       ...(tap ? { embeddedPlatformUrl: tap.url } : {}),
     });
   } catch (e) {
@@ -79,7 +80,8 @@ export async function startSimulatedKiosk(opts: SimulatedKioskOptions): Promise<
     core,
     sim: hasSim ? devices.control(core, platform && tap ? { simulator: platform, tap } : null) : null,
     scanner: devices.scanner,
-    payment: devices.payment,
+    pad: devices.pad,
+    qr: devices.qr,
     printedReceipts: () => devices.printedReceipts(),
     platform,
     async close() {

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
-import { MAX_MESSAGE_CHARS, SimConnectedBody, SimPaymentFault, SimPlaceCard, SimPlatformOutage, SimPrinterFault, SimScannerFault, type ServerMessage } from '../contract/index.js';
+import { MAX_MESSAGE_CHARS, SimConnectedBody, SimPaymentFault, SimPlaceCard, SimPlatformOutage, SimPrinterFault, SimQrScan, SimScannerDocument, SimScannerFault, type ServerMessage } from '../contract/index.js';
 import type { ConnectionAudience, KioskCore } from '../core/kiosk.js';
 import { isLoopback } from '../core/profile.js';
 import type { SimControl } from '../sim/devices.js';
@@ -56,12 +56,19 @@ const simRoutes: Record<string, SimRoute<unknown> | undefined> = {
   '/sim/api/platform/outage': route({ body: SimPlatformOutage, expected: 'expected {"on": boolean}', run: (sim, b) => sim.setPlatformOutage(b.on) }),
   '/sim/api/scanner/fault': route({
     body: SimScannerFault,
-    expected: 'expected {"fault": "jam"|"empty"|null, "pagesPerScan"?: 1..20}',
+    expected: 'expected {"fault": "jam"|"empty"|"coverOpen"|null, "pagesPerScan"?: 1..20}',
     run: (sim, b) => sim.setScannerFault(b.fault, b.pagesPerScan),
   }),
+  '/sim/api/scanner/document': route({ body: SimScannerDocument, expected: 'expected {"document": a sample document key}', run: (sim, b) => sim.setScannerDocument(b.document) }),
   '/sim/api/scanner/connected': route({ body: SimConnectedBody, expected: CONNECTED, run: (sim, b) => sim.setScannerConnected(b.connected) }),
-  '/sim/api/payment/fault': route({ body: SimPaymentFault, expected: 'expected {"fault": "decline"|"lostAfterDebit"|null}', run: (sim, b) => sim.setPaymentFault(b.fault) }),
+  '/sim/api/payment/fault': route({
+    body: SimPaymentFault,
+    expected: 'expected {"fault": "decline"|"cardRemoved"|"timeoutAfterDebit"|"lostAfterDebit"|null}',
+    run: (sim, b) => sim.setPaymentFault(b.fault),
+  }),
   '/sim/api/payment/connected': route({ body: SimConnectedBody, expected: CONNECTED, run: (sim, b) => sim.setPaymentConnected(b.connected) }),
+  '/sim/api/qr/scan': route({ body: SimQrScan, expected: 'expected {"payload": printable text, 1–512 characters}', run: (sim, b) => sim.scanQr(b.payload) }),
+  '/sim/api/qr/connected': route({ body: SimConnectedBody, expected: CONNECTED, run: (sim, b) => sim.setQrConnected(b.connected) }),
   '/sim/api/printer/test': route({
     body: EmptyBody,
     expected: 'expected an empty object',

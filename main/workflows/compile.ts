@@ -36,6 +36,8 @@ export interface MatterActors {
   lookupCertificates: AnyActorLogic;
   /** fromCallback<…, ScanPagesInput> sending ScanEvent */
   scanPages: AnyActorLogic;
+  /** fromCallback<…, AcceptCodesInput> sending CodeEvent: codes shown to the QR reader (absent: none accepted). */
+  acceptCodes?: AnyActorLogic;
   /** fromCallback<…, TakePaymentInput> sending PaymentEvent */
   takePayment: AnyActorLogic;
   /** fromPromise<void, SubmitRatingInput> */
@@ -164,7 +166,7 @@ export function compileMatter(app: Application, opts: CompileOptions) {
       notice: noticeStep,
       form: formStep,
       commitment: commitmentStep,
-      materials: materialsStep.provide({ actors: { lookupCertificates: a.lookupCertificates, scanPages: a.scanPages } as never }),
+      materials: materialsStep.provide({ actors: { lookupCertificates: a.lookupCertificates, scanPages: a.scanPages, ...(a.acceptCodes ? { acceptCodes: a.acceptCodes } : {}) } as never }),
       fee: feeStep.provide({ actors: { takePayment: a.takePayment } as never }),
       submit: submitStep.provide({ actors: { submitCase: a.submitCase } as never }),
       print: printStep.provide({ actors: { printReceipt: a.printReceipt } as never }),

@@ -119,6 +119,17 @@ export type ScanEvent =
   | { type: 'SCAN_DONE'; pages: number; ref: string }
   | { type: 'SCAN_FAILED'; words: LocalText };
 
+/** The materials step takes e-certificate / e-ID codes shown to the QR reader for these certificate types. */
+export interface AcceptCodesInput {
+  /** Certificate types of the materials not provided yet that accept an e-certificate. */
+  types: string[];
+}
+/**
+ * Events the acceptCodes callback actor sends back: a code is being verified by the platform (the kiosk
+ * trusts nothing in it), it stands for a certificate this step wants, or why it cannot be used.
+ */
+export type CodeEvent = { type: 'CODE_CHECKING' } | { type: 'CODE_ACCEPTED'; certificate: CertificateInfo } | { type: 'CODE_REJECTED'; words: LocalText };
+
 export interface TakePaymentInput {
   /** Matter key + ':fee:' + attempt. The same key again asks the terminal for that sale's outcome. */
   idempotencyKey: string;

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { SimState, type PaymentSimFaultName, type PrinterSimFaultName, type PrinterSimState, type ScannerSimFaultName } from '../../main/contract/index.js';
+import { SimState, type PaymentSimFaultName, type PaymentSimState, type PrinterSimFaultName, type PrinterSimState, type QrSimState, type ScannerSimFaultName, type ScannerSimState } from '../../main/contract/index.js';
 import { takeToken } from './bridge.js';
 
 type Reply = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string }; value?: unknown };
@@ -14,13 +14,26 @@ const PRINTER_FAULTS: { fault: PrinterSimFaultName; label: string }[] = [
 
 const SCANNER_FAULTS: { fault: ScannerSimFaultName; label: string }[] = [
   { fault: 'jam', label: '卡纸 Paper jam' },
-  { fault: 'empty', label: '无纸 Nothing on the glass' },
+  { fault: 'empty', label: '无纸 No paper' },
+  { fault: 'coverOpen', label: '盖板打开 Cover open' },
 ];
 
 const PAYMENT_FAULTS: { fault: PaymentSimFaultName; label: string }[] = [
   { fault: 'decline', label: '拒绝交易 Decline' },
+  { fault: 'cardRemoved', label: '拔卡 Card removed' },
+  { fault: 'timeoutAfterDebit', label: '扣款后超时 Timeout after debit' },
   { fault: 'lostAfterDebit', label: '扣款后无应答 Lost after debit' },
 ];
+
+const SALE_STATE: Record<PaymentSimState['sales'][number]['state'], string> = {
+  requested: '已请求 requested',
+  approved: '已扣款 approved',
+  declined: '未扣款 declined',
+  unknown: '待确认 unknown',
+  reversed: '已冲正 reversed',
+};
+
+const yuan = (fen: number): string => `¥${(fen / 100).toFixed(2)}`;
 
 const DEVICE_STATE: Record<PrinterSimState['device']['state'], string> = {
   online: '就绪 online',
@@ -47,7 +60,7 @@ async function call(path: string, token: string, body?: unknown): Promise<Reply>
   return (await res.json()) as Reply;
 }
 
-/** The simulator control panel (web mode): sample ID cards, the reader and the printer (faults, unplug), the embedded platform (down / up). */
+/** The simulator control panel (web mode): sample ID cards, the reader and the printer, the scanner, the payment pad and the QR reader (faults, unplug), the embedded platform (down / up). */
 export function SimPanel() {
   const [token] = useState(() => takeToken() ?? '');
   const [state, setState] = useState<SimState | null>(null);
@@ -107,8 +120,6 @@ export function SimPanel() {
 
   const printer = state?.printer ?? null;
   const platform = state?.platform ?? null;
-  const scanner = state?.scanner ?? null;
-  const payment = state?.payment ?? null;
   const preview = printer?.lastReceiptSvg ? `data:image/svg+xml;charset=utf-8,${encodeURIComponent(printer.lastReceiptSvg)}` : null;
 
   return (
@@ -172,63 +183,6 @@ export function SimPanel() {
           </div>
         </section>
       )}
-      {scanner && (
-        <section aria-labelledby="sim-scanner">
-          <h2 id="sim-scanner">扫描仪（模拟） · Scanner (simulated)</h2>
-          <p role="status" aria-label="扫描仪状态 Scanner status">
-            {`${scanner.connected ? '已连接 connected' : '未连接 disconnected'} · 已扫描 scans: ${scanner.scans} · 每次 pages per scan: ${scanner.pagesPerScan}${scanner.fault ? ` · 故障 fault: ${scanner.fault}` : ''}`}
-          </p>
-          <div className="actions">
-            {SCANNER_FAULTS.map(({ fault, label }) => (
-              <button
-                key={fault}
-                type="button"
-                className="tool"
-                disabled={busy}
-                aria-pressed={scanner.fault === fault}
-                onClick={() => void run('/sim/api/scanner/fault', { fault: scanner.fault === fault ? null : fault })}
-              >
-                {label}
-              </button>
-            ))}
-            <button type="button" className="tool" disabled={busy} aria-pressed={!scanner.connected} onClick={() => void run('/sim/api/scanner/connected', { connected: !scanner.connected })}>
-              拔出扫描仪 Unplug scanner
-            </button>
-          </div>
-        </section>
-      )}
-      {payment && (
-        <section aria-labelledby="sim-payment">
-          <h2 id="sim-payment">缴费设备（模拟） · Payment pad (simulated)</h2>
-          <p role="status" aria-label="缴费设备状态 Payment pad status">
-            {`${payment.connected ? '已连接 connected' : '未连接 disconnected'} · 交易 sales: ${payment.sales.length}${payment.fault ? ` · 故障 fault: ${payment.fault}` : ''}`}
-          </p>
-          <div className="actions">
-            {PAYMENT_FAULTS.map(({ fault, label }) => (
-              <button
-                key={fault}
-                type="button"
-                className="tool"
-                disabled={busy}
-                aria-pressed={payment.fault === fault}
-                onClick={() => void run('/sim/api/payment/fault', { fault: payment.fault === fault ? null : fault })}
-              >
-                {label}
-              </button>
-            ))}
-            <button type="button" className="tool" disabled={busy} aria-pressed={!payment.connected} onClick={() => void run('/sim/api/payment/connected', { connected: !payment.connected })}>
-              拔出缴费设备 Unplug pad
-            </button>
-          </div>
-          {payment.sales.length > 0 && (
-            <ul className="small">
-              {payment.sales.map((sale) => (
-                <li key={sale.key}>{`${sale.outcome === 'approved' ? '成功 approved' : '拒绝 declined'}${sale.amountFen !== null ? ` ¥${(sale.amountFen / 100).toFixed(2)}` : ''}${sale.reversed ? ' · 已冲正 reversed' : ''}`}</li>
-              ))}
-            </ul>
-          )}
-        </section>
-      )}
       {printer && (
         <section aria-labelledby="sim-printer">
           <h2 id="sim-printer">回执打印机 · Receipt printer ({printer.paper})</h2>
@@ -268,6 +222,134 @@ export function SimPanel() {
           </figure>
         </section>
       )}
+      {state?.scanner && <ScannerSection scanner={state.scanner} busy={busy} run={run} />}
+      {state?.payment && <PadSection pad={state.payment} busy={busy} run={run} />}
+      {state?.qr && <QrSection qr={state.qr} busy={busy} run={run} />}
     </main>
+  );
+}
+
+type Run = (path: string, body?: unknown) => Promise<void>;
+
+function ScannerSection({ scanner, busy, run }: { scanner: ScannerSimState; busy: boolean; run: Run }) {
+  const device = scanner.device ? `${DEVICE_STATE[scanner.device.state]}${scanner.device.lastError && scanner.device.state !== 'online' ? ` (${scanner.device.lastError})` : ''}` : '—';
+  return (
+    <section aria-labelledby="sim-scanner">
+      <h2 id="sim-scanner">扫描仪（模拟） · Scanner (simulated)</h2>
+      <p role="status" aria-label="扫描仪状态 Scanner status">
+        {`${scanner.connected ? '已连接 connected' : '未连接 disconnected'} · 扫描仪 scanner: ${device} · 已扫描 pages: ${scanner.scans} · 每次放入 sheets per scan: ${scanner.pagesPerScan}${scanner.fault ? ` · 故障 fault: ${scanner.fault}` : ''}`}
+      </p>
+      <p className="small">扫描仪上的材料 On the scanner (page image):</p>
+      <div className="actions">
+        {scanner.documents.map((d) => (
+          <button key={d.key} type="button" className="tool" disabled={busy} aria-pressed={scanner.document === d.key} onClick={() => void run('/sim/api/scanner/document', { document: d.key })}>
+            放上 Place: {d.label}
+          </button>
+        ))}
+      </div>
+      <div className="actions">
+        <label>
+          每次放入页数 Sheets per scan{' '}
+          <select value={scanner.pagesPerScan} disabled={busy} onChange={(e) => void run('/sim/api/scanner/fault', { fault: scanner.fault, pagesPerScan: Number(e.target.value) })}>
+            {[1, 2, 3, 4, 5, 10].map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>
+        </label>
+        {SCANNER_FAULTS.map(({ fault, label }) => (
+          <button key={fault} type="button" className="tool" disabled={busy} aria-pressed={scanner.fault === fault} onClick={() => void run('/sim/api/scanner/fault', { fault: scanner.fault === fault ? null : fault })}>
+            {label}
+          </button>
+        ))}
+        <button type="button" className="tool" disabled={busy} aria-pressed={!scanner.connected} onClick={() => void run('/sim/api/scanner/connected', { connected: !scanner.connected })}>
+          拔出扫描仪 Unplug scanner
+        </button>
+      </div>
+    </section>
+  );
+}
+
+function PadSection({ pad, busy, run }: { pad: PaymentSimState; busy: boolean; run: Run }) {
+  return (
+    <section aria-labelledby="sim-payment">
+      <h2 id="sim-payment">缴费设备（模拟） · Payment pad (simulated)</h2>
+      <p role="status" aria-label="缴费设备状态 Payment pad status">
+        {`${pad.connected ? '已连接 connected' : '未连接 disconnected'} · 交易 sales: ${pad.sales.length} · 扣款 charges: ${pad.ledger.filter((e) => e.state === 'approved').length}${pad.fault ? ` · 故障 fault: ${pad.fault}` : ''}`}
+      </p>
+      <div className="actions">
+        <button type="button" className="tool" disabled={busy} aria-pressed={pad.fault === null} onClick={() => void run('/sim/api/payment/fault', { fault: null })}>
+          正常批准 Approve
+        </button>
+        {PAYMENT_FAULTS.map(({ fault, label }) => (
+          <button key={fault} type="button" className="tool" disabled={busy} aria-pressed={pad.fault === fault} onClick={() => void run('/sim/api/payment/fault', { fault: pad.fault === fault ? null : fault })}>
+            {label}
+          </button>
+        ))}
+        <button type="button" className="tool" disabled={busy} aria-pressed={!pad.connected} onClick={() => void run('/sim/api/payment/connected', { connected: !pad.connected })}>
+          拔出缴费设备 Unplug pad
+        </button>
+      </div>
+      <h3>支付日志 Payment journal</h3>
+      {pad.sales.length === 0 ? (
+        <p className="small">尚无交易 No sales yet</p>
+      ) : (
+        <ul className="small" aria-label="支付日志 Payment journal">
+          {pad.sales.map((sale) => (
+            <li key={sale.key}>{`${SALE_STATE[sale.state]}${sale.amountFen !== null ? ` ${yuan(sale.amountFen)}` : ''}${sale.reference ? ` · ${sale.reference}` : ''}`}</li>
+          ))}
+        </ul>
+      )}
+      <h3>银行（模拟） Bank (simulated)</h3>
+      {pad.ledger.length === 0 ? (
+        <p className="small">尚无扣款 No charges yet</p>
+      ) : (
+        <ul className="small" aria-label="银行流水 Bank ledger">
+          {pad.ledger.map((e) => (
+            <li key={e.reference}>{`${e.reference} ${yuan(e.amountFen)} ${e.state === 'approved' ? '已扣款 charged' : '已冲正 reversed'}`}</li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function QrSection({ qr, busy, run }: { qr: QrSimState; busy: boolean; run: Run }) {
+  const [payload, setPayload] = useState('');
+  return (
+    <section aria-labelledby="sim-qr">
+      <h2 id="sim-qr">扫码器（模拟） · QR reader (simulated)</h2>
+      <p role="status" aria-label="扫码器状态 QR reader status">
+        {`${qr.connected ? '已连接 connected' : '未连接 disconnected'} · 已扫描 scans: ${qr.scans}${qr.lastPayload ? ` · 最近 last: ${qr.lastPayload.length > 40 ? `${qr.lastPayload.slice(0, 40)}…` : qr.lastPayload}` : ''}`}
+      </p>
+      <div className="actions">
+        <button type="button" className="tool" disabled={busy || qr.lastReceipt === null} onClick={() => qr.lastReceipt && void run('/sim/api/qr/scan', { payload: qr.lastReceipt })}>
+          扫描最近回执 Scan the last receipt{qr.lastReceipt ? `（${qr.lastReceipt}）` : ''}
+        </button>
+        {qr.samples.map((c) => (
+          <button key={c.payload} type="button" className="tool" disabled={busy} onClick={() => void run('/sim/api/qr/scan', { payload: c.payload })}>
+            扫描 Scan: {c.label}
+          </button>
+        ))}
+      </div>
+      <form
+        className="actions"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (payload.trim() !== '') void run('/sim/api/qr/scan', { payload: payload.trim() });
+        }}
+      >
+        <label>
+          二维码内容 Code payload <input value={payload} maxLength={512} onChange={(e) => setPayload(e.target.value)} />
+        </label>
+        <button type="submit" className="tool" disabled={busy || payload.trim() === ''}>
+          扫描 Scan
+        </button>
+        <button type="button" className="tool" disabled={busy} aria-pressed={!qr.connected} onClick={() => void run('/sim/api/qr/connected', { connected: !qr.connected })}>
+          拔出扫码器 Unplug QR reader
+        </button>
+      </form>
+    </section>
   );
 }

@@ -4,12 +4,10 @@
  * be an e-ID code: nothing here logs it).
  */
 import { DeviceError } from '../../../drivers/device.js';
-import { HIDPOS_RECORD, HIDPOS_REPORT_ID, HIDPOS_USAGE_PAGE } from '../../../drivers/qr-reader/protocol/hidpos.js';
 import { TERMINATORS, type Terminator } from '../../../drivers/qr-reader/protocol/serial.js';
-import { QrCodeReader, type QrReaderMode } from '../../../drivers/qr-reader/reader.js';
+import { QrCodeReader, hidPosOpener, type QrReaderMode } from '../../../drivers/qr-reader/reader.js';
 import { QrReaderSimulator, type QrFaults } from '../../../drivers/qr-reader/simulator.js';
 import type { QrScan } from '../../../drivers/qr-reader/types.js';
-import { HidOpener, type HidOpenerOptions } from '../../../drivers/transport/hid.js';
 import { SerialOpener } from '../../../drivers/transport/serial.js';
 import type { TransportOpener } from '../../../drivers/transport/transport.js';
 import { UsageError, intOption, type Command } from '../framework.js';
@@ -19,14 +17,6 @@ function terminatorOption(values: Record<string, unknown>): Terminator {
   const t = values.terminator === undefined ? 'cr' : String(values.terminator).toLowerCase();
   if (!(TERMINATORS as readonly string[]).includes(t)) throw new UsageError(`--terminator must be one of ${TERMINATORS.join(', ')}, got "${t}"`);
   return t as Terminator;
-}
-
-/** `--hid /dev/hidraw-qr` or `--hid 0c2e:0b61` (the 0x8C interface of that device). */
-function hidOpener(spec: string): HidOpener {
-  const framing = { reportId: HIDPOS_REPORT_ID, reportSize: HIDPOS_RECORD, lengthPrefix: false };
-  const ids = /^([0-9a-f]{4}):([0-9a-f]{4})$/i.exec(spec);
-  const o: HidOpenerOptions = ids ? { vendorId: parseInt(ids[1] as string, 16), productId: parseInt(ids[2] as string, 16), usagePage: HIDPOS_USAGE_PAGE, ...framing } : { path: spec, ...framing };
-  return new HidOpener(o);
 }
 
 export interface ScanJson {
@@ -53,7 +43,7 @@ const qrRead: Command = {
     let mode: QrReaderMode;
     if (typeof values.hid === 'string' && values.hid !== '') {
       if (values.port !== undefined) throw new UsageError('give --port (serial) or --hid, not both');
-      opener = hidOpener(values.hid);
+      opener = hidPosOpener(values.hid);
       mode = { mode: 'hid-pos' };
     } else {
       opener = new SerialOpener({ path: portOption(values), baudRate: baudOption(values, 9600) });

@@ -4,7 +4,9 @@ import type { LocalText } from '../../contract/index.js';
 import {
   StepError,
   wordsOf,
+  type AcceptCodesInput,
   type CertificateInfo,
+  type CodeEvent,
   type LookupCertificatesInput,
   type LookupCertificatesOutput,
   type MatterData,
@@ -47,6 +49,11 @@ export function offerOf(c: Pick<MaterialsContext, 'offers' | 'declinedOffers' | 
   return c.offers?.[key] ?? null;
 }
 
+/** Certificate types of the materials not provided yet that accept an e-certificate. */
+export function wantedTypes(c: Pick<MaterialsContext, 'materials' | 'input'>): string[] {
+  return [...new Set(c.input.app.materials.flatMap((m) => (m.accepts.eCertificate && c.materials[m.key] === undefined ? [m.accepts.eCertificate.type] : [])))];
+}
+
 export function missingMaterials(c: Pick<MaterialsContext, 'materials' | 'input'>): AppMaterial[] {
   return c.input.app.materials.filter((m) => m.required && c.materials[m.key] === undefined);
 }
@@ -65,7 +72,7 @@ export const materialsStep = setup({
   types: {
     input: {} as StepInput,
     context: {} as MaterialsContext,
-    events: {} as MatterEvent | ScanEvent,
+    events: {} as MatterEvent | ScanEvent | CodeEvent,
     output: {} as StepOutput,
   },
   actors: {
@@ -73,6 +80,8 @@ export const materialsStep = setup({
     scanPages: fromCallback<MatterEvent, ScanPagesInput>(({ sendBack }) => {
       sendBack({ type: 'SCAN_FAILED', words: { 'zh-CN': NOT_PROVIDED, en: NOT_PROVIDED } });
     }),
+    // Without a QR reader no code is ever shown: nothing to do.
+    acceptCodes: fromCallback<CodeEvent, AcceptCodesInput>(() => undefined),
   },
   guards: {
     canBack: ({ context }) => context.input.canBack,
@@ -132,6 +141,15 @@ export const materialsStep = setup({
     useCommitment: assign(({ context, event }) =>
       event.type === 'USE_COMMITMENT' ? { materials: { ...context.materials, [event.material]: { by: 'commitment' as const } }, message: null } : {},
     ),
+    codeChecking: assign({ message: () => ({ 'zh-CN': '正在核验电子证照，请稍候…', en: 'Checking the e-certificate, please wait…' }) }),
+    acceptCode: assign(({ context, event }) => {
+      if (event.type !== 'CODE_ACCEPTED') return {};
+      const cert = event.certificate;
+      const m = context.input.app.materials.find((x) => x.accepts.eCertificate?.type === cert.type && context.materials[x.key] === undefined);
+      if (!m) return { message: { 'zh-CN': `${cert.title}已经用过，或不是本事项需要的材料。`, en: `${cert.title} is already used, or not needed for this matter.` } };
+      return { materials: { ...context.materials, [m.key]: { by: 'e-certificate' as const, certificate: cert } }, message: null };
+    }),
+    codeRejected: assign(({ event }) => (event.type === 'CODE_REJECTED' ? { message: event.words } : {})),
     sayMissing: assign(({ context }) => ({ message: listNames(missingMaterials(context)) })),
     finishNext: assign({ out: ({ context }) => next(dataOf(context)) }),
     finishBack: assign({ out: ({ context }) => back(dataOf(context)) }),
@@ -170,7 +188,12 @@ export const materialsStep = setup({
     },
     ready: {
       tags: ['idle'],
+      // While the citizen chooses, an e-certificate's code shown to the QR reader provides its material.
+      invoke: { src: 'acceptCodes', input: ({ context }) => ({ types: wantedTypes(context) }) },
       on: {
+        CODE_CHECKING: { actions: 'codeChecking' },
+        CODE_ACCEPTED: { actions: 'acceptCode' },
+        CODE_REJECTED: { actions: 'codeRejected' },
         USE_CERTIFICATE: { guard: 'hasOffer', actions: 'useCertificate' },
         DECLINE_CERTIFICATE: { guard: 'hasOfferToDecline', actions: 'declineCertificate' },
         SCAN: { guard: 'canScan', target: 'scanning', actions: 'startScan' },

@@ -27,6 +27,7 @@ import { startPlatformSimulator, type PlatformSimulator } from '../../../main/pl
 import { openOfflineCache } from '../../../offline-cache/index.js';
 import { createPtyPair, type PtyPair } from '../../helpers/pty.js';
 import { TEST_PIN, removeDir, testPinHash, until } from '../../helpers/tech.js';
+import { DEVICE_IDS } from '../../../main/core/devices.js';
 
 const BIN = join(process.cwd(), 'bin', 'kioskctl.mjs');
 let dir: string;
@@ -160,7 +161,7 @@ describe('kioskctl against a running web-mode kiosk', () => {
     const shown = (await screen.call('tech.state', {})) as TechState;
     const pick = (d: TechDevice): unknown => ({ id: d.id, kind: d.kind, state: d.state, nextAction: d.nextAction, info: d.info, warnings: d.warnings });
     expect(cli.map(pick)).toEqual(shown.devices.map(pick));
-    expect(cli.map((d) => d.id)).toEqual(['id-card', 'receipt-printer']);
+    expect(cli.map((d) => d.id)).toEqual(Object.values(DEVICE_IDS));
     expect(cli[0]?.info).toMatchObject({ transport: 'serial', path: pty.hostPath });
   });
 
@@ -173,7 +174,7 @@ describe('kioskctl against a running web-mode kiosk', () => {
     expect(citizen.last<ServiceStatus>('service.status')).toMatchObject({ state: 'out-of-service', reason: '维护' });
     const back = await kioskctl(['service', 'in', ...D(), '--json']);
     expect(back.code, back.stderr).toBe(0);
-    expect(JSON.parse(back.stdout)).toMatchObject({ ok: true, forced: false, checks: [{ device: 'id-card', ok: true }, { device: 'receipt-printer', ok: true }] });
+    expect(JSON.parse(back.stdout)).toMatchObject({ ok: true, forced: false, checks: Object.values(DEVICE_IDS).map((device) => ({ device, ok: true })) });
     await until(() => citizen.last<SessionView>('session.view')?.screen === 'attract', 'the citizen screen back');
   });
 

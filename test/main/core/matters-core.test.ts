@@ -2,14 +2,21 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
-import { SessionView, type FieldView, type ServerMessage, type StepView, type StepViewOf } from '../../../main/contract/index.js';
+import { SessionView, type ServerMessage, type StepViewOf } from '../../../main/contract/index.js';
 import { ratingKey } from '../../../main/core/delivery.js';
 import { PlatformClient } from '../../../main/platform/client.js';
 import { DEV_TERMINAL_KEY } from '../../../main/core/profile.js';
 import { SAMPLE_IDENTITIES } from '../../../drivers/id-card/samples.js';
-import { caseRequests, ratingRequests, startMatterKiosk, type MatterKiosk } from './matters-helpers.js';
+import { caseRequests, fillForm, identify, rate, ratingRequests, startMatterKiosk, step, stepIs, type MatterKiosk } from './matters-helpers.js';
+import { scanJournal, type JournalRecord } from '../../../offline-cache/index.js';
 
 const kiosks: MatterKiosk[] = [];
+
+/** The tamper-evident journal's records, as written (the file beside the database). */
+function journalRecords(k: MatterKiosk): JournalRecord[] {
+  const file = k.kiosk.core.journal?.file;
+  return file ? scanJournal(readFileSync(file)).records : [];
+}
 afterEach(async () => {
   for (const k of kiosks.splice(0)) await k.close();
 });
@@ -18,54 +25,6 @@ async function kiosk(opts: Parameters<typeof startMatterKiosk>[0] = {}): Promise
   const k = await startMatterKiosk(opts);
   kiosks.push(k);
   return k;
-}
-
-const step = <K extends StepView['kind']>(v: SessionView, kind: K): StepViewOf<K> | null => (v.matter?.step.kind === kind ? (v.matter.step as StepViewOf<K>) : null);
-const stepIs = (kind: string, phase?: string) => (v: SessionView) => v.matter?.step.kind === kind && (phase === undefined || (v.matter.step as { phase?: string }).phase === phase);
-
-function valueFor(f: FieldView): string {
-  switch (f.kind) {
-    case 'choice':
-      return f.options?.[0]?.value ?? '';
-    case 'yesno':
-      return 'yes';
-    case 'date':
-      return '2025-01-15';
-    case 'phone':
-      return '13912345678';
-    case 'digits':
-      return '6222020200112233445';
-    case 'chinese':
-      return '金凤区北京中路九号';
-    case 'text':
-      return '测试';
-  }
-}
-
-/** Places the card and waits for the matter list. */
-async function identify(k: MatterKiosk, sample = 'resident-zhang'): Promise<SessionView> {
-  k.kiosk.sim?.placeCard(sample);
-  return k.waitView((v) => v.screen === 'welcome' && v.matters !== null, 'the matter list');
-}
-
-/** Fills every empty field with a valid value and presses Next. */
-async function fillForm(k: MatterKiosk): Promise<void> {
-  const v = await k.waitView(stepIs('form'), 'the form');
-  const form = v.matter?.step;
-  if (form?.kind !== 'form') throw new Error('not a form');
-  for (const f of form.fields) if (f.value === '') await k.ok('matter.input', { key: f.key, value: valueFor(f) });
-  await k.ok('matter.next', {});
-}
-
-/** Rates, and waits for the goodbye screen. */
-async function rate(k: MatterKiosk, level: 'very-satisfied' | 'dissatisfied' = 'very-satisfied'): Promise<SessionView> {
-  await k.waitView(stepIs('review', 'choosing'), 'the rating');
-  await k.ok('matter.rate', { level });
-  if (level === 'dissatisfied') {
-    await k.waitView(stepIs('review', 'reasons'), 'the reasons');
-    await k.ok('matter.rateReasons', { reasons: ['too-slow', 'interface-unfriendly'], text: '等了很久' });
-  }
-  return k.waitView((v) => v.screen === 'finished', 'the goodbye screen');
 }
 
 const ZHANG = SAMPLE_IDENTITIES['resident-zhang'];
@@ -263,11 +222,16 @@ describe('a matter through the core, with simulated devices and the platform sim
     await k.waitView(stepIs('submit', 'confirm'), 'the submit step after the payment');
     await k.ok('matter.submit', {});
     await k.waitView(stepIs('print', 'printed'), 'the receipt');
-    const sales = k.kiosk.payment.sales();
-    expect(sales.map((s) => [s.key.replace(/^.*:fee:/, 'fee:'), s.outcome, s.reversed])).toEqual([
-      ['fee:0', 'declined', false],
-      ['fee:1', 'approved', false],
+    // The payment journal: one row per sale, under the matter's key, step and attempt; the bank has one charge.
+    const pay = k.kiosk.sim?.state().payment;
+    expect(pay?.sales.map((s) => [s.key.replace(/^.*\/fee\//, 'fee/'), s.outcome, s.reversed])).toEqual([
+      ['fee/1', 'declined', false],
+      ['fee/2', 'approved', false],
     ]);
+    expect(pay?.ledger).toEqual([{ reference: pay?.sales[1]?.reference, amountFen: 2000, state: 'approved' }]);
+    // Every write of the payment journal is witnessed by the tamper-evident journal.
+    const steps = journalRecords(k).filter((r) => r.type === 'payment-step').map((r) => `${String(r.fields.key).replace(/^.*\/fee\//, 'fee/')} ${String(r.fields.step)}`);
+    expect(steps).toEqual(['fee/1 requested', 'fee/1 declined', 'fee/2 requested', 'fee/2 approved']);
     await k.ok('matter.next', {});
     await rate(k);
     await k.waitFor(() => caseRequests(k.proxy).some((c) => c.status === 201), 'the case delivered');
@@ -288,8 +252,9 @@ describe('a matter through the core, with simulated devices and the platform sim
     await k.waitView((v) => v.matter?.confirmCancel === true, 'the cancel question');
     await k.ok('matter.cancelConfirm', {});
     await k.waitView((v) => v.screen === 'welcome', 'back to the list');
-    await k.waitFor(() => k.kiosk.payment.sales()[0]?.reversed === true, 'the sale reversed');
+    await k.waitFor(() => k.kiosk.sim?.state().payment?.sales[0]?.reversed === true, 'the sale reversed');
     expect(k.kiosk.core.queueStats()?.pending).toBe(0);
+    expect(k.kiosk.pad?.ledger().map((e) => e.state)).toEqual(['reversed']);
   });
 
   it('a scan: the pages become sealed attachments of the submission, uploaded by hash', async () => {

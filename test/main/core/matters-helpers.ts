@@ -10,12 +10,13 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SimulatedClock } from 'xstate';
 import { SAMPLE_CATALOG } from '../../../main/catalog/index.js';
-import type { InvokeName, Params, ReplyEnvelope, SessionView } from '../../../main/contract/index.js';
+import type { FieldView, InvokeName, Params, ReplyEnvelope, SessionView, StepView, StepViewOf } from '../../../main/contract/index.js';
 import { dispatch } from '../../../main/core/rpc.js';
 import { DEV_HOLDER_KEY, DEV_TERMINAL_KEY } from '../../../main/core/profile.js';
 import { startPlatformSimulator, type PlatformSimulator } from '../../../main/platform/simulator.js';
 import { sampleCertificates } from '../../../main/sim/certificates.js';
 import { startSimulatedKiosk, type SimulatedKiosk } from '../../../main/sim/terminal.js';
+import type { SimulatedDevicesOptions } from '../../../main/sim/devices.js';
 import { tempDir } from '../../integration/queue/helpers.js';
 
 export interface Recorded {
@@ -94,7 +95,7 @@ export async function waitUntil(cond: () => boolean, what: string, ms = 15_000):
   }
 }
 
-export async function startMatterKiosk(opts: { profile?: Record<string, unknown>; clock?: SimulatedClock; outage?: boolean } = {}): Promise<MatterKiosk> {
+export async function startMatterKiosk(opts: { profile?: Record<string, unknown>; clock?: SimulatedClock; outage?: boolean; devices?: SimulatedDevicesOptions } = {}): Promise<MatterKiosk> {
   const dir = tempDir('matters-core-');
   const platform = await startPlatformSimulator({
     terminals: { 'NX-DEV-0001': DEV_TERMINAL_KEY },
@@ -114,7 +115,15 @@ export async function startMatterKiosk(opts: { profile?: Record<string, unknown>
       ...opts.profile,
     }),
   );
-  const kiosk = await startSimulatedKiosk({ profilePath: file, host: 'web', deliveryIdleMs: 20, caseNumberWaitMs: 3000, ...(opts.clock ? { clock: opts.clock } : {}) });
+  const kiosk = await startSimulatedKiosk({
+    profilePath: file,
+    host: 'web',
+    deliveryIdleMs: 20,
+    caseNumberWaitMs: 3000,
+    // The simulated pad answers at once; the kiosk gives up on a missing answer quickly.
+    devices: { padProcessingMs: 10, padTimeoutMs: 400, ...opts.devices },
+    ...(opts.clock ? { clock: opts.clock } : {}),
+  });
   const core = kiosk.core;
   let id = 0;
   const call = async <N extends InvokeName>(method: N, params: Params<N>): Promise<ReplyEnvelope['reply']> => {
@@ -155,3 +164,54 @@ export function caseRequests(p: RecordingProxy): { status: number; body: { kind:
 export function ratingRequests(p: RecordingProxy): { path: string; status: number; body: Record<string, unknown> }[] {
   return p.requests.filter((r) => r.method === 'POST' && /^\/v1\/cases\/[^/]+\/rating$/.test(r.path)).map((r) => ({ path: r.path, status: r.status, body: JSON.parse(r.body.toString('utf8')) as Record<string, unknown> }));
 }
+
+// ---- the citizen, through the core's requests ----
+
+export const step = <K extends StepView['kind']>(v: SessionView, kind: K): StepViewOf<K> | null => (v.matter?.step.kind === kind ? (v.matter.step as StepViewOf<K>) : null);
+export const stepIs = (kind: string, phase?: string) => (v: SessionView) => v.matter?.step.kind === kind && (phase === undefined || (v.matter.step as { phase?: string }).phase === phase);
+
+export function valueFor(f: FieldView): string {
+  switch (f.kind) {
+    case 'choice':
+      return f.options?.[0]?.value ?? '';
+    case 'yesno':
+      return 'yes';
+    case 'date':
+      return '2025-01-15';
+    case 'phone':
+      return '13912345678';
+    case 'digits':
+      return '6222020200112233445';
+    case 'chinese':
+      return '金凤区北京中路九号';
+    case 'text':
+      return '测试';
+  }
+}
+
+/** Places the card and waits for the matter list. */
+export async function identify(k: MatterKiosk, sample = 'resident-zhang'): Promise<SessionView> {
+  k.kiosk.sim?.placeCard(sample);
+  return k.waitView((v) => v.screen === 'welcome' && v.matters !== null, 'the matter list');
+}
+
+/** Fills every empty field with a valid value and presses Next. */
+export async function fillForm(k: MatterKiosk): Promise<void> {
+  const v = await k.waitView(stepIs('form'), 'the form');
+  const form = v.matter?.step;
+  if (form?.kind !== 'form') throw new Error('not a form');
+  for (const f of form.fields) if (f.value === '') await k.ok('matter.input', { key: f.key, value: valueFor(f) });
+  await k.ok('matter.next', {});
+}
+
+/** Rates, and waits for the goodbye screen. */
+export async function rate(k: MatterKiosk, level: 'very-satisfied' | 'dissatisfied' = 'very-satisfied'): Promise<SessionView> {
+  await k.waitView(stepIs('review', 'choosing'), 'the rating');
+  await k.ok('matter.rate', { level });
+  if (level === 'dissatisfied') {
+    await k.waitView(stepIs('review', 'reasons'), 'the reasons');
+    await k.ok('matter.rateReasons', { reasons: ['too-slow', 'interface-unfriendly'], text: '等了很久' });
+  }
+  return k.waitView((v) => v.screen === 'finished', 'the goodbye screen');
+}
+

@@ -89,10 +89,13 @@ describe('terminal profile', () => {
     expect(errorOf(() => loadProfile(write(JSON.stringify({ siteType: 'supermarket' })))).field).toBe('siteType');
   });
 
-  it('the scanner: simulated by default; saned with defaults for host, port and resolution; a "net:" name refused', () => {
+  it('the scanner: simulated by default; saned with defaults for host, port, resolution, source and mode; a "net:" name refused', () => {
     expect(loadProfile(null).profile.devices.scanner).toEqual({ type: 'simulated' });
     const saned = loadProfile(write(JSON.stringify({ devices: { scanner: { type: 'saned', device: 'fujitsu:fi-7160:123456' } } }))).profile.devices.scanner;
-    expect(saned).toEqual({ type: 'saned', host: '127.0.0.1', port: 6566, device: 'fujitsu:fi-7160:123456', resolution: 300 });
+    expect(saned).toEqual({ type: 'saned', host: '127.0.0.1', port: 6566, device: 'fujitsu:fi-7160:123456', resolution: 300, source: 'flatbed', mode: 'color' });
+    const adf = loadProfile(write(JSON.stringify({ devices: { scanner: { type: 'saned', device: 'test:0', source: 'adf', mode: 'gray', pageSize: 'A4' } } }))).profile.devices.scanner;
+    expect(adf).toMatchObject({ source: 'adf', mode: 'gray', pageSize: 'A4' });
+    expect(errorOf(() => loadProfile(write(JSON.stringify({ devices: { scanner: { type: 'saned', device: 'test:0', source: 'glass' } } })))).field).toBe('devices.scanner.source');
     expect(loadProfile(write(JSON.stringify({ devices: { scanner: { type: 'none' } } }))).profile.devices.scanner).toEqual({ type: 'none' });
     expect(errorOf(() => loadProfile(write(JSON.stringify({ devices: { scanner: { type: 'saned' } } })))).field).toBe('devices.scanner.device');
     const net = errorOf(() => loadProfile(write(JSON.stringify({ devices: { scanner: { type: 'saned', device: 'net:127.0.0.1:test:0' } } }))));

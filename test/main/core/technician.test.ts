@@ -12,6 +12,7 @@ import { CoreClient } from '../../../main/cli/core-client.js';
 import type { Timers } from '../../../main/core/maintenance.js';
 import { SAMPLE_IDENTITIES } from '../../../drivers/id-card/samples.js';
 import { Recorder, TEST_PIN, removeDir, startTechKiosk, until, type TechKiosk } from '../../helpers/tech.js';
+import { DEVICE_IDS } from '../../../main/core/devices.js';
 
 const open: TechKiosk[] = [];
 const dirs = new Set<string>();
@@ -84,7 +85,7 @@ describe('channels', () => {
     expect(right).toMatchObject({ ok: true, slot: 'site-1', idleSeconds: 120 });
     expect(screen.last('tech.session')).toEqual({ state: 'unlocked', slot: 'site-1', reason: 'login' });
     const state = (await screen.tech('tech.state', {})) as TechState;
-    expect(state.devices.map((d) => d.id)).toEqual(['id-card', 'receipt-printer']);
+    expect(state.devices.map((d) => d.id)).toEqual(Object.values(DEVICE_IDS));
     // The screen now gets the live picture pushed.
     await until(() => screen.events('tech.state').length > 0, 'a tech.state push');
   });

@@ -210,6 +210,7 @@ async function callAll(c: PlatformClient, caseNumber: string, tag: string): Prom
     await c.caseStatus(caseNumber, signal()),
     await c.submitRating(caseNumber, { score: 5 }, signal()),
     await c.lookupCertificate({ type: 'hukou', holder: HOLDER }, signal()),
+    await c.verifyCode({ code: Buffer.from(`a code ${tag}`), holder: HOLDER }, signal()),
   ];
 }
 
@@ -253,6 +254,15 @@ describe('platform contract: the client and the simulator against openapi.json',
     expect(await client.submitRating(caseNumber, { score: 4, comment: '好' }, signal())).toMatchObject({ kind: 'ok', status: 200 });
     expect(await client.lookupCertificate({ type: 'hukou', holder: HOLDER }, signal())).toMatchObject({ kind: 'ok', value: { certificates: [{ issuedAt: '2020-01-01T00:00:00.000Z', expiresAt: '2030-01-01T00:00:00.000Z' }] } });
     expect(await client.lookupCertificate({ type: 'hukou', holder: '0'.repeat(64) }, signal())).toMatchObject({ kind: 'ok', value: { certificates: [] } });
+    // A code shown to the QR reader, forwarded raw: the platform says what it is and whose.
+    const code = Buffer.from(h.sim.certificateCode('c1') ?? '', 'latin1');
+    expect(code.length).toBeGreaterThan(10);
+    expect(await client.verifyCode({ code, holder: HOLDER }, signal())).toMatchObject({ kind: 'ok', value: { result: 'valid', kind: 'e-certificate', holderMatches: true, certificate: { id: 'c1', type: 'hukou' } } });
+    expect(await client.verifyCode({ code, holder: '0'.repeat(64) }, signal())).toMatchObject({ kind: 'ok', value: { result: 'valid', holderMatches: false } });
+    const forged = Buffer.from(code.toString('latin1').replace(/[0-9a-f]$/, (c) => (c === '0' ? '1' : '0')), 'latin1');
+    expect(await client.verifyCode({ code: forged, holder: HOLDER }, signal())).toMatchObject({ kind: 'ok', value: { result: 'invalid', reason: 'malformed' } });
+    expect(await client.verifyCode({ code: Buffer.from('https://example.invalid/x'), holder: HOLDER }, signal())).toMatchObject({ kind: 'ok', value: { result: 'invalid', reason: 'unknown' } });
+    expect(h.sim.certificateCode('nope')).toBeUndefined();
     expect(conformance(proxy.exchanges.splice(0), seenFromSimulator)).toEqual([]);
   });
 
@@ -302,6 +312,8 @@ describe('platform contract: the client and the simulator against openapi.json',
     expect(await raw(proxy.url, { method: 'GET', path: '/v1/cases' })).toMatchObject({ status: 400 });
     expect(await raw(proxy.url, { method: 'GET', path: '/v1/certificates?type=hukou&holder=110101199003077777' })).toMatchObject({ status: 400 });
     expect(await raw(proxy.url, { method: 'POST', path: `/v1/cases/${caseNumber}/rating`, body: '{"score":9}', headers: { 'content-type': 'application/json' } })).toMatchObject({ status: 400 });
+    expect(await raw(proxy.url, { method: 'POST', path: '/v1/codes/verify', body: '{"code":"!!","holder":"x"}', headers: { 'content-type': 'application/json' } })).toMatchObject({ status: 400, json: { code: 'invalid-body' } });
+    expect(await raw(proxy.url, { method: 'POST', path: '/v1/codes/verify', body: 'x'.repeat(8193), headers: { 'content-type': 'application/json' } })).toMatchObject({ status: 413, json: { code: 'payload-too-large' } });
     expect(await raw(proxy.url, { method: 'GET', path: '/v1/health', sign: false })).toMatchObject({ status: 401, json: { code: 'unauthenticated' } });
     const nonce = randomBytes(16).toString('hex');
     expect((await raw(proxy.url, { method: 'GET', path: '/v1/health', sign: { nonce } })).status).toBe(200);
@@ -536,6 +548,6 @@ describe('platform contract: coverage', () => {
     expect(declared.filter((r) => !seenFromSimulator.has(r) && !seenFromReplays.has(r))).toEqual([]);
     // And nothing the simulator produced is missing from the description (checkResponse would have said so).
     expect([...seenFromSimulator].filter((r) => !declared.includes(r))).toEqual([]);
-    expect(doc.info.version).toBe('2.0.0');
+    expect(doc.info.version).toBe('2.1.0');
   });
 });

@@ -32,6 +32,30 @@ const samples: Record<string, [z.ZodType, unknown[]]> = {
     ],
   ],
   CaseReceipt: [S.CaseReceipt, [{ caseNumber: 'NX-1', receivedAt: T }, { caseNumber: 'NX 1', receivedAt: T }, { caseNumber: 'NX-1' }, ...[...DATES_OK, ...DATES_BAD].map((d) => ({ caseNumber: 'NX-1', receivedAt: d }))]],
+  CodeVerification: [
+    S.CodeVerification,
+    [
+      { code: 'TlhTTC1FQzEu', holder: 'a'.repeat(64) },
+      { code: 'not base64!', holder: 'a'.repeat(64) },
+      { code: 'TlhTTC1FQzEu', holder: '110101199003077777' },
+      { code: 'TlhTTC1FQzEu', holder: 'a'.repeat(64), idNumber: 'x' },
+      { code: '', holder: 'a'.repeat(64) },
+      { code: 'A'.repeat(5468), holder: 'a'.repeat(64) },
+    ],
+  ],
+  CodeVerdict: [
+    S.CodeVerdict,
+    [
+      { result: 'valid', kind: 'e-certificate', certificate: { id: 'c', type: 'hukou', title: 't', issuer: 'i', issuedAt: T, data: {} }, holderMatches: true },
+      { result: 'valid', kind: 'e-id', certificate: { id: 'c', type: 'e-id', title: 't', issuer: 'i', issuedAt: T, data: {} }, holderMatches: false },
+      { result: 'valid', kind: 'e-certificate', certificate: { id: 'c', type: 'hukou', title: 't', issuer: 'i', issuedAt: T, data: {} }, holderMatches: 'yes' },
+      { result: 'valid', kind: 'passport', certificate: { id: 'c', type: 'hukou', title: 't', issuer: 'i', issuedAt: T, data: {} }, holderMatches: true },
+      { result: 'valid', kind: 'e-id', holderMatches: true },
+      { result: 'invalid', reason: 'expired' },
+      { result: 'invalid', reason: 'lost' },
+      { result: 'maybe' },
+    ],
+  ],
   Rating: [S.Rating, [{ score: 1 }, { score: 5, comment: 'ok' }, { score: 0 }, { score: 3.5 }, { score: 3, extra: 1 }]],
   ErrorBody: [S.ErrorBody, [{ code: 'x', message: '' }, { code: '', message: '' }, { code: 'x' }, { code: 'clock-skew', message: '', serverTime: '2025-01-02t03:04:05z' }, { code: 'clock-skew', message: '', serverTime: 'now' }]],
   Catalog: [S.Catalog, [{ version: '1', matters: [] }, { version: 2 }, { version: '' }, {}]],
@@ -79,6 +103,7 @@ describe('openapi.json', () => {
         'GET /v1/cases/{caseNumber}',
         'POST /v1/cases/{caseNumber}/rating',
         'GET /v1/certificates',
+        'POST /v1/codes/verify',
       ].sort(),
     );
     // One fact in one place: the limits the code enforces are the ones the description states.

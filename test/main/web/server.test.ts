@@ -99,6 +99,41 @@ describe('web host', () => {
     expect(unknown.status).toBe(400);
   });
 
+  it('drives the simulated scanner, pad and QR reader through their routes: faults, page image, sheets per scan, a scanned code pushed to the renderer', async () => {
+    const base = `http://127.0.0.1:${host.port}`;
+    const auth = { authorization: `Bearer ${host.token}`, 'content-type': 'application/json' };
+    const post = async (path: string, body: unknown): Promise<{ status: number; state: SimState | null }> => {
+      const r = await fetch(`${base}${path}`, { method: 'POST', headers: auth, body: JSON.stringify(body) });
+      const j = (await r.json()) as { ok: boolean; value?: unknown };
+      return { status: r.status, state: j.ok ? SimState.parse(j.value) : null };
+    };
+    const jam = await post('/sim/api/scanner/fault', { fault: 'jam', pagesPerScan: 2 });
+    expect(jam.state?.scanner).toMatchObject({ fault: 'jam', pagesPerScan: 2, document: 'application-form' });
+    expect(jam.state?.scanner?.documents.map((d) => d.key)).toContain('photo');
+    expect((await post('/sim/api/scanner/document', { document: 'photo' })).state?.scanner?.document).toBe('photo');
+    expect((await post('/sim/api/scanner/document', { document: 'nope' })).status).toBe(400);
+    expect((await post('/sim/api/scanner/fault', { fault: 'smoke' })).status).toBe(400);
+    expect((await post('/sim/api/scanner/fault', { fault: null, pagesPerScan: 1 })).state?.scanner).toMatchObject({ fault: null, pagesPerScan: 1 });
+    expect((await post('/sim/api/payment/fault', { fault: 'timeoutAfterDebit' })).state?.payment).toMatchObject({ fault: 'timeoutAfterDebit', sales: [], ledger: [] });
+    expect((await post('/sim/api/payment/fault', { fault: 'bankrupt' })).status).toBe(400);
+    expect((await post('/sim/api/payment/fault', { fault: null })).state?.payment?.fault).toBeNull();
+
+    const c = await connect(`/ws?t=${host.token}`);
+    if (!('ws' in c)) throw new Error('refused');
+    await until(() => (core.supervisor.list().find((d) => d.kind === 'qr-reader')?.state === 'online' ? true : undefined));
+    const scanned = await post('/sim/api/qr/scan', { payload: 'NX-DEV-0001-20250115-000007' });
+    expect(scanned.state?.qr).toMatchObject({ lastPayload: 'NX-DEV-0001-20250115-000007', scans: 1 });
+    const push = await until(() => c.messages.find((m) => m.type === 'event' && m.name === 'qr.scanned'));
+    expect(push).toMatchObject({ payload: { kind: 'acceptance-number', acceptanceNumber: 'NX-DEV-0001-20250115-000007' } });
+    expect((await post('/sim/api/qr/scan', { payload: '' })).status).toBe(400);
+    expect((await post('/sim/api/qr/scan', { payload: 'x\u0000y' })).status).toBe(400);
+    // The embedded platform's sample e-certificate codes are offered.
+    expect(scanned.state?.qr?.samples.some((x) => x.label.includes('居住证') && x.payload.startsWith('NXSL-EC1.'))).toBe(true);
+    expect((await post('/sim/api/qr/connected', { connected: false })).state?.qr?.connected).toBe(false);
+    expect((await post('/sim/api/qr/connected', { connected: true })).status).toBe(200);
+    c.ws.close();
+  });
+
   it('takes the embedded platform down and back up from the panel', async () => {
     const base = `http://127.0.0.1:${host.port}`;
     const auth = { authorization: `Bearer ${host.token}`, 'content-type': 'application/json' };

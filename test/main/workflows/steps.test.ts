@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { SimulatedClock, createActor, type AnyActorLogic } from 'xstate';
+import { SimulatedClock, createActor, fromCallback, type AnyActorLogic } from 'xstate';
 import type { Application } from '../../../main/catalog/index.js';
-import { emptyData, StepError, type MatterData, type StepOutput } from '../../../main/workflows/matter-types.js';
+import { emptyData, StepError, type AcceptCodesInput, type CodeEvent, type MatterData, type StepOutput } from '../../../main/workflows/matter-types.js';
 import { DEFAULT_MATTER_CONFIG, type StepInput } from '../../../main/workflows/steps/common.js';
 import { commitmentStep } from '../../../main/workflows/steps/commitment.js';
 import { feeStep } from '../../../main/workflows/steps/fee.js';
@@ -161,6 +161,40 @@ describe('materials step', () => {
     const scanning = fakes.scan.last;
     m.actor.stop();
     expect(scanning.stopped).toBe(true);
+  });
+});
+
+describe('materials step: codes shown to the QR reader', () => {
+  it('while ready it takes codes for the certificate types still missing; an accepted one provides its material, a refusal is said in words', async () => {
+    const fakes = new Fakes();
+    const codes: { input: AcceptCodesInput; send: (e: CodeEvent) => void; stopped: boolean }[] = [];
+    const acceptCodes = fromCallback<CodeEvent, AcceptCodesInput>(({ input, sendBack }) => {
+      const c = { input, send: sendBack, stopped: false };
+      codes.push(c);
+      return () => {
+        c.stopped = true;
+      };
+    });
+    const m = run(materialsStep.provide({ actors: { lookupCertificates: fakes.lookup.logic(), scanPages: fakes.scan.logic(), acceptCodes } as never }), input(ALL));
+    await flush();
+    expect(m.state()).toBe('ready');
+    const first = codes.at(-1);
+    expect(first?.input).toEqual({ types: ['residence-permit'] });
+    first?.send({ type: 'CODE_CHECKING' });
+    expect(m.actor.getSnapshot().context.message?.['zh-CN']).toContain('正在核验');
+    first?.send({ type: 'CODE_REJECTED', words: { 'zh-CN': '不属于本人', en: 'not yours' } });
+    expect(m.actor.getSnapshot().context.message).toEqual({ 'zh-CN': '不属于本人', en: 'not yours' });
+    first?.send({ type: 'CODE_ACCEPTED', certificate: { ...CERT, type: 'household-register', title: '户口簿' } });
+    expect(m.actor.getSnapshot().context.materials.permit).toBeUndefined();
+    expect(m.actor.getSnapshot().context.message?.['zh-CN']).toContain('户口簿');
+    first?.send({ type: 'CODE_ACCEPTED', certificate: CERT });
+    expect(m.actor.getSnapshot().context.materials.permit).toEqual({ by: 'e-certificate', certificate: CERT });
+    expect(m.actor.getSnapshot().context.message).toBeNull();
+    // Scanning stops the wait for codes; back at ready the types still missing are asked for (none now).
+    m.actor.send({ type: 'SCAN', material: 'photo' });
+    expect(first?.stopped).toBe(true);
+    fakes.scan.last.send({ type: 'SCAN_DONE', pages: 1, ref: 'P' });
+    expect(codes.at(-1)?.input).toEqual({ types: [] });
   });
 });
 
