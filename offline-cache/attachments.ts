@@ -125,13 +125,16 @@ export class AttachmentStore {
     return plain;
   }
 
-  /** Remove one file (no error if already gone); fsyncs the directory. */
-  remove(sha256: string): boolean {
+  /**
+   * Remove one file (no error if already gone); fsyncs the directory unless `syncDir` is false (a removal a
+   * power cut undoes leaves an orphan, which the start-up sweep removes).
+   */
+  remove(sha256: string, opts: { syncDir?: boolean } = {}): boolean {
     const file = this.pathOf(sha256);
     try {
       if (!fs.existsSync(file)) return false;
       fs.rmSync(file, { force: true });
-      fsyncDir(this.dir);
+      if (opts.syncDir !== false) fsyncDir(this.dir);
       return true;
     } catch (e) {
       throw toStorageError(e, `removing attachment ${sha256}`);

@@ -58,6 +58,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from './database.js';
 import { StorageError, toStorageError } from './errors.js';
 import { fsyncDir } from './sealing.js';
@@ -349,6 +350,8 @@ export class Journal {
   #head: { seq: number; hash: string };
   #genesis: string;
   #closed = false;
+  /** Lines written with `{ sync: false }` since the last fdatasync. */
+  #unsynced = 0;
   /** Owner open only: the records read at open (for reconciliation), then released. */
   #scanned: JournalRecord[] | null;
   /** Accepted submissions known to the journal: key → acceptance number (loss-acknowledged ones removed). */
@@ -556,17 +559,43 @@ export class Journal {
     return r;
   }
 
-  /** Appends one record, durable when this returns. See the module comment for types and fields. */
-  append(entry: JournalEntry): JournalRecord {
+  /**
+   * Appends one record, durable when this returns (write + fdatasync, anchor moved). See the module comment
+   * for types and fields.
+   *
+   * `{ sync: false }` (records whose loss on a power cut costs nothing but a line the next event rewrites, such
+   * as delivery-acknowledged: a lost ack is redelivered and journalled again): the line is written — it
+   * survives a killed process, not a power cut — but neither synced nor anchored until `sync()`, the next
+   * durable append, or `close()`. The anchor only ever names synced records, so a power cut that loses
+   * unsynced lines is a torn or short tail, never a journal that looks cut short.
+   */
+  append(entry: JournalEntry, opts: { sync?: boolean } = {}): JournalRecord {
     const type = (entry as { type?: unknown } | null)?.type;
     if (type === 'journal-created' || type === 'journal-repaired') throw invalid(`${type} records are written by the journal itself`);
-    return this.#append(entry);
+    return this.#append(entry, opts.sync !== false);
   }
 
-  #append(entry: JournalEntry | InternalEntry): JournalRecord {
+  /** Lines appended with `{ sync: false }` that are not yet synced. */
+  get unsynced(): number {
+    return this.#unsynced;
+  }
+
+  /** Makes every line appended with `{ sync: false }` durable (one fdatasync) and moves the anchor to them. */
+  sync(): void {
+    if (this.#closed || this.#unsynced === 0) return;
+    try {
+      fs.fdatasyncSync(this.#fd);
+      this.#db.transaction(() => this.#writeAnchor()).immediate();
+      this.#unsynced = 0;
+    } catch (e) {
+      throw toStorageError(e, `syncing journal ${this.file}`);
+    }
+  }
+
+  #append(entry: JournalEntry | InternalEntry, sync = true): JournalRecord {
     if (this.#closed) throw journalError('journal is closed');
     const fields = checkEntry(entry as { type: string } & Record<string, unknown>);
-    return this.#locked(() => this.#writeRecord(entry.type, fields));
+    return this.#locked(() => this.#writeRecord(entry.type, fields, sync));
   }
 
   /** Repairs a torn last line now (owner open), recording it in the chain. */
@@ -591,8 +620,8 @@ export class Journal {
     }
   }
 
-  /** Writes one line at the end and syncs it; caller holds the lock. */
-  #writeRecord(type: JournalRecordType, fields: Record<string, string | number | boolean>): JournalRecord {
+  /** Writes one line at the end and syncs it (unless `sync` is false); caller holds the lock. */
+  #writeRecord(type: JournalRecordType, fields: Record<string, string | number | boolean>, sync = true): JournalRecord {
     const at = new Date(this.#clock()).toISOString();
     const seq = this.#head.seq + 1;
     const { line, hash } = buildLine(this.alg, seq, at, type, fields, this.#head.hash);
@@ -601,7 +630,7 @@ export class Journal {
     try {
       let off = 0;
       while (off < buf.length) off += fs.writeSync(this.#fd, buf, off, buf.length - off, this.#end + off);
-      fs.fdatasyncSync(this.#fd);
+      if (sync) fs.fdatasyncSync(this.#fd);
     } catch (e) {
       // Never leave half a line: the next record must chain to a complete one.
       try {
@@ -614,10 +643,16 @@ export class Journal {
     const record: JournalRecord = { seq, at, type, fields, prev: this.#head.hash, hash };
     this.#end += buf.length;
     this.#head = { seq, hash };
-    try {
-      this.#writeAnchor();
-    } catch {
-      // The record is durable; the anchor catches up with the next append.
+    if (!sync) {
+      this.#unsynced++;
+    } else {
+      // The fdatasync above made every earlier unsynced line durable too.
+      this.#unsynced = 0;
+      try {
+        this.#writeAnchor();
+      } catch {
+        // The record is durable; the anchor catches up with the next append.
+      }
     }
     this.#track(type, fields);
     return record;
@@ -662,17 +697,24 @@ export class Journal {
     }
   }
 
+  #anchorStatement: Statement | null = null;
+
   #writeAnchor(): void {
-    this.#db
-      .prepare(
-        `INSERT INTO journal_anchor(id, genesis, seq, hash, updated_at) VALUES (1, ?, ?, ?, ?)
-         ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, updated_at = excluded.updated_at`,
-      )
-      .run(this.#genesis, this.#head.seq, this.#head.hash, this.#clock());
+    this.#anchorStatement ??= this.#db.prepare(
+      `INSERT INTO journal_anchor(id, genesis, seq, hash, updated_at) VALUES (1, ?, ?, ?, ?)
+       ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, updated_at = excluded.updated_at`,
+    );
+    this.#anchorStatement.run(this.#genesis, this.#head.seq, this.#head.hash, this.#clock());
   }
 
+  /** Syncs unsynced lines (best effort: they are written already), then closes the file. */
   close(): void {
     if (this.#closed) return;
+    try {
+      this.sync();
+    } catch {
+      // The lines are written; a power cut before the OS writes them back leaves a torn tail, repaired at open.
+    }
     this.#closed = true;
     try {
       fs.closeSync(this.#fd);

@@ -391,6 +391,7 @@ export class Outbox {
     const pendingBytes = sealed.length + puts.reduce((n, p) => n + p.sealedSize, 0);
     try {
       input.signal?.throwIfAborted();
+      this.assertFull();
       // 5. One transaction: record + outbox entry + attachment references.
       const id = this.db.transaction((): number => {
         const info = this.s('insertRecord').run(idempotencyKey, input.kind, input.meta?.test === true ? 1 : 0, now, sealed, sealed.length);
@@ -410,29 +411,42 @@ export class Outbox {
     }
   }
 
-  /** Move up to `limit` due pending entries to in_flight (attempts + 1), oldest due first. */
+  /**
+   * Move up to `limit` due pending entries to in_flight (attempts + 1), oldest due first. Not fsynced (see
+   * write()): a claim lost to a power cut is an entry still pending, which is what recoverInFlight() makes
+   * of a claim that survived a crash anyway. Nothing is written when nothing is due.
+   */
   claim(now: number, limit = 16): ClaimedEntry[] {
     checkTime(now, 'now');
     if (!Number.isSafeInteger(limit) || limit <= 0) throw new StorageError('invalid', 'limit must be a positive integer');
-    return this.write('claim', () => {
-      const ids = (this.s('due').all(now, limit) as { record_id: number }[]).map((r) => r.record_id);
-      const out: ClaimedEntry[] = [];
-      for (const id of ids) {
-        this.s('markInFlight').run(now, now, id);
-        const r = this.s('entry').get(id) as EntryRow;
-        out.push({ id: r.id, idempotencyKey: r.idempotency_key, kind: r.kind, attempts: r.attempts, enqueuedAt: r.enqueued_at, test: r.is_test === 1 });
-      }
-      return out;
-    });
+    const due = this.read('claim', () => this.s('due').all(now, limit) as { record_id: number }[]);
+    if (due.length === 0) return [];
+    return this.write(
+      'claim',
+      () => {
+        const out: ClaimedEntry[] = [];
+        // Read again inside the write lock: another process may have moved them since.
+        for (const { record_id: id } of this.s('due').all(now, limit) as { record_id: number }[]) {
+          if (this.s('markInFlight').run(now, now, id).changes === 0) continue;
+          const r = this.s('entry').get(id) as EntryRow;
+          out.push({ id: r.id, idempotencyKey: r.idempotency_key, kind: r.kind, attempts: r.attempts, enqueuedAt: r.enqueued_at, test: r.is_test === 1 });
+        }
+        return out;
+      },
+      false,
+    );
   }
 
   /**
    * The platform acknowledged: mark acked and purge the sealed payload and attachment references
    * (key, kind, case number and timestamps stay). Attachment files no other entry references are
    * removed after the commit (a crash in between leaves orphans for the start-up sweep).
-   * Acking an already acked entry changes nothing.
+   * Acking an already acked entry changes nothing. `durable: false` (the delivery loop): committed at
+   * synchronous=NORMAL and the attachment directory not fsynced — a power cut may undo the ack, which is a
+   * redelivery the platform absorbs by the idempotency key, and leave a removed file, which the start-up
+   * sweep removes again.
    */
-  ack(id: number, input: AckInput): { removedAttachments: number } {
+  ack(id: number, input: AckInput, opts: { durable?: boolean } = {}): { removedAttachments: number } {
     checkId(id);
     checkTime(input.ackedAt, 'ackedAt');
     if (typeof input.platformCaseNumber !== 'string' || input.platformCaseNumber.length === 0 || input.platformCaseNumber.length > 200) {
@@ -447,12 +461,15 @@ export class Outbox {
       this.s('markAcked').run(now, id);
       this.s('deleteRefs').run(id);
       return refs;
-    });
-    return { removedAttachments: this.removeUnreferenced(shas) };
+    }, opts.durable !== false);
+    return { removedAttachments: this.removeUnreferenced(shas, opts.durable !== false) };
   }
 
-  /** Retryable: back to pending at nextAttemptAt. Permanent: dead (payload kept, sealed). */
-  fail(id: number, input: FailInput): void {
+  /**
+   * Retryable: back to pending at nextAttemptAt. Permanent: dead (payload kept, sealed). `durable: false`
+   * as for ack(): a lost retry time retries sooner, a lost dead letter is tried once more and dies again.
+   */
+  fail(id: number, input: FailInput, opts: { durable?: boolean } = {}): void {
     checkId(id);
     if (typeof input.reason !== 'string') throw new StorageError('invalid', 'reason must be a string');
     const reason = input.reason.slice(0, MAX_REASON);
@@ -466,7 +483,7 @@ export class Outbox {
       }
       if (input.retryable) this.s('markRetry').run(at, now, reason, id);
       else this.s('markDead').run(now, now, reason, id);
-    });
+    }, opts.durable !== false);
   }
 
   /** Dead letters back to pending (one, or all when id is omitted). Returns how many moved. */
@@ -653,11 +670,11 @@ export class Outbox {
     return r.state;
   }
 
-  private removeUnreferenced(shas: readonly string[]): number {
+  private removeUnreferenced(shas: readonly string[], syncDir = true): number {
     let removed = 0;
     for (const sha of new Set(shas)) {
       try {
-        if (this.s('shaReferenced').get(sha) === undefined && this.attachments.remove(sha)) removed++;
+        if (this.s('shaReferenced').get(sha) === undefined && this.attachments.remove(sha, { syncDir })) removed++;
       } catch {
         // Left for the start-up orphan sweep; the committed state is already correct.
       }
@@ -665,11 +682,43 @@ export class Outbox {
     return removed;
   }
 
-  private write<T>(what: string, fn: () => T): T {
+  /**
+   * One BEGIN IMMEDIATE transaction. `durable: false` commits it at synchronous=NORMAL: atomic, ordered and
+   * surviving a killed process like any commit, but not fsynced — a power cut may roll it back, and the next
+   * synchronous=FULL commit (any enqueue, the journal's sync) makes it durable with everything before it
+   * (WAL frames are synced in order). Only for changes whose loss costs nothing but a repeat: claims, and
+   * delivery outcomes (a lost ack is a redelivery the platform absorbs by the idempotency key). The
+   * connection goes back to FULL before this returns, and enqueue() checks that it did.
+   */
+  private write<T>(what: string, fn: () => T, durable = true): T {
+    if (!durable) this.setSynchronous('NORMAL');
     try {
       return this.db.transaction(fn).immediate();
     } catch (e) {
       throw toStorageError(e, what);
+    } finally {
+      if (!durable) this.setSynchronous('FULL');
+    }
+  }
+
+  #relaxed = false;
+
+  private setSynchronous(level: 'NORMAL' | 'FULL'): void {
+    try {
+      this.db.pragma(`synchronous = ${level}`);
+      this.#relaxed = level === 'NORMAL';
+    } catch (e) {
+      // Left relaxed: enqueue() refuses until FULL can be set again.
+      if (level === 'FULL') this.#relaxed = true;
+      throw toStorageError(e, `setting synchronous=${level}`);
+    }
+  }
+
+  /** Before every enqueue: the connection is at synchronous=FULL (restored if a relaxed write could not). */
+  private assertFull(): void {
+    if (this.#relaxed) this.setSynchronous('FULL');
+    if (Number(this.db.pragma('synchronous', { simple: true })) !== 2) {
+      throw new StorageError('io', 'database connection is not at synchronous=FULL: enqueue refused');
     }
   }
 

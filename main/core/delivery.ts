@@ -12,9 +12,22 @@
  * recovers it to pending and the retry is absorbed by the idempotency key: at-least-once from
  * here, exactly-once at the platform.
  *
- * One loop, `concurrency` entries at a time (1-2), woken by notify() after an enqueue, stopped
- * by its AbortSignal. Clock, random source and sleep are injectable, so retry timing is tested on
- * a simulated clock.
+ * A window of `concurrency` entries in flight (1-8): as soon as one finishes, the next due entry is
+ * claimed, so a slow reply never holds up the others (no lock-step rounds). An entry that depends on
+ * another being acked first (a rating on its case) waits for it with `whenSettled(key)` when both are
+ * in the window.
+ *
+ * What is fsynced, and why no more: the submission itself was committed durably (synchronous=FULL) by
+ * enqueue. Claims and outcomes are committed at synchronous=NORMAL — atomic, ordered, visible at once
+ * and surviving a killed process, but not fsynced one by one: a power cut can only lose the newest of
+ * them, and a lost claim is an entry still pending, a lost ack a redelivery the platform answers from
+ * its idempotency record (the same case number), a lost retry time an earlier retry. The journal's
+ * delivery-acknowledged / dead-lettered lines are written at once and fdatasynced together (`syncMs`,
+ * and at once whenever the window empties, and on stop); that sync's anchor commit also fsyncs the WAL,
+ * making the outcomes before it durable.
+ *
+ * One loop, woken by notify() after an enqueue, stopped by its AbortSignal. Clock, random source and
+ * sleep are injectable, so retry timing is tested on a simulated clock.
  */
 import type { z } from 'zod';
 import type { AttachmentStore, ClaimedEntry, Journal, Outbox, OutboxEntry, OutboxStats } from '../../offline-cache/index.js';
@@ -64,8 +77,13 @@ export interface DeliveryOptions {
   client: DeliveryClient;
   terminalId: string;
   backoff?: { baseMs: number; capMs: number };
-  /** Entries delivered at the same time (1-2). */
+  /** Entries in flight at once: the window, refilled as each one finishes (1-8; the kiosk uses 2). */
   concurrency?: number;
+  /**
+   * Longest time the journal lines of finished deliveries wait for their fdatasync while deliveries keep
+   * coming (default 200 ms); they are synced at once whenever the window empties.
+   */
+  syncMs?: number;
   /** How long the loop sleeps when nothing is due (it is also woken by notify()). */
   idleMs?: number;
   clock?: () => number;
@@ -133,17 +151,21 @@ export function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
 export class Delivery {
   readonly #o: Required<Omit<DeliveryOptions, 'log' | 'journal'>> & Pick<DeliveryOptions, 'log' | 'journal'>;
   readonly #listeners = new Set<(e: DeliveryEvent) => void>();
+  /** The window: entries being delivered now, by idempotency key, each settling when its outcome is recorded. */
+  readonly #window = new Map<string, Promise<void>>();
   #wake: (() => void) | null = null;
   #woken = false;
   #running: Promise<void> | null = null;
   #abort: AbortController | null = null;
+  #syncTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(opts: DeliveryOptions) {
     const concurrency = opts.concurrency ?? 2;
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 4) throw new DeliveryError('concurrency must be 1-4');
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 8) throw new DeliveryError('concurrency must be 1-8');
     this.#o = {
       backoff: { baseMs: 1000, capMs: 300_000 },
       idleMs: 1000,
+      syncMs: 200,
       clock: Date.now,
       random: Math.random,
       sleep: defaultSleep,
@@ -169,6 +191,20 @@ export class Delivery {
     return this.#o.outbox.stats(this.#o.clock());
   }
 
+  /** Entries in the window now. */
+  get inWindow(): number {
+    return this.#window.size;
+  }
+
+  /**
+   * Resolves when the entry with this idempotency key, if it is in the window now, has its outcome recorded
+   * (at once when it is not in the window). For an entry that must follow another: await it, then read the
+   * other's state from the outbox.
+   */
+  whenSettled(idempotencyKey: string): Promise<void> {
+    return this.#window.get(idempotencyKey) ?? Promise.resolve();
+  }
+
   /** Deliver one claimed entry and record the outcome in the outbox. */
   async deliverOne(entry: ClaimedEntry, signal: AbortSignal): Promise<DeliveryResult> {
     const { outbox } = this.#o;
@@ -179,16 +215,17 @@ export class Delivery {
       // Aborted (stopping) or a local storage problem: the entry goes back to pending, due now;
       // nothing is lost (a crash here is handled by recoverInFlight at the next start).
       try {
-        outbox.fail(entry.id, { retryable: true, reason: signal.aborted ? 'interrupted' : 'local-error', nextAttemptAt: this.#o.clock() });
+        outbox.fail(entry.id, { retryable: true, reason: signal.aborted ? 'interrupted' : 'local-error', nextAttemptAt: this.#o.clock() }, { durable: false });
       } catch {
         // Left in_flight; recovered at the next start.
       }
       throw e;
     }
     const now = this.#o.clock();
-    if (result.kind === 'acked') outbox.ack(entry.id, { platformCaseNumber: result.caseNumber, ackedAt: now });
-    else if (result.kind === 'retry' || result.kind === 'held') outbox.fail(entry.id, { retryable: true, reason: result.reason, nextAttemptAt: now + result.delayMs });
-    else outbox.fail(entry.id, { retryable: false, reason: result.reason });
+    // Not fsynced one by one: see the module comment for why durability does not need it.
+    if (result.kind === 'acked') outbox.ack(entry.id, { platformCaseNumber: result.caseNumber, ackedAt: now }, { durable: false });
+    else if (result.kind === 'retry' || result.kind === 'held') outbox.fail(entry.id, { retryable: true, reason: result.reason, nextAttemptAt: now + result.delayMs }, { durable: false });
+    else outbox.fail(entry.id, { retryable: false, reason: result.reason }, { durable: false });
     this.#journal(entry, result);
     for (const l of this.#listeners) l({ entry, result });
     if (result.kind === 'dead') this.#o.log?.warn({ id: entry.id, key: entry.idempotencyKey, reason: result.reason }, 'submission moved to dead letters');
@@ -196,18 +233,37 @@ export class Delivery {
     return result;
   }
 
-  /** delivery-acknowledged / dead-lettered in the journal; a journal failure never undoes the outbox change. */
+  /**
+   * delivery-acknowledged / dead-lettered in the journal, written now and synced with the next sync; a journal
+   * failure never undoes the outbox change.
+   */
   #journal(entry: ClaimedEntry, result: DeliveryResult): void {
     const journal = this.#o.journal;
     if (!journal || (result.kind !== 'acked' && result.kind !== 'dead')) return;
     try {
-      const full = this.#o.outbox.entry(entry.id);
-      if (full === undefined) return;
-      const number = acceptanceNumber(this.#o.terminalId, full);
-      if (result.kind === 'acked') journal.append({ type: 'delivery-acknowledged', acceptanceNumber: number, key: entry.idempotencyKey, caseNumber: result.caseNumber });
-      else journal.append({ type: 'dead-lettered', acceptanceNumber: number, key: entry.idempotencyKey, reason: journalReason(result.reason) });
+      const number = acceptanceNumber(this.#o.terminalId, entry);
+      if (result.kind === 'acked') journal.append({ type: 'delivery-acknowledged', acceptanceNumber: number, key: entry.idempotencyKey, caseNumber: result.caseNumber }, { sync: false });
+      else journal.append({ type: 'dead-lettered', acceptanceNumber: number, key: entry.idempotencyKey, reason: journalReason(result.reason) }, { sync: false });
+      this.#syncSoon();
     } catch (e) {
       this.#o.log?.warn({ id: entry.id, err: e instanceof Error ? e.message : String(e) }, 'journal record of a delivery could not be written');
+    }
+  }
+
+  #syncSoon(): void {
+    if (this.#syncTimer !== null) return;
+    this.#syncTimer = setTimeout(() => this.syncJournal(), this.#o.syncMs);
+    this.#syncTimer.unref();
+  }
+
+  /** Makes the journal lines of finished deliveries durable now (one fdatasync). Called by the loop itself. */
+  syncJournal(): void {
+    if (this.#syncTimer !== null) clearTimeout(this.#syncTimer);
+    this.#syncTimer = null;
+    try {
+      this.#o.journal?.sync();
+    } catch (e) {
+      this.#o.log?.warn({ err: e instanceof Error ? e.message : String(e) }, 'journal sync failed (the lines are written; synced again with the next record)');
     }
   }
 
@@ -247,12 +303,10 @@ export class Delivery {
       if (up.kind === 'retryable') return retry(up);
       if (up.kind === 'permanent') return { kind: 'dead', reason: `attachment: ${describeFailure(up)}` };
     }
-    const full = outbox.entry(entry.id);
-    if (full === undefined) throw new DeliveryError(`outbox entry ${entry.id} vanished`);
     const body: CaseSubmission = {
       ...stored,
       attachments: shas,
-      localAcceptanceNumber: acceptanceNumber(this.#o.terminalId, full),
+      localAcceptanceNumber: acceptanceNumber(this.#o.terminalId, entry),
       ...(entry.test ? { test: true } : {}),
     };
     const out = await client.submitCase(entry.idempotencyKey, body, signal);
@@ -261,52 +315,90 @@ export class Delivery {
     return { kind: 'dead', reason: describeFailure(out) };
   }
 
-  /** Claim what is due (up to `concurrency`) and deliver it. Returns how many were attempted. */
-  async runOnce(signal: AbortSignal): Promise<number> {
-    signal.throwIfAborted();
-    const claimed = this.#o.outbox.claim(this.#o.clock(), this.#o.concurrency);
-    if (claimed.length === 0) return 0;
-    await Promise.all(
-      claimed.map((c) =>
-        this.deliverOne(c, signal).catch((e: unknown) => {
+  /** Claims due entries into the free places of the window and starts them. Returns how many it started. */
+  #fill(signal: AbortSignal): number {
+    const room = this.#o.concurrency - this.#window.size;
+    if (room <= 0 || signal.aborted) return 0;
+    const claimed = this.#o.outbox.claim(this.#o.clock(), room);
+    for (const c of claimed) {
+      const done = this.deliverOne(c, signal).then(
+        () => undefined,
+        (e: unknown) => {
           if (signal.aborted) return;
           this.#o.log?.warn({ id: c.id, err: e instanceof Error ? e.message : String(e) }, 'delivery attempt failed locally');
-        }),
-      ),
-    );
+        },
+      );
+      const settled = done.finally(() => this.#window.delete(c.idempotencyKey));
+      this.#window.set(c.idempotencyKey, settled);
+    }
     return claimed.length;
   }
 
-  /** Runs the loop until `signal` aborts. */
-  async run(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      let n = 0;
-      try {
-        n = await this.runOnce(signal);
-      } catch (e) {
-        if (signal.aborted) break;
-        this.#o.log?.warn({ err: e instanceof Error ? e.message : String(e) }, 'delivery loop error');
-      }
-      if (n > 0) continue;
-      if (this.#woken) {
-        this.#woken = false;
-        continue;
-      }
-      await new Promise<void>((resolve) => {
-        const ac = new AbortController();
-        const onStop = (): void => ac.abort();
-        signal.addEventListener('abort', onStop, { once: true });
-        this.#wake = () => ac.abort();
-        this.#o.sleep(this.#o.idleMs, ac.signal).then(
-          () => undefined,
-          () => undefined,
-        ).finally(() => {
-          signal.removeEventListener('abort', onStop);
-          this.#wake = null;
-          resolve();
-        });
-      });
+  /** Every entry in the window has its outcome recorded. */
+  async #settleWindow(): Promise<void> {
+    while (this.#window.size > 0) await Promise.all([...this.#window.values()]);
+  }
+
+  /**
+   * Claim what is due (up to `concurrency`), deliver it and wait for all of it (one round; the loop itself
+   * never waits for a round, it refills the window). Returns how many were attempted.
+   */
+  async runOnce(signal: AbortSignal): Promise<number> {
+    signal.throwIfAborted();
+    const n = this.#fill(signal);
+    await this.#settleWindow();
+    this.syncJournal();
+    return n;
+  }
+
+  /**
+   * Waits until a place in the window frees, or — while there is room — until notify() or `idleMs` (entries
+   * come due by time), or until `signal` aborts.
+   */
+  async #nextEvent(signal: AbortSignal): Promise<void> {
+    const room = this.#window.size < this.#o.concurrency;
+    if (room && this.#woken) {
       this.#woken = false;
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const ac = new AbortController();
+      let finished = false;
+      const finish = (): void => {
+        if (finished) return;
+        finished = true;
+        ac.abort();
+        signal.removeEventListener('abort', finish);
+        this.#wake = null;
+        resolve();
+      };
+      signal.addEventListener('abort', finish, { once: true });
+      for (const p of this.#window.values()) void p.then(finish);
+      if (room) {
+        this.#wake = finish;
+        this.#o.sleep(this.#o.idleMs, ac.signal).then(finish, () => undefined);
+      }
+    });
+    if (room) this.#woken = false;
+  }
+
+  /** Runs the loop until `signal` aborts; then waits for the window's entries to go back to pending. */
+  async run(signal: AbortSignal): Promise<void> {
+    try {
+      while (!signal.aborted) {
+        try {
+          this.#fill(signal);
+        } catch (e) {
+          if (signal.aborted) break;
+          this.#o.log?.warn({ err: e instanceof Error ? e.message : String(e) }, 'delivery loop error');
+        }
+        // Nothing left in flight: the journal lines of what finished are synced now, not after syncMs.
+        if (this.#window.size === 0) this.syncJournal();
+        await this.#nextEvent(signal);
+      }
+    } finally {
+      await this.#settleWindow();
+      this.syncJournal();
     }
   }
 
@@ -316,25 +408,36 @@ export class Delivery {
     this.#running = this.run(this.#abort.signal);
   }
 
-  /** Stops the loop; an attempt in progress is abandoned and its entry goes back to pending. */
+  /** Stops the loop; attempts in progress are abandoned and their entries go back to pending. */
   async stop(): Promise<void> {
     this.#abort?.abort(new DeliveryError('delivery stopped'));
     await this.#running;
     this.#running = null;
+    this.syncJournal();
   }
 
   /**
-   * Delivers until nothing is pending or in flight (dead letters stay). Due times are honoured:
-   * it sleeps until entries come due. Returns the final stats.
+   * Delivers until nothing is pending or in flight (dead letters stay), keeping the window full. Due times
+   * are honoured: it sleeps until entries come due. Returns the final stats.
    */
   async drain(signal: AbortSignal, opts: { pollMs?: number } = {}): Promise<OutboxStats> {
     const poll = opts.pollMs ?? 50;
-    for (;;) {
-      signal.throwIfAborted();
-      const n = await this.runOnce(signal);
-      const s = this.stats();
-      if (s.pending === 0 && s.inFlight === 0) return s;
-      if (n === 0) await this.#o.sleep(poll, signal);
+    try {
+      for (;;) {
+        signal.throwIfAborted();
+        this.#fill(signal);
+        if (this.#window.size > 0) {
+          await Promise.race(this.#window.values());
+          continue;
+        }
+        this.syncJournal();
+        const s = this.stats();
+        if (s.pending === 0 && s.inFlight === 0) return s;
+        await this.#o.sleep(poll, signal);
+      }
+    } finally {
+      await this.#settleWindow();
+      this.syncJournal();
     }
   }
 }
