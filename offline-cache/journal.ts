@@ -58,6 +58,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from './database.js';
 import { StorageError, toStorageError } from './errors.js';
@@ -256,45 +257,95 @@ function algOf(firstLine: string): JournalHash | null {
   }
 }
 
+/**
+ * Checks a journal's bytes a slice at a time (`step(maxLines)`), so a long chain can be verified between
+ * other work on one thread. Never throws for bad content: it reports it.
+ */
+export class JournalScanner {
+  readonly #bytes: Buffer;
+  readonly #keep: boolean;
+  readonly #records: JournalRecord[] = [];
+  #off = 0;
+  #seq = 0;
+  #prev = ZERO_HASH;
+  #alg: JournalHash | null = null;
+  #broken: BrokenLink | null = null;
+  #line = 0;
+  #done = false;
+  /** Called with every valid record in order (also when records are not kept). */
+  readonly #onRecord: ((r: JournalRecord) => void) | undefined;
+
+  constructor(bytes: Buffer, opts: { keepRecords?: boolean; onRecord?: (r: JournalRecord) => void } = {}) {
+    this.#bytes = bytes;
+    this.#keep = opts.keepRecords !== false;
+    this.#onRecord = opts.onRecord;
+  }
+
+  get done(): boolean {
+    return this.#done;
+  }
+
+  /** Checks up to `maxLines` more lines; returns true when the scan is complete. */
+  step(maxLines: number): boolean {
+    const bytes = this.#bytes;
+    let n = 0;
+    while (!this.#done && n < maxLines) {
+      if (this.#off >= bytes.length) {
+        this.#done = true;
+        break;
+      }
+      const nl = bytes.indexOf(0x0a, this.#off);
+      if (nl < 0) {
+        this.#done = true; // torn tail
+        break;
+      }
+      this.#line++;
+      n++;
+      const text = bytes.toString('utf8', this.#off, nl);
+      if (this.#seq === 0) {
+        this.#alg = algOf(text);
+        if (this.#alg === null) {
+          this.#broken = { seq: 0, line: this.#line, offset: this.#off, reason: 'the first record is not a journal-created record naming its hash' };
+          this.#done = true;
+          break;
+        }
+        if (!journalHashAvailable(this.#alg)) {
+          this.#broken = { seq: 0, line: this.#line, offset: this.#off, reason: `this runtime has no ${this.#alg} to check the chain` };
+          this.#done = true;
+          break;
+        }
+      }
+      const p = this.#alg === null ? { problem: 'no hash algorithm' } : parseLine(this.#alg, text, this.#seq, this.#prev);
+      if (p.record === undefined) {
+        this.#broken = { seq: this.#seq, line: this.#line, offset: this.#off, reason: p.problem ?? 'unreadable' };
+        this.#done = true;
+        break;
+      }
+      if (this.#keep) this.#records.push(p.record);
+      this.#onRecord?.(p.record);
+      this.#prev = p.record.hash;
+      this.#seq++;
+      this.#off = nl + 1;
+    }
+    return this.#done;
+  }
+
+  /** The scan so far (complete once step() returned true). */
+  result(): JournalScan {
+    const tornTailBytes = this.#broken === null ? this.#bytes.length - this.#off : 0;
+    return { alg: this.#alg, records: this.#records, head: { seq: this.#seq - 1, hash: this.#prev }, validBytes: this.#off, tornTailBytes, broken: this.#broken };
+  }
+}
+
 /** Reads and checks a journal's bytes (the whole chain). Never throws for bad content: it reports it. */
 export function scanJournal(bytes: Buffer, opts: { keepRecords?: boolean } = {}): JournalScan {
-  const keep = opts.keepRecords !== false;
-  const records: JournalRecord[] = [];
-  let off = 0;
-  let seq = 0;
-  let prev = ZERO_HASH;
-  let alg: JournalHash | null = null;
-  let broken: BrokenLink | null = null;
-  let line = 0;
-  while (off < bytes.length) {
-    const nl = bytes.indexOf(0x0a, off);
-    if (nl < 0) break; // torn tail
-    line++;
-    const text = bytes.toString('utf8', off, nl);
-    if (seq === 0) {
-      alg = algOf(text);
-      if (alg === null) {
-        broken = { seq, line, offset: off, reason: 'the first record is not a journal-created record naming its hash' };
-        break;
-      }
-      if (!journalHashAvailable(alg)) {
-        broken = { seq, line, offset: off, reason: `this runtime has no ${alg} to check the chain` };
-        break;
-      }
-    }
-    const p = alg === null ? { problem: 'no hash algorithm' } : parseLine(alg, text, seq, prev);
-    if (p.record === undefined) {
-      broken = { seq, line, offset: off, reason: p.problem ?? 'unreadable' };
-      break;
-    }
-    if (keep) records.push(p.record);
-    prev = p.record.hash;
-    seq++;
-    off = nl + 1;
-  }
-  const tornTailBytes = broken === null ? bytes.length - off : 0;
-  return { alg, records, head: { seq: seq - 1, hash: prev }, validBytes: off, tornTailBytes, broken };
+  const s = new JournalScanner(bytes, opts);
+  s.step(Number.POSITIVE_INFINITY);
+  return s.result();
 }
+
+/** What verifyChain() found. */
+export type ChainCheck = { ok: true; records: number; accepted: Map<string, string> } | { ok: false; problem: string };
 
 export type JournalVerification =
   | { ok: true; file: string; alg: JournalHash | null; records: number; head: { seq: number; hash: string }; tornTailBytes: number }
@@ -550,6 +601,59 @@ export class Journal {
    */
   acceptedSubmissions(): ReadonlyMap<string, string> | null {
     return this.#accepted;
+  }
+
+  /**
+   * Verifies the chain as it stands now — every link up to the current end, and the record the database's
+   * anchor names — a slice of about `sliceMs` at a time, yielding to the event loop between slices (the
+   * owner's start-up check, off the path to serving; lines appended meanwhile are not part of it). Returns
+   * the accepted submissions of the checked prefix (without loss-acknowledged ones) for reconciliation.
+   */
+  async verifyChain(opts: { sliceMs?: number; signal?: AbortSignal } = {}): Promise<ChainCheck> {
+    const sliceMs = opts.sliceMs ?? 8;
+    const end = this.#end;
+    const anchor = readAnchor(this.#db);
+    const bytes = Buffer.alloc(end);
+    let got = 0;
+    while (got < end) {
+      const n = await new Promise<number>((resolve, reject) => {
+        fs.read(this.#fd, bytes, got, end - got, got, (e, read) => (e ? reject(toStorageError(e, `reading journal ${this.file}`)) : resolve(read)));
+      });
+      if (n === 0) return { ok: false, problem: `journal ${this.file} ended at byte ${got} while ${end} were written` };
+      got += n;
+    }
+    const accepted = new Map<string, string>();
+    let first: string | null = null;
+    let atAnchor: string | null = null;
+    const scanner = new JournalScanner(bytes, {
+      keepRecords: false,
+      onRecord: (r) => {
+        if (r.seq === 0) first = r.hash;
+        if (anchor !== null && r.seq === anchor.seq) atAnchor = r.hash;
+        const key = r.fields.key;
+        if (typeof key !== 'string') return;
+        if (r.type === 'submission-accepted' && typeof r.fields.acceptanceNumber === 'string') accepted.set(key, r.fields.acceptanceNumber);
+        else if (r.type === 'loss-acknowledged') accepted.delete(key);
+      },
+    });
+    for (;;) {
+      opts.signal?.throwIfAborted();
+      const t0 = performance.now();
+      let done = scanner.step(200);
+      while (!done && performance.now() - t0 < sliceMs) done = scanner.step(200);
+      if (done) break;
+      await new Promise<void>((r) => setImmediate(r));
+    }
+    const s = scanner.result();
+    if (s.broken !== null) {
+      return { ok: false, problem: `journal ${this.file} is broken at record ${s.broken.seq} (line ${s.broken.line}, byte ${s.broken.offset}): ${s.broken.reason} — see kioskctl journal verify` };
+    }
+    if (s.validBytes !== end) return { ok: false, problem: `journal ${this.file}: ${end - s.validBytes} byte(s) before its end are not a complete record` };
+    if (anchor !== null) {
+      if (first !== anchor.genesis) return { ok: false, problem: `journal ${this.file} is not the one this database started (another first record): it was replaced` };
+      if (atAnchor !== anchor.hash) return { ok: false, problem: `journal ${this.file}: record ${anchor.seq} is not the one the database saw` };
+    }
+    return { ok: true, records: s.head.seq + 1, accepted };
   }
 
   /** Owner open only: the records read at open (once; released afterwards). */
