@@ -1,11 +1,12 @@
-import type { BenchRow } from './run.js';
-import { outboxSection } from './outbox.js';
+import type { BenchSection } from './run.js';
+import { drainSection, enqueueSection, outboxSection, startupSection } from './outbox.js';
 import { driversSection } from './drivers.js';
+import { cardSection } from './card.js';
 
-export interface BenchSection {
-  name: string;
-  run(): Promise<BenchRow[]>;
-}
+export type { BenchSection };
 
 /** Sections register here; each lives in its own file under bench/. */
-export const sections: BenchSection[] = [outboxSection, driversSection];
+export const sections: BenchSection[] = [outboxSection, driversSection, cardSection];
+
+/** Parts of a section, runnable alone (`npm run bench -- drain`), not part of a full run. */
+export const parts: BenchSection[] = [enqueueSection, drainSection, startupSection];

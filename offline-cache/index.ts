@@ -215,6 +215,7 @@ export {
   type ClaimedEntry,
   type AckInput,
   type FailInput,
+  type SettleOutcome,
   type OutboxStats,
   type DeadLetter,
   type FreeSpace,

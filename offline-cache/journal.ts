@@ -679,6 +679,18 @@ export class Journal {
     return this.#append(entry, opts.sync !== false);
   }
 
+  /** Several records under one lock with one write (and one fdatasync unless `{ sync: false }`); all checked first. */
+  appendMany(entries: readonly JournalEntry[], opts: { sync?: boolean } = {}): JournalRecord[] {
+    if (entries.length === 0) return [];
+    if (this.#closed) throw journalError('journal is closed');
+    const items = entries.map((entry) => {
+      const type = (entry as { type?: unknown } | null)?.type;
+      if (type === 'journal-created' || type === 'journal-repaired') throw invalid(`${type} records are written by the journal itself`);
+      return { type: entry.type, fields: checkEntry(entry as { type: string } & Record<string, unknown>) };
+    });
+    return this.#locked(() => this.#writeRecords(items, opts.sync !== false));
+  }
+
   /** Lines appended with `{ sync: false }` that are not yet synced. */
   get unsynced(): number {
     return this.#unsynced;
@@ -726,11 +738,27 @@ export class Journal {
 
   /** Writes one line at the end and syncs it (unless `sync` is false); caller holds the lock. */
   #writeRecord(type: JournalRecordType, fields: Record<string, string | number | boolean>, sync = true): JournalRecord {
+    const r = this.#writeRecords([{ type, fields }], sync)[0];
+    if (r === undefined) throw journalError('internal: no record written');
+    return r;
+  }
+
+  /** Writes these lines, chained, with one write (and one fdatasync unless `sync` is false); caller holds the lock. */
+  #writeRecords(items: readonly { type: JournalRecordType; fields: Record<string, string | number | boolean> }[], sync: boolean): JournalRecord[] {
     const at = new Date(this.#clock()).toISOString();
-    const seq = this.#head.seq + 1;
-    const { line, hash } = buildLine(this.alg, seq, at, type, fields, this.#head.hash);
-    const buf = Buffer.from(line, 'utf8');
-    if (buf.length > MAX_LINE) throw invalid(`record too long (${buf.length} bytes)`);
+    let head = this.#head;
+    const records: JournalRecord[] = [];
+    const lines: Buffer[] = [];
+    for (const { type, fields } of items) {
+      const seq = head.seq + 1;
+      const { line, hash } = buildLine(this.alg, seq, at, type, fields, head.hash);
+      const buf = Buffer.from(line, 'utf8');
+      if (buf.length > MAX_LINE) throw invalid(`record too long (${buf.length} bytes)`);
+      lines.push(buf);
+      records.push({ seq, at, type, fields, prev: head.hash, hash });
+      head = { seq, hash };
+    }
+    const buf = lines.length === 1 ? (lines[0] ?? Buffer.alloc(0)) : Buffer.concat(lines);
     try {
       let off = 0;
       while (off < buf.length) off += fs.writeSync(this.#fd, buf, off, buf.length - off, this.#end + off);
@@ -744,22 +772,21 @@ export class Journal {
       }
       throw toStorageError(e, `appending to journal ${this.file}`);
     }
-    const record: JournalRecord = { seq, at, type, fields, prev: this.#head.hash, hash };
     this.#end += buf.length;
-    this.#head = { seq, hash };
+    this.#head = head;
     if (!sync) {
-      this.#unsynced++;
+      this.#unsynced += records.length;
     } else {
       // The fdatasync above made every earlier unsynced line durable too.
       this.#unsynced = 0;
       try {
         this.#writeAnchor();
       } catch {
-        // The record is durable; the anchor catches up with the next append.
+        // The records are durable; the anchor catches up with the next append.
       }
     }
-    this.#track(type, fields);
-    return record;
+    for (const r of records) this.#track(r.type, r.fields);
+    return records;
   }
 
   /**

@@ -16,7 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import type { Statement } from 'better-sqlite3';
+import type { Statement, Transaction } from 'better-sqlite3';
 import type { AttachmentStore } from './attachments.js';
 import type { SqliteDatabase } from './database.js';
 import { StorageError, toStorageError } from './errors.js';
@@ -105,6 +105,13 @@ export interface ClaimedEntry {
 export interface AckInput {
   platformCaseNumber: string;
   ackedAt: number;
+}
+
+/** One outcome for Outbox.settle(): an ack or a fail of one entry. */
+export interface SettleOutcome {
+  id: number;
+  ack?: AckInput;
+  fail?: FailInput;
 }
 
 export interface FailInput {
@@ -230,6 +237,7 @@ export class Outbox {
   private readonly statfs: StatfsFn;
   private readonly clock: () => number;
   private readonly st: Record<string, Statement>;
+  readonly #tx: Transaction<(fn: () => unknown) => unknown>;
 
   constructor(opts: OutboxOptions) {
     this.db = opts.db;
@@ -243,8 +251,13 @@ export class Outbox {
     this.statfs = opts.statfs ?? ((dir: string): StatfsLike => fs.statfsSync(dir));
     this.clock = opts.clock ?? Date.now;
     const p = (sql: string): Statement => this.db.prepare(sql);
+    // One transaction wrapper for every write (better-sqlite3 builds a new one per db.transaction() call).
+    this.#tx = this.db.transaction((fn: () => unknown) => fn());
     // Preparing statements reads only the schema: no queue scan at construction.
     this.st = {
+      synchronous: p('PRAGMA synchronous'),
+      syncNormal: p('PRAGMA synchronous = NORMAL'),
+      syncFull: p('PRAGMA synchronous = FULL'),
       idByKey: p('SELECT id FROM records WHERE idempotency_key = ?'),
       insertRecord: p(
         'INSERT INTO records(idempotency_key, kind, is_test, created_at, payload, payload_bytes) VALUES (?, ?, ?, ?, ?, ?)',
@@ -289,6 +302,10 @@ export class Outbox {
       ),
       retryAllDead: p(
         `UPDATE outbox SET state = 'pending', next_attempt_at = ?, updated_at = ?, dead_at = NULL WHERE state = 'dead'`,
+      ),
+      release: p(
+        `UPDATE outbox SET state = 'pending', attempts = MAX(0, attempts - 1), updated_at = ?, claimed_at = NULL
+         WHERE record_id = ? AND state = 'in_flight'`,
       ),
       recover: p(
         `UPDATE outbox SET state = 'pending', next_attempt_at = ?, updated_at = ?, claimed_at = NULL WHERE state = 'in_flight'`,
@@ -393,13 +410,13 @@ export class Outbox {
       input.signal?.throwIfAborted();
       this.assertFull();
       // 5. One transaction: record + outbox entry + attachment references.
-      const id = this.db.transaction((): number => {
+      const id = this.#tx.immediate((): number => {
         const info = this.s('insertRecord').run(idempotencyKey, input.kind, input.meta?.test === true ? 1 : 0, now, sealed, sealed.length);
         const recordId = Number(info.lastInsertRowid);
         this.s('insertOutbox').run(recordId, now, now, now, pendingBytes);
         puts.forEach((p, i) => this.s('insertRef').run(recordId, i, p.sha256, p.size, p.sealedSize));
         return recordId;
-      }).immediate();
+      }) as number;
       return { id, idempotencyKey };
     } catch (e) {
       this.removeUnreferenced(puts.map((p) => p.sha256));
@@ -438,6 +455,28 @@ export class Outbox {
   }
 
   /**
+   * Claimed entries that were never attempted (a delivery loop that claimed ahead and stopped) go back to
+   * pending as they were: due when they were due, the attempt not counted. Entries no longer in flight are
+   * left alone. Not fsynced, like claim(). Returns how many went back.
+   */
+  release(ids: readonly number[]): number {
+    if (ids.length === 0) return 0;
+    const now = this.clock();
+    return this.write(
+      'release',
+      () => {
+        let n = 0;
+        for (const id of ids) {
+          checkId(id);
+          n += this.s('release').run(now, id).changes;
+        }
+        return n;
+      },
+      false,
+    );
+  }
+
+  /**
    * The platform acknowledged: mark acked and purge the sealed payload and attachment references
    * (key, kind, case number and timestamps stay). Attachment files no other entry references are
    * removed after the commit (a crash in between leaves orphans for the start-up sweep).
@@ -447,21 +486,9 @@ export class Outbox {
    * sweep removes again.
    */
   ack(id: number, input: AckInput, opts: { durable?: boolean } = {}): { removedAttachments: number } {
-    checkId(id);
-    checkTime(input.ackedAt, 'ackedAt');
-    if (typeof input.platformCaseNumber !== 'string' || input.platformCaseNumber.length === 0 || input.platformCaseNumber.length > 200) {
-      throw new StorageError('invalid', 'platformCaseNumber must be a string of 1-200 characters');
-    }
+    this.#checkAck(id, input);
     const now = this.clock();
-    const shas = this.write('ack', () => {
-      const state = this.stateOf(id);
-      if (state === 'acked') return [];
-      const refs = (this.s('refsOf').all(id) as { sha256: string }[]).map((r) => r.sha256);
-      this.s('purgeRecord').run(input.platformCaseNumber, input.ackedAt, now, id);
-      this.s('markAcked').run(now, id);
-      this.s('deleteRefs').run(id);
-      return refs;
-    }, opts.durable !== false);
+    const shas = this.write('ack', () => this.#ackInTx(id, input, now), opts.durable !== false);
     return { removedAttachments: this.removeUnreferenced(shas, opts.durable !== false) };
   }
 
@@ -471,19 +498,87 @@ export class Outbox {
    */
   fail(id: number, input: FailInput, opts: { durable?: boolean } = {}): void {
     checkId(id);
-    if (typeof input.reason !== 'string') throw new StorageError('invalid', 'reason must be a string');
-    const reason = input.reason.slice(0, MAX_REASON);
     const now = this.clock();
+    const f = this.#checkFail(input, now);
+    this.write('fail', () => this.#failInTx(id, f, now), opts.durable !== false);
+  }
+
+  /**
+   * Several outcomes (acks and fails) in ONE transaction: the delivery loop's group commit, so that entries
+   * finishing close together share their page writes. Each outcome is applied as ack()/fail() would apply it;
+   * one that does not apply (its entry is no longer in flight) is reported in `errors` and the others stand.
+   */
+  settle(outcomes: readonly SettleOutcome[], opts: { durable?: boolean } = {}): { errors: Map<number, StorageError>; removedAttachments: number } {
+    const now = this.clock();
+    const errors = new Map<number, StorageError>();
+    const checked: { id: number; ack?: AckInput; fail?: FailInput }[] = [];
+    for (const o of outcomes) {
+      try {
+        checkId(o.id);
+        if (o.ack !== undefined) this.#checkAck(o.id, o.ack);
+        else if (o.fail !== undefined) this.#checkFail(o.fail, now);
+        else throw new StorageError('invalid', 'an outcome is an ack or a fail');
+        checked.push(o);
+      } catch (e) {
+        errors.set(o.id, toStorageError(e, 'settle'));
+      }
+    }
+    if (checked.length === 0) return { errors, removedAttachments: 0 };
+    const shas = this.write(
+      'settle',
+      () => {
+        const refs: string[] = [];
+        for (const o of checked) {
+          // A savepoint each: one outcome that does not apply leaves the others whole.
+          try {
+            this.#tx((): void => {
+              if (o.ack !== undefined) refs.push(...this.#ackInTx(o.id, o.ack, now));
+              else if (o.fail !== undefined) this.#failInTx(o.id, this.#checkFail(o.fail, now), now);
+            });
+          } catch (e) {
+            errors.set(o.id, toStorageError(e, 'settle'));
+          }
+        }
+        return refs;
+      },
+      opts.durable !== false,
+    );
+    return { errors, removedAttachments: this.removeUnreferenced(shas, opts.durable !== false) };
+  }
+
+  #checkAck(id: number, input: AckInput): void {
+    checkId(id);
+    checkTime(input.ackedAt, 'ackedAt');
+    if (typeof input.platformCaseNumber !== 'string' || input.platformCaseNumber.length === 0 || input.platformCaseNumber.length > 200) {
+      throw new StorageError('invalid', 'platformCaseNumber must be a string of 1-200 characters');
+    }
+  }
+
+  #checkFail(input: FailInput, now: number): { retryable: boolean; reason: string; at: number } {
+    if (typeof input.reason !== 'string') throw new StorageError('invalid', 'reason must be a string');
     const at = input.nextAttemptAt ?? now;
     checkTime(at, 'nextAttemptAt');
-    this.write('fail', () => {
-      const state = this.stateOf(id);
-      if (state !== 'in_flight' && state !== 'pending') {
-        throw new StorageError('conflict', `outbox entry ${id} is ${state}; fail() applies to in_flight or pending entries`);
-      }
-      if (input.retryable) this.s('markRetry').run(at, now, reason, id);
-      else this.s('markDead').run(now, now, reason, id);
-    }, opts.durable !== false);
+    return { retryable: input.retryable, reason: input.reason.slice(0, MAX_REASON), at };
+  }
+
+  /** Inside a write transaction: the ack's changes; returns the attachment hashes it dereferenced. */
+  #ackInTx(id: number, input: AckInput, now: number): string[] {
+    const state = this.stateOf(id);
+    if (state === 'acked') return [];
+    const refs = (this.s('refsOf').all(id) as { sha256: string }[]).map((r) => r.sha256);
+    this.s('purgeRecord').run(input.platformCaseNumber, input.ackedAt, now, id);
+    this.s('markAcked').run(now, id);
+    this.s('deleteRefs').run(id);
+    return refs;
+  }
+
+  #failInTx(id: number, f: { retryable: boolean; reason: string; at: number }, now: number): void {
+    const state = this.stateOf(id);
+    if (state !== 'in_flight' && state !== 'pending') {
+      throw new StorageError('conflict', `outbox entry ${id} is ${state}; fail() applies to in_flight or pending entries`);
+    }
+    if (f.retryable) this.s('markRetry').run(f.at, now, f.reason, id);
+    else this.s('markDead').run(now, now, f.reason, id);
   }
 
   /** Dead letters back to pending (one, or all when id is omitted). Returns how many moved. */
@@ -693,7 +788,7 @@ export class Outbox {
   private write<T>(what: string, fn: () => T, durable = true): T {
     if (!durable) this.setSynchronous('NORMAL');
     try {
-      return this.db.transaction(fn).immediate();
+      return this.#tx.immediate(fn) as T;
     } catch (e) {
       throw toStorageError(e, what);
     } finally {
@@ -705,7 +800,7 @@ export class Outbox {
 
   private setSynchronous(level: 'NORMAL' | 'FULL'): void {
     try {
-      this.db.pragma(`synchronous = ${level}`);
+      this.s(level === 'NORMAL' ? 'syncNormal' : 'syncFull').run();
       this.#relaxed = level === 'NORMAL';
     } catch (e) {
       // Left relaxed: enqueue() refuses until FULL can be set again.
@@ -717,7 +812,7 @@ export class Outbox {
   /** Before every enqueue: the connection is at synchronous=FULL (restored if a relaxed write could not). */
   private assertFull(): void {
     if (this.#relaxed) this.setSynchronous('FULL');
-    if (Number(this.db.pragma('synchronous', { simple: true })) !== 2) {
+    if (Number(this.s('synchronous').pluck().get()) !== 2) {
       throw new StorageError('io', 'database connection is not at synchronous=FULL: enqueue refused');
     }
   }

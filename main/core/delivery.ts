@@ -30,7 +30,7 @@
  * sleep are injectable, so retry timing is tested on a simulated clock.
  */
 import type { z } from 'zod';
-import type { AttachmentStore, ClaimedEntry, Journal, Outbox, OutboxEntry, OutboxStats } from '../../offline-cache/index.js';
+import type { AttachmentStore, ClaimedEntry, Journal, JournalEntry, Outbox, OutboxEntry, OutboxStats, SettleOutcome } from '../../offline-cache/index.js';
 import { StorageError, isStorageError } from '../../offline-cache/index.js';
 import { nextDelay } from '../platform/backoff.js';
 import { checkCaseSubmissionSize, problemOf } from '../platform/client.js';
@@ -84,6 +84,16 @@ export interface DeliveryOptions {
    * coming (default 200 ms); they are synced at once whenever the window empties.
    */
   syncMs?: number;
+  /**
+   * The loop claims up to this many due entries in one transaction and starts them as places in the window
+   * free (default 8; never fewer than the window). Entries it never started go back to pending on stop.
+   */
+  claimAhead?: number;
+  /**
+   * Longest time the outcome of a finished attempt waits for the group commit while other attempts are in
+   * flight (default 50 ms); committed at once when nothing else is.
+   */
+  flushMs?: number;
   /** How long the loop sleeps when nothing is due (it is also woken by notify()). */
   idleMs?: number;
   clock?: () => number;
@@ -151,8 +161,16 @@ export function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
 export class Delivery {
   readonly #o: Required<Omit<DeliveryOptions, 'log' | 'journal'>> & Pick<DeliveryOptions, 'log' | 'journal'>;
   readonly #listeners = new Set<(e: DeliveryEvent) => void>();
-  /** The window: entries being delivered now, by idempotency key, each settling when its outcome is recorded. */
+  /** Attempts running now, by idempotency key; each resolves when its attempt has finished (its place is free). */
   readonly #window = new Map<string, Promise<void>>();
+  /** Every entry from its start until its outcome is committed, by idempotency key (whenSettled). */
+  readonly #settling = new Map<string, { promise: Promise<void>; hurry: () => void }>();
+  /** Entries claimed ahead, waiting for a place in the window (in due order). */
+  readonly #ready: ClaimedEntry[] = [];
+  /** Finished attempts whose outcomes wait for the next group commit. */
+  readonly #unflushed: Finished[] = [];
+  #flushTimer: ReturnType<typeof setTimeout> | null = null;
+  #flushSoon = false;
   #wake: (() => void) | null = null;
   #woken = false;
   #running: Promise<void> | null = null;
@@ -166,6 +184,8 @@ export class Delivery {
       backoff: { baseMs: 1000, capMs: 300_000 },
       idleMs: 1000,
       syncMs: 200,
+      flushMs: 50,
+      claimAhead: 8,
       clock: Date.now,
       random: Math.random,
       sleep: defaultSleep,
@@ -175,7 +195,7 @@ export class Delivery {
     };
   }
 
-  /** After every delivery attempt (the core publishes reachability and queue depth from it). */
+  /** After every delivery attempt, once its outcome is committed (the core publishes reachability and queue depth from it). */
   onResult(listener: (e: DeliveryEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -191,62 +211,133 @@ export class Delivery {
     return this.#o.outbox.stats(this.#o.clock());
   }
 
-  /** Entries in the window now. */
+  /** Entries being attempted now. */
   get inWindow(): number {
     return this.#window.size;
   }
 
   /**
-   * Resolves when the entry with this idempotency key, if it is in the window now, has its outcome recorded
-   * (at once when it is not in the window). For an entry that must follow another: await it, then read the
-   * other's state from the outbox.
+   * Resolves when the entry with this idempotency key, if this loop has it (attempting, or its outcome waiting
+   * for the group commit), has its outcome committed — at once when it has not. For an entry that must follow
+   * another: await it, then read the other's state from the outbox. Asking hurries that commit.
    */
   whenSettled(idempotencyKey: string): Promise<void> {
-    return this.#window.get(idempotencyKey) ?? Promise.resolve();
+    const s = this.#settling.get(idempotencyKey);
+    if (s === undefined) return Promise.resolve();
+    s.hurry();
+    return s.promise;
   }
 
-  /** Deliver one claimed entry and record the outcome in the outbox. */
+  /** Deliver one claimed entry and record the outcome in the outbox (committed before this resolves). */
   async deliverOne(entry: ClaimedEntry, signal: AbortSignal): Promise<DeliveryResult> {
-    const { outbox } = this.#o;
-    let result: DeliveryResult;
+    const f = await this.#attemptSafely(entry, signal);
+    this.#unflushed.push(f);
+    this.flush();
+    if ('error' in f.outcome) throw f.outcome.error;
+    return f.outcome.result;
+  }
+
+  /** The attempt, never rejecting: a thrown attempt (stopping, a local storage problem) is an outcome too. */
+  async #attemptSafely(entry: ClaimedEntry, signal: AbortSignal, done?: () => void): Promise<Finished> {
     try {
-      result = await this.#attempt(entry, signal);
+      return { entry, outcome: { result: await this.#attempt(entry, signal) }, ...(done ? { done } : {}) };
     } catch (e) {
-      // Aborted (stopping) or a local storage problem: the entry goes back to pending, due now;
-      // nothing is lost (a crash here is handled by recoverInFlight at the next start).
-      try {
-        outbox.fail(entry.id, { retryable: true, reason: signal.aborted ? 'interrupted' : 'local-error', nextAttemptAt: this.#o.clock() }, { durable: false });
-      } catch {
-        // Left in_flight; recovered at the next start.
-      }
-      throw e;
+      return { entry, outcome: { error: e, interrupted: signal.aborted }, ...(done ? { done } : {}) };
     }
-    const now = this.#o.clock();
-    // Not fsynced one by one: see the module comment for why durability does not need it.
-    if (result.kind === 'acked') outbox.ack(entry.id, { platformCaseNumber: result.caseNumber, ackedAt: now }, { durable: false });
-    else if (result.kind === 'retry' || result.kind === 'held') outbox.fail(entry.id, { retryable: true, reason: result.reason, nextAttemptAt: now + result.delayMs }, { durable: false });
-    else outbox.fail(entry.id, { retryable: false, reason: result.reason }, { durable: false });
-    this.#journal(entry, result);
-    for (const l of this.#listeners) l({ entry, result });
-    if (result.kind === 'dead') this.#o.log?.warn({ id: entry.id, key: entry.idempotencyKey, reason: result.reason }, 'submission moved to dead letters');
-    if (result.kind === 'held') this.#o.log?.warn({ id: entry.id, key: entry.idempotencyKey, reason: result.reason }, 'submission kept pending: the sealing key does not open it');
-    return result;
   }
 
   /**
-   * delivery-acknowledged / dead-lettered in the journal, written now and synced with the next sync; a journal
-   * failure never undoes the outbox change.
+   * The group commit: every finished attempt's outcome in ONE outbox transaction (synchronous=NORMAL, see the
+   * module comment), then their journal lines with one write, then the listeners. Called by the loop itself:
+   * at once when nothing else is in flight, otherwise within `flushMs`.
    */
-  #journal(entry: ClaimedEntry, result: DeliveryResult): void {
-    const journal = this.#o.journal;
-    if (!journal || (result.kind !== 'acked' && result.kind !== 'dead')) return;
+  flush(): void {
+    if (this.#flushTimer !== null) clearTimeout(this.#flushTimer);
+    this.#flushTimer = null;
+    this.#flushSoon = false;
+    const batch = this.#unflushed.splice(0);
+    if (batch.length === 0) return;
+    const now = this.#o.clock();
+    const outcomes: SettleOutcome[] = batch.map(({ entry, outcome }) => {
+      if ('error' in outcome) {
+        // Back to pending, due now; nothing is lost (a crash before this commit is recoverInFlight's at the next start).
+        return { id: entry.id, fail: { retryable: true, reason: outcome.interrupted ? 'interrupted' : 'local-error', nextAttemptAt: now } };
+      }
+      const r = outcome.result;
+      if (r.kind === 'acked') return { id: entry.id, ack: { platformCaseNumber: r.caseNumber, ackedAt: now } };
+      if (r.kind === 'dead') return { id: entry.id, fail: { retryable: false, reason: r.reason } };
+      return { id: entry.id, fail: { retryable: true, reason: r.reason, nextAttemptAt: now + r.delayMs } };
+    });
+    let errors = new Map<number, Error>();
     try {
-      const number = acceptanceNumber(this.#o.terminalId, entry);
-      if (result.kind === 'acked') journal.append({ type: 'delivery-acknowledged', acceptanceNumber: number, key: entry.idempotencyKey, caseNumber: result.caseNumber }, { sync: false });
-      else journal.append({ type: 'dead-lettered', acceptanceNumber: number, key: entry.idempotencyKey, reason: journalReason(result.reason) }, { sync: false });
+      errors = this.#o.outbox.settle(outcomes, { durable: false }).errors;
+    } catch (e) {
+      // Nothing of the batch committed: left in_flight, recovered at the next start (and absorbed by the keys).
+      for (const f of batch) errors.set(f.entry.id, e instanceof Error ? e : new Error(String(e)));
+      this.#o.log?.warn({ entries: batch.length, err: e instanceof Error ? e.message : String(e) }, 'delivery outcomes could not be recorded');
+    }
+    const lines: JournalEntry[] = [];
+    for (const { entry, outcome } of batch) {
+      if ('error' in outcome || errors.has(entry.id)) continue;
+      const line = this.#journalLine(entry, outcome.result);
+      if (line !== null) lines.push(line);
+    }
+    this.#journal(lines);
+    for (const f of batch) {
+      const { entry, outcome } = f;
+      if ('error' in outcome) {
+        if (!outcome.interrupted) this.#o.log?.warn({ id: entry.id, err: outcome.error instanceof Error ? outcome.error.message : String(outcome.error) }, 'delivery attempt failed locally');
+      } else if (!errors.has(entry.id)) {
+        const result = outcome.result;
+        for (const l of this.#listeners) l({ entry, result });
+        if (result.kind === 'dead') this.#o.log?.warn({ id: entry.id, key: entry.idempotencyKey, reason: result.reason }, 'submission moved to dead letters');
+        if (result.kind === 'held') this.#o.log?.warn({ id: entry.id, key: entry.idempotencyKey, reason: result.reason }, 'submission kept pending: the sealing key does not open it');
+      }
+      f.done?.();
+    }
+  }
+
+  /** Commit the finished outcomes at once when nothing else is in flight, else within flushMs (or at 32 waiting). */
+  #scheduleFlush(): void {
+    if (this.#unflushed.length === 0) return;
+    if (this.#unflushed.length >= 32) {
+      this.flush();
+      return;
+    }
+    if (this.#window.size === 0 && this.#ready.length === 0) {
+      // Idle now (the citizen who just submitted may be waiting for the case number): this turn's other
+      // completions join, then commit.
+      if (!this.#flushSoon) {
+        this.#flushSoon = true;
+        setImmediate(() => {
+          if (this.#flushSoon) this.flush();
+        });
+      }
+      return;
+    }
+    if (this.#flushTimer === null) {
+      this.#flushTimer = setTimeout(() => this.flush(), this.#o.flushMs);
+      this.#flushTimer.unref();
+    }
+  }
+
+  /** The journal line of an outcome (delivery-acknowledged / dead-lettered), or null. */
+  #journalLine(entry: ClaimedEntry, result: DeliveryResult): JournalEntry | null {
+    const number = acceptanceNumber(this.#o.terminalId, entry);
+    if (result.kind === 'acked') return { type: 'delivery-acknowledged', acceptanceNumber: number, key: entry.idempotencyKey, caseNumber: result.caseNumber };
+    if (result.kind === 'dead') return { type: 'dead-lettered', acceptanceNumber: number, key: entry.idempotencyKey, reason: journalReason(result.reason) };
+    return null;
+  }
+
+  /** Journal lines written now (one write), synced with the next sync; a journal failure never undoes the outbox change. */
+  #journal(lines: JournalEntry[]): void {
+    const journal = this.#o.journal;
+    if (!journal || lines.length === 0) return;
+    try {
+      journal.appendMany(lines, { sync: false });
       this.#syncSoon();
     } catch (e) {
-      this.#o.log?.warn({ id: entry.id, err: e instanceof Error ? e.message : String(e) }, 'journal record of a delivery could not be written');
+      this.#o.log?.warn({ records: lines.length, err: e instanceof Error ? e.message : String(e) }, 'journal records of deliveries could not be written');
     }
   }
 
@@ -315,37 +406,74 @@ export class Delivery {
     return { kind: 'dead', reason: describeFailure(out) };
   }
 
-  /** Claims due entries into the free places of the window and starts them. Returns how many it started. */
-  #fill(signal: AbortSignal): number {
-    const room = this.#o.concurrency - this.#window.size;
-    if (room <= 0 || signal.aborted) return 0;
-    const claimed = this.#o.outbox.claim(this.#o.clock(), room);
-    for (const c of claimed) {
-      const done = this.deliverOne(c, signal).then(
-        () => undefined,
-        (e: unknown) => {
-          if (signal.aborted) return;
-          this.#o.log?.warn({ id: c.id, err: e instanceof Error ? e.message : String(e) }, 'delivery attempt failed locally');
-        },
-      );
-      const settled = done.finally(() => this.#window.delete(c.idempotencyKey));
-      this.#window.set(c.idempotencyKey, settled);
+  /**
+   * Starts due entries in the free places of the window, claiming them `claimAhead` at a time (one claim
+   * transaction for several entries) or, with `ahead` false, only as many as there are places. Returns how
+   * many it started.
+   */
+  #fill(signal: AbortSignal, ahead = true): number {
+    let started = 0;
+    while (this.#window.size < this.#o.concurrency && !signal.aborted) {
+      if (this.#ready.length === 0) {
+        const room = this.#o.concurrency - this.#window.size;
+        const claimed = this.#o.outbox.claim(this.#o.clock(), ahead ? Math.max(room, this.#o.claimAhead) : room);
+        if (claimed.length === 0) break;
+        this.#ready.push(...claimed);
+      }
+      const c = this.#ready.shift();
+      if (c === undefined) break;
+      this.#start(c, signal);
+      started++;
     }
-    return claimed.length;
+    return started;
   }
 
-  /** Every entry in the window has its outcome recorded. */
+  #start(c: ClaimedEntry, signal: AbortSignal): void {
+    const key = c.idempotencyKey;
+    let committed!: () => void;
+    const promise = new Promise<void>((r) => (committed = r));
+    this.#settling.set(key, {
+      promise,
+      hurry: () => {
+        if (!this.#window.has(key)) this.flush();
+      },
+    });
+    const done = (): void => {
+      this.#settling.delete(key);
+      committed();
+    };
+    const running = this.#attemptSafely(c, signal, done).then((f) => {
+      this.#window.delete(key);
+      this.#unflushed.push(f);
+      this.#scheduleFlush();
+    });
+    this.#window.set(key, running);
+  }
+
+  /** Entries claimed ahead and never started go back to pending, their attempt not counted. */
+  #releaseReady(): void {
+    const ids = this.#ready.splice(0).map((c) => c.id);
+    try {
+      this.#o.outbox.release(ids);
+    } catch (e) {
+      // Left in_flight; recovered at the next start.
+      this.#o.log?.warn({ err: e instanceof Error ? e.message : String(e), entries: ids.length }, 'claimed entries could not be released');
+    }
+  }
+
+  /** Every attempt in the window has finished and every outcome is committed. */
   async #settleWindow(): Promise<void> {
     while (this.#window.size > 0) await Promise.all([...this.#window.values()]);
+    this.flush();
   }
 
   /**
-   * Claim what is due (up to `concurrency`), deliver it and wait for all of it (one round; the loop itself
-   * never waits for a round, it refills the window). Returns how many were attempted.
+   * Claim what is due (up to `concurrency`), deliver it and wait until its outcomes are committed (one round;
+   * the loop itself never waits for a round, it refills the window). Returns how many were attempted.
    */
   async runOnce(signal: AbortSignal): Promise<number> {
     signal.throwIfAborted();
-    const n = this.#fill(signal);
+    const n = this.#fill(signal, false);
     await this.#settleWindow();
     this.syncJournal();
     return n;
@@ -382,7 +510,7 @@ export class Delivery {
     if (room) this.#woken = false;
   }
 
-  /** Runs the loop until `signal` aborts; then waits for the window's entries to go back to pending. */
+  /** Runs the loop until `signal` aborts; then the window's entries go back to pending (outcomes committed). */
   async run(signal: AbortSignal): Promise<void> {
     try {
       while (!signal.aborted) {
@@ -392,11 +520,15 @@ export class Delivery {
           if (signal.aborted) break;
           this.#o.log?.warn({ err: e instanceof Error ? e.message : String(e) }, 'delivery loop error');
         }
-        // Nothing left in flight: the journal lines of what finished are synced now, not after syncMs.
-        if (this.#window.size === 0) this.syncJournal();
+        if (this.#window.size === 0) {
+          // Nothing in flight: what finished is committed and its journal lines synced now, not later.
+          this.flush();
+          this.syncJournal();
+        }
         await this.#nextEvent(signal);
       }
     } finally {
+      this.#releaseReady();
       await this.#settleWindow();
       this.syncJournal();
     }
@@ -413,6 +545,7 @@ export class Delivery {
     this.#abort?.abort(new DeliveryError('delivery stopped'));
     await this.#running;
     this.#running = null;
+    this.flush();
     this.syncJournal();
   }
 
@@ -430,16 +563,26 @@ export class Delivery {
           await Promise.race(this.#window.values());
           continue;
         }
+        this.flush();
         this.syncJournal();
         const s = this.stats();
         if (s.pending === 0 && s.inFlight === 0) return s;
         await this.#o.sleep(poll, signal);
       }
     } finally {
+      this.#releaseReady();
       await this.#settleWindow();
       this.syncJournal();
     }
   }
+}
+
+/** A finished attempt: its result, or what it threw. */
+interface Finished {
+  entry: ClaimedEntry;
+  outcome: { result: DeliveryResult } | { error: unknown; interrupted: boolean };
+  /** Called once the outcome is committed. */
+  done?: () => void;
 }
 
 /**

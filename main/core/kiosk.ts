@@ -27,6 +27,8 @@ import { PlatformClient } from '../platform/client.js';
 import type { Catalog } from '../platform/schemas.js';
 import { Delivery, acceptanceNumber, enqueueSubmission, type DeliveryEvent, type NewSubmission } from './delivery.js';
 import { CatalogCache, PlatformLink } from './platform-link.js';
+import { warmUpReceipts } from '../../drivers/receipt-printer/templates.js';
+import type { ProfileName } from '../../drivers/receipt-printer/protocol/profiles.js';
 
 const CATALOG_REFRESH_MS = 30 * 60_000;
 const RETENTION_SWEEP_MS = 6 * 3600_000;
@@ -176,7 +178,27 @@ export class KioskCore {
     core.#openQueue();
     core.#startStorageWatch();
     log.info({ platform: core.#queue.client ? 'configured' : 'none', storage: core.#queue.cache ? 'ok' : 'unavailable', problems: [...core.#problems.keys()] }, 'core started');
+    if (built.printer) core.#warmUpReceipts(profile.devices.printer.type === 'none' ? '80mm' : profile.devices.printer.paper);
     return core;
+  }
+
+  /**
+   * Right after serving begins (long before anyone can reach a receipt): the receipt encoder runs once on a
+   * sample, so the first citizen's receipt costs what every later one does (the GB18030 table, compiled code).
+   */
+  #warmUpReceipts(paper: ProfileName): void {
+    const t = setTimeout(() => {
+      if (this.#closed) return;
+      const u = process.cpuUsage();
+      try {
+        warmUpReceipts(paper);
+        const d = process.cpuUsage(u);
+        this.log.debug({ cpuMs: Math.round((d.user + d.system) / 100) / 10 }, 'receipt encoder warmed up');
+      } catch (e) {
+        this.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'receipt encoder warm-up failed (the first receipt builds what it needs)');
+      }
+    }, 0);
+    t.unref();
   }
 
   #queue: QueueParts;

@@ -54,8 +54,11 @@ function queue(c: OfflineCache, key: string): number {
 }
 
 async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 2000 && !cond(); i++) await new Promise((r) => setImmediate(r));
-  if (!cond()) throw new Error(`never happened: ${what}`);
+  const end = Date.now() + 15_000;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`never happened: ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
 }
 
 describe('delivery window (issue 10 item 3)', () => {
@@ -71,6 +74,7 @@ describe('delivery window (issue 10 item 3)', () => {
     client.release('b');
     await until(() => client.started.length === 3, 'c sent');
     expect(client.started).toEqual(['a', 'b', 'c']);
+    await d.whenSettled('b');
     expect(c.outbox.findByKey('a')?.state).toBe('in_flight');
     expect(c.outbox.findByKey('b')?.state).toBe('acked');
     client.release('c');
@@ -123,11 +127,15 @@ describe('delivery window (issue 10 item 3)', () => {
     const c = open();
     for (let i = 0; i < 5; i++) queue(c, `k-${i}`);
     const pragmas: string[] = [];
+    // Every statement run on this connection: the synchronous switches are prepared statements of the outbox.
+    const proto = Object.getPrototypeOf(c.db.prepare('SELECT 1')) as { run: (...a: unknown[]) => unknown };
+    const realRun = proto.run;
+    vi.spyOn(proto, 'run').mockImplementation(function (this: { source: string }, ...a: unknown[]) {
+      const m = /^PRAGMA synchronous = (\w+)$/.exec(this.source);
+      if (m) pragmas.push(`synchronous=${m[1] ?? ''}`);
+      return realRun.apply(this, a);
+    });
     const real = c.db.pragma.bind(c.db);
-    vi.spyOn(c.db, 'pragma').mockImplementation(((source: string, opts?: { simple?: boolean }) => {
-      if (/^synchronous\s*=/.test(source)) pragmas.push(source.replace(/\s+/g, ''));
-      return real(source, opts);
-    }) as typeof c.db.pragma);
     const client = new GatedClient();
     const d = new Delivery({ outbox: c.outbox, attachments: c.attachments, client, terminalId: 'NX-T-1', concurrency: 2, idleMs: 60_000 });
     d.start();
@@ -168,5 +176,43 @@ describe('delivery window (issue 10 item 3)', () => {
     const acked = scan.records.filter((r) => r.type === 'delivery-acknowledged').map((r) => r.fields.key);
     expect(new Set(acked)).toEqual(new Set(Array.from({ length: N }, (_, i) => `j-${i}`)));
     expect(journal.file.endsWith(JOURNAL_FILE)).toBe(true);
+  });
+
+  it('group commit: outcomes finishing while others are in flight are committed together, listeners told after the commit', async () => {
+    const c = open();
+    for (const k of ['a', 'b', 'c']) queue(c, k);
+    const client = new GatedClient();
+    const d = new Delivery({ outbox: c.outbox, attachments: c.attachments, client, terminalId: 'NX-T-1', concurrency: 3, idleMs: 60_000, flushMs: 60_000 });
+    const settle = vi.spyOn(c.outbox, 'settle');
+    const told: string[] = [];
+    d.onResult((e) => told.push(`${e.entry.idempotencyKey}:${c.outbox.findByKey(e.entry.idempotencyKey)?.state ?? '?'}`));
+    d.start();
+    await until(() => client.started.length === 3, 'three in flight');
+    client.release('a');
+    client.release('b');
+    await until(() => d.inWindow === 1, 'a and b finished');
+    // Finished, not yet committed: 'c' is still in flight and flushMs is long.
+    expect(c.outbox.findByKey('a')?.state).toBe('in_flight');
+    expect(told).toEqual([]);
+    client.release('c');
+    await until(() => told.length === 3, 'all told');
+    expect(settle).toHaveBeenCalledTimes(1);
+    expect(settle.mock.calls[0]?.[0]).toHaveLength(3);
+    expect(told.sort()).toEqual(['a:acked', 'b:acked', 'c:acked']);
+    await d.stop();
+  });
+
+  it('entries claimed ahead and never started go back to pending on stop, their attempt not counted', async () => {
+    const c = open();
+    for (let i = 0; i < 10; i++) queue(c, `r-${i}`);
+    const client = new GatedClient();
+    const d = new Delivery({ outbox: c.outbox, attachments: c.attachments, client, terminalId: 'NX-T-1', concurrency: 1, claimAhead: 8, idleMs: 60_000 });
+    d.start();
+    await until(() => client.started.length === 1, 'one in flight');
+    expect(c.outbox.stats()).toMatchObject({ inFlight: 8, pending: 2 });
+    await d.stop();
+    expect(c.outbox.stats()).toMatchObject({ inFlight: 0, pending: 10 });
+    expect(c.outbox.findByKey('r-0')?.attempts).toBe(1); // attempted, interrupted
+    for (let i = 1; i < 10; i++) expect(c.outbox.findByKey(`r-${i}`)?.attempts).toBe(0);
   });
 });
