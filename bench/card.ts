@@ -148,8 +148,8 @@ async function cardToView(): Promise<BenchRow[]> {
 }
 
 /** A device end that answers each request with the simulator's recorded reply (no encoding at measure time). */
-async function recordedReplies(record: IdentityRecord): Promise<Map<string, Uint8Array[]>> {
-  const replies = new Map<string, Uint8Array[]>();
+async function recordedReplies(record: IdentityRecord): Promise<Map<string, Uint8Array>> {
+  const replies = new Map<string, Uint8Array>();
   const line = new WireLine('record', (end) => {
     const sim = new IdCardSimulator(end);
     sim.place(record);
@@ -162,7 +162,7 @@ async function recordedReplies(record: IdentityRecord): Promise<Map<string, Uint
     got = [];
     await host.write(frame);
     for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
-    replies.set(Buffer.from(frame).toString('hex'), got);
+    replies.set(Buffer.from(frame).toString('hex'), Buffer.concat(got));
     if (name === 'readText') break;
   }
   await host.close();
@@ -185,10 +185,8 @@ async function cardReadCpu(): Promise<BenchRow[]> {
       for (const hex of replies.keys()) {
         if (!buf.startsWith(hex)) continue;
         buf = buf.slice(hex.length);
-        const out = hex === findHex && !present ? [noCard] : (replies.get(hex) ?? []);
-        void (async () => {
-          for (const chunk of out) await end.write(chunk);
-        })();
+        const out = hex === findHex && !present ? noCard : replies.get(hex);
+        if (out !== undefined) void end.write(out);
       }
     });
   }, { paced: false });

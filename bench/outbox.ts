@@ -41,8 +41,8 @@ function rm(dir: string): void {
 // ---------------------------------------------------------------- enqueue
 
 async function enqueueRows(): Promise<BenchRow[]> {
-  const ROUNDS = 9;
-  const PER_ROUND = 120;
+  const ROUNDS = 40;
+  const PER_ROUND = 15;
   const dir = benchDir('enqueue');
   const rawDir = join(dir, 'raw');
   const kioskDir = join(dir, 'kiosk');
@@ -87,15 +87,17 @@ async function enqueueRows(): Promise<BenchRow[]> {
         for (let i = 0; i < PER_ROUND; i++) enqueueSubmission(cj.outbox, BENCH_TERMINAL, { idempotencyKey: `j-${n++}`, kind: 'matter', payload: benchPayload(i) }, Date.now(), { journal: cj.journal });
       });
       // Alternate which goes first, so neither always runs on the warmer disk.
-      const order = r % 2 === 0 ? ['raw', 'kiosk'] : ['kiosk', 'raw'];
-      for (const which of order) {
-        if (which === 'raw') {
-          rawRate.push(PER_ROUND / (rawRound() / 1000));
-          rawJRate.push(PER_ROUND / (rawJRound() / 1000));
-        } else {
-          kioskRate.push(PER_ROUND / (kioskRound() / 1000));
-          kioskJRate.push(PER_ROUND / (kioskJRound() / 1000));
-        }
+      const rate = (ms: number): number => PER_ROUND / (ms / 1000);
+      if (r % 2 === 0) {
+        rawRate.push(rate(rawRound()));
+        kioskRate.push(rate(kioskRound()));
+        rawJRate.push(rate(rawJRound()));
+        kioskJRate.push(rate(kioskJRound()));
+      } else {
+        kioskRate.push(rate(kioskRound()));
+        rawRate.push(rate(rawRound()));
+        kioskJRate.push(rate(kioskJRound()));
+        rawJRate.push(rate(rawJRound()));
       }
     }
     const ratio = ratios(kioskRate, rawRate);
@@ -161,7 +163,7 @@ async function stopSimProcess(p: SimProcess): Promise<void> {
 }
 
 async function drainRows(): Promise<BenchRow[]> {
-  const ROUNDS = 24;
+  const ROUNDS = 30;
   const PER_ROUND = 40;
   const CONCURRENCY = 2; // what the kiosk uses (main/core/kiosk.ts)
   const dir = benchDir('drain');

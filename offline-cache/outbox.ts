@@ -64,6 +64,8 @@ export interface EnqueueInput {
 export interface EnqueueResult {
   id: number;
   idempotencyKey: string;
+  /** When it was queued (ms), as stored. */
+  enqueuedAt: number;
 }
 
 /** Metadata of an entry (no payload, nothing unsealed). */
@@ -396,8 +398,9 @@ export class Outbox {
           '(plus this submission): new submissions are refused; queued entries are kept',
       );
     }
-    // 2. Duplicate key: refuse before writing any file (the UNIQUE constraint stays the real guard).
-    if (this.s('idByKey').get(idempotencyKey) !== undefined) throw duplicate(idempotencyKey);
+    // 2. Duplicate key: refuse before writing any file (the UNIQUE constraint stays the real guard, and is the
+    //    only one without files: a duplicate then fails the transaction, nothing written).
+    if (files.length > 0 && this.s('idByKey').get(idempotencyKey) !== undefined) throw duplicate(idempotencyKey);
 
     // 3. Seal the payload, bound to its key and kind.
     const sealed = this.sealer.seal(plain, outboxAad(idempotencyKey, input.kind));
@@ -417,7 +420,7 @@ export class Outbox {
         puts.forEach((p, i) => this.s('insertRef').run(recordId, i, p.sha256, p.size, p.sealedSize));
         return recordId;
       }) as number;
-      return { id, idempotencyKey };
+      return { id, idempotencyKey, enqueuedAt: now };
     } catch (e) {
       this.removeUnreferenced(puts.map((p) => p.sha256));
       const c = sqliteCode(e);

@@ -648,7 +648,7 @@ export function enqueueSubmission(outbox: Outbox, terminalId: string, input: New
   }
   const stored = parsed.data;
   // Refuse what the platform could never take (documented limits), before anything is written: the citizen is told now.
-  const size = checkCaseSubmissionSize(stored, input.attachments?.length ?? 0);
+  const size = checkCaseSubmissionSize(stored, input.attachments?.length ?? 0, { validated: true });
   if (!size.ok) throw new SubmissionTooLargeError('submission', size.bytes, size.limitBytes);
   for (const a of input.attachments ?? []) {
     if (a.byteLength > REQUEST_LIMITS.putAttachment) throw new SubmissionTooLargeError('attachment', a.byteLength, REQUEST_LIMITS.putAttachment);
@@ -661,9 +661,7 @@ export function enqueueSubmission(outbox: Outbox, terminalId: string, input: New
     ...(input.test ? { meta: { test: true } } : {}),
     ...(input.signal ? { signal: input.signal } : {}),
   });
-  const entry = outbox.entry(r.id);
-  if (entry === undefined) throw new DeliveryError(`outbox entry ${r.id} missing right after enqueue`);
-  const number = acceptanceNumber(terminalId, entry);
+  const number = acceptanceNumber(terminalId, r);
   const out: QueuedSubmission = { id: r.id, idempotencyKey: r.idempotencyKey, acceptanceNumber: number, existing: false, journal: 'none' };
   // After the commit, never before: a journal line for a row that never committed would read as a loss.
   if (opts.journal) {

@@ -7,7 +7,9 @@ import fs from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openOfflineCache, scanJournal, JOURNAL_FILE, type OfflineCache } from '../../../offline-cache/index.js';
-import { Delivery, enqueueSubmission, type DeliveryClient } from '../../../main/core/delivery.js';
+import { Delivery, enqueueSubmission, StoredSubmission, type DeliveryClient } from '../../../main/core/delivery.js';
+import { checkCaseSubmissionSize } from '../../../main/platform/client.js';
+import fc from 'fast-check';
 import type { AttachmentUpload, Outcome } from '../../../main/platform/client.js';
 import type { CaseReceipt } from '../../../main/platform/schemas.js';
 import { tempDir } from '../../integration/queue/helpers.js';
@@ -214,5 +216,19 @@ describe('delivery window (issue 10 item 3)', () => {
     expect(c.outbox.stats()).toMatchObject({ inFlight: 0, pending: 10 });
     expect(c.outbox.findByKey('r-0')?.attempts).toBe(1); // attempted, interrupted
     for (let i = 1; i < 10; i++) expect(c.outbox.findByKey(`r-${i}`)?.attempts).toBe(0);
+  });
+
+  it('property: the size check of an already validated submission counts the same bytes as parsing it again', () => {
+    const json = fc.jsonValue({ maxDepth: 2 }).filter((v) => v !== null && typeof v === 'object' && !Array.isArray(v)) as fc.Arbitrary<Record<string, unknown>>;
+    fc.assert(
+      fc.property(json, fc.string({ minLength: 1, maxLength: 20 }), fc.integer({ min: 0, max: 5 }), fc.date({ min: new Date('2000-01-01'), max: new Date('2099-01-01'), noInvalidDate: true }), (form, token, n, when) => {
+        const raw = { kind: 'matter', matterCode: 'M-1', applicantToken: token.trim() || 't', form, submittedAt: when.toISOString().replace('Z', '+08:00') };
+        const parsed = StoredSubmission.safeParse(raw);
+        fc.pre(parsed.success);
+        if (!parsed.success) return;
+        expect(checkCaseSubmissionSize(parsed.data, n, { validated: true }).bytes).toBe(checkCaseSubmissionSize(parsed.data, n).bytes);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
