@@ -38,10 +38,10 @@ module.exports = {
     },
     {
       name: 'drivers-packages',
-      comment: 'drivers/ may use node built-ins, serialport, node-hid (and pngjs/qrcode for images and previews).',
+      comment: 'drivers/ may use node built-ins, serialport, node-hid (pngjs/qrcode for images and previews, pdf-lib for scanned documents, zod to validate device messages such as the payment pad\'s nexo JSON).',
       severity: 'error',
       from: { path: '^drivers/' },
-      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg'], pathNot: '^node_modules/(serialport|@serialport/[^/]+|node-hid|pngjs|qrcode)/' },
+      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg'], pathNot: '^node_modules/(serialport|@serialport/[^/]+|node-hid|pngjs|qrcode|pdf-lib|zod)/' },
     },
     {
       name: 'devices-never-import-each-other',
@@ -106,10 +106,10 @@ module.exports = {
     },
     {
       name: 'sim-boundary',
-      comment: 'main/sim (the simulated terminal for web mode, tests and kioskctl sim) may import drivers, main/platform, main/core and main/contract; never a host.',
+      comment: 'main/sim (the simulated terminal for web mode, tests and kioskctl sim) may import drivers, main/platform, main/core, main/catalog (the sample the embedded platform serves) and main/contract; never a host.',
       severity: 'error',
       from: { path: '^main/sim/' },
-      to: { path: '^(main/(web|cli|electron|workflows|catalog)|offline-cache|renderer)/' },
+      to: { path: '^(main/(web|cli|electron|workflows)|offline-cache|renderer)/' },
     },
     {
       name: 'shell-only-contract',

@@ -16,7 +16,8 @@ import type { BenchRow, BenchSection } from './run.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-const RECEIPT: AcceptanceReceiptInput = {
+/** A receipt of no one's data, with every kind of content (2- and 4-byte GB18030, a QR code). */
+export const RECEIPT: AcceptanceReceiptInput = {
   terminalId: 'NX-YC-0001',
   siteName: '银川市民大厅',
   time: new Date('2026-03-01T16:30:00Z'),

@@ -7,7 +7,12 @@
  * import it, never each other.
  */
 
-export type DeviceKind = 'id-card' | 'receipt-printer' | 'scanner' | 'payment' | 'qr-reader';
+/**
+ * Every kind of device the kiosk drives. Declared here once; main/contract restates the list (it may
+ * import only zod) and main/core/contract-enums.ts fails to compile when the two drift apart.
+ */
+export const DEVICE_KINDS = ['id-card', 'receipt-printer', 'scanner', 'payment', 'qr-reader'] as const;
+export type DeviceKind = (typeof DEVICE_KINDS)[number];
 
 /** online: ready; offline: link lost, reconnecting; busy: an operation runs;
  * error: the device answers but reports a fault; no-device: nothing configured or found. */
@@ -110,6 +115,11 @@ export interface DeviceStatusSnapshot {
   since: number;
 }
 
+/** The summary of an error a status snapshot carries (what the technician screens show). */
+export function errorSummary(e: DeviceError, at = Date.now()): DeviceErrorSummary {
+  return { code: e.code, action: e.action, ...(e.fault !== undefined ? { fault: e.fault } : {}), message: e.message, at };
+}
+
 export type Unsubscribe = () => void;
 
 /** A minimal typed event emitter; listeners that throw do not break the emitter. */
@@ -185,33 +195,62 @@ export function withSignal<T>(p: Promise<T>, signal: AbortSignal | undefined, de
   });
 }
 
-/** Sleeps `ms`, or rejects with a typed 'canceled' error when `signal` fires. */
-export function sleep(ms: number, signal?: AbortSignal, device: DeviceKind | 'transport' = 'transport'): Promise<void> {
+/**
+ * The one abortable sleep: resolves after `ms`, or rejects with `signal.reason` as soon as `signal`
+ * fires (as DOM timers do). The core's loops use it directly; devices use `sleep`, which types the error.
+ */
+export function delay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     if (signal?.aborted) {
-      reject(canceledError(device, signal.reason));
+      reject(signal.reason);
       return;
     }
+    const onAbort = (): void => {
+      clearTimeout(t);
+      reject(signal?.reason);
+    };
     const t = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(canceledError(device, signal?.reason));
-    };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 
+/** Sleeps `ms`, or rejects with a typed 'canceled' error when `signal` fires. */
+export function sleep(ms: number, signal?: AbortSignal, device: DeviceKind | 'transport' = 'transport'): Promise<void> {
+  return delay(ms, signal).catch((reason: unknown) => {
+    throw canceledError(device, reason);
+  });
+}
+
+export interface BackoffOptions {
+  baseMs: number;
+  capMs: number;
+  /** Uniform in [0, 1); default Math.random. Injected for deterministic tests. */
+  random?: () => number;
+}
+
 /**
- * Capped exponential backoff with full jitter: U(0, min(cap, base * 2^attempt)).
- * `random` is injectable so tests can be deterministic.
+ * The one backoff: capped exponential with full jitter (AWS Architecture Blog, "Exponential Backoff
+ * and Jitter"), never sooner than a server's Retry-After:
+ *
+ *   delay = max(retryAfterMs, U(0, min(capMs, baseMs * 2^attempt)))
+ *
+ * `attempt` counts from 0 (the first retry). Device links reopen with it; the core's delivery loop
+ * retries the platform with it.
  */
-export function backoffDelay(attempt: number, opts: { baseMs: number; capMs: number; random?: () => number }): number {
-  const ceiling = Math.min(opts.capMs, opts.baseMs * 2 ** Math.min(attempt, 30));
-  const r = (opts.random ?? Math.random)();
-  return Math.floor(r * ceiling);
+export function backoffDelay(attempt: number, opts: BackoffOptions, retryAfterMs?: number): number {
+  if (!Number.isFinite(opts.baseMs) || opts.baseMs < 0) throw new RangeError('backoffDelay: baseMs must be a finite number >= 0');
+  if (!Number.isFinite(opts.capMs) || opts.capMs < 0) throw new RangeError('backoffDelay: capMs must be a finite number >= 0');
+  const n = Number.isFinite(attempt) ? Math.max(0, Math.floor(attempt)) : 0;
+  const ceiling = Math.min(opts.capMs, opts.baseMs * 2 ** Math.min(n, 60));
+  let r = (opts.random ?? Math.random)();
+  if (!(r >= 0)) r = 0; // NaN or negative from a broken source
+  if (r >= 1) r = 1 - Number.EPSILON;
+  const jitter = Math.floor(r * ceiling);
+  const floor = retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs > 0 ? Math.ceil(retryAfterMs) : 0;
+  return Math.max(floor, jitter);
 }
 
 /**

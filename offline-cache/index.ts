@@ -19,6 +19,7 @@ import { isStorageError, StorageError } from './errors.js';
 import { Journal, JOURNAL_FILE, type JournalHash } from './journal.js';
 import { openGuardedSealer } from './key-guard.js';
 import { KvCache } from './kv.js';
+import { PaymentJournal } from './payments.js';
 import { Outbox, type StatfsFn } from './outbox.js';
 import { availableSuites, type CryptoRuntime, type Sealer, type SealSuite } from './sealing.js';
 
@@ -59,6 +60,8 @@ export interface OfflineCache {
   outbox: Outbox;
   attachments: AttachmentStore;
   kv: KvCache;
+  /** The payment journal (one row per payment; written before every request to the pad). */
+  payments: PaymentJournal;
   sealer: Sealer;
   /** The journal; null when disabled or when it could not be opened (see journalProblem). */
   journal: Journal | null;
@@ -114,6 +117,7 @@ export function openOfflineCache(opts: OfflineCacheOptions): OfflineCache {
       ...(opts.clock ? { clock: opts.clock } : {}),
     });
     const kv = new KvCache(db, sealer, opts.clock ? { clock: opts.clock } : {});
+    const payments = new PaymentJournal(db, opts.clock ? { clock: opts.clock } : {});
     let sweep: SweepResult = { removed: 0, tempRemoved: 0 };
     let recoveredInFlight = 0;
     if (owner) {
@@ -143,6 +147,7 @@ export function openOfflineCache(opts: OfflineCacheOptions): OfflineCache {
       outbox,
       attachments,
       kv,
+      payments,
       sealer,
       journal: j,
       journalProblem,
@@ -236,3 +241,14 @@ export {
   type RetentionOptions,
   type RetentionResult,
 } from './retention.js';
+export {
+  PaymentJournal,
+  paymentKey,
+  FINAL_PAYMENT_STATES,
+  type PaymentState,
+  type PaymentRow,
+  type PaymentEvent,
+  type OpenPaymentInput,
+  type PaymentAnswer,
+} from './payments.js';
+

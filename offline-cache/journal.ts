@@ -21,7 +21,7 @@
  * | `submission-accepted`   | `acceptanceNumber`, `key`, `recovered?`                    | `enqueueSubmission` (main/core/delivery.ts), right after the commit — do NOT append it yourself when you submit through it |
  * | `delivery-acknowledged` | `acceptanceNumber`, `key`, `caseNumber`                    | the core's delivery loop, after the outbox ack |
  * | `dead-lettered`         | `acceptanceNumber`, `key`, `reason`                        | the core's delivery loop |
- * | `rating`                | `acceptanceNumber`, `key`                                  | the matter service (好差评 given for that acceptance number) |
+ * | `rating`                | `acceptanceNumber`, `key`                                  | `enqueueRating` (main/core/delivery.ts), right after the rating's outbox row commits: the case's acceptance number and the rating's own key (reconciliation counts it as a row) |
  * | `payment-step`          | `key`, `step`, `acceptanceNumber?`                         | the payment journal (before each request and after each answer) |
  * | `device-fault`          | `device`, `code`, `action?`, `acceptanceNumber?`, `key?`   | whoever stopped a citizen's matter because of a device |
  * | `technician-action`     | `action`, `operator?`, `target?`, `count?`                 | technician tools (kioskctl, the technician screen) |
@@ -630,10 +630,7 @@ export class Journal {
       onRecord: (r) => {
         if (r.seq === 0) first = r.hash;
         if (anchor !== null && r.seq === anchor.seq) atAnchor = r.hash;
-        const key = r.fields.key;
-        if (typeof key !== 'string') return;
-        if (r.type === 'submission-accepted' && typeof r.fields.acceptanceNumber === 'string') accepted.set(key, r.fields.acceptanceNumber);
-        else if (r.type === 'loss-acknowledged') accepted.delete(key);
+        trackAccepted(accepted, r.type, r.fields);
       },
     });
     for (;;) {
@@ -820,12 +817,7 @@ export class Journal {
   }
 
   #track(type: JournalRecordType, fields: Record<string, unknown>): void {
-    if (this.#accepted === null) return;
-    if (type === 'submission-accepted' && typeof fields.key === 'string' && typeof fields.acceptanceNumber === 'string') {
-      this.#accepted.set(fields.key, fields.acceptanceNumber);
-    } else if (type === 'loss-acknowledged' && typeof fields.key === 'string') {
-      this.#accepted.delete(fields.key);
-    }
+    if (this.#accepted !== null) trackAccepted(this.#accepted, type, fields);
   }
 
   #anchorStatement: Statement | null = null;
@@ -852,6 +844,18 @@ export class Journal {
     } catch {
       // already closed
     }
+  }
+}
+
+/**
+ * The rows the journal says were committed, as reconciliation counts them: accepted submissions, and ratings (an
+ * outbox row of their own, key = the rating's key); a loss a technician acknowledged is no longer expected.
+ */
+function trackAccepted(accepted: Map<string, string>, type: JournalRecordType, fields: Record<string, unknown>): void {
+  if ((type === 'submission-accepted' || type === 'rating') && typeof fields.key === 'string' && typeof fields.acceptanceNumber === 'string') {
+    accepted.set(fields.key, fields.acceptanceNumber);
+  } else if (type === 'loss-acknowledged' && typeof fields.key === 'string') {
+    accepted.delete(fields.key);
   }
 }
 

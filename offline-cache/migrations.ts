@@ -162,4 +162,51 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    name: 'payment journal',
+    up(db) {
+      db.exec(`
+        -- One row per payment, written before every request to the payment pad and updated with
+        -- every answer. Amounts and the pad's references only: never card data, never citizen data.
+        CREATE TABLE payment_journal (
+          id                  INTEGER PRIMARY KEY,
+          -- matter key + step + attempt: the payment's own idempotency key (the pad echoes it)
+          idempotency_key     TEXT NOT NULL UNIQUE,
+          matter_key          TEXT NOT NULL,
+          step                TEXT NOT NULL,
+          attempt             INTEGER NOT NULL CHECK (attempt >= 1),
+          amount_fen          INTEGER NOT NULL CHECK (amount_fen > 0),
+          currency            TEXT NOT NULL DEFAULT 'CNY',
+          state               TEXT NOT NULL CHECK (state IN ('requested', 'approved', 'declined', 'unknown', 'reversed')),
+          -- nexo ServiceID of the payment request (status inquiries refer to it)
+          service_id          TEXT NOT NULL,
+          -- the pad's transaction reference (POITransactionID) once approved
+          pad_reference       TEXT,
+          pad_time            TEXT,
+          authorized_fen      INTEGER,
+          -- why the row is in its state (decline reason, unknown reason), in the driver's words
+          reason              TEXT,
+          -- ServiceID of the reversal request, written before it goes to the pad
+          reversal_service_id TEXT,
+          created_at          INTEGER NOT NULL,
+          updated_at          INTEGER NOT NULL,
+          UNIQUE (matter_key, step, attempt)
+        );
+        CREATE INDEX payment_journal_state ON payment_journal(state);
+        CREATE INDEX payment_journal_matter ON payment_journal(matter_key);
+
+        -- Every request and answer, in order: what a technician reads to reconcile by hand.
+        CREATE TABLE payment_events (
+          id         INTEGER PRIMARY KEY,
+          payment_id INTEGER NOT NULL REFERENCES payment_journal(id),
+          at         INTEGER NOT NULL,
+          event      TEXT NOT NULL,
+          state      TEXT NOT NULL,
+          detail     TEXT
+        );
+        CREATE INDEX payment_events_payment ON payment_events(payment_id);
+      `);
+    },
+  },
 ];

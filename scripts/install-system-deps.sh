@@ -10,10 +10,11 @@
 #   espeak-ng       the embedded text-to-speech engine (voice guidance, Mandarin with -v cmn)
 #   faketime        clock-skew tests (the kiosk's clock off from the platform's)
 #   zbar-tools      zbarimg, an independent QR decoder for receipts and screenshots
+#   poppler-utils   pdftoppm, an independent PDF renderer for the scanned-document PDFs
 # Usage: bash scripts/install-system-deps.sh [--check]   (--check only lists what is missing)
 set -euo pipefail
 
-PACKAGES=(socat libusb-1.0-0 udev chromium fonts-noto-cjk sane-utils mosquitto espeak-ng faketime zbar-tools)
+PACKAGES=(socat libusb-1.0-0 udev chromium fonts-noto-cjk sane-utils mosquitto espeak-ng faketime zbar-tools poppler-utils)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -14,6 +14,7 @@ import {
   Counters,
   DeviceError,
   Emitter,
+  errorSummary,
   canceledError,
   isDeviceError,
   sleep,
@@ -77,9 +78,6 @@ function acceptRead(f: ResponseFrame): ReadReplyResult | undefined {
   return decodeReadReply(f);
 }
 
-function summary(e: DeviceError): DeviceErrorSummary {
-  return { code: e.code, action: e.action, ...(e.fault !== undefined ? { fault: e.fault } : {}), message: e.message, at: Date.now() };
-}
 
 function asDeviceError(e: unknown, what: string): DeviceError {
   if (isDeviceError(e)) return e;
@@ -313,7 +311,7 @@ export class SamIdCardReader implements IdCardReader {
     this.#link = undefined;
     if (this.#abort?.signal.aborted) return;
     this.#counters.add(wasUp ? 'linkDrops' : 'openFailures');
-    this.#lastError = summary(e.error);
+    this.#lastError = errorSummary(e.error);
     if (this.#cardPresent) this.#markRemoved();
     const never = !this.#everUp && e.error.code === 'not-found';
     this.#setState(never ? 'no-device' : 'offline', true);
@@ -328,7 +326,7 @@ export class SamIdCardReader implements IdCardReader {
 
   #noteError(e: DeviceError): void {
     this.#counters.add('errors');
-    this.#lastError = summary(e);
+    this.#lastError = errorSummary(e);
     const samLevel = e.action === 'maintenance' || (e.code === 'device-fault' && e.action === 'reset');
     if (samLevel) this.#samFault = true;
     this.#setState(samLevel ? 'error' : this.#state === 'busy' ? 'online' : this.#state, true);

@@ -1,6 +1,11 @@
 import type { Device, Unsubscribe } from '../device.js';
 
-export type CardType = 'resident' | 'hk-mo-tw-residence' | 'foreign-permanent' | 'foreign-permanent-2023';
+/**
+ * The documents a SAM reader reads. Declared here once; main/contract restates the list (it may import
+ * only zod) and main/core/contract-enums.ts fails to compile when the two drift apart.
+ */
+export const CARD_TYPES = ['resident', 'hk-mo-tw-residence', 'foreign-permanent', 'foreign-permanent-2023'] as const;
+export type CardType = (typeof CARD_TYPES)[number];
 
 /**
  * One card as read. This is citizen data: it must never reach a log, and the core

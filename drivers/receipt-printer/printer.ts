@@ -1,47 +1,43 @@
 /**
  * EscPosPrinter: an ESC/POS receipt printer over any Transport (serial in production).
  *
- * - LinkKeeper keeps the link open; every fresh link is handshaken (ASB enabled, DLE EOT 1–4 read).
+ * - LinkKeeper keeps the link open; every fresh link is handshaken (ASB enabled, DLE EOT 1–4 read)
+ *   and spoken to through a PrinterLink (link.ts), which owns the line.
  * - print(): status first (paper out / cover open / cutter error → typed 'clear' error, nothing sent),
  *   then the job in chunks cut at ESC/POS command boundaries, each write awaited; status re-read at
  *   a boundary when ASB reported a problem (or every few chunks without ASB) and once at the end.
+ *   Jobs run one at a time, in call order.
  * - A status poll notices paper and cover changes while idle.
- * Status queries are never sent inside another command's parameter bytes.
+ * - The GB18030 table is built by start(), so the first receipt costs what every later one costs.
  */
 import {
   Counters,
   DeviceError,
   Emitter,
+  errorSummary,
+  deadline,
   isDeviceError,
-  withSignal,
-  type Device,
   type DeviceErrorSummary,
   type DeviceInfo,
   type DeviceState,
   type DeviceStatusSnapshot,
   type HealthLevel,
   type HealthReport,
-  type NextAction,
   type Unsubscribe,
-  deadline,
 } from '../device.js';
 import { LinkKeeper, type LinkKeeperOptions } from '../transport/keeper.js';
-import type { Transport, TransportOpener } from '../transport/transport.js';
-import { parseCommand } from './protocol/decoder.js';
+import { Lock } from '../transport/request-link.js';
+import type { TransportOpener } from '../transport/transport.js';
+import { PrinterLink } from './link.js';
 import { EscPosEncoder } from './protocol/encoder.js';
+import { chunkAtCommands, commandGroups, countJob } from './protocol/job.js';
 import { PRINTER_PROFILES, type PrinterProfile, type ProfileName } from './protocol/profiles.js';
-import {
-  asbEnableRequest,
-  faultOf,
-  infoRequest,
-  mergeRealtime,
-  parseStatusBytes,
-  realtimeStatusRequest,
-  type PrinterStatus,
-  type RealtimeN,
-  type RealtimePart,
-} from './protocol/status.js';
-import { testReceipt } from './templates.js';
+import { faultOf, printerWarnings, type PrinterStatus } from './protocol/status.js';
+import { testReceipt, warmUpReceipts } from './templates.js';
+import { PrintJobError, type ReceiptPrinter } from './types.js';
+
+export { PrintJobError } from './types.js';
+export { chunkAtCommands, countJob } from './protocol/job.js';
 
 export interface EscPosPrinterOptions {
   profile?: ProfileName;
@@ -63,113 +59,33 @@ export interface EscPosPrinterOptions {
   keeper?: LinkKeeperOptions;
 }
 
-/** A print job failed; `sentBytes` of `totalBytes` reached the printer. */
-export class PrintJobError extends DeviceError {
-  constructor(
-    code: DeviceError['code'],
-    message: string,
-    action: NextAction,
-    fault: string | undefined,
-    readonly sentBytes: number,
-    readonly totalBytes: number,
-    options?: { cause?: unknown },
-  ) {
-    super('receipt-printer', code, message, action, fault, options);
-  }
+type CounterName = 'linesPrinted' | 'cuts' | 'paperOutEvents' | 'bytesSent' | 'garbageBytes';
 
-  static from(e: unknown, sent: number, total: number): PrintJobError {
-    if (e instanceof PrintJobError) return e;
-    if (isDeviceError(e)) return new PrintJobError(e.code, e.message, e.action, e.fault, sent, total, { cause: e });
-    return new PrintJobError('protocol', e instanceof Error ? e.message : 'print failed', 'reset', undefined, sent, total, { cause: e });
-  }
-}
-
-interface PendingReply {
-  n: RealtimeN;
-  resolve: (p: RealtimePart) => void;
-  reject: (e: DeviceError) => void;
-}
-
-interface Chunk {
-  bytes: Uint8Array;
-  /** The chunk ends at a command boundary: a status query may follow it. */
-  boundary: boolean;
-}
-
-/** Splits a job into chunks of about `size` bytes, cut only at command boundaries (oversized commands are split, marked non-boundary). */
-export function chunkAtCommands(bytes: Uint8Array, size: number): Chunk[] {
-  const out: Chunk[] = [];
-  let start = 0;
-  let off = 0;
-  while (off < bytes.length) {
-    const r = parseCommand(bytes.subarray(off));
-    const len = r.consumed === 0 ? bytes.length - off : r.consumed;
-    if (off + len - start > size && off > start) {
-      out.push({ bytes: bytes.subarray(start, off), boundary: true });
-      start = off;
-    }
-    off += len;
-    if (off - start > size) {
-      // one command larger than a chunk: pieces, only the last one ends at a boundary
-      for (let p = start; p < off; p += size) {
-        const end = Math.min(off, p + size);
-        out.push({ bytes: bytes.subarray(p, end), boundary: end === off });
-      }
-      start = off;
-    }
-  }
-  if (start < bytes.length) out.push({ bytes: bytes.subarray(start), boundary: true });
-  return out;
-}
-
-/** Printed lines (LF and ESC d) and cuts in a byte string. */
-export function countJob(bytes: Uint8Array): { lines: number; cuts: number } {
-  let lines = 0;
-  let cuts = 0;
-  let off = 0;
-  while (off < bytes.length) {
-    const r = parseCommand(bytes.subarray(off));
-    if (r.consumed === 0) break;
-    off += r.consumed;
-    if (r.command?.op === 'lf') lines++;
-    else if (r.command?.op === 'cut') cuts++;
-  }
-  return { lines, cuts };
-}
-
-type CounterName = 'linesPrinted' | 'cuts' | 'paperOutEvents' | 'bytesSent';
-
-export class EscPosPrinter implements Device {
+export class EscPosPrinter implements ReceiptPrinter {
   readonly kind = 'receipt-printer' as const;
   readonly profile: PrinterProfile;
   readonly #opener: TransportOpener;
   readonly #keeper: LinkKeeper;
   readonly #opts: Required<Omit<EscPosPrinterOptions, 'keeper' | 'profile'>>;
-  readonly #counters = new Counters<CounterName>(['linesPrinted', 'cuts', 'paperOutEvents', 'bytesSent']);
+  readonly #counters = new Counters<CounterName>(['linesPrinted', 'cuts', 'paperOutEvents', 'bytesSent', 'garbageBytes']);
   readonly #events = new Emitter<DeviceStatusSnapshot>();
   readonly #asbEvents = new Emitter<PrinterStatus>();
+  readonly #jobs = new Lock();
 
-  #transport: Transport | undefined;
-  #unsub: Unsubscribe[] = [];
-  #rx: Uint8Array = new Uint8Array(0);
-  #pending: PendingReply[] = [];
-  #infoWaiter: ((text: string) => void) | undefined;
+  #link: PrinterLink | undefined;
   #model: string | undefined;
   #firmware: string | undefined;
   #infoAsked = false;
-  #queryChain: Promise<unknown> = Promise.resolve();
-  #jobChain: Promise<unknown> = Promise.resolve();
-  /** Serialises writes: a command written in pieces holds it, so no query lands inside its parameters. */
-  #writeChain: Promise<unknown> = Promise.resolve();
-
   #linkUp = false;
   #busy = false;
   #started = false;
   #state: DeviceState = 'offline';
   #since = Date.now();
   #lastError: DeviceErrorSummary | undefined;
+  /** What the printer's own status says stops printing. */
   #fault: DeviceError | undefined;
-  #silent = false;
+  /** What makes the line itself untrustworthy: silence, garbage. */
+  #lineFault: DeviceError | undefined;
   #warnings: string[] = [];
   #last: PrinterStatus | undefined;
   #lastAsb: PrinterStatus | undefined;
@@ -198,18 +114,21 @@ export class EscPosPrinter implements Device {
     this.#keeper = new LinkKeeper(opener, {
       ...opts.keeper,
       handshake: async (t, signal) => {
-        await this.#handshake(t, signal);
+        const link = this.#useLink(new PrinterLink(t, { statusTimeoutMs: this.#opts.statusTimeoutMs, onAsb: (s) => this.#onAsb(s), onGarbage: (n) => this.#counters.add('garbageBytes', n) }));
+        if (this.#opts.enableAsb) await link.enableAsb(0x0f, signal);
+        await this.#readStatus(link, signal);
         if (extra) await extra(t, signal);
       },
     });
     this.#keeper.on((e) => {
       if (e.type === 'up') {
         this.#linkUp = true;
-        this.#silent = false;
+        this.#lineFault = undefined;
         if (!this.#infoAsked && this.#opts.queryInfo) void this.#readInfo();
       } else {
         this.#linkUp = false;
-        this.#lastError = summary(e.error);
+        this.#useLink(undefined);
+        this.#lastError = errorSummary(e.error);
       }
       this.#update();
     });
@@ -241,19 +160,29 @@ export class EscPosPrinter implements Device {
     return this.#events.on(listener);
   }
 
-  /** Every Automatic Status Back block the printer sends (decoded). */
   onAsb(listener: (s: PrinterStatus) => void): Unsubscribe {
     return this.#asbEvents.on(listener);
   }
 
-  /** The last status read (DLE EOT or ASB), if any. */
   get lastPrinterStatus(): PrinterStatus | undefined {
     return this.#last;
+  }
+
+  /** For diagnostics: the last ASB status, if ASB is on and the printer sent any. */
+  get lastAsbStatus(): PrinterStatus | undefined {
+    return this.#lastAsb;
   }
 
   start(): void {
     if (this.#started) return;
     this.#started = true;
+    // Build the GB18030 table and run the encoder on samples right after start-up (the next turn, so the
+    // kiosk serves first), not on the event loop while the first citizen waits: the first receipt then costs
+    // what every later one costs (bench: the first receipt of a process).
+    const warm = setTimeout(() => {
+      if (this.#started) warmUpReceipts(this.profile.name);
+    }, 0);
+    warm.unref?.();
     this.#keeper.start();
     if (this.#opts.pollIntervalMs > 0) {
       this.#poll = setInterval(() => void this.#pollOnce(), this.#opts.pollIntervalMs);
@@ -266,7 +195,7 @@ export class EscPosPrinter implements Device {
     if (this.#poll) clearInterval(this.#poll);
     this.#poll = undefined;
     await this.#keeper.stop();
-    this.#detach(new DeviceError('receipt-printer', 'disconnected', 'printer closed', 'reset'));
+    this.#useLink(undefined);
     this.#linkUp = false;
     this.#update();
   }
@@ -280,7 +209,7 @@ export class EscPosPrinter implements Device {
       if (error) return { level, ok: false, text: `${label(level)}: ${error.message} (${base})`, checkedAt: at() };
       if (level === 'external') {
         if (!this.#opts.enableAsb) return { level, ok: true, text: `${label(level)}: ${base}; ASB disabled, real-time status only`, checkedAt: at() };
-        const asb = await this.#requestAsb(signal);
+        const asb = await (await this.#ready(signal)).requestAsb(signal);
         const agree = asb.paper === s.paper && asb.coverOpen === s.coverOpen && asb.online === s.online && asb.cutterError === s.cutterError;
         return { level, ok: agree, text: `${label(level)}: ${base}; ASB ${agree ? 'agrees' : `disagrees (paper ${asb.paper}, cover ${asb.coverOpen ? 'open' : 'closed'})`}`, checkedAt: at() };
       }
@@ -299,21 +228,9 @@ export class EscPosPrinter implements Device {
 
   /** Reads DLE EOT 1–4 and merges them; updates state and warnings. */
   async printerStatus(signal?: AbortSignal): Promise<PrinterStatus> {
-    const t = await this.#link(signal);
-    try {
-      const s = await this.#readStatus(t, signal);
-      return s;
-    } catch (e) {
-      if (isDeviceError(e) && e.code === 'timeout') {
-        this.#silent = true;
-        this.#lastError = summary(e);
-        this.#update();
-      }
-      throw e;
-    }
+    return this.#readStatus(await this.#ready(signal), signal);
   }
 
-  /** Prints ESC/POS bytes (or an encoder's output). Jobs run one at a time, in call order. */
   print(job: Uint8Array | EscPosEncoder, opts: { signal?: AbortSignal } = {}): Promise<void> {
     let bytes: Uint8Array;
     try {
@@ -323,69 +240,51 @@ export class EscPosPrinter implements Device {
       this.#counters.add('errors');
       return Promise.reject(PrintJobError.from(e, 0, 0));
     }
-    const run = this.#jobChain.then(
-      () => this.#printNow(bytes, opts.signal),
-      () => this.#printNow(bytes, opts.signal),
-    );
-    this.#jobChain = run.catch(() => undefined);
-    return run;
+    return this.#jobs.run(() => this.#printNow(bytes, opts.signal));
   }
 
   async #printNow(bytes: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
     this.#counters.add('operations');
     const total = bytes.length;
     let sent = 0;
+    const onSent = (n: number): void => {
+      sent += n;
+      this.#counters.add('bytesSent', n);
+    };
     try {
       if (signal?.aborted) throw new DeviceError('receipt-printer', 'canceled', 'print canceled before it started', 'retry');
-      const t = await this.#link(signal);
-      const before = await this.#readStatus(t, signal);
-      const pre = faultOf(before);
+      const link = await this.#ready(signal);
+      const pre = faultOf(await this.#readStatus(link, signal));
       if (pre.error) throw pre.error;
       this.#busy = true;
       this.#asbProblem = false;
       this.#update();
-      const chunks = chunkAtCommands(bytes, this.#opts.chunkSize);
+      const groups = commandGroups(chunkAtCommands(bytes, this.#opts.chunkSize));
       let sinceCheck = 0;
-      let i = 0;
-      while (i < chunks.length) {
-        if (signal?.aborted) {
-          await this.#afterCancel(t, sent);
-          throw new DeviceError('receipt-printer', 'canceled', `print canceled after ${sent} of ${total} bytes`, 'retry', undefined, { cause: signal.reason });
-        }
-        // One command may span several chunks: once its first piece is out, the rest follows
-        // without the signal, so the printer is never left waiting inside a command's parameters.
-        let canceledAtStart = false;
-        await this.#exclusiveWrite(async () => {
-          let first = true;
-          do {
-            const c = chunks[i];
-            if (!c) break;
-            try {
-              await t.write(c.bytes, first ? signal : undefined);
-            } catch (e) {
-              canceledAtStart = first && signal?.aborted === true;
-              throw e;
-            }
-            i++;
-            first = false;
-            sent += c.bytes.length;
-            this.#counters.add('bytesSent', c.bytes.length);
-            if (c.boundary) break;
-          } while (i < chunks.length);
-        }).catch(async (e: unknown) => {
-          if (canceledAtStart) await this.#afterCancel(t, sent);
+      for (let g = 0; g < groups.length; g++) {
+        const group = groups[g] as Uint8Array[];
+        const before = sent;
+        try {
+          if (signal?.aborted) throw new DeviceError('receipt-printer', 'canceled', `print canceled after ${sent} of ${total} bytes`, 'retry', undefined, { cause: signal.reason });
+          await link.writeCommand(group, signal, onSent);
+        } catch (e) {
+          // Canceled between commands: separate the partial receipt from the next one.
+          if (signal?.aborted && sent === before) {
+            await this.#afterCancel(link, sent);
+            throw new DeviceError('receipt-printer', 'canceled', `print canceled after ${sent} of ${total} bytes`, 'retry', undefined, { cause: signal.reason });
+          }
           throw e;
-        });
+        }
         sinceCheck++;
         const periodic = !this.#opts.enableAsb && sinceCheck >= this.#opts.statusEveryChunks;
-        if ((this.#asbProblem || periodic) && i < chunks.length) {
+        if ((this.#asbProblem || periodic) && g < groups.length - 1) {
           sinceCheck = 0;
-          const mid = faultOf(await this.#readStatus(t, signal));
+          const mid = faultOf(await this.#readStatus(link, signal));
           if (mid.error) throw mid.error;
           this.#asbProblem = false;
         }
       }
-      const after = faultOf(await this.#readStatus(t, signal));
+      const after = faultOf(await this.#readStatus(link, signal));
       if (after.error) throw after.error;
     } catch (e) {
       this.#counters.add('errors');
@@ -403,12 +302,11 @@ export class EscPosPrinter implements Device {
     }
   }
 
-  async #afterCancel(t: Transport, sent: number): Promise<void> {
-    if (!this.#opts.cutOnCancel || sent === 0 || !t.isOpen) return;
+  async #afterCancel(link: PrinterLink, sent: number): Promise<void> {
+    if (!this.#opts.cutOnCancel || sent === 0 || link.closed) return;
     const trailer = new EscPosEncoder(this.profile).raw([0x1c, 0x2e]).newline().cut('partial').encode();
     try {
-      await this.#exclusiveWrite(() => t.write(trailer));
-      this.#counters.add('bytesSent', trailer.length);
+      await link.writeCommand([trailer], undefined, (n) => this.#counters.add('bytesSent', n));
       this.#counters.add('cuts');
     } catch {
       // link lost: nothing more to separate
@@ -417,21 +315,16 @@ export class EscPosPrinter implements Device {
 
   // ------------------------------------------------------------ link and status
 
-  async #handshake(t: Transport, signal: AbortSignal): Promise<void> {
-    this.#attach(t);
-    if (this.#opts.enableAsb) await withSignal(this.#exclusiveWrite(() => t.write(asbEnableRequest(0x0f), signal)), signal, 'receipt-printer');
-    await this.#readStatus(t, signal);
+  /** Makes `link` the one in use (disposing the previous one). */
+  #useLink<L extends PrinterLink | undefined>(link: L): L {
+    if (this.#link !== link) this.#link?.dispose();
+    this.#link = link;
+    return link;
   }
 
-  #exclusiveWrite<T>(fn: () => Promise<T>): Promise<T> {
-    const p = this.#writeChain.then(fn, fn);
-    this.#writeChain = p.catch(() => undefined);
-    return p;
-  }
-
-  async #link(signal: AbortSignal | undefined): Promise<Transport> {
-    const t = this.#transport;
-    if (t?.isOpen && this.#linkUp) return t;
+  async #ready(signal: AbortSignal | undefined): Promise<PrinterLink> {
+    const l = this.#link;
+    if (l && !l.closed && this.#linkUp) return l;
     if (!this.#started) throw new DeviceError('receipt-printer', 'disconnected', 'printer not started', 'reset');
     const wait = deadline(this.#opts.statusTimeoutMs, signal);
     try {
@@ -442,127 +335,35 @@ export class EscPosPrinter implements Device {
     } finally {
       wait.dispose();
     }
-    const ready = this.#transport;
-    if (!ready?.isOpen) throw new DeviceError('receipt-printer', 'disconnected', 'printer is not connected', 'wait');
+    const ready = this.#link;
+    if (!ready || ready.closed) throw new DeviceError('receipt-printer', 'disconnected', 'printer is not connected', 'wait');
     return ready;
   }
 
-  #attach(t: Transport): void {
-    this.#detach(new DeviceError('receipt-printer', 'disconnected', 'link replaced', 'retry'));
-    this.#transport = t;
-    this.#rx = new Uint8Array(0);
-    this.#unsub = [
-      t.onData((chunk) => this.#onData(chunk)),
-      t.onClose((err) => {
-        if (this.#transport !== t) return;
-        this.#detach(err ?? new DeviceError('receipt-printer', 'disconnected', 'printer link closed', 'wait'));
-      }),
-    ];
-  }
-
-  #detach(reason: DeviceError): void {
-    for (const u of this.#unsub) u();
-    this.#unsub = [];
-    this.#transport = undefined;
-    const pending = this.#pending;
-    this.#pending = [];
-    for (const p of pending) p.reject(new DeviceError('receipt-printer', reason.code, reason.message, reason.action, reason.fault, { cause: reason }));
-  }
-
-  #onData(chunk: Uint8Array): void {
-    const buf = new Uint8Array(this.#rx.length + chunk.length);
-    buf.set(this.#rx);
-    buf.set(chunk, this.#rx.length);
-    let off = 0;
-    while (off < buf.length) {
-      const r = parseStatusBytes(buf.subarray(off), this.#pending[0]?.n);
-      if (r.consumed === 0) break;
-      off += r.consumed;
-      const ev = r.event;
-      if (ev?.kind === 'realtime') this.#pending.shift()?.resolve(ev.status);
-      else if (ev?.kind === 'asb') this.#onAsb(ev.status);
-      else if (ev?.kind === 'info') {
-        const w = this.#infoWaiter;
-        this.#infoWaiter = undefined;
-        w?.(ev.text);
+  /** One status read through the link; its outcome becomes the device state. */
+  async #readStatus(link: PrinterLink, signal: AbortSignal | undefined): Promise<PrinterStatus> {
+    try {
+      const s = await link.status(signal);
+      this.#lineFault = undefined;
+      this.#apply(s);
+      return s;
+    } catch (e) {
+      if (isDeviceError(e) && (e.code === 'timeout' || e.fault === 'line-garbage')) {
+        this.#lineFault = e;
+        this.#lastError = errorSummary(e);
+        this.#update();
       }
-      // r.error: a stray byte (noise, a reply we gave up on) is dropped
+      throw e;
     }
-    this.#rx = buf.slice(off);
-  }
-
-  #onAsb(s: PrinterStatus): void {
-    this.#lastAsb = s;
-    this.#asbEvents.emit(s);
-    if (faultOf(s).error && this.#busy) this.#asbProblem = true;
-    this.#apply(s);
-  }
-
-  /** Sends DLE EOT 1–4 (queries are serialised) and merges the replies. */
-  #readStatus(t: Transport, signal: AbortSignal | undefined): Promise<PrinterStatus> {
-    const run = async (): Promise<PrinterStatus> => {
-      const ns: RealtimeN[] = [1, 2, 3, 4];
-      const replies = ns.map(
-        (n) =>
-          new Promise<RealtimePart>((resolve, reject) => {
-            this.#pending.push({ n, resolve, reject });
-          }),
-      );
-      const req = new Uint8Array(12);
-      ns.forEach((n, i) => req.set(realtimeStatusRequest(n), i * 3));
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new DeviceError('receipt-printer', 'timeout', `no status reply within ${this.#opts.statusTimeoutMs} ms`, 'reset', 'no-reply')),
-          this.#opts.statusTimeoutMs,
-        );
-      });
-      try {
-        await withSignal(this.#exclusiveWrite(() => t.write(req, signal)), signal, 'receipt-printer');
-        const parts = await withSignal(Promise.race([Promise.all(replies), timeout]), signal, 'receipt-printer');
-        const s = mergeRealtime(parts);
-        this.#silent = false;
-        this.#apply(s);
-        return s;
-      } catch (e) {
-        // forget our outstanding replies so late bytes are not taken for the next query's
-        const mine = new Set(this.#pending.filter((p) => ns.includes(p.n)));
-        this.#pending = this.#pending.filter((p) => !mine.has(p));
-        for (const r of replies) r.catch(() => undefined);
-        throw e;
-      } finally {
-        clearTimeout(timer);
-      }
-    };
-    const p = this.#queryChain.then(run, run);
-    this.#queryChain = p.catch(() => undefined);
-    return p;
   }
 
   /** GS I model name and firmware version, once, best effort: printers that do not answer leave them undefined. */
   async #readInfo(): Promise<void> {
     this.#infoAsked = true;
-    const ask = (n: 0x41 | 0x43): Promise<string | undefined> => {
-      const run = async (): Promise<string | undefined> => {
-        const t = this.#transport;
-        if (!t?.isOpen || this.#busy) return undefined;
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const reply = new Promise<string | undefined>((resolve) => {
-          this.#infoWaiter = resolve;
-          timer = setTimeout(() => resolve(undefined), Math.min(500, this.#opts.statusTimeoutMs));
-        });
-        try {
-          await this.#exclusiveWrite(() => t.write(infoRequest(n)));
-          return await reply;
-        } catch {
-          return undefined;
-        } finally {
-          clearTimeout(timer);
-          this.#infoWaiter = undefined;
-        }
-      };
-      // replies carry their own 0x5F header, so this need not wait for status queries
-      return run();
+    const ask = async (n: 0x41 | 0x43): Promise<string | undefined> => {
+      const link = this.#link;
+      if (!link || link.closed || this.#busy) return undefined;
+      return link.info(n);
     };
     const model = await ask(0x43);
     const firmware = model === undefined ? undefined : await ask(0x41);
@@ -573,30 +374,20 @@ export class EscPosPrinter implements Device {
     this.#update();
   }
 
-  async #requestAsb(signal: AbortSignal | undefined): Promise<PrinterStatus> {
-    const t = await this.#link(signal);
-    const got = new Promise<PrinterStatus>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        off();
-        reject(new DeviceError('receipt-printer', 'timeout', 'no Automatic Status Back block after GS a', 'reset', 'no-asb'));
-      }, this.#opts.statusTimeoutMs);
-      const off = this.#asbEvents.on((s) => {
-        clearTimeout(timer);
-        off();
-        resolve(s);
-      });
-    });
-    await withSignal(this.#exclusiveWrite(() => t.write(asbEnableRequest(0x0f), signal)), signal, 'receipt-printer');
-    return withSignal(got, signal, 'receipt-printer');
+  #onAsb(s: PrinterStatus): void {
+    this.#lastAsb = s;
+    this.#asbEvents.emit(s);
+    if (faultOf(s).error && this.#busy) this.#asbProblem = true;
+    this.#apply(s);
   }
 
   async #pollOnce(): Promise<void> {
-    if (this.#polling || this.#busy || !this.#linkUp || !this.#transport) return;
+    if (this.#polling || this.#busy || !this.#linkUp || !this.#link) return;
     this.#polling = true;
     try {
       await this.printerStatus();
     } catch {
-      // recorded in lastError / state by printerStatus
+      // recorded in lastError / state by #readStatus
     } finally {
       this.#polling = false;
     }
@@ -605,10 +396,10 @@ export class EscPosPrinter implements Device {
   #apply(s: PrinterStatus): void {
     if (s.paper === 'out' && this.#last?.paper !== 'out') this.#counters.add('paperOutEvents');
     this.#last = s;
-    const { error, warnings } = faultOf(s);
-    this.#warnings = warnings;
+    const { error } = faultOf(s);
+    this.#warnings = printerWarnings(s);
     this.#fault = error;
-    if (error) this.#lastError = summary(error);
+    if (error) this.#lastError = errorSummary(error);
     this.#update();
   }
 
@@ -616,7 +407,7 @@ export class EscPosPrinter implements Device {
     let state: DeviceState;
     if (!this.#linkUp) state = 'offline';
     else if (this.#busy) state = 'busy';
-    else if (this.#silent || this.#fault) state = 'error';
+    else if (this.#lineFault || this.#fault) state = 'error';
     else state = 'online';
     if (state !== this.#state) {
       this.#state = state;
@@ -628,16 +419,8 @@ export class EscPosPrinter implements Device {
       this.#events.emit(this.status());
     }
   }
-
-  /** For diagnostics: the last ASB status, if ASB is on and the printer sent any. */
-  get lastAsbStatus(): PrinterStatus | undefined {
-    return this.#lastAsb;
-  }
 }
 
-function summary(e: DeviceError): DeviceErrorSummary {
-  return { code: e.code, action: e.action, ...(e.fault !== undefined ? { fault: e.fault } : {}), message: e.message, at: Date.now() };
-}
 
 function label(level: HealthLevel): string {
   return level === 'internal' ? 'Internal HCheck' : level === 'external' ? 'External HCheck' : 'Interactive HCheck';

@@ -1,13 +1,17 @@
 /**
  * PrinterSimulator: a faithful ESC/POS printer on the device end of a Transport.
- * Parses the byte stream incrementally (protocol/decoder), answers DLE EOT 1–4 (only where it
- * is a command, never inside parameters), sends Automatic Status Back blocks when enabled and
- * the state changes, and injects faults: paper near end, paper out (also mid-job), cover open,
- * cutter error, silence. Works over any Transport (memory pair or a pty).
+ * Parses the byte stream incrementally (protocol/decoder, through the shared FrameReader), answers
+ * DLE EOT 1–4 (only where it is a command, never inside parameters), sends Automatic Status Back
+ * blocks when enabled and the state changes, and injects faults: paper near end, paper out (also
+ * mid-job), cover open, cutter error, silence, garbage on the line. Works over any Transport (memory
+ * pair or a pty). The simulator API is the one every device shares (drivers/simulator.ts).
  */
 import { Emitter, type Unsubscribe } from '../device.js';
+import { SimulatorBase, seededRandom } from '../simulator.js';
+import { FrameReader } from '../transport/frame-reader.js';
 import type { Transport } from '../transport/transport.js';
-import { EscPosInterpreter, parseCommand, type VirtualReceipt } from './protocol/decoder.js';
+import { EscPosInterpreter, decodeEscPos, parseCommand, type EscPosCommand, type VirtualReceipt } from './protocol/decoder.js';
+import type { EscPosParseError } from './protocol/errors.js';
 import { profileOf, type PrinterProfile, type ProfileName } from './protocol/profiles.js';
 import { encodeAsb, encodeInfoReply, encodeRealtimeStatus, READY_STATUS, type PrinterStatus } from './protocol/status.js';
 
@@ -22,6 +26,8 @@ export interface SimulatorFaults {
   unrecoverableError: boolean;
   /** Answers nothing, prints nothing. */
   silence: boolean;
+  /** Sends 1–8 bytes of line noise (bytes no printer sends) before every reply. */
+  garbage: boolean;
   /** Runs out of paper once this many more bytes of print data have been accepted. */
   paperOutAfterBytes: number | undefined;
 }
@@ -33,32 +39,57 @@ export interface SimulatorOptions {
   /** GS I 0x43 / 0x41 replies; omit to simulate a printer that does not answer GS I. */
   model?: string;
   firmware?: string;
+  /** Seed for the garbage generator. */
+  seed?: number;
 }
 
-const NO_FAULTS: SimulatorFaults = {
+/** One job as it crossed the wire: the print data up to and including a cut, and what became of it. */
+export interface WireJob {
+  /** Print data (status queries and GS a / GS I left out), up to and including the cut. */
+  raw: Uint8Array;
+  /** What was printed; undefined when the printer was offline (paper out, cover open…) and discarded it. */
+  receipt: VirtualReceipt | undefined;
+}
+
+export const NO_PRINTER_FAULTS: Readonly<SimulatorFaults> = Object.freeze({
   paperNearEnd: false,
   paperOut: false,
   coverOpen: false,
   cutterError: false,
   unrecoverableError: false,
   silence: false,
+  garbage: false,
   paperOutAfterBytes: undefined,
-};
+});
 
-export class PrinterSimulator {
+/** One command (or one unreadable stretch) of the host's byte stream. */
+interface Step {
+  command: EscPosCommand | undefined;
+  error: EscPosParseError | undefined;
+  bytes: Uint8Array;
+}
+
+/** Largest command the decoder waits for (a full-width raster image). */
+const MAX_COMMAND = 1 << 20;
+
+/** Bytes a printer never sends: neither a DLE EOT reply, nor the start of an ASB or GS I block. */
+function isNoise(b: number): boolean {
+  return (b & 0x93) !== 0x12 && (b & 0x93) !== 0x10 && b !== 0x5f;
+}
+
+export class PrinterSimulator extends SimulatorBase<SimulatorFaults> {
   readonly profile: PrinterProfile;
   readonly #asbSupported: boolean;
   readonly #model: string | undefined;
   readonly #firmware: string | undefined;
-  #t: Transport | undefined;
-  #unsub: Unsubscribe[] = [];
-  #buf: Uint8Array = new Uint8Array(0);
+  readonly #random: () => number;
   #interp = new EscPosInterpreter();
   #receipts: VirtualReceipt[] = [];
-  #faults: SimulatorFaults = { ...NO_FAULTS };
   #asbMask = 0;
   #lastAsb = '';
+  #raw: number[] = [];
   readonly #cut = new Emitter<VirtualReceipt>();
+  readonly #jobs = new Emitter<WireJob>();
   /** Bytes of print data (everything but DLE EOT / GS a) received, accepted or not. */
   printDataBytes = 0;
   /** Print data thrown away while offline (paper out, cover open, error, silence). */
@@ -67,28 +98,42 @@ export class PrinterSimulator {
   statusQueries = 0;
   /** ASB blocks sent. */
   asbSent = 0;
+  protected readonly reader = new FrameReader<Step, never>({
+    // A parse error is print data too (the interpreter notes it on the receipt): every step is one unit.
+    parse: (buf) => {
+      const r = parseCommand(buf);
+      if (r.consumed === 0) return { consumed: 0 };
+      return { consumed: r.consumed, frame: { command: r.command, error: r.error, bytes: buf.subarray(0, r.consumed) } };
+    },
+    maxBuffered: MAX_COMMAND,
+    device: 'receipt-printer',
+    onFrame: (f) => this.#handle(f),
+  });
 
   constructor(deviceEnd?: Transport, opts: SimulatorOptions = {}) {
+    super(NO_PRINTER_FAULTS);
     this.profile = profileOf(opts.profile ?? '80mm');
     this.#asbSupported = opts.asb ?? true;
     this.#model = opts.model;
     this.#firmware = opts.firmware;
+    this.#random = seededRandom(opts.seed ?? 0x9e);
     if (deviceEnd) this.attach(deviceEnd);
   }
 
-  /** Connects to a (new) device end; the printer's paper, faults and receipts survive, ASB must be re-enabled. */
-  attach(deviceEnd: Transport): void {
-    for (const u of this.#unsub) u();
-    this.#t = deviceEnd;
-    this.#buf = new Uint8Array(0);
+  /** A (new) device end: the printer's paper, faults and receipts survive, ASB must be re-enabled. */
+  protected override onAttached(): void {
     this.#asbMask = 0;
     this.#lastAsb = '';
-    this.#unsub = [deviceEnd.onData((c) => this.#onData(c))];
+    this.#raw = [];
+  }
+
+  protected override onFaultsChanged(): void {
+    this.#maybeAsb();
   }
 
   /** The state the printer reports. */
   get state(): PrinterStatus {
-    const f = this.#faults;
+    const f = this.activeFaults;
     return {
       ...READY_STATUS,
       online: !(f.paperOut || f.coverOpen || f.cutterError || f.unrecoverableError),
@@ -97,19 +142,6 @@ export class PrinterSimulator {
       cutterError: f.cutterError,
       unrecoverableError: f.unrecoverableError,
     };
-  }
-
-  get faults(): Readonly<SimulatorFaults> {
-    return { ...this.#faults };
-  }
-
-  setFault(patch: Partial<SimulatorFaults>): void {
-    this.#faults = { ...this.#faults, ...patch };
-    this.#maybeAsb();
-  }
-
-  clearFaults(): void {
-    this.setFault({ ...NO_FAULTS });
   }
 
   receipts(): VirtualReceipt[] {
@@ -125,19 +157,33 @@ export class PrinterSimulator {
     return !this.#interp.empty;
   }
 
+  /** Every receipt printed and cut. */
   onCut(listener: (r: VirtualReceipt) => void): Unsubscribe {
     return this.#cut.on(listener);
   }
 
+  /** Every cut that crossed the wire, printed or discarded, with its raw print data. */
+  onWireJob(listener: (job: WireJob) => void): Unsubscribe {
+    return this.#jobs.on(listener);
+  }
+
   #offline(): boolean {
-    const f = this.#faults;
+    const f = this.activeFaults;
     return f.silence || f.paperOut || f.coverOpen || f.cutterError || f.unrecoverableError;
   }
 
-  #send(bytes: Uint8Array): void {
-    const t = this.#t;
-    if (!t?.isOpen || this.#faults.silence) return;
-    t.write(bytes).catch(() => undefined);
+  #reply(bytes: Uint8Array): void {
+    if (this.activeFaults.silence) return;
+    if (this.activeFaults.garbage) {
+      const n = 1 + Math.floor(this.#random() * 8);
+      const junk: number[] = [];
+      while (junk.length < n) {
+        const b = Math.floor(this.#random() * 256);
+        if (isNoise(b)) junk.push(b);
+      }
+      void this.send(Uint8Array.from(junk));
+    }
+    void this.send(bytes);
   }
 
   #maybeAsb(force = false): void {
@@ -146,61 +192,59 @@ export class PrinterSimulator {
     const key = block.join(',');
     if (!force && key === this.#lastAsb) return;
     this.#lastAsb = key;
-    if (this.#faults.silence) return;
+    if (this.activeFaults.silence) return;
     this.asbSent++;
-    this.#send(block);
+    this.#reply(block);
   }
 
-  #onData(chunk: Uint8Array): void {
-    const buf = new Uint8Array(this.#buf.length + chunk.length);
-    buf.set(this.#buf);
-    buf.set(chunk, this.#buf.length);
-    let off = 0;
-    while (off < buf.length) {
-      const r = parseCommand(buf.subarray(off));
-      if (r.consumed === 0) break;
-      off += r.consumed;
-      const cmd = r.command;
-      if (cmd?.op === 'realtime-status') {
-        if (!this.#faults.silence) {
-          this.statusQueries++;
-          this.#send(Uint8Array.of(encodeRealtimeStatus(cmd.n, this.state)));
-        }
-        continue;
+  #handle({ command: cmd, error, bytes }: Step): void {
+    if (cmd?.op === 'realtime-status') {
+      if (!this.activeFaults.silence) {
+        this.statusQueries++;
+        this.#reply(Uint8Array.of(encodeRealtimeStatus(cmd.n, this.state)));
       }
-      if (cmd?.op === 'realtime-other') continue;
-      if (cmd?.op === 'info-request') {
-        const text = cmd.n === 0x43 ? this.#model : cmd.n === 0x41 ? this.#firmware : undefined;
-        if (text !== undefined && !this.#faults.silence) this.#send(encodeInfoReply(text));
-        continue;
+      return;
+    }
+    if (cmd?.op === 'realtime-other') return;
+    if (cmd?.op === 'info-request') {
+      const text = cmd.n === 0x43 ? this.#model : cmd.n === 0x41 ? this.#firmware : undefined;
+      if (text !== undefined) this.#reply(encodeInfoReply(text));
+      return;
+    }
+    if (cmd?.op === 'asb') {
+      if (this.#asbSupported && !this.activeFaults.silence) {
+        this.#asbMask = cmd.n;
+        if (cmd.n !== 0) this.#maybeAsb(true);
       }
-      if (cmd?.op === 'asb') {
-        if (this.#asbSupported && !this.#faults.silence) {
-          this.#asbMask = cmd.n;
-          if (cmd.n !== 0) this.#maybeAsb(true);
-        }
-        continue;
+      return;
+    }
+    this.printDataBytes += bytes.length;
+    for (const b of bytes) this.#raw.push(b);
+    let printed: VirtualReceipt | undefined;
+    if (this.#offline()) this.discardedBytes += bytes.length;
+    else {
+      if (error) this.#interp.noteError(error);
+      if (cmd) printed = this.#interp.apply(cmd);
+      if (printed) {
+        this.#receipts.push(printed);
+        this.#cut.emit(printed);
       }
-      this.printDataBytes += r.consumed;
-      if (this.#offline()) {
-        this.discardedBytes += r.consumed;
-        continue;
-      }
-      if (r.error) this.#interp.noteError(r.error);
-      if (cmd) {
-        const done = this.#interp.apply(cmd);
-        if (done) {
-          this.#receipts.push(done);
-          this.#cut.emit(done);
-        }
-      }
-      const left = this.#faults.paperOutAfterBytes;
+      const left = this.activeFaults.paperOutAfterBytes;
       if (left !== undefined) {
-        const rest = left - r.consumed;
-        if (rest <= 0) this.setFault({ paperOut: true, paperOutAfterBytes: undefined });
-        else this.#faults.paperOutAfterBytes = rest;
+        const rest = left - bytes.length;
+        if (rest <= 0) this.setFaults({ paperOut: true, paperOutAfterBytes: undefined });
+        else this.patchFaultsQuietly({ paperOutAfterBytes: rest });
       }
     }
-    this.#buf = buf.slice(off);
+    if (cmd?.op === 'cut') {
+      const raw = Uint8Array.from(this.#raw);
+      this.#raw = [];
+      this.#jobs.emit({ raw, receipt: printed });
+    }
   }
+}
+
+/** For tools that keep the raw data of a discarded job: what it would have printed. */
+export function wouldPrint(job: WireJob): VirtualReceipt | undefined {
+  return job.receipt ?? decodeEscPos(job.raw)[0];
 }

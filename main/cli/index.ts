@@ -2,11 +2,14 @@ import { runCommand, type Command } from './framework.js';
 import { commands as deviceCommands } from './commands/devices.js';
 import { commands as journalCommands } from './commands/journal.js';
 import { commands as keyCommands } from './commands/key.js';
+import { commands as payCommands } from './commands/pay.js';
+import { commands as qrCommands } from './commands/qr.js';
 import { commands as queueCommands } from './commands/queue.js';
+import { commands as scannerCommands } from './commands/scanner.js';
 import { output } from './output.js';
 
 /** Every kioskctl command; each group lives in main/cli/commands/<group>.ts. */
-export const COMMANDS: Command[] = [...deviceCommands, ...queueCommands, ...journalCommands, ...keyCommands];
+export const COMMANDS: Command[] = [...deviceCommands, ...payCommands, ...qrCommands, ...queueCommands, ...journalCommands, ...keyCommands, ...scannerCommands];
 
 /** stdout and stderr, guarded: a closed pipe ends the command quietly (see output.ts). */
 const processIo = { out: (l: string): void => output.line(l), err: (l: string): void => output.errLine(l) };

@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './session.js';
+export * from './matters.js';
 export * from './devices.js';
 export * from './messages.js';
 export * from './simulator.js';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { KioskErrorBody } from './errors.js';
 import { Display, Locale, SessionView } from './session.js';
 import { DeviceStatus } from './devices.js';
+import { matterRequests, type MatterRequestName } from './matters.js';
 
 /**
  * Every request the renderer may make of the core: name → params and result schemas.
@@ -12,7 +13,7 @@ export const invoke = {
   'session.get': { params: z.object({}).strict(), result: SessionView },
   /** A touch, key or scroll: resets the inactivity timer and dismisses the warning. */
   'session.activity': { params: z.object({}).strict(), result: z.null() },
-  /** The citizen ends the session (the "finish" control). */
+  /** The citizen ends the session (the "finish" control). During a matter before its submission it asks to confirm, like matter.cancel. */
   'session.finish': { params: z.object({}).strict(), result: z.null() },
   /** Back to the attract screen from 'finished'. */
   'session.dismiss': { params: z.object({}).strict(), result: z.null() },
@@ -20,7 +21,15 @@ export const invoke = {
   'ui.setDisplay': { params: Display.strict(), result: z.null() },
   'devices.list': { params: z.object({}).strict(), result: z.array(DeviceStatus) },
   'system.get': { params: z.object({}).strict(), result: z.lazy(() => SystemStatus) },
+  ...matterInvokes(),
 } as const;
+
+/** The matter requests (matters.ts): params as defined there, every result null. */
+function matterInvokes(): { [N in MatterRequestName]: { params: (typeof matterRequests)[N]; result: z.ZodNull } } {
+  const out = {} as Record<string, { params: z.ZodType; result: z.ZodNull }>;
+  for (const [name, params] of Object.entries(matterRequests)) out[name] = { params, result: z.null() };
+  return out as { [N in MatterRequestName]: { params: (typeof matterRequests)[N]; result: z.ZodNull } };
+}
 
 /** Platform reachability and the offline queue, shown discreetly on the attract screen. */
 export const SystemStatus = z.object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MatterList, MatterOutcome, MatterView } from './matters.js';
 
 export const Locale = z.enum(['zh-CN', 'en']);
 export type Locale = z.infer<typeof Locale>;
@@ -24,7 +25,11 @@ export const CitizenView = z.object({
 });
 export type CitizenView = z.infer<typeof CitizenView>;
 
-export const Screen = z.enum(['attract', 'welcome', 'finished', 'out-of-service']);
+/**
+ * attract: nobody identified; welcome: identified, the matter list; matter: a matter runs;
+ * finished: goodbye (card reminder); out-of-service.
+ */
+export const Screen = z.enum(['attract', 'welcome', 'matter', 'finished', 'out-of-service']);
 export type Screen = z.infer<typeof Screen>;
 
 export const IdleView = z.object({
@@ -56,5 +61,11 @@ export const SessionView = z.object({
   terminal: TerminalView,
   /** Why the terminal is out of service, in words for staff (screen 'out-of-service' only). */
   outOfServiceReason: z.string().nullable(),
+  /** The matters this terminal offers, grouped by category (screen 'welcome' only). See matters.ts. */
+  matters: MatterList.nullable(),
+  /** The running matter and its current step (screen 'matter' only). */
+  matter: MatterView.nullable(),
+  /** The matter just finished (screen 'finished' only; null when none was submitted). */
+  outcome: MatterOutcome.nullable(),
 });
 export type SessionView = z.infer<typeof SessionView>;

@@ -40,11 +40,37 @@ export const PrinterSimState = z.object({
 });
 export type PrinterSimState = z.infer<typeof PrinterSimState>;
 
+/** The simulated document scanner (until the scanner driver lands): faults for the next scans. */
+export const ScannerSimFaultName = z.enum(['jam', 'empty']);
+export type ScannerSimFaultName = z.infer<typeof ScannerSimFaultName>;
+export const ScannerSimState = z.object({
+  connected: z.boolean(),
+  fault: ScannerSimFaultName.nullable(),
+  /** Pages the feeder holds per scan (1 = a flatbed). */
+  pagesPerScan: z.number().int().min(1).max(20),
+  scans: z.number().int().min(0),
+});
+export type ScannerSimState = z.infer<typeof ScannerSimState>;
+
+/** The simulated payment pad (until the pad driver lands): decline, or lose the reply after the debit. */
+export const PaymentSimFaultName = z.enum(['decline', 'lostAfterDebit']);
+export type PaymentSimFaultName = z.infer<typeof PaymentSimFaultName>;
+export const PaymentSimState = z.object({
+  connected: z.boolean(),
+  fault: PaymentSimFaultName.nullable(),
+  sales: z.array(z.object({ key: z.string(), outcome: z.enum(['approved', 'declined']), amountFen: z.number().int().nullable(), reversed: z.boolean() })),
+});
+export type PaymentSimState = z.infer<typeof PaymentSimState>;
+
 export const SimState = z.object({
   samples: z.array(SampleIdentity),
   idCard: z.object({ placed: z.string().nullable(), connected: z.boolean() }),
   /** null when the profile has no simulated printer. */
   printer: PrinterSimState.nullable(),
+  /** null when the host provides no simulated scanner. */
+  scanner: ScannerSimState.nullable(),
+  /** null when the host provides no simulated payment pad. */
+  payment: PaymentSimState.nullable(),
 });
 export type SimState = z.infer<typeof SimState>;
 
@@ -63,3 +89,5 @@ export const SimPlaceCard = z.object({ key: SampleIdentityKey }).strict();
 export const SimFault = z.object({ device: z.string().min(1), fault: z.string().min(1), on: z.boolean() }).strict();
 export const SimPrinterFault = z.object({ fault: PrinterSimFaultName, on: z.boolean() }).strict();
 export const SimConnectedBody = z.object({ connected: z.boolean() }).strict();
+export const SimScannerFault = z.object({ fault: ScannerSimFaultName.nullable(), pagesPerScan: z.number().int().min(1).max(20).optional() }).strict();
+export const SimPaymentFault = z.object({ fault: PaymentSimFaultName.nullable() }).strict();

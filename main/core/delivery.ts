@@ -5,7 +5,7 @@
  * case with the entry's idempotency key (the same key on every attempt, so the platform files it
  * once however often we retry). Then, in one outbox transaction:
  *   ok        -> ack with the platform's case number (sealed payload purged);
- *   retryable -> back to pending at now + nextDelay(attempt) (capped exponential, full jitter,
+ *   retryable -> back to pending at now + backoffDelay(attempt) (capped exponential, full jitter,
  *                never sooner than Retry-After); retried forever;
  *   permanent -> dead letter with the reason (a technician sees it; nothing expires silently).
  * A crash between the platform's reply and our ack leaves the entry in_flight; the next start
@@ -29,17 +29,40 @@
  * One loop, woken by notify() after an enqueue, stopped by its AbortSignal. Clock, random source and
  * sleep are injectable, so retry timing is tested on a simulated clock.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { AttachmentStore, ClaimedEntry, Journal, JournalEntry, Outbox, OutboxEntry, OutboxStats, SettleOutcome } from '../../offline-cache/index.js';
 import { StorageError, isStorageError } from '../../offline-cache/index.js';
-import { nextDelay } from '../platform/backoff.js';
+import { backoffDelay, delay } from '../../drivers/device.js';
 import { checkCaseSubmissionSize, problemOf } from '../platform/client.js';
 import type { AttachmentUpload, Outcome, PlatformProblem } from '../platform/client.js';
-import type { CaseReceipt, CaseSubmission } from '../platform/schemas.js';
-import { CaseSubmission as CaseSubmissionSchema, REQUEST_LIMITS } from '../platform/schemas.js';
+import type { CaseReceipt, CaseSubmission, Rating, RatingReceipt } from '../platform/schemas.js';
+import { CaseSubmission as CaseSubmissionSchema, REQUEST_LIMITS, Rating as RatingSchema } from '../platform/schemas.js';
 
 /** The outbox kind of a case submission. */
 export const CASE_KIND = 'case-submission';
+
+/**
+ * The outbox kind of a 好差评 rating: its own entry, referencing its case by the case's idempotency key,
+ * delivered only after the case (under the platform's case number). One per case: its key is derived.
+ */
+export const RATING_KIND = 'case-rating';
+
+/** The rating's idempotency key: one rating per case. */
+export function ratingKey(caseKey: string): string {
+  return `${caseKey}:rating`;
+}
+
+/** What a rating stores, sealed, in the outbox. */
+export const StoredRating = z.strictObject({
+  caseKey: z.string().min(1).max(200),
+  rating: RatingSchema,
+  /** When the citizen rated (ISO). */
+  ratedAt: z.iso.datetime({ offset: true }),
+});
+export type StoredRating = z.infer<typeof StoredRating>;
+
+/** A rating waiting for its case polls the local outbox only: a short cap, so it follows its case soon. */
+const WAITING_CAP_MS = 30_000;
 
 /** What a submission stores, sealed, in the outbox (the attachments are the entry's attachment refs). */
 export const StoredSubmission = CaseSubmissionSchema.omit({ attachments: true, localAcceptanceNumber: true, test: true });
@@ -49,12 +72,15 @@ export type StoredSubmission = z.infer<typeof StoredSubmission>;
 export interface DeliveryClient {
   putAttachment(sha256: string, bytes: Uint8Array, signal: AbortSignal): Promise<Outcome<AttachmentUpload>>;
   submitCase(idempotencyKey: string, body: CaseSubmission, signal: AbortSignal): Promise<Outcome<CaseReceipt>>;
+  submitRating(caseNumber: string, rating: Rating, signal: AbortSignal): Promise<Outcome<RatingReceipt>>;
 }
 
 export type DeliveryResult =
   | { kind: 'acked'; caseNumber: string; replayed: boolean }
   | { kind: 'retry'; reason: string; delayMs: number; reachable: boolean; problem: PlatformProblem | null }
   | { kind: 'dead'; reason: string }
+  /** A rating whose case is not delivered yet: tried again later; says nothing about the platform. */
+  | { kind: 'waiting'; reason: string; delayMs: number }
   /**
    * Kept pending because of a LOCAL problem the platform has nothing to do with: the sealing key does not
    * open the entry (missing or replaced key file). Never a dead letter; the core goes out of service.
@@ -140,23 +166,8 @@ function journalReason(reason: string): string {
   return r.length > 0 ? r : 'unknown';
 }
 
-export function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason as Error);
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(signal.reason as Error);
-    };
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
+/** The drivers' abortable sleep (rejects with the signal's reason): one implementation for the whole program. */
+export const defaultSleep: (ms: number, signal: AbortSignal) => Promise<void> = delay;
 
 export class Delivery {
   readonly #o: Required<Omit<DeliveryOptions, 'log' | 'journal'>> & Pick<DeliveryOptions, 'log' | 'journal'>;
@@ -305,20 +316,23 @@ export class Delivery {
       return;
     }
     if (this.#window.size === 0 && this.#ready.length === 0) {
-      // Idle now (the citizen who just submitted may be waiting for the case number): this turn's other
-      // completions join, then commit.
-      if (!this.#flushSoon) {
-        this.#flushSoon = true;
-        setImmediate(() => {
-          if (this.#flushSoon) this.flush();
-        });
-      }
+      // Idle now (the citizen who just submitted may be waiting for the case number).
+      this.#flushNextTurn();
       return;
     }
     if (this.#flushTimer === null) {
       this.#flushTimer = setTimeout(() => this.flush(), this.#o.flushMs);
       this.#flushTimer.unref();
     }
+  }
+
+  /** Commit in the next turn of the event loop: this turn's other completions join. */
+  #flushNextTurn(): void {
+    if (this.#flushSoon) return;
+    this.#flushSoon = true;
+    setImmediate(() => {
+      if (this.#flushSoon) this.flush();
+    });
   }
 
   /** The journal line of an outcome (delivery-acknowledged / dead-lettered), or null. */
@@ -363,10 +377,11 @@ export class Delivery {
     const retry = (o: Extract<Outcome<unknown>, { kind: 'retryable' }>): DeliveryResult => ({
       kind: 'retry',
       reason: describeFailure(o),
-      delayMs: nextDelay(Math.max(0, entry.attempts - 1), { ...this.#o.backoff, random: this.#o.random }, o.retryAfterMs),
+      delayMs: backoffDelay(Math.max(0, entry.attempts - 1), { ...this.#o.backoff, random: this.#o.random }, o.retryAfterMs),
       reachable: reachable(o),
       problem: problemOf(o),
     });
+    if (entry.kind === RATING_KIND) return this.#attemptRating(entry, signal, retry);
     if (entry.kind !== CASE_KIND) return { kind: 'dead', reason: `unknown kind ${entry.kind.slice(0, 50)}` };
     let stored: StoredSubmission;
     let shas: string[];
@@ -407,6 +422,37 @@ export class Delivery {
   }
 
   /**
+   * A rating: after its case, under the platform's case number. When its case is in this loop's window (claimed
+   * with it, or just before), it waits for the case's outcome instead of coming back later.
+   */
+  async #attemptRating(entry: ClaimedEntry, signal: AbortSignal, retry: (o: Extract<Outcome<unknown>, { kind: 'retryable' }>) => DeliveryResult): Promise<DeliveryResult> {
+    const { outbox, client } = this.#o;
+    let stored: StoredRating;
+    try {
+      const parsed = StoredRating.safeParse(outbox.payloadOf(entry.id));
+      if (!parsed.success) return { kind: 'dead', reason: 'stored payload fails the rating schema' };
+      stored = parsed.data;
+    } catch (e) {
+      if (isStorageError(e, 'sealing')) return { kind: 'held', problem: 'key', reason: 'sealing key does not open the rating', delayMs: this.#o.heldDelayMs };
+      if (isStorageError(e, 'corrupt')) return { kind: 'dead', reason: `cannot open the stored payload (${e.code})` };
+      throw e;
+    }
+    await this.whenSettled(stored.caseKey);
+    signal.throwIfAborted();
+    const target = outbox.findByKey(stored.caseKey);
+    if (target === undefined || target.kind !== CASE_KIND) return { kind: 'dead', reason: 'its case is not in the outbox' };
+    if (target.platformCaseNumber === undefined) {
+      // Pending, in flight, or a dead letter a technician may retry: the rating follows whenever the case goes.
+      const delayMs = backoffDelay(Math.max(0, entry.attempts - 1), { baseMs: this.#o.backoff.baseMs, capMs: Math.min(this.#o.backoff.capMs, WAITING_CAP_MS), random: this.#o.random });
+      return { kind: 'waiting', reason: `waiting for its case (${target.state})`, delayMs };
+    }
+    const out = await client.submitRating(target.platformCaseNumber, stored.rating, signal);
+    if (out.kind === 'ok') return { kind: 'acked', caseNumber: out.value.caseNumber, replayed: out.status === 200 };
+    if (out.kind === 'retryable') return retry(out);
+    return { kind: 'dead', reason: describeFailure(out) };
+  }
+
+  /**
    * Starts due entries in the free places of the window, claiming them `claimAhead` at a time (one claim
    * transaction for several entries) or, with `ahead` false, only as many as there are places. Returns how
    * many it started.
@@ -432,10 +478,13 @@ export class Delivery {
     const key = c.idempotencyKey;
     let committed!: () => void;
     const promise = new Promise<void>((r) => (committed = r));
+    // Someone waits for this entry's outcome (whenSettled): commit it as soon as it is there.
+    let urgent = false;
     this.#settling.set(key, {
       promise,
       hurry: () => {
-        if (!this.#window.has(key)) this.flush();
+        urgent = true;
+        if (!this.#window.has(key)) this.#flushNextTurn();
       },
     });
     const done = (): void => {
@@ -445,7 +494,8 @@ export class Delivery {
     const running = this.#attemptSafely(c, signal, done).then((f) => {
       this.#window.delete(key);
       this.#unflushed.push(f);
-      this.#scheduleFlush();
+      if (urgent) this.#flushNextTurn();
+      else this.#scheduleFlush();
     });
     this.#window.set(key, running);
   }
@@ -674,4 +724,47 @@ export function enqueueSubmission(outbox: Outbox, terminalId: string, input: New
     }
   }
   return out;
+}
+
+export interface NewRating {
+  /** The case's idempotency key (the rating's own key is derived: one rating per case). */
+  caseKey: string;
+  rating: Rating;
+  ratedAt: string;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Queue one 好差评 rating as its own outbox entry, sealed. The case must be in the outbox. Rating the
+ * same case again returns the first entry (`existing`) and adds nothing: one rating per case. With a
+ * journal, the `rating` record (the case's acceptance number, the rating's key) follows the commit.
+ */
+export function enqueueRating(
+  outbox: Outbox,
+  terminalId: string,
+  input: NewRating,
+  opts: { journal?: Journal | null | undefined } = {},
+): { id: number; idempotencyKey: string; existing: boolean; journal: 'written' | 'failed' | 'none' } {
+  const key = ratingKey(input.caseKey);
+  const known = outbox.findByKey(key);
+  if (known !== undefined) return { id: known.id, idempotencyKey: key, existing: true, journal: 'none' };
+  const target = outbox.findByKey(input.caseKey);
+  if (target === undefined || target.kind !== CASE_KIND) throw new StorageError('invalid', 'rating refused: its case is not in the outbox');
+  const parsed = StoredRating.safeParse({ caseKey: input.caseKey, rating: input.rating, ratedAt: input.ratedAt });
+  if (!parsed.success) {
+    const where = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new StorageError('invalid', `rating rejected: ${where}`);
+  }
+  const r = outbox.enqueue({ idempotencyKey: key, kind: RATING_KIND, payload: parsed.data, ...(target.test ? { meta: { test: true } } : {}), ...(input.signal ? { signal: input.signal } : {}) });
+  let journal: 'written' | 'failed' | 'none' = 'none';
+  if (opts.journal) {
+    // After the commit, never before (a journal line for a row that never committed would read as a loss).
+    try {
+      opts.journal.append({ type: 'rating', acceptanceNumber: acceptanceNumber(terminalId, target), key });
+      journal = 'written';
+    } catch {
+      journal = 'failed';
+    }
+  }
+  return { id: r.id, idempotencyKey: key, existing: false, journal };
 }

@@ -6,14 +6,15 @@ import { SerialOpener } from '../../drivers/transport/serial.js';
 import { HidOpener } from '../../drivers/transport/hid.js';
 import type { IdCardReader } from '../../drivers/id-card/types.js';
 import { SamIdCardReader } from '../../drivers/id-card/reader.js';
-import { EscPosPrinter } from '../../drivers/receipt-printer/index.js';
+import { EscPosPrinter } from '../../drivers/receipt-printer/printer.js';
+import type { ReceiptPrinter } from '../../drivers/receipt-printer/types.js';
 import type { Profile } from './profile.js';
 
 export interface BuiltDevices {
   devices: Device[];
   reader: IdCardReader | null;
   /** The receipt printer, for acceptance receipts; null when the profile has none. */
-  printer: EscPosPrinter | null;
+  printer: ReceiptPrinter | null;
 }
 
 /**
@@ -40,7 +41,7 @@ class NoSimulatorOpener implements TransportOpener {
 export function buildDevices(profile: Profile, log: Logger, simulated: SimulatedOpeners = {}): BuiltDevices {
   const devices: Device[] = [];
   let reader: IdCardReader | null = null;
-  let printer: EscPosPrinter | null = null;
+  let printer: ReceiptPrinter | null = null;
 
   const idCfg = profile.devices.idCard;
   if (idCfg.type !== 'none') {

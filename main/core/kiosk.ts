@@ -27,8 +27,10 @@ import { PlatformClient } from '../platform/client.js';
 import type { Catalog } from '../platform/schemas.js';
 import { Delivery, acceptanceNumber, enqueueSubmission, type DeliveryEvent, type NewSubmission } from './delivery.js';
 import { CatalogCache, PlatformLink } from './platform-link.js';
-import { warmUpReceipts } from '../../drivers/receipt-printer/templates.js';
-import type { ProfileName } from '../../drivers/receipt-printer/protocol/profiles.js';
+import { CatalogService, checkPlatformCatalog, loadSiteCatalog } from './catalog-service.js';
+import { MatterService } from './matter-service.js';
+import type { PageSource, PaymentTerminal } from './matter-devices.js';
+import type { MatterEvent } from '../workflows/matter-types.js';
 
 const CATALOG_REFRESH_MS = 30 * 60_000;
 const RETENTION_SWEEP_MS = 6 * 3600_000;
@@ -60,6 +62,12 @@ export interface KioskCoreOptions {
    * simulator in web mode and tests. Without it such a kiosk queues everything until a platform is configured.
    */
   embeddedPlatformUrl?: string;
+  /** The document scanner (main/sim's simulated one until the scanner driver lands); none = scanning matters unavailable. */
+  pageSource?: PageSource;
+  /** The payment pad (main/sim's simulated one until the pad driver lands); none = fee matters unavailable. */
+  paymentTerminal?: PaymentTerminal;
+  /** How long a submission made online waits for the platform's case number for the receipt (default 4 s). */
+  caseNumberWaitMs?: number;
   host: SystemStatus['host'];
   cwd?: string;
   /** Mirror warnings and errors to stderr. */
@@ -115,6 +123,9 @@ export class KioskCore {
   readonly handlers: Handlers;
   #system: SystemStatus;
   #closed = false;
+  #matters: MatterService | null = null;
+  /** Which matter catalog is offered (platform, cached, site file or bundled; limited by include). */
+  readonly catalogs: CatalogService;
 
   private constructor(
     readonly loaded: LoadedProfile,
@@ -125,8 +136,10 @@ export class KioskCore {
     host: SystemStatus['host'],
     queue: QueueParts,
     private readonly opts: KioskCoreOptions,
+    catalogs: CatalogService,
   ) {
     this.#queue = queue;
+    this.catalogs = catalogs;
     this.#system = { platform: 'unknown', platformProblem: null, queueDepth: 0, host };
     this.handlers = {
       'session.get': () => this.session.view(),
@@ -137,6 +150,25 @@ export class KioskCore {
       'ui.setDisplay': (display) => (this.session.setDisplay(display), null),
       'devices.list': () => this.supervisor.list(),
       'system.get': () => this.#system,
+      'matter.choose': ({ code }) => (this.matters.choose(code), null),
+      'matter.input': ({ key, value }) => this.#send({ type: 'INPUT', key, value }),
+      'matter.next': () => this.#send({ type: 'NEXT' }),
+      'matter.back': () => this.#send({ type: 'BACK' }),
+      'matter.cancel': () => (this.matters.cancel(), null),
+      'matter.cancelConfirm': () => (this.matters.cancelConfirm(), null),
+      'matter.cancelDismiss': () => (this.matters.cancelDismiss(), null),
+      'matter.commit': () => this.#send({ type: 'COMMIT', at: this.#now() }),
+      'matter.declineCommitment': () => this.#send({ type: 'DECLINE_COMMITMENT' }),
+      'matter.useCertificate': ({ material }) => this.#send({ type: 'USE_CERTIFICATE', material }),
+      'matter.declineCertificate': ({ material }) => this.#send({ type: 'DECLINE_CERTIFICATE', material }),
+      'matter.scan': ({ material }) => this.#send({ type: 'SCAN', material }),
+      'matter.removePages': ({ material }) => this.#send({ type: 'REMOVE_PAGES', material }),
+      'matter.useCommitment': ({ material }) => this.#send({ type: 'USE_COMMITMENT', material }),
+      'matter.pay': () => this.#send({ type: 'PAY' }),
+      'matter.submit': () => this.#send({ type: 'SUBMIT', at: this.#now() }),
+      'matter.reprint': () => this.#send({ type: 'REPRINT' }),
+      'matter.rate': ({ level }) => this.#send({ type: 'RATE', level, at: this.#now() }),
+      'matter.rateReasons': ({ reasons, text }) => this.#send({ type: 'RATE_REASONS', reasons, text, at: this.#now() }),
     };
     session.onView((v) => this.#broadcast(pushMessage('session.view', v)));
     supervisor.onChange((list) => this.#broadcast(pushMessage('devices.status', list)));
@@ -145,6 +177,8 @@ export class KioskCore {
   static async start(opts: KioskCoreOptions): Promise<KioskCore> {
     const loaded = opts.profile ?? loadProfile(opts.profilePath, opts.cwd ? { cwd: opts.cwd } : {});
     const { profile, dataDir } = loaded;
+    // A site catalog file that is bad stops start-up here, naming the file and the field (a ProfileError).
+    const site = loadSiteCatalog(loaded, opts.cwd);
     let dataDirProblem: unknown = null;
     try {
       mkdirSync(dataDir, { recursive: true, mode: 0o750 });
@@ -173,33 +207,33 @@ export class KioskCore {
     });
     supervisor.start();
     const empty: QueueParts = { cache: null, url: null, client: null, link: null, delivery: null, catalog: null };
-    const core = new KioskCore(loaded, logging, supervisor, session, built, opts.host, empty, opts);
+    const catalogs = new CatalogService({ site, include: profile.catalog.include, log: log.child({ part: 'catalog' }) });
+    const core = new KioskCore(loaded, logging, supervisor, session, built, opts.host, empty, opts, catalogs);
+    core.#matters = new MatterService({
+      profile,
+      catalogs,
+      session,
+      supervisor,
+      printer: built.printer,
+      pageSource: opts.pageSource ?? null,
+      payment: opts.paymentTerminal ?? null,
+      queue: () => {
+        const q = core.#queue;
+        return { outbox: q.cache?.outbox ?? null, journal: q.cache?.journal ?? null, client: q.client, link: q.link, delivery: q.delivery };
+      },
+      submit: (input, signal) => core.submit(input, signal),
+      journalAppend: (entry) => core.journalAppend(entry),
+      log: log.child({ part: 'matters' }),
+      ...(opts.now ? { now: opts.now } : {}),
+      ...(opts.caseNumberWaitMs !== undefined ? { caseNumberWaitMs: opts.caseNumberWaitMs } : {}),
+    });
     if (dataDirProblem !== null) log.error({ err: dataDirProblem instanceof Error ? dataDirProblem.message : String(dataDirProblem) }, 'data directory cannot be created');
     core.#openQueue();
     core.#startStorageWatch();
     log.info({ platform: core.#queue.client ? 'configured' : 'none', storage: core.#queue.cache ? 'ok' : 'unavailable', problems: [...core.#problems.keys()] }, 'core started');
-    if (built.printer) core.#warmUpReceipts(profile.devices.printer.type === 'none' ? '80mm' : profile.devices.printer.paper);
     return core;
   }
 
-  /**
-   * Right after serving begins (long before anyone can reach a receipt): the receipt encoder runs once on a
-   * sample, so the first citizen's receipt costs what every later one does (the GB18030 table, compiled code).
-   */
-  #warmUpReceipts(paper: ProfileName): void {
-    const t = setTimeout(() => {
-      if (this.#closed) return;
-      const u = process.cpuUsage();
-      try {
-        warmUpReceipts(paper);
-        const d = process.cpuUsage(u);
-        this.log.debug({ cpuMs: Math.round((d.user + d.system) / 100) / 10 }, 'receipt encoder warmed up');
-      } catch (e) {
-        this.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'receipt encoder warm-up failed (the first receipt builds what it needs)');
-      }
-    }, 0);
-    t.unref();
-  }
 
   #queue: QueueParts;
 
@@ -360,11 +394,14 @@ export class KioskCore {
       ...(this.opts.deliveryIdleMs !== undefined ? { idleMs: this.opts.deliveryIdleMs } : {}),
       log: log.child({ part: 'delivery' }),
     });
+    const catalog = new CatalogCache(cache.kv, client, checkPlatformCatalog);
+    // The last good platform catalog from the offline cache, if any, before the platform is asked again.
+    this.catalogs.usePlatform(catalog.current, 'cache');
     this.#queue = {
       cache,
       url,
       client,
-      catalog: new CatalogCache(cache.kv, client),
+      catalog,
       delivery,
       link: new PlatformLink({ client, probeMs: profile.platform.probeSeconds * 1000 }),
     };
@@ -545,7 +582,11 @@ export class KioskCore {
       void catalog
         .refresh(ac.signal)
         .then(
-          (r) => this.log.info({ result: r }, 'catalog refresh'),
+          (r) => {
+            if (r === 'updated') this.catalogs.usePlatform(catalog.current, 'platform');
+            if (typeof r === 'object') this.log.warn({ problem: r.rejected }, 'platform catalog rejected; the one in use stays');
+            else this.log.info({ result: r }, 'catalog refresh');
+          },
           () => undefined,
         )
         .finally(() => {
@@ -562,6 +603,8 @@ export class KioskCore {
       link.onChange((state) => {
         this.log.info({ platform: state }, 'platform reachability');
         this.setSystem({ platform: state });
+        // Online-only matters become available or not.
+        this.session.refresh();
         if (state === 'online') {
           const due = q.cache?.outbox.expedite() ?? 0;
           if (due > 0) this.log.info({ due }, 'platform back: pending entries made due now');
@@ -582,7 +625,8 @@ export class KioskCore {
 
   #onDelivery(e: DeliveryEvent): void {
     const r = e.result;
-    if (r.kind !== 'held') this.#queue.link?.report(r.kind !== 'retry' || r.reachable, r.kind === 'retry' ? r.problem : null);
+    // A rating waiting for its case, like a held entry, learned nothing about the platform.
+    if (r.kind !== 'held' && r.kind !== 'waiting') this.#queue.link?.report(r.kind !== 'retry' || r.reachable, r.kind === 'retry' ? r.problem : null);
     if (r.kind === 'held') {
       // The key does not open a queued entry: kept pending, the kiosk stops taking new citizens.
       this.#setProblem(
@@ -674,6 +718,21 @@ export class KioskCore {
     return this.logging.logger;
   }
 
+  /** The matter service (list, choose, the running matter's requests). */
+  get matters(): MatterService {
+    if (this.#matters === null) throw new KioskError('internal', 'the matter service is not started');
+    return this.#matters;
+  }
+
+  #send(event: MatterEvent): null {
+    this.matters.send(event);
+    return null;
+  }
+
+  #now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
   /** Attaches a renderer connection; returns the function that detaches it. */
   connect(conn: Connection): () => void {
     this.#connections.add(conn);
@@ -709,6 +768,7 @@ export class KioskCore {
     if (this.#closed) return;
     this.#closed = true;
     this.#connections.clear();
+    this.#matters?.close();
     this.session.stop();
     for (const off of this.#unlink) off();
     for (const t of this.#storageTimers) clearInterval(t);

@@ -113,18 +113,32 @@ export class PlatformLink {
 
 const CATALOG_KEY = 'platform.catalog';
 
-/** The matter catalog from the platform, cached with its ETag. */
+/** Checks a catalog's content (main/catalog's format): null when usable, else the problem with its path. */
+export type CatalogCheck = (catalog: Catalog) => string | null;
+
+export type CatalogRefresh = 'updated' | 'not-modified' | 'failed' | { rejected: string };
+
+/**
+ * The matter catalog from the platform, cached with its ETag. Only a catalog that passes `check` is
+ * cached and used: an invalid one is rejected with the reason (the path of the bad field) and the
+ * last good one stays, in memory and in the cache.
+ */
 export class CatalogCache {
   #current: Catalog | null = null;
+  /** ETag of a catalog we rejected: asked with If-None-Match so an unchanged bad catalog is not fetched and reported again. */
+  #rejectedEtag: string | undefined;
+  readonly #check: CatalogCheck;
 
   constructor(
     private readonly kv: KvCache,
     private readonly client: Pick<LinkClient, 'getCatalog'>,
+    check: CatalogCheck = () => null,
   ) {
+    this.#check = check;
     this.#current = this.#load();
   }
 
-  /** The last catalog known (from the platform or the cache); null if there never was one. */
+  /** The last good catalog known (from the platform or the cache); null if there never was one. */
   get current(): Catalog | null {
     return this.#current;
   }
@@ -134,23 +148,29 @@ export class CatalogCache {
       const doc = this.kv.getCached(CATALOG_KEY);
       if (doc === undefined) return null;
       const parsed = CatalogSchema.safeParse(JSON.parse(doc.body));
-      return parsed.success ? parsed.data : null;
+      return parsed.success && this.#check(parsed.data) === null ? parsed.data : null;
     } catch {
       return null;
     }
   }
 
-  /** Fetch with If-None-Match; keeps the cached catalog on any failure. */
-  async refresh(signal: AbortSignal): Promise<'updated' | 'not-modified' | 'failed'> {
+  /** Fetch with If-None-Match; keeps the cached catalog on any failure or rejection. */
+  async refresh(signal: AbortSignal): Promise<CatalogRefresh> {
     let etag: string | undefined;
     try {
-      etag = this.#current === null ? undefined : this.kv.getCached(CATALOG_KEY)?.etag;
+      etag = this.#rejectedEtag ?? (this.#current === null ? undefined : this.kv.getCached(CATALOG_KEY)?.etag);
     } catch {
       etag = undefined;
     }
     const out = await this.client.getCatalog(etag, signal);
     if (out.kind !== 'ok') return 'failed';
     if (out.value.kind === 'not-modified') return 'not-modified';
+    const problem = this.#check(out.value.catalog);
+    if (problem !== null) {
+      this.#rejectedEtag = out.value.etag;
+      return { rejected: problem };
+    }
+    this.#rejectedEtag = undefined;
     this.kv.putCached(CATALOG_KEY, out.value.etag, JSON.stringify(out.value.catalog));
     this.#current = out.value.catalog;
     return 'updated';

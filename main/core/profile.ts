@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { TERMINATORS } from '../../drivers/qr-reader/protocol/serial.js';
 import { Locale, SiteType } from '../contract/index.js';
 
 /**
@@ -40,12 +41,23 @@ const Base64Key = z
   .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64')
   .refine((s) => Buffer.from(s, 'base64').length >= 16, { message: 'must decode to at least 16 bytes' });
 
+/**
+ * Development holder key: the embedded platform simulator and an unprovisioned terminal agree on it.
+ * Not a secret; a real terminal gets the province's holder key at provisioning (platform.holderKey).
+ */
+export const DEV_HOLDER_KEY = Buffer.from('nxsl-dev-holder-key/not-a-secret!!', 'utf8').toString('base64');
+
 const PlatformConfig = z
   .object({
     /** Base URL of the provincial platform; null = the embedded simulator in web mode (none in Electron). */
     url: z.url({ protocol: /^https?$/ }).nullable().default(null),
     /** This terminal's HMAC key, provisioned per terminal (base64). */
     terminalKey: Base64Key.default(DEV_TERMINAL_KEY),
+    /**
+     * The key of the applicant/holder token (base64): HMAC-SHA-256(holderKey, ID number) is what the kiosk
+     * sends instead of the ID number, in submissions and e-certificate look-ups.
+     */
+    holderKey: Base64Key.default(DEV_HOLDER_KEY),
     /** Whole-request timeout of every platform call. */
     timeoutMs: z.number().int().min(100).max(300_000).default(15_000),
     /** How often reachability is probed (GET /v1/health); delivery outcomes count as probes too. */
@@ -60,8 +72,13 @@ const PlatformConfig = z
   .refine((p) => p.url === null || isLoopbackUrl(p.url) || p.terminalKey !== DEV_TERMINAL_KEY, {
     message: 'a platform URL that is not on this machine needs this terminal\'s provisioned key (base64); the development key pairs only with the simulator',
     path: ['terminalKey'],
+  })
+  // Likewise the development holder key: real holder tokens need the province's key.
+  .refine((p) => p.url === null || isLoopbackUrl(p.url) || p.holderKey !== DEV_HOLDER_KEY, {
+    message: 'a platform URL that is not on this machine needs the province\'s holder key (base64); the development key pairs only with the simulator',
+    path: ['holderKey'],
   });
-const PLATFORM_DEFAULTS = { url: null, terminalKey: DEV_TERMINAL_KEY, timeoutMs: 15_000, probeSeconds: 30, retryBaseMs: 1000, retryCapMs: 5 * 60_000 };
+const PLATFORM_DEFAULTS = { url: null, terminalKey: DEV_TERMINAL_KEY, holderKey: DEV_HOLDER_KEY, timeoutMs: 15_000, probeSeconds: 30, retryBaseMs: 1000, retryCapMs: 5 * 60_000 };
 
 const StorageConfig = z
   .object({
@@ -88,13 +105,111 @@ const STORAGE_DEFAULTS = {
   journalHash: 'sha256' as const,
 };
 
+const YMD = z.string().regex(/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/, 'a date is YYYY-MM-DD');
+
+const CatalogConfig = z
+  .object({
+    /**
+     * A site's own catalog file (JSON, the format of main/catalog/README.md), replacing the bundled sample as
+     * the catalog used when the platform's is unavailable. Relative to the profile file. Validated at start-up:
+     * a bad file stops the kiosk naming the file and the field.
+     */
+    file: z.string().min(1).max(4096).optional(),
+    /** Only these matters are offered: 实施编码, 基本编码 or category ids (a bank branch shows its subset). */
+    include: z.array(z.string().min(1).max(128)).min(1).max(500).optional(),
+    /**
+     * The working-day calendar for promised completion dates: weekends are rest days, plus `holidays`, minus
+     * `workdays` (调休 weekend working days). The State Council publishes them each year.
+     */
+    holidays: z.array(YMD).max(400).default([]),
+    workdays: z.array(YMD).max(100).default([]),
+  })
+  .strict();
+
 const Disabled = z.object({ type: z.literal('none') }).strict();
+
+/**
+ * The document scanner behind saned (drivers/document-scanner/README.md): saned runs on the kiosk itself
+ * and listens on loopback; another host only on the kiosk's internal network (SANE has no TLS).
+ */
+export const SanedScanner = z
+  .object({
+    type: z.literal('saned'),
+    host: z.string().min(1).max(253).default('127.0.0.1'),
+    port: z.number().int().min(1).max(65535).default(6566),
+    /** The SANE device name as `scanimage -L` prints it on the kiosk, e.g. "fujitsu:fi-7160:123456" (no "net:host:" prefix). */
+    device: z
+      .string()
+      .min(1)
+      .max(256)
+      .refine((d) => !d.startsWith('net:'), { message: 'give the device name saned knows (without "net:host:"), as `scanimage -L` on the kiosk prints it' })
+      .refine((d) => [...d].every((c) => c.charCodeAt(0) > 0 && c.charCodeAt(0) <= 0xff), { message: 'SANE device names are ISO Latin-1' }),
+    /** Resolution (dpi) when a matter does not ask for one. */
+    resolution: z.number().int().min(50).max(1200).default(300),
+  })
+  .strict();
 const IdCardConfig = z.discriminatedUnion('type', [SimulatedDevice, SerialDevice, HidDevice, Disabled]);
+const ScannerConfig = z.discriminatedUnion('type', [SanedScanner, SimulatedDevice, Disabled]);
 const PrinterConfig = z.discriminatedUnion('type', [
   SimulatedDevice.extend({ paper: z.enum(['58mm', '80mm']).default('80mm') }).strict(),
   SerialDevice.extend({ paper: z.enum(['58mm', '80mm']).default('80mm') }).strict(),
   Disabled,
 ]);
+
+/**
+ * The payment pad: nexo Sale-to-POI over a serial link (STX/ETX/LRC, ACK/NAK). Pads that enumerate as
+ * USB CDC-ACM are serial too (/dev/serial/by-id/usb-…-if00). See drivers/payment-pad/README.md.
+ */
+const PaymentPadConfig = z.discriminatedUnion('type', [
+  SimulatedDevice,
+  z
+    .object({
+      type: z.literal('serial'),
+      path: DevicePath,
+      protocol: z.literal('nexo').default('nexo'),
+      baudRate: z.number().int().positive().default(9600),
+      dataBits: z.union([z.literal(7), z.literal(8)]).default(8),
+      parity: z.enum(['none', 'even', 'odd']).default('none'),
+      /** Seconds a citizen has to present the card once the pad acknowledged the request. */
+      paymentTimeoutSeconds: z.number().int().min(10).max(600).default(120),
+    })
+    .strict(),
+  Disabled,
+]);
+
+/**
+ * The QR/barcode reader: serial (virtual COM; payload + terminator) or HID POS (usage page 0x8C).
+ * Keyboard emulation is not supported (it types into whatever has focus). See drivers/qr-reader/README.md.
+ */
+const QrReaderConfig = z.discriminatedUnion('type', [
+  SimulatedDevice,
+  z
+    .object({
+      type: z.literal('serial'),
+      path: DevicePath,
+      baudRate: z.number().int().positive().default(9600),
+      terminator: z.enum(TERMINATORS).default('cr'),
+      /** The reader is set to send the AIM symbology identifier ("]Q1") before the payload. */
+      aimPrefix: z.boolean().default(false),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('hid'),
+      /** A hidraw path (/dev/kiosk-qr) or "vid:pid" in hex, e.g. "0c2e:0b61" (its usage page 0x8C interface). */
+      path: DevicePath,
+    })
+    .strict(),
+  Disabled,
+]);
+
+const DEVICE_DEFAULTS = {
+  idCard: { type: 'simulated' as const },
+  printer: { type: 'simulated' as const, paper: '80mm' as const },
+  paymentPad: { type: 'simulated' as const },
+  qrReader: { type: 'simulated' as const },
+  scanner: { type: 'simulated' as const },
+};
 
 export const Profile = z
   .object({
@@ -121,11 +236,14 @@ export const Profile = z
     dataDir: z.string().min(1).default('.data'),
     devices: z
       .object({
-        idCard: IdCardConfig.default({ type: 'simulated' }),
-        printer: PrinterConfig.default({ type: 'simulated', paper: '80mm' }),
+        idCard: IdCardConfig.default(DEVICE_DEFAULTS.idCard),
+        printer: PrinterConfig.default(DEVICE_DEFAULTS.printer),
+        paymentPad: PaymentPadConfig.default(DEVICE_DEFAULTS.paymentPad),
+        qrReader: QrReaderConfig.default(DEVICE_DEFAULTS.qrReader),
+        scanner: ScannerConfig.default(DEVICE_DEFAULTS.scanner),
       })
       .strict()
-      .default({ idCard: { type: 'simulated' }, printer: { type: 'simulated', paper: '80mm' } }),
+      .default(DEVICE_DEFAULTS),
     web: z
       .object({
         host: z.string().default('127.0.0.1'),
@@ -148,6 +266,7 @@ export const Profile = z
       .strict()
       .default({ level: 'info', maxFileBytes: 5 * 1024 * 1024, maxFiles: 5 }),
     platform: PlatformConfig.default(PLATFORM_DEFAULTS),
+    catalog: CatalogConfig.default({ holidays: [], workdays: [] }),
     storage: StorageConfig.default(STORAGE_DEFAULTS),
   })
   .strict();

@@ -5,8 +5,9 @@ export type SessionClock = NonNullable<ActorOptions<AnyActorLogic>['clock']>;
 import type { Logger } from 'pino';
 import type { IdCardReader, IdentityRecord } from '../../drivers/id-card/types.js';
 import { Emitter } from '../../drivers/device.js';
-import type { CitizenView, Display, Locale, SessionView } from '../contract/index.js';
-import { screenOf, sessionMachine, type SessionEvent, type SessionSnapshot } from '../workflows/session.js';
+import type { CitizenView, Display, Locale, MatterList, MatterView, SessionView } from '../contract/index.js';
+import { confirmingCancel, screenOf, sessionMachine, type SessionEmitted, type SessionEvent, type SessionSnapshot } from '../workflows/session.js';
+import type { MatterEvent } from '../workflows/matter-types.js';
 import type { Profile } from './profile.js';
 import { maskIdNumber } from './masking.js';
 import type { Redactor } from './logging.js';
@@ -36,6 +37,15 @@ function secretsOf(record: IdentityRecord): string[] {
   return [record.name, record.nameEn, record.idNumber, record.address, record.passNumber].filter((v): v is string => typeof v === 'string');
 }
 
+/** What the matter service gives the session's view (the list on 'welcome', the step on 'matter'). */
+export interface MatterViews {
+  list(): MatterList;
+  matterView(ref: AnyActorRef, confirmCancel: boolean): MatterView | null;
+}
+
+export type StartMatter = Omit<Extract<SessionEvent, { type: 'START_MATTER' }>, 'type'>;
+export type MatterStopped = Extract<SessionEmitted, { type: 'matter.stopped' }>;
+
 /**
  * Owns the session actor. The full card record lives here, in memory, for one session only;
  * the machine and the renderer see only the masked view. Everything is wiped when the
@@ -50,6 +60,9 @@ export class SessionService {
   /** The record read for the session being started, or the current one. */
   #pending: IdentityRecord | null = null;
   #current: IdentityRecord | null = null;
+  #matters: MatterViews | null = null;
+  readonly #stopped = new Emitter<MatterStopped>();
+  #scheduled = false;
 
   constructor(opts: SessionServiceOptions) {
     this.#opts = opts;
@@ -81,12 +94,20 @@ export class SessionService {
         defaultLocale: profile.defaultLocale,
       },
       ...(opts.clock ? { clock: opts.clock } : {}),
+      // The running matter and its step are child actors: their changes reach the view through inspection.
+      inspect: (ev) => {
+        if (ev.type === '@xstate.snapshot' && ev.actorRef !== this.#actor) this.#schedule();
+      },
     });
     this.#actor.on('session.started', (e) => {
       this.#forget(this.#current);
       this.#current = this.#pending;
       this.#pending = null;
       opts.log.info({ session: e.serial }, 'session started');
+    });
+    this.#actor.on('matter.stopped', (e) => {
+      this.#stopped.emit(e);
+      this.#schedule();
     });
     this.#actor.on('session.wiped', (e) => {
       this.#forget(this.#current);
@@ -108,6 +129,47 @@ export class SessionService {
 
   get actorRef(): AnyActorRef {
     return this.#actor;
+  }
+
+  /** The matter service provides the list and the step views. */
+  attachMatters(views: MatterViews): void {
+    this.#matters = views;
+    this.refresh();
+  }
+
+  /** The matter child stopped (wipe, cancel, finish, done): its run's data is to be forgotten. */
+  onMatterStopped(listener: (e: MatterStopped) => void): () => void {
+    return this.#stopped.on(listener);
+  }
+
+  /** Something the view shows changed outside the machines (device, platform, catalog). */
+  refresh(): void {
+    this.#publish(this.#actor.getSnapshot());
+  }
+
+  /** The running matter's actor, or null. */
+  matterRef(): AnyActorRef | null {
+    return this.#actor.getSnapshot().context.matter?.ref ?? null;
+  }
+
+  confirmingCancel(): boolean {
+    return confirmingCancel(this.#actor.getSnapshot());
+  }
+
+  startMatter(start: StartMatter): void {
+    this.#actor.send({ type: 'START_MATTER', ...start });
+  }
+  matterEvent(event: MatterEvent): void {
+    this.#actor.send({ type: 'MATTER', event });
+  }
+  cancel(): void {
+    this.#actor.send({ type: 'CANCEL' });
+  }
+  cancelConfirm(): void {
+    this.#actor.send({ type: 'CANCEL_CONFIRM' });
+  }
+  cancelDismiss(): void {
+    this.#actor.send({ type: 'CANCEL_DISMISS' });
   }
 
   view(): SessionView {
@@ -146,6 +208,16 @@ export class SessionService {
     this.#current = this.#pending = null;
     this.#actor.stop();
     this.#views.clear();
+    this.#stopped.clear();
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    queueMicrotask(() => {
+      this.#scheduled = false;
+      if (this.#actor.getSnapshot().status === 'active') this.#publish(this.#actor.getSnapshot());
+    });
   }
 
   #forget(record: IdentityRecord | null): void {
@@ -173,11 +245,14 @@ export class SessionService {
       screen,
       locale: c.locale,
       display: c.display,
-      citizen: screen === 'welcome' || screen === 'finished' ? c.citizen : null,
-      idleWarning: screen === 'welcome' && c.warningSecondsLeft !== null ? { secondsLeft: c.warningSecondsLeft } : null,
+      citizen: screen === 'welcome' || screen === 'matter' || screen === 'finished' ? c.citizen : null,
+      idleWarning: (screen === 'welcome' || screen === 'matter') && c.warningSecondsLeft !== null ? { secondsLeft: c.warningSecondsLeft } : null,
       cardOnReader: c.cardOnReader,
       terminal: { id: profile.terminalId, siteName: profile.siteName, siteType: profile.siteType },
       outOfServiceReason: screen === 'out-of-service' ? c.outOfServiceReason : null,
+      matters: screen === 'welcome' && this.#matters ? this.#matters.list() : null,
+      matter: screen === 'matter' && this.#matters && c.matter ? this.#matters.matterView(c.matter.ref, confirmingCancel(s)) : null,
+      outcome: screen === 'finished' ? c.outcome : null,
     };
   }
 }

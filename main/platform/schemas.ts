@@ -317,9 +317,16 @@ export const CaseList = z.object({
 });
 export type CaseList = z.infer<typeof CaseList>;
 
+/** 差评 reasons as keys of the versioned rating content (the catalog's or the platform's). */
+export const RatingReasonKey = z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'invalid rating reason');
+
 export const Rating = z.strictObject({
   score: z.number().int().min(1).max(5),
   comment: z.string().max(500).optional(),
+  /** The reasons chosen (asked for scores 1 and 2, 不满意/非常不满意). */
+  reasons: z.array(RatingReasonKey).max(20).optional(),
+  /** The version of the rating content the reasons come from. */
+  contentVersion: z.string().min(1).max(64).optional(),
 });
 export type Rating = z.infer<typeof Rating>;
 
@@ -327,6 +334,8 @@ export const RatingReceipt = z.object({
   caseNumber: CaseNumber,
   score: z.number().int().min(1).max(5),
   comment: z.string().max(500).optional(),
+  reasons: z.array(RatingReasonKey).max(20).optional(),
+  contentVersion: z.string().min(1).max(64).optional(),
   ratedAt: DateTime,
 });
 export type RatingReceipt = z.infer<typeof RatingReceipt>;

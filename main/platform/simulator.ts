@@ -732,12 +732,24 @@ export async function startPlatformSimulator(options: PlatformSimulatorOptions):
       return errorReply(400, 'invalid-body', 'body is not JSON');
     }
     const parsed = Rating.safeParse(value);
-    if (!parsed.success) return errorReply(400, 'invalid-body', 'rating must be { score: 1..5, comment? }');
+    if (!parsed.success) return errorReply(400, 'invalid-body', 'rating must be { score: 1..5, comment?, reasons?, contentVersion? }');
+    const r = parsed.data;
     if (c.rating) {
-      const same = c.rating.score === parsed.data.score && (c.rating.comment ?? '') === (parsed.data.comment ?? '');
+      const same =
+        c.rating.score === r.score &&
+        (c.rating.comment ?? '') === (r.comment ?? '') &&
+        (c.rating.reasons ?? []).join(',') === (r.reasons ?? []).join(',') &&
+        (c.rating.contentVersion ?? '') === (r.contentVersion ?? '');
       return same ? jsonReply(200, c.rating) : errorReply(409, 'rating-conflict', 'this case was already rated differently');
     }
-    const receipt: RatingReceipt = { caseNumber, score: parsed.data.score, ...(parsed.data.comment !== undefined ? { comment: parsed.data.comment } : {}), ratedAt: canonicalDateTime(now()) };
+    const receipt: RatingReceipt = {
+      caseNumber,
+      score: r.score,
+      ...(r.comment !== undefined ? { comment: r.comment } : {}),
+      ...(r.reasons !== undefined ? { reasons: r.reasons } : {}),
+      ...(r.contentVersion !== undefined ? { contentVersion: r.contentVersion } : {}),
+      ratedAt: canonicalDateTime(now()),
+    };
     await persist({ t: 'rating', rating: receipt });
     c.rating = receipt;
     stats.ratings += 1;

@@ -8,8 +8,9 @@ import type { TransportOpener } from '../../drivers/transport/transport.js';
 import { MemoryPort, type MemoryTransport } from '../../drivers/transport/memory.js';
 import { IdCardSimulator } from '../../drivers/id-card/simulator.js';
 import { SAMPLE_IDENTITIES } from '../../drivers/id-card/samples.js';
-import { PrinterSimulator, renderSvg, testReceipt, type ProfileName } from '../../drivers/receipt-printer/index.js';
-import type { PrinterSimFaultName, PrinterSimState, SimState } from '../contract/index.js';
+import { PrinterSimulator, renderSvg, testReceipt, type ProfileName, type VirtualReceipt } from '../../drivers/receipt-printer/index.js';
+import type { PaymentSimFaultName, PrinterSimFaultName, PrinterSimState, ScannerSimFaultName, SimState } from '../contract/index.js';
+import { SimulatedPageSource, SimulatedPaymentTerminal } from './matter-devices.js';
 import type { Profile } from '../core/profile.js';
 import type { SimulatedOpeners } from '../core/devices.js';
 import type { KioskCore } from '../core/kiosk.js';
@@ -27,6 +28,12 @@ export interface SimControl {
   setPrinterConnected(connected: boolean): void;
   /** Prints the test receipt through the kiosk's own printer device (the same path a citizen's receipt takes). */
   printTestReceipt(signal?: AbortSignal): Promise<void>;
+  /** The simulated scanner: a fault for the next scans (null clears), and how many pages the feeder holds. */
+  setScannerFault(fault: ScannerSimFaultName | null, pagesPerScan?: number): void;
+  setScannerConnected(connected: boolean): void;
+  /** The simulated payment pad: decline, or lose the reply after the debit (null clears). */
+  setPaymentFault(fault: PaymentSimFaultName | null): void;
+  setPaymentConnected(connected: boolean): void;
 }
 
 /** A request the simulated devices cannot serve (unknown sample, device not simulated). */
@@ -43,6 +50,8 @@ interface IdCardSim {
 
 interface PrinterSim {
   state(): Omit<PrinterSimState, 'device' | 'lastPrint'>;
+  /** The receipts cut so far, decoded from the bytes the printer received (the last 50). */
+  receipts(): VirtualReceipt[];
   setFault(fault: PrinterSimFaultName, on: boolean): void;
   setConnected(connected: boolean): void;
 }
@@ -81,9 +90,12 @@ function buildPrinterSim(paper: ProfileName): { opener: MemoryPort; control: Pri
   const sim = new PrinterSimulator(undefined, { profile: paper, model: `SIM-${paper}`, firmware: 'sim-1' });
   let receipts = 0;
   let lastSvg: string | null = null;
+  const cut: VirtualReceipt[] = [];
   sim.onCut((r) => {
     receipts++;
     lastSvg = renderSvg(r, paper);
+    cut.push(r);
+    if (cut.length > 50) cut.shift();
   });
   const port = new MemoryPort('simulated:printer', (deviceEnd: MemoryTransport) => sim.attach(deviceEnd));
   return {
@@ -99,8 +111,9 @@ function buildPrinterSim(paper: ProfileName): { opener: MemoryPort; control: Pri
           lastReceiptSvg: lastSvg,
         };
       },
+      receipts: () => [...cut],
       setFault(fault, on) {
-        sim.setFault({ [fault]: on });
+        sim.setFaults({ [fault]: on });
       },
       setConnected(connected) {
         if (connected) port.plug();
@@ -114,6 +127,11 @@ function buildPrinterSim(paper: ProfileName): { opener: MemoryPort; control: Pri
 export interface SimulatedDevices {
   /** Pass to KioskCore.start({ simulatedDevices }). Only devices the profile names as 'simulated'. */
   readonly openers: SimulatedOpeners;
+  /** The simulated scanner and payment pad (pass to KioskCore.start as pageSource / paymentTerminal). */
+  readonly scanner: SimulatedPageSource;
+  readonly payment: SimulatedPaymentTerminal;
+  /** Receipts the simulated printer cut, decoded from its bytes (empty without a simulated printer). */
+  printedReceipts(): VirtualReceipt[];
   /** The control panel over these simulators and the running core's own devices. */
   control(core: KioskCore): SimControl;
 }
@@ -126,9 +144,15 @@ export function createSimulatedDevices(profile: Profile): SimulatedDevices {
   const openers: { -readonly [K in keyof SimulatedOpeners]: TransportOpener } = {};
   if (idSim) openers.idCard = idSim.opener;
   if (printerSim) openers.printer = printerSim.opener;
+  // No profile field names the scanner or the pad yet (issue 9 adds them): web mode always simulates both.
+  const scanner = new SimulatedPageSource();
+  const payment = new SimulatedPaymentTerminal();
 
   return {
     openers,
+    scanner,
+    payment,
+    printedReceipts: () => printerSim?.control.receipts() ?? [],
     control(core) {
       const kioskPrinter = core.devices.printer;
       let lastPrint: PrinterSimState['lastPrint'] = null;
@@ -161,6 +185,8 @@ export function createSimulatedDevices(profile: Profile): SimulatedDevices {
             samples: Object.entries(SAMPLE_IDENTITIES).map(([key, s]) => ({ key, label: s.label, cardType: s.cardType })),
             idCard: idSim ? idSim.control.state() : { placed: null, connected: false },
             printer: printerState,
+            scanner: { connected: scanner.state() !== 'offline', fault: scanner.fault, pagesPerScan: scanner.pagesPerScan, scans: scanner.scans },
+            payment: { connected: payment.state() !== 'offline', fault: payment.fault, sales: payment.sales() },
           };
         },
         placeCard: (key) => needIdSim().place(key),
@@ -168,6 +194,13 @@ export function createSimulatedDevices(profile: Profile): SimulatedDevices {
         setIdCardConnected: (connected) => needIdSim().setConnected(connected),
         setPrinterFault: (fault, on) => needPrinterSim().setFault(fault, on),
         setPrinterConnected: (connected) => needPrinterSim().setConnected(connected),
+        setScannerFault: (fault, pagesPerScan) => {
+          scanner.setFault(fault);
+          if (pagesPerScan !== undefined) scanner.pagesPerScan = pagesPerScan;
+        },
+        setScannerConnected: (connected) => scanner.setConnected(connected),
+        setPaymentFault: (fault) => payment.setFault(fault),
+        setPaymentConnected: (connected) => payment.setConnected(connected),
         async printTestReceipt(signal) {
           if (!kioskPrinter) throw new SimRequestError('no receipt printer in this profile');
           try {

@@ -8,19 +8,26 @@ import { KioskCore, type KioskCoreOptions } from '../core/kiosk.js';
 import { loadProfile } from '../core/profile.js';
 import type { PlatformSimulator } from '../platform/simulator.js';
 import { createSimulatedDevices, type SimControl } from './devices.js';
+import type { SimulatedPageSource, SimulatedPaymentTerminal } from './matter-devices.js';
+import type { VirtualReceipt } from '../../drivers/receipt-printer/index.js';
 import { startEmbeddedPlatform } from './platform.js';
 
 export interface SimulatedKiosk {
   core: KioskCore;
   /** The control panel of the simulated devices; null when the profile simulates none. */
   sim: SimControl | null;
+  /** The simulated scanner and payment pad the core uses (until their drivers land). */
+  scanner: SimulatedPageSource;
+  payment: SimulatedPaymentTerminal;
+  /** Receipts the simulated printer cut, decoded from the bytes it received. */
+  printedReceipts(): VirtualReceipt[];
   /** The embedded platform simulator; null when the profile names a platform (or it failed to start). */
   platform: PlatformSimulator | null;
   /** Stops the core, then the embedded platform. */
   close(): Promise<void>;
 }
 
-export type SimulatedKioskOptions = Omit<KioskCoreOptions, 'profile' | 'simulatedDevices' | 'embeddedPlatformUrl'> & {
+export type SimulatedKioskOptions = Omit<KioskCoreOptions, 'profile' | 'simulatedDevices' | 'embeddedPlatformUrl' | 'pageSource' | 'paymentTerminal'> & {
   /** Start the embedded platform simulator when the profile names no platform (default true). */
   embeddedPlatform?: boolean;
   /** Cases at the embedded platform move on by themselves, one state per this many ms (off when absent). */
@@ -49,6 +56,8 @@ export async function startSimulatedKiosk(opts: SimulatedKioskOptions): Promise<
       ...coreOpts,
       profile: loaded,
       simulatedDevices: devices.openers,
+      pageSource: devices.scanner,
+      paymentTerminal: devices.payment,
       ...(platform ? { embeddedPlatformUrl: platform.url } : {}),
     });
   } catch (e) {
@@ -60,6 +69,9 @@ export async function startSimulatedKiosk(opts: SimulatedKioskOptions): Promise<
   return {
     core,
     sim: hasSim ? devices.control(core) : null,
+    scanner: devices.scanner,
+    payment: devices.payment,
+    printedReceipts: () => devices.printedReceipts(),
     platform,
     async close() {
       await core.close();

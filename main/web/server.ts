@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
-import { MAX_MESSAGE_CHARS, SimConnectedBody, SimPlaceCard, SimPrinterFault, type ServerMessage } from '../contract/index.js';
+import { MAX_MESSAGE_CHARS, SimConnectedBody, SimPaymentFault, SimPlaceCard, SimPrinterFault, SimScannerFault, type ServerMessage } from '../contract/index.js';
 import type { KioskCore } from '../core/kiosk.js';
 import { isLoopback } from '../core/profile.js';
 import type { SimControl } from '../sim/devices.js';
@@ -53,6 +53,14 @@ const simRoutes: Record<string, SimRoute<unknown> | undefined> = {
     run: (sim, b) => sim.setPrinterFault(b.fault, b.on),
   }),
   '/sim/api/printer/connected': route({ body: SimConnectedBody, expected: CONNECTED, run: (sim, b) => sim.setPrinterConnected(b.connected) }),
+  '/sim/api/scanner/fault': route({
+    body: SimScannerFault,
+    expected: 'expected {"fault": "jam"|"empty"|null, "pagesPerScan"?: 1..20}',
+    run: (sim, b) => sim.setScannerFault(b.fault, b.pagesPerScan),
+  }),
+  '/sim/api/scanner/connected': route({ body: SimConnectedBody, expected: CONNECTED, run: (sim, b) => sim.setScannerConnected(b.connected) }),
+  '/sim/api/payment/fault': route({ body: SimPaymentFault, expected: 'expected {"fault": "decline"|"lostAfterDebit"|null}', run: (sim, b) => sim.setPaymentFault(b.fault) }),
+  '/sim/api/payment/connected': route({ body: SimConnectedBody, expected: CONNECTED, run: (sim, b) => sim.setPaymentConnected(b.connected) }),
   '/sim/api/printer/test': route({
     body: EmptyBody,
     expected: 'expected an empty object',

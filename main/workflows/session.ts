@@ -1,13 +1,25 @@
-import { assign, emit, fromCallback, setup, type ActorRefFrom, type SnapshotFrom } from 'xstate';
-import type { CitizenView, Display, Locale } from '../contract/index.js';
+import { assign, emit, fromCallback, sendTo, setup, stopChild, type ActorRefFrom, type AnyActorLogic, type AnyActorRef, type SnapshotFrom } from 'xstate';
+import type { CitizenView, Display, LocalText, Locale, MatterOutcome } from '../contract/index.js';
+import type { MatterInput, MatterOutput, MatterSnapshot } from './compile.js';
+import type { MatterEvent } from './matter-types.js';
 
 /**
  * The session machine: one citizen at the terminal.
  *
  *   attract ──CARD_READ──▶ identified ──FINISH──▶ finished ──(goodbye | DISMISS)──▶ attract
- *                           │  active ──(idle)──▶ warning ──(countdown 0)──▶ wipe ▶ attract
- *                           │     ▲──────ACTIVITY─────┘
+ *                           ║ task:  choosing ──START_MATTER──▶ matter (child actor 'matter')
+ *                           ║          ▲   └──────────────── running ──CANCEL──▶ confirmingCancel
+ *                           ║          └──────CANCEL_CONFIRM (discarded)─────────────────┘
+ *                           ║        matter done (rated or not) / FINISH after submission ──▶ finished
+ *                           ║ idle:  active ──(idle)──▶ warning ──(countdown 0)──▶ wipe ▶ attract
+ *                           ║          ▲──ACTIVITY / any MATTER event──┘
  *   any ──OUT_OF_SERVICE──▶ outOfService ──BACK_IN_SERVICE──▶ attract
+ *
+ * The chosen matter runs as a spawned child (its logic, compiled by the core from the catalog,
+ * arrives with START_MATTER). Leaving the matter state for any reason (idle wipe, a new card, out
+ * of service, cancel, finish) stops the child, which aborts whatever its actors were doing, and
+ * emits 'matter.stopped' so the core forgets the matter's data. Cancelling before the submission
+ * asks once; after the submission, cancel and finish end the session (no rating is recorded).
  *
  * Pure: no devices, no I/O. Card presence arrives from the invoked `cardReader` actor, which the
  * core provides (machine.provide) and tests replace. The machine holds only the masked citizen view;
@@ -31,6 +43,17 @@ export interface SessionContext {
   outOfServiceReason: string | null;
   /** Counts sessions; a new identification always starts a new one. */
   sessionSerial: number;
+  /** The running matter (a spawned child), or null. */
+  matter: RunningMatter | null;
+  /** What the goodbye screen says about the matter just finished. */
+  outcome: MatterOutcome | null;
+}
+
+export interface RunningMatter {
+  ref: AnyActorRef;
+  code: string;
+  name: LocalText;
+  idempotencyKey: string;
 }
 
 export type SessionEvent =
@@ -42,13 +65,39 @@ export type SessionEvent =
   | { type: 'SET_LOCALE'; locale: Locale }
   | { type: 'SET_DISPLAY'; display: Display }
   | { type: 'OUT_OF_SERVICE'; reason: string }
-  | { type: 'BACK_IN_SERVICE' };
+  | { type: 'BACK_IN_SERVICE' }
+  /** The core compiled the chosen matter; `logic` is its machine, `input` its key and pre-fill. */
+  | { type: 'START_MATTER'; logic: AnyActorLogic; input: MatterInput; code: string; name: LocalText }
+  /** A screen event for the running matter (forwarded to its current step). */
+  | { type: 'MATTER'; event: MatterEvent }
+  | { type: 'CANCEL' }
+  | { type: 'CANCEL_CONFIRM' }
+  | { type: 'CANCEL_DISMISS' }
+  | { type: 'xstate.done.actor.matter'; output: MatterOutput };
 
 export type SessionEmitted =
   | { type: 'session.started'; serial: number }
-  | { type: 'session.wiped'; serial: number; reason: 'idle' | 'finished' | 'replaced' | 'out-of-service' };
+  | { type: 'session.wiped'; serial: number; reason: 'idle' | 'finished' | 'replaced' | 'out-of-service' }
+  /** The matter child is stopped (for any reason): the core forgets its data; `submitted` says whether it reached the outbox. */
+  | { type: 'matter.stopped'; code: string; idempotencyKey: string; submitted: boolean };
+
+/** The running matter's snapshot (the child is a compiled matter machine). */
+function matterSnapshot(m: RunningMatter | null): MatterSnapshot | null {
+  return m === null ? null : (m.ref.getSnapshot() as MatterSnapshot);
+}
+
+function submittedOf(m: RunningMatter | null): boolean {
+  const s = matterSnapshot(m);
+  return s !== null && s.context.data.submission !== null;
+}
 
 const DEFAULT_DISPLAY: Display = { largeText: false, highContrast: false };
+
+/** Every event a person causes on the screen restarts the idle timer. */
+const ACTIVITY_EVENTS = ['ACTIVITY', 'MATTER', 'START_MATTER', 'CANCEL', 'CANCEL_CONFIRM', 'CANCEL_DISMISS'] as const;
+function activityRestarts<T>(transition: T): Record<(typeof ACTIVITY_EVENTS)[number], T> {
+  return Object.fromEntries(ACTIVITY_EVENTS.map((e) => [e, transition])) as Record<(typeof ACTIVITY_EVENTS)[number], T>;
+}
 
 export const sessionMachine = setup({
   types: {
@@ -68,6 +117,7 @@ export const sessionMachine = setup({
   },
   guards: {
     lastSecond: ({ context }) => (context.warningSecondsLeft ?? 0) <= 1,
+    matterSubmitted: ({ context }) => submittedOf(context.matter),
   },
   actions: {
     identify: assign(({ context, event }) => {
@@ -89,7 +139,33 @@ export const sessionMachine = setup({
       warningSecondsLeft: null,
       locale: context.config.defaultLocale,
       display: DEFAULT_DISPLAY,
+      outcome: null,
     })),
+    spawnMatter: assign(({ event, spawn }) => {
+      if (event.type !== 'START_MATTER') return {};
+      // xstate's types allow an id only for logic named in setup(); the runtime takes it for any logic,
+      // and the id is what stopChild('matter') and 'xstate.done.actor.matter' refer to.
+      const spawnWithId = spawn as unknown as (logic: AnyActorLogic, options: { id: string; input: MatterInput }) => AnyActorRef;
+      const ref = spawnWithId(event.logic, { id: 'matter', input: event.input });
+      return { matter: { ref, code: event.code, name: event.name, idempotencyKey: event.input.idempotencyKey }, outcome: null };
+    }),
+    forwardToMatter: sendTo(({ context }) => context.matter?.ref as AnyActorRef, ({ event }) => (event.type === 'MATTER' ? event.event : { type: 'IGNORED' })),
+    announceMatterStopped: emit(({ context }) => ({
+      type: 'matter.stopped' as const,
+      code: context.matter?.code ?? '',
+      idempotencyKey: context.matter?.idempotencyKey ?? '',
+      submitted: submittedOf(context.matter),
+    })),
+    stopMatter: stopChild('matter'),
+    forgetMatter: assign({ matter: null }),
+    /** The goodbye screen's words about the matter (only when it was submitted). */
+    recordOutcome: assign(({ context, event }) => {
+      const m = context.matter;
+      const s = matterSnapshot(m);
+      const submission = event.type === 'xstate.done.actor.matter' ? event.output.submission : (s?.context.data.submission ?? null);
+      const rated = event.type === 'xstate.done.actor.matter' ? event.output.rated : false;
+      return { outcome: m && submission ? { name: m.name, acceptanceNumber: submission.acceptanceNumber, rated } : null };
+    }),
     announceIdleWipe: emit(({ context }) => ({ type: 'session.wiped' as const, serial: context.sessionSerial, reason: 'idle' as const })),
     announceFinishedWipe: emit(({ context }) => ({ type: 'session.wiped' as const, serial: context.sessionSerial, reason: 'finished' as const })),
     announceReplacedWipe: emit(({ context }) => ({ type: 'session.wiped' as const, serial: context.sessionSerial, reason: 'replaced' as const })),
@@ -106,6 +182,8 @@ export const sessionMachine = setup({
     display: DEFAULT_DISPLAY,
     outOfServiceReason: null,
     sessionSerial: 0,
+    matter: null,
+    outcome: null,
   }),
   invoke: { id: 'cardReader', src: 'cardReader' },
   on: {
@@ -127,23 +205,66 @@ export const sessionMachine = setup({
           },
         },
         identified: {
-          initial: 'active',
+          type: 'parallel',
           on: {
-            ACTIVITY: { target: '.active', reenter: true, actions: 'clearWarning' },
-            FINISH: { target: 'finished', actions: 'clearWarning' },
             CARD_REMOVED: { actions: 'markCardRemoved' },
             CARD_READ: { target: 'identified', reenter: true, actions: ['announceReplacedWipe', 'wipe', 'identify', 'announceStart'] },
           },
           states: {
-            active: {
-              after: { idleBeforeWarning: { target: 'warning', actions: 'startWarning' } },
+            // The task region comes first: its transitions that leave the session win over the idle
+            // region's timer restart (SCXML conflict resolution keeps the earlier one).
+            task: {
+              initial: 'choosing',
+              states: {
+                choosing: {
+                  on: {
+                    START_MATTER: { target: 'matter', actions: 'spawnMatter' },
+                    FINISH: { target: '#session.inService.finished', actions: 'clearWarning' },
+                  },
+                },
+                matter: {
+                  initial: 'running',
+                  // Exit actions run before the transition's own: the outcome is taken while the matter is still known.
+                  exit: ['recordOutcome', 'announceMatterStopped', 'stopMatter', 'forgetMatter'],
+                  on: {
+                    'xstate.done.actor.matter': { target: '#session.inService.finished', actions: 'clearWarning' },
+                  },
+                  states: {
+                    running: {
+                      on: {
+                        MATTER: { actions: 'forwardToMatter' },
+                        CANCEL: [{ guard: 'matterSubmitted', target: '#session.inService.finished', actions: 'clearWarning' }, { target: 'confirmingCancel' }],
+                        FINISH: [{ guard: 'matterSubmitted', target: '#session.inService.finished', actions: 'clearWarning' }, { target: 'confirmingCancel' }],
+                      },
+                    },
+                    confirmingCancel: {
+                      on: {
+                        CANCEL_CONFIRM: { target: '#session.inService.identified.task.choosing' },
+                        CANCEL_DISMISS: { target: 'running' },
+                      },
+                    },
+                  },
+                },
+              },
             },
-            warning: {
-              after: {
-                countdownTick: [
-                  { guard: 'lastSecond', target: '#session.inService.attract', actions: ['announceIdleWipe', 'wipe'] },
-                  { target: 'warning', reenter: true, actions: 'countDown' },
-                ],
+            idle: {
+              initial: 'active',
+              states: {
+                // Activity restarts the timer by re-entering `active` (its parent `idle` is a region of a
+                // parallel state: a transition that re-entered `idle` itself would exit the whole state).
+                active: {
+                  on: activityRestarts({ target: 'active', reenter: true, actions: 'clearWarning' }),
+                  after: { idleBeforeWarning: { target: 'warning', actions: 'startWarning' } },
+                },
+                warning: {
+                  on: activityRestarts({ target: 'active', actions: 'clearWarning' }),
+                  after: {
+                    countdownTick: [
+                      { guard: 'lastSecond', target: '#session.inService.attract', actions: ['announceIdleWipe', 'wipe'] },
+                      { target: 'warning', reenter: true, actions: 'countDown' },
+                    ],
+                  },
+                },
               },
             },
           },
@@ -171,9 +292,15 @@ export type SessionActor = ActorRefFrom<typeof sessionMachine>;
 export type SessionSnapshot = SnapshotFrom<typeof sessionMachine>;
 
 /** The screen a snapshot shows. */
-export function screenOf(s: SessionSnapshot): 'attract' | 'welcome' | 'finished' | 'out-of-service' {
+export function screenOf(s: SessionSnapshot): 'attract' | 'welcome' | 'matter' | 'finished' | 'out-of-service' {
   if (s.matches('outOfService')) return 'out-of-service';
+  if (s.matches({ inService: { identified: { task: 'matter' } } })) return 'matter';
   if (s.matches({ inService: 'identified' })) return 'welcome';
   if (s.matches({ inService: 'finished' })) return 'finished';
   return 'attract';
+}
+
+/** The cancel confirmation is open. */
+export function confirmingCancel(s: SessionSnapshot): boolean {
+  return s.matches({ inService: { identified: { task: { matter: 'confirmingCancel' } } } });
 }

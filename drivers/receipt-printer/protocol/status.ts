@@ -6,7 +6,7 @@
  * (four bytes, first `(b & 0x93) == 0x10`, the rest `(b & 0x90) == 0`).
  * Device side (simulator): `encodeRealtimeStatus`, `encodeAsb`.
  */
-import { DeviceError } from '../../device.js';
+import { DeviceError, type NextAction } from '../../device.js';
 import { EscPosParseError } from './errors.js';
 
 export type PaperState = 'ok' | 'near-end' | 'out';
@@ -68,7 +68,8 @@ export function encodeInfoReply(text: string): Uint8Array {
 }
 
 export interface StatusParseResult {
-  event?: StatusEvent;
+  /** The reply or block read. */
+  frame?: StatusEvent;
   /** 0 = need more bytes. Never more than the buffer holds. */
   consumed: number;
   error?: EscPosParseError;
@@ -131,14 +132,14 @@ export function parseStatusBytes(buf: Uint8Array, expecting?: RealtimeN): Status
       return { consumed: 0 };
     }
     if (end > MAX_INFO_LENGTH + 1) return { consumed: 1, error: new EscPosParseError('bad-parameter', 'printer information block too long', b) };
-    return { consumed: end + 1, event: { kind: 'info', text: String.fromCharCode(...buf.subarray(1, end)) } };
+    return { consumed: end + 1, frame: { kind: 'info', text: String.fromCharCode(...buf.subarray(1, end)) } };
   }
   const head = b & 0x93;
   if (head === 0x12) {
     if (expecting === undefined) {
       return { consumed: 1, error: new EscPosParseError('unexpected-realtime', `real-time status byte 0x${hex(b)} without a pending DLE EOT`, b) };
     }
-    return { consumed: 1, event: { kind: 'realtime', n: expecting, status: realtimePart(expecting, b), byte: b } };
+    return { consumed: 1, frame: { kind: 'realtime', n: expecting, status: realtimePart(expecting, b), byte: b } };
   }
   if (head === 0x10) {
     for (let i = 1; i < 4; i++) {
@@ -149,7 +150,7 @@ export function parseStatusBytes(buf: Uint8Array, expecting?: RealtimeN): Status
       }
     }
     const bytes = buf.slice(0, 4);
-    return { consumed: 4, event: { kind: 'asb', status: asbStatus(bytes), bytes } };
+    return { consumed: 4, frame: { kind: 'asb', status: asbStatus(bytes), bytes } };
   }
   return { consumed: 1, error: new EscPosParseError('unknown-byte', `unexpected status byte 0x${hex(b)}`, b) };
 }
@@ -186,20 +187,51 @@ export function mergeRealtime(parts: readonly RealtimePart[]): PrinterStatus {
   return s;
 }
 
-/** What the status means for printing: a blocking fault (typed, with next action) and warnings. */
+export type PrinterFaultName = 'unrecoverable-error' | 'cover-open' | 'paper-out' | 'cutter-error' | 'auto-recoverable-error' | 'offline';
+
+/** A blocking fault: what it is, what to do about it, and one line for a person. */
+export interface PrinterFault {
+  fault: PrinterFaultName;
+  action: Extract<NextAction, 'clear' | 'maintenance' | 'wait'>;
+  message: string;
+}
+
+/**
+ * The printer's fault policy, in priority order: the first fault that applies is the one the printer
+ * reports (an engineer's fault before one staff can clear, a state that stops printing before one that
+ * recovers by itself). The CLI, the core and the technician screens format these; none restates them.
+ */
+const FAULT_POLICY: readonly (PrinterFault & { applies(s: PrinterStatus): boolean })[] = [
+  { fault: 'unrecoverable-error', action: 'maintenance', message: 'printer reports an unrecoverable error (不可恢复错误)', applies: (s) => s.unrecoverableError },
+  { fault: 'cover-open', action: 'clear', message: 'printer cover is open (纸仓盖打开): close the cover', applies: (s) => s.coverOpen },
+  { fault: 'paper-out', action: 'clear', message: 'printer is out of paper (缺纸): load a new paper roll', applies: (s) => s.paper === 'out' },
+  { fault: 'cutter-error', action: 'clear', message: 'auto-cutter error (切刀故障): clear the cutter', applies: (s) => s.cutterError },
+  { fault: 'auto-recoverable-error', action: 'wait', message: 'printer is recovering from an error (e.g. head too hot)', applies: (s) => s.autoRecoverableError },
+];
+const OFFLINE: PrinterFault = { fault: 'offline', action: 'wait', message: 'printer is offline' };
+
+/** Every blocking fault the status shows, most important first; 'offline' only when nothing else explains it. */
+export function printerFaults(s: PrinterStatus): PrinterFault[] {
+  const found: PrinterFault[] = FAULT_POLICY.filter((f) => f.applies(s)).map(({ fault, action, message }) => ({ fault, action, message }));
+  if (found.length === 0 && !s.online) found.push({ ...OFFLINE });
+  return found;
+}
+
+/** Conditions that do not stop printing. */
+export function printerWarnings(s: PrinterStatus): string[] {
+  return s.paper === 'near-end' ? ['paper-near-end'] : [];
+}
+
+/** The typed error of a fault. */
+export function printerFaultError(f: PrinterFault): DeviceError {
+  return new DeviceError('receipt-printer', 'device-fault', f.message, f.action, f.fault);
+}
+
+/** What the status means for printing: the blocking fault that wins (typed, with next action) and warnings. */
 export function faultOf(s: PrinterStatus): { error?: DeviceError; warnings: string[] } {
-  const warnings = s.paper === 'near-end' ? ['paper-near-end'] : [];
-  const err = (fault: string, action: 'clear' | 'maintenance' | 'wait', msg: string): { error: DeviceError; warnings: string[] } => ({
-    error: new DeviceError('receipt-printer', 'device-fault', msg, action, fault),
-    warnings,
-  });
-  if (s.unrecoverableError) return err('unrecoverable-error', 'maintenance', 'printer reports an unrecoverable error');
-  if (s.coverOpen) return err('cover-open', 'clear', 'printer cover is open');
-  if (s.paper === 'out') return err('paper-out', 'clear', 'printer is out of paper');
-  if (s.cutterError) return err('cutter-error', 'clear', 'auto-cutter error');
-  if (s.autoRecoverableError) return err('auto-recoverable-error', 'wait', 'printer is recovering from an error (e.g. head too hot)');
-  if (!s.online) return err('offline', 'wait', 'printer is offline');
-  return { warnings };
+  const [first] = printerFaults(s);
+  const warnings = printerWarnings(s);
+  return first ? { error: printerFaultError(first), warnings } : { warnings };
 }
 
 // ---- device side (simulator) ----

@@ -8,65 +8,35 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { DeviceError, isDeviceError, type DeviceErrorSummary, type Unsubscribe } from '../../../drivers/device.js';
-import { parseResponse } from '../../../drivers/id-card/protocol/frame.js';
+import { HEADER_LENGTH, MAX_LEN, parseResponse, type ResponseFrame, type SamProtocolError } from '../../../drivers/id-card/protocol/frame.js';
 import { encodeReadReplyData } from '../../../drivers/id-card/protocol/read-reply.js';
 import { nationName } from '../../../drivers/id-card/protocol/text.js';
 import { readCardOnce } from '../../../drivers/id-card/reader.js';
 import { SAMPLE_IDENTITIES, sampleRecord } from '../../../drivers/id-card/samples.js';
 import { IdCardSimulator, type SimulatorFaults as IdCardFaults } from '../../../drivers/id-card/simulator.js';
-import type { CardType, IdentityRecord } from '../../../drivers/id-card/types.js';
+import { CARD_TYPES, type CardType, type IdentityRecord } from '../../../drivers/id-card/types.js';
 import {
   EscPosPrinter,
   PrinterSimulator,
-  decodeEscPos,
-  parseCommand,
+  printerFaults,
+  printerWarnings,
   renderSvg,
   testReceipt,
   textReceipt,
+  wouldPrint,
+  type PrinterFaultName,
   type PrinterStatus,
   type ProfileName,
   type SimulatorFaults as PrinterFaults,
-  type VirtualReceipt,
 } from '../../../drivers/receipt-printer/index.js';
 import { listHidDevices } from '../../../drivers/transport/hid.js';
-import { LinkKeeper } from '../../../drivers/transport/keeper.js';
+import { FrameReader } from '../../../drivers/transport/frame-reader.js';
 import { SerialOpener, SerialTransport, listSerialPorts } from '../../../drivers/transport/serial.js';
 import type { Transport } from '../../../drivers/transport/transport.js';
 import { UsageError, describeError, intOption, requiredString, type Command, type CommandContext } from '../framework.js';
-
-// ------------------------------------------------------------------ shared option helpers
-
-const BAUDS = [9600, 19200, 38400, 57600, 115200] as const;
-
-function baudOption(values: Record<string, unknown>, fallback: number): number {
-  const b = intOption(values, 'baud', fallback, 300, 921600);
-  if (!(BAUDS as readonly number[]).includes(b)) throw new UsageError(`--baud must be one of ${BAUDS.join(', ')}, got ${b}`);
-  return b;
-}
-
-function portOption(values: Record<string, unknown>): string {
-  const p = requiredString(values, 'port');
-  return resolve(p);
-}
-
-function widthOption(values: Record<string, unknown>): ProfileName {
-  const w = values.width;
-  if (w === undefined || w === '80' || w === '80mm') return '80mm';
-  if (w === '58' || w === '58mm') return '58mm';
-  throw new UsageError(`--width must be 58 or 80, got "${String(w)}"`);
-}
-
-
-/** Resolves when `signal` fires (the command's SIGINT/SIGTERM). */
-function untilAborted(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-}
+import { baudOption, controlLines, eventOut, faultOption, portOption, serveSimulator, widthOption } from './common.js';
 
 // ------------------------------------------------------------------ id-card read
 
@@ -111,33 +81,25 @@ function cardLines(c: CardJson): string[] {
   return lines.map(([k, v]) => `${k}: ${v}`);
 }
 
-/** Counts framing problems on a link without taking part in it (pure parse of a copy of the stream). */
+/** Counts framing problems on a link without taking part in it (its own FrameReader over a copy of the stream). */
 class FrameTap {
   checksumErrors = 0;
   lengthErrors = 0;
   frames = 0;
-  #buf = new Uint8Array(0);
   readonly #unsub: Unsubscribe;
 
   constructor(t: Transport) {
-    this.#unsub = t.onData((chunk) => this.#feed(chunk));
-  }
-
-  #feed(chunk: Uint8Array): void {
-    const merged = new Uint8Array(this.#buf.length + chunk.length);
-    merged.set(this.#buf);
-    merged.set(chunk, this.#buf.length);
-    let off = 0;
-    while (off < merged.length) {
-      const r = parseResponse(merged.subarray(off));
-      if (r.consumed === 0) break;
-      off += r.consumed;
-      if (r.error?.kind === 'checksum') this.checksumErrors++;
-      else if (r.error?.kind === 'length') this.lengthErrors++;
-      else if (r.frame) this.frames++;
-    }
-    this.#buf = merged.slice(off);
-    if (this.#buf.length > 8192) this.#buf = this.#buf.slice(-8192);
+    const reader = new FrameReader<ResponseFrame, SamProtocolError>({
+      parse: parseResponse,
+      maxBuffered: MAX_LEN + HEADER_LENGTH,
+      device: 'id-card',
+      onFrame: () => this.frames++,
+      onError: (e) => {
+        if (e.kind === 'checksum') this.checksumErrors++;
+        else if (e.kind === 'length') this.lengthErrors++;
+      },
+    });
+    this.#unsub = FrameReader.attach(t, reader);
   }
 
   dispose(): void {
@@ -188,15 +150,10 @@ const idCardRead: Command = {
 
 // ------------------------------------------------------------------ printer
 
-export function statusJson(s: PrinterStatus): PrinterStatus & { ready: boolean; problems: string[]; warnings: string[] } {
-  const problems: string[] = [];
-  if (s.unrecoverableError) problems.push('unrecoverable-error');
-  if (s.coverOpen) problems.push('cover-open');
-  if (s.paper === 'out') problems.push('paper-out');
-  if (s.cutterError) problems.push('cutter-error');
-  if (s.autoRecoverableError) problems.push('auto-recoverable-error');
-  if (!s.online && problems.length === 0) problems.push('offline');
-  return { ...s, ready: problems.length === 0, problems, warnings: s.paper === 'near-end' ? ['paper-near-end'] : [] };
+/** The status as the command prints it: the driver's faults (its priority order) and warnings, by name. */
+export function statusJson(s: PrinterStatus): PrinterStatus & { ready: boolean; problems: PrinterFaultName[]; warnings: string[] } {
+  const problems = printerFaults(s).map((f) => f.fault);
+  return { ...s, ready: problems.length === 0, problems, warnings: printerWarnings(s) };
 }
 
 function statusLines(s: ReturnType<typeof statusJson>): string[] {
@@ -258,22 +215,12 @@ async function connectPrinter(path: string, baud: number, profile: ProfileName, 
   return printer;
 }
 
-/** Reads the status; a blocking fault (paper, cover, cutter) fails with its message — nothing is printed. */
+/** Reads the status; a blocking fault (paper, cover, cutter) fails with the driver's message — nothing is printed. */
 async function requireReady(printer: EscPosPrinter, signal: AbortSignal): Promise<ReturnType<typeof statusJson>> {
-  const s = statusJson(await printer.printerStatus(signal));
-  if (!s.ready) {
-    const what: Record<string, string> = {
-      'paper-out': 'printer is out of paper (缺纸): load a new paper roll',
-      'cover-open': 'printer cover is open (纸仓盖打开): close the cover',
-      'cutter-error': 'auto-cutter error (切刀故障): clear the cutter',
-      'unrecoverable-error': 'printer reports an unrecoverable error: call an engineer',
-      'auto-recoverable-error': 'printer is recovering from an error: wait and retry',
-      offline: 'printer is offline',
-    };
-    const first = s.problems[0] ?? 'offline';
-    throw new DeviceError('receipt-printer', 'device-fault', `${what[first] ?? first}; nothing was printed`, first === 'unrecoverable-error' ? 'maintenance' : first.startsWith('auto') || first === 'offline' ? 'wait' : 'clear', first);
-  }
-  return s;
+  const status = await printer.printerStatus(signal);
+  const [first] = printerFaults(status);
+  if (first) throw new DeviceError('receipt-printer', 'device-fault', `${first.message}; nothing was printed`, first.action, first.fault);
+  return statusJson(status);
 }
 
 async function withPrinter<T>(
@@ -348,7 +295,7 @@ const printerPrint: Command = {
 const Ymd = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
 const IdentityFile = z
   .object({
-    cardType: z.enum(['resident', 'hk-mo-tw-residence', 'foreign-permanent', 'foreign-permanent-2023']),
+    cardType: z.enum(CARD_TYPES),
     name: z.string().min(1).max(64),
     nameEn: z.string().max(80).optional(),
     gender: z.enum(['male', 'female']),
@@ -402,7 +349,7 @@ export async function loadIdentity(spec: string): Promise<IdentityRecord> {
   return record;
 }
 
-const ID_FAULTS: Record<string, IdCardFaults> = {
+const ID_FAULTS: Record<string, Partial<IdCardFaults>> = {
   none: {},
   'bad-checksum': { badChecksum: true },
   garbage: { garbage: true },
@@ -420,47 +367,6 @@ const PRINTER_FAULTS: Record<string, Partial<PrinterFaults>> = {
   silence: { silence: true },
 };
 
-function faultOption<T>(values: Record<string, unknown>, table: Record<string, T>): T {
-  const f = values.fault === undefined ? 'none' : String(values.fault);
-  const v = table[f];
-  if (v === undefined) throw new UsageError(`--fault must be one of ${Object.keys(table).join(', ')}, got "${f}"`);
-  return v;
-}
-
-/** Keeps a simulator's serial end open (reopening after the link drops) until the signal fires. */
-async function runLink(path: string, baud: number, ctx: CommandContext, onUp: (t: Transport) => void, onDown: (why: string) => void): Promise<void> {
-  const keeper = new LinkKeeper(new SerialOpener({ path, baudRate: baud }), { baseMs: 100, capMs: 1000 });
-  keeper.on((e) => {
-    if (e.type === 'up') onUp(e.transport);
-    else onDown(e.error.message);
-  });
-  keeper.start();
-  try {
-    await untilAborted(ctx.signal);
-  } finally {
-    await keeper.stop();
-  }
-}
-
-/** One line per event; JSON lines with --json. */
-function eventOut(ctx: CommandContext) {
-  return (event: string, fields: Record<string, unknown>, human: string): void => ctx.out(ctx.json ? JSON.stringify({ event, ...fields }) : human);
-}
-
-/** Lines on stdin control a running simulator: `place KEY|FILE`, `remove`, `fault NAME`. */
-function controlLines(ctx: CommandContext, handle: (words: string[]) => Promise<void>): () => void {
-  const rl = createInterface({ input: process.stdin, terminal: false });
-  rl.on('line', (line) => {
-    const words = line.trim().split(/\s+/).filter(Boolean);
-    if (words.length === 0) return;
-    handle(words).catch((e: unknown) => ctx.err(`kioskctl sim: ${describeError(e)}`));
-  });
-  return () => {
-    rl.close();
-    process.stdin.destroy();
-  };
-}
-
 const simIdCard: Command = {
   path: ['sim', 'id-card'],
   summary:
@@ -470,45 +376,34 @@ const simIdCard: Command = {
   async run(values, ctx) {
     const path = portOption(values);
     const baud = baudOption(values, 115200);
-    let faults = faultOption(values, ID_FAULTS);
-    let card: IdentityRecord | null = await loadIdentity(typeof values.identity === 'string' ? values.identity : 'resident-zhang');
+    // One simulator for the whole run: a re-opened link is a re-plugged reader (card and faults stay).
+    const sim = new IdCardSimulator();
+    sim.setFaults(faultOption(values, ID_FAULTS));
+    sim.place(await loadIdentity(typeof values.identity === 'string' ? values.identity : 'resident-zhang'));
     const emit = eventOut(ctx);
-    let sim: IdCardSimulator | undefined;
     let links = 0;
     const stopControl = controlLines(ctx, async (words) => {
       const [cmd, arg] = words;
-      if (cmd === 'place' && arg) {
-        card = await loadIdentity(arg);
-        sim?.place(card);
-      } else if (cmd === 'remove') {
-        card = null;
-        sim?.remove();
-      } else if (cmd === 'fault' && arg) {
-        faults = faultOption({ fault: arg }, ID_FAULTS);
-        sim?.setFault(faults);
+      if (cmd === 'place' && arg) sim.place(await loadIdentity(arg));
+      else if (cmd === 'remove') sim.remove();
+      else if (cmd === 'fault' && arg) {
+        const f = faultOption({ fault: arg }, ID_FAULTS);
+        sim.clearFaults();
+        sim.setFaults(f);
       } else throw new UsageError(`unknown control line "${words.join(' ')}" (place NAME|FILE, remove, fault NAME)`);
       emit('control', { command: cmd, ...(arg !== undefined ? { arg } : {}) }, `control: ${words.join(' ')}`);
     });
-    try {
-      await runLink(
-        path,
-        baud,
-        ctx,
-        (t) => {
-          links++;
-          sim?.dispose();
-          sim = new IdCardSimulator(t);
-          sim.setFault(faults);
-          if (card) sim.place(card);
-          emit('ready', { path, baud }, `ID card simulator ready on ${path} (${baud} baud); Ctrl-C stops it`);
-        },
-        (why) => emit('link-down', { reason: why }, `link down: ${why}`),
-      );
-    } finally {
-      stopControl();
-      sim?.dispose();
-    }
-    return { data: { stopped: true, links, requests: sim?.counters.requests ?? 0 }, human: ['simulator stopped'] };
+    await serveSimulator(ctx, {
+      path,
+      baud,
+      sim,
+      stopControl,
+      ready: () => {
+        links++;
+        emit('ready', { path, baud }, `ID card simulator ready on ${path} (${baud} baud); Ctrl-C stops it`);
+      },
+    });
+    return { data: { stopped: true, links, requests: sim.counters.requests }, human: ['simulator stopped'] };
   },
 };
 
@@ -525,74 +420,43 @@ const simPrinter: Command = {
     const dir = resolve(requiredString(values, 'out'));
     await mkdir(dir, { recursive: true });
     const sim = new PrinterSimulator(undefined, { profile, model: 'KIOSK-SIM', firmware: 'sim-1' });
-    sim.setFault(faultOption(values, PRINTER_FAULTS));
+    sim.setFaults(faultOption(values, PRINTER_FAULTS));
     const emit = eventOut(ctx);
-    // Raw print data (status queries left out), split at every cut; paired in order with the simulator's receipts.
-    let raw: number[] = [];
-    let pending: VirtualReceipt[] = [];
+    // Every cut on the wire (printed or discarded): its raw print data, and the receipt.
     let written = 0;
     let writes: Promise<unknown> = Promise.resolve();
-    sim.onCut((r) => pending.push(r));
-    let tapBuf = new Uint8Array(0);
-    const tap = (chunk: Uint8Array): void => {
-      const buf = new Uint8Array(tapBuf.length + chunk.length);
-      buf.set(tapBuf);
-      buf.set(chunk, tapBuf.length);
-      let off = 0;
-      while (off < buf.length) {
-        const r = parseCommand(buf.subarray(off));
-        if (r.consumed === 0) break;
-        const bytes = buf.subarray(off, off + r.consumed);
-        off += r.consumed;
-        const op = r.command?.op;
-        if (op === 'realtime-status' || op === 'realtime-other' || op === 'asb' || op === 'info-request') continue;
-        for (const b of bytes) raw.push(b);
-        if (op === 'cut') {
-          const bin = Uint8Array.from(raw);
-          raw = [];
-          const receipt = pending.shift() ?? decodeEscPos(bin)[0];
-          const n = String(++written).padStart(3, '0');
-          const accepted = receipt !== undefined && sim.faults.paperOut === false;
-          writes = writes.then(async () => {
-            await writeFile(join(dir, `${n}.bin`), bin);
-            if (receipt) {
-              await writeFile(join(dir, `${n}.json`), JSON.stringify(receipt, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v), 2));
-              await writeFile(join(dir, `${n}.svg`), renderSvg(receipt, profile));
-            }
-            emit('receipt', { n: written, bytes: bin.length, accepted, file: join(dir, `${n}.bin`) }, `receipt ${n}: ${bin.length} bytes → ${join(dir, n)}.{bin,json,svg}`);
-          });
+    sim.onWireJob((job) => {
+      const bin = job.raw;
+      const receipt = wouldPrint(job);
+      const n = String(++written).padStart(3, '0');
+      const accepted = job.receipt !== undefined;
+      writes = writes.then(async () => {
+        await writeFile(join(dir, `${n}.bin`), bin);
+        if (receipt) {
+          await writeFile(join(dir, `${n}.json`), JSON.stringify(receipt, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v), 2));
+          await writeFile(join(dir, `${n}.svg`), renderSvg(receipt, profile));
         }
-      }
-      tapBuf = buf.slice(off);
-    };
-    let unTap: Unsubscribe | undefined;
+        emit('receipt', { n: written, bytes: bin.length, accepted, file: join(dir, `${n}.bin`) }, `receipt ${n}: ${bin.length} bytes → ${join(dir, n)}.{bin,json,svg}`);
+      });
+    });
     const stopControl = controlLines(ctx, async (words) => {
       const [cmd, arg] = words;
       if (cmd === 'fault' && arg) {
         const f = faultOption({ fault: arg }, PRINTER_FAULTS);
         sim.clearFaults();
-        sim.setFault(f);
+        sim.setFaults(f);
       } else throw new UsageError(`unknown control line "${words.join(' ')}" (fault NAME)`);
       emit('control', { command: cmd, arg }, `control: ${words.join(' ')}`);
     });
     try {
-      await runLink(
+      await serveSimulator(ctx, {
         path,
         baud,
-        ctx,
-        (t) => {
-          unTap?.();
-          sim.attach(t);
-          unTap = t.onData(tap); // after the simulator's listener: its receipt for a cut exists when the tap sees the cut
-          tapBuf = new Uint8Array(0);
-          pending = [];
-          emit('ready', { path, baud, width: profile }, `receipt printer simulator ready on ${path} (${baud} baud, ${profile}); receipts go to ${dir}; Ctrl-C stops it`);
-        },
-        (why) => emit('link-down', { reason: why }, `link down: ${why}`),
-      );
+        sim,
+        stopControl,
+        ready: () => emit('ready', { path, baud, width: profile }, `receipt printer simulator ready on ${path} (${baud} baud, ${profile}); receipts go to ${dir}; Ctrl-C stops it`),
+      });
     } finally {
-      stopControl();
-      unTap?.();
       await writes.catch(() => undefined);
     }
     const data = { stopped: true, receipts: written, printDataBytes: sim.printDataBytes, discardedBytes: sim.discardedBytes, statusQueries: sim.statusQueries };

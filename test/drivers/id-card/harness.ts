@@ -11,14 +11,14 @@ import type { DeviceStatusSnapshot } from '../../../drivers/device.js';
  */
 export function harness(opts: { reader?: SamIdCardReaderOptions; sim?: IdCardSimulatorOptions; maxChunk?: number } = {}) {
   let card: IdentityRecord | undefined;
-  let faults: SimulatorFaults = {};
+  let faults: Partial<SimulatorFaults> = {};
   const sims: IdCardSimulator[] = [];
   const port = new MemoryPort(
     'memory:id-card',
     (end: MemoryTransport) => {
       const sim = new IdCardSimulator(end, opts.sim);
       if (card) sim.place(card);
-      sim.setFault(faults);
+      sim.setFaults(faults);
       sims.push(sim);
     },
     { maxChunk: opts.maxChunk ?? 64 },
@@ -60,9 +60,11 @@ export function harness(opts: { reader?: SamIdCardReaderOptions; sim?: IdCardSim
       card = undefined;
       sims[sims.length - 1]?.remove();
     },
-    fault(f: SimulatorFaults) {
+    /** Replaces the active faults (the others are switched off). */
+    fault(f: Partial<SimulatorFaults>) {
       faults = f;
-      sims[sims.length - 1]?.setFault(f);
+      sims[sims.length - 1]?.clearFaults();
+      sims[sims.length - 1]?.setFaults(f);
     },
     counter(name: string): number {
       return reader.status().counters[name] ?? 0;

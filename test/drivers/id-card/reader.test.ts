@@ -279,7 +279,7 @@ describe('readCardOnce', () => {
     const [host, device] = MemoryTransport.pair({ path: 'memory:once', maxChunk: 100 });
     const sim = new IdCardSimulator(device);
     if (place) sim.place(SAMPLE_IDENTITIES[place] as NonNullable<(typeof SAMPLE_IDENTITIES)[string]>);
-    if (opts.silent) sim.setFault({ silence: true });
+    if (opts.silent) sim.setFaults({ silence: true });
     return { host, sim };
   }
 
@@ -308,7 +308,7 @@ describe('readCardOnce', () => {
 
   it('reads through garbage and occasional bad checksums on find', async () => {
     const { host, sim } = pair('resident-longterm');
-    sim.setFault({ garbage: true });
+    sim.setFaults({ garbage: true });
     await expect(readCardOnce(host, { signal: new AbortController().signal, timeoutMs: 2000, pollMs: 10 })).resolves.toEqual(sampleRecord('resident-longterm'));
   });
 
@@ -323,7 +323,7 @@ describe('readCardOnce', () => {
 
   it('reports a failing card with the reader status', async () => {
     const { host, sim } = pair('resident-zhang');
-    sim.setFault({ pullMidRead: 'status41' });
+    sim.setFaults({ pullMidRead: 'status41' });
     await expect(readCardOnce(host, { signal: new AbortController().signal, timeoutMs: 1000 })).rejects.toMatchObject({ code: 'device-fault', fault: 'card-read-failed' });
   });
 });

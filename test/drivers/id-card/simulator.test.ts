@@ -110,14 +110,14 @@ describe('IdCardSimulator answers every command', () => {
 describe('IdCardSimulator faults', () => {
   it('silence: no answer at all', async () => {
     const { sim, send } = rig();
-    sim.setFault({ silence: true });
+    sim.setFaults({ silence: true });
     expect((await send(FRAMES.samStatus)).length).toBe(0);
     expect(sim.counters.faultsInjected).toBe(1);
   });
 
   it('garbage: random bytes (never a fake preamble) before a valid reply', async () => {
     const { sim, send } = rig();
-    sim.setFault({ garbage: true });
+    sim.setFaults({ garbage: true });
     const bytes = await send(FRAMES.samStatus);
     expect(bytes.length).toBeGreaterThan(11);
     const first = parseResponse(bytes);
@@ -127,13 +127,13 @@ describe('IdCardSimulator faults', () => {
 
   it('badChecksum: the reply fails its checksum', async () => {
     const { sim, send } = rig();
-    sim.setFault({ badChecksum: true });
+    sim.setFaults({ badChecksum: true });
     expect(parseResponse(await send(FRAMES.samStatus)).error?.kind).toBe('checksum');
   });
 
   it('shortFrame: the reply is truncated (the parser keeps waiting)', async () => {
     const { sim, send } = rig();
-    sim.setFault({ shortFrame: true });
+    sim.setFaults({ shortFrame: true });
     const bytes = await send(FRAMES.samStatus);
     expect(bytes.length).toBe(5);
     expect(parseResponse(bytes).consumed).toBe(0);
@@ -142,7 +142,7 @@ describe('IdCardSimulator faults', () => {
   it('pullMidRead: the 30 01 reply is cut and the card is gone', async () => {
     const { sim, ask, send } = rig();
     sim.place(zhang);
-    sim.setFault({ pullMidRead: true });
+    sim.setFaults({ pullMidRead: true });
     await ask(FRAMES.findCard);
     await ask(FRAMES.selectCard);
     const bytes = await send(FRAMES.readText, 30);
@@ -155,7 +155,7 @@ describe('IdCardSimulator faults', () => {
   it("pullMidRead 'status41': read answers 41 and the card is gone", async () => {
     const { sim, ask } = rig();
     sim.place(zhang);
-    sim.setFault({ pullMidRead: 'status41' });
+    sim.setFaults({ pullMidRead: 'status41' });
     await ask(FRAMES.findCard);
     await ask(FRAMES.selectCard);
     expect((await ask(FRAMES.readText)).sw3).toBe(0x41);
@@ -165,12 +165,12 @@ describe('IdCardSimulator faults', () => {
   it('samFault and cardError answer the given status', async () => {
     const { sim, ask } = rig();
     sim.place(zhang);
-    sim.setFault({ cardError: 0x31 });
+    sim.setFaults({ cardError: 0x31 });
     await ask(FRAMES.findCard);
     expect((await ask(FRAMES.selectCard)).sw3).toBe(0x31);
-    sim.setFault({ samFault: 0x66 });
+    sim.setFaults({ samFault: 0x66 });
     expect((await ask(FRAMES.findCard)).sw3).toBe(0x66);
-    sim.setFault({});
+    sim.clearFaults();
     expect((await ask(FRAMES.findCard)).sw3).toBe(0x9f);
   });
 

@@ -84,7 +84,7 @@ describe('EscPosPrinter over MemoryPort + PrinterSimulator', () => {
   it('paper out before a job: typed clear error and no print data sent', async () => {
     const { sim, printer } = rig();
     await online(printer);
-    sim.setFault({ paperOut: true });
+    sim.setFaults({ paperOut: true });
     const err = await rejection(printer.print(textReceipt('不应打印', '58mm')));
     expect(err).toMatchObject({ code: 'device-fault', action: 'clear', fault: 'paper-out', sentBytes: 0 });
     expect(sim.printDataBytes).toBe(0);
@@ -100,7 +100,7 @@ describe('EscPosPrinter over MemoryPort + PrinterSimulator', () => {
   ] as const)('fault %o blocks the job with %s / %s', async (fault, name, action) => {
     const { sim, printer } = rig();
     await online(printer);
-    sim.setFault(fault);
+    sim.setFaults(fault);
     const err = await rejection(printer.print(textReceipt('x', '58mm')));
     expect(err).toMatchObject({ fault: name, action, sentBytes: 0 });
     expect(sim.printDataBytes).toBe(0);
@@ -110,7 +110,7 @@ describe('EscPosPrinter over MemoryPort + PrinterSimulator', () => {
     const { sim, printer } = rig({ chunkSize: 64, enableAsb });
     await online(printer);
     const job = textReceipt(Array.from({ length: 80 }, (_, i) => `第${i}行 line ${i}`).join('\n'), '58mm');
-    sim.setFault({ paperOutAfterBytes: 300 });
+    sim.setFaults({ paperOutAfterBytes: 300 });
     const err = await rejection(printer.print(job));
     expect(err).toMatchObject({ code: 'device-fault', action: 'clear', fault: 'paper-out' });
     expect(err.sentBytes).toBeGreaterThan(0);
@@ -123,7 +123,7 @@ describe('EscPosPrinter over MemoryPort + PrinterSimulator', () => {
   it('paper near end: a warning, and the job is printed', async () => {
     const { sim, printer } = rig();
     await online(printer);
-    sim.setFault({ paperNearEnd: true });
+    sim.setFaults({ paperNearEnd: true });
     const seen: string[][] = [];
     printer.onStatus((s) => seen.push(s.warnings));
     await printer.print(textReceipt('纸将尽', '58mm'));
@@ -135,7 +135,7 @@ describe('EscPosPrinter over MemoryPort + PrinterSimulator', () => {
   it('ASB reports a cover opened while idle', async () => {
     const { sim, printer } = rig();
     await online(printer);
-    sim.setFault({ coverOpen: true });
+    sim.setFaults({ coverOpen: true });
     await vi.waitFor(() => expect(printer.status()).toMatchObject({ state: 'error', lastError: { fault: 'cover-open', action: 'clear' } }), { timeout: 2000, interval: 5 });
     sim.clearFaults();
     await online(printer);
@@ -144,7 +144,7 @@ describe('EscPosPrinter over MemoryPort + PrinterSimulator', () => {
   it('the idle poll notices paper out without ASB', async () => {
     const { sim, printer } = rig({ enableAsb: false, pollIntervalMs: 20 });
     await online(printer);
-    sim.setFault({ paperOut: true });
+    sim.setFaults({ paperOut: true });
     await vi.waitFor(() => expect(printer.status().lastError?.fault).toBe('paper-out'), { timeout: 2000, interval: 5 });
     expect(printer.status().state).toBe('error');
   });
@@ -207,19 +207,59 @@ describe('EscPosPrinter over MemoryPort + PrinterSimulator', () => {
   it('a silent printer gives a typed timeout and the error state', async () => {
     const { sim, printer } = rig({ statusTimeoutMs: 80 });
     await online(printer);
-    sim.setFault({ silence: true });
+    sim.setFaults({ silence: true });
     const err = await printer.printerStatus().catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'timeout', action: 'reset' });
     expect(printer.status().state).toBe('error');
-    sim.setFault({ silence: false });
+    sim.setFaults({ silence: false });
     await printer.printerStatus();
+    expect(printer.status().state).toBe('online');
+  });
+
+  it('garbage on the line: a typed protocol error (line-garbage), never paper out or cover open; nothing printed; clean again once the line is', async () => {
+    const { sim, printer } = rig();
+    await online(printer);
+    sim.setFaults({ garbage: true });
+    const status = await printer.printerStatus().catch((e: unknown) => e);
+    expect(status).toMatchObject({ device: 'receipt-printer', code: 'protocol', fault: 'line-garbage', action: 'reset' });
+    expect(printer.status()).toMatchObject({ state: 'error', lastError: { code: 'protocol', fault: 'line-garbage' } });
+    const before = sim.printDataBytes;
+    const err = await rejection(printer.print(textReceipt('不应打印', '58mm')));
+    expect(err).toMatchObject({ code: 'protocol', fault: 'line-garbage', sentBytes: 0 });
+    expect(sim.printDataBytes).toBe(before);
+    expect(printer.status().counters.garbageBytes).toBeGreaterThan(0);
+    sim.clearFaults();
+    // replies already under way still carry noise: the status is trusted again once a read is clean
+    await vi.waitFor(() => printer.printerStatus(), { timeout: 3000, interval: 20 });
+    expect(printer.status().state).toBe('online');
+    await printer.print(textReceipt('线路恢复', '58mm'));
+    expect(sim.lastReceipt()?.text).toBe('线路恢复');
+  });
+
+  it('a burst of bytes that look like status replies does not make a fault: a fault is believed only when a second read agrees', async () => {
+    let burst = false;
+    const { sim, printer } = rig({ enableAsb: false }, (chunk, end) => {
+      // Once, ahead of the printer's answers, four bytes of the DLE EOT shape with every flag set (0x7E):
+      // taken at face value they say "offline, cover open, paper out, unrecoverable error".
+      if (burst && chunk.includes(0x04)) {
+        burst = false;
+        void end.write(Uint8Array.of(0x7e, 0x7e, 0x7e, 0x7e));
+      }
+    });
+    await online(printer);
+    burst = true;
+    const err = await printer.printerStatus().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'protocol', fault: 'line-garbage' });
+    expect(printer.status().lastError).toMatchObject({ fault: 'line-garbage' });
+    expect(sim.state).toMatchObject({ coverOpen: false, paper: 'ok', unrecoverableError: false });
+    await vi.waitFor(() => printer.printerStatus(), { timeout: 3000, interval: 20 });
     expect(printer.status().state).toBe('online');
   });
 
   it('printerStatus merges DLE EOT 1–4', async () => {
     const { sim, printer } = rig();
     await online(printer);
-    sim.setFault({ paperNearEnd: true, coverOpen: true });
+    sim.setFaults({ paperNearEnd: true, coverOpen: true });
     const s = await printer.printerStatus(AbortSignal.timeout(1000));
     expect(s).toMatchObject({ paper: 'near-end', coverOpen: true, online: false });
   });
@@ -234,7 +274,7 @@ describe('EscPosPrinter over MemoryPort + PrinterSimulator', () => {
     expect(sim.receipts()).toHaveLength(0);
     expect(await printer.checkHealth('interactive')).toMatchObject({ ok: true });
     expect(sim.lastReceipt()?.items.some((i) => i.type === 'qr')).toBe(true);
-    sim.setFault({ paperOut: true });
+    sim.setFaults({ paperOut: true });
     expect(await printer.checkHealth('internal')).toMatchObject({ ok: false });
   });
 

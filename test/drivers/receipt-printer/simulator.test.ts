@@ -18,7 +18,7 @@ function pair() {
 describe('PrinterSimulator', () => {
   it('answers DLE EOT 1–4 with valid status bytes', async () => {
     const { host, sim, replies, settle } = pair();
-    sim.setFault({ paperOut: true });
+    sim.setFaults({ paperOut: true });
     await host.write(hex('10 04 01 10 04 02 10 04 03 10 04 04'));
     await settle();
     expect(toHex(Uint8Array.from(replies))).toBe('1a 32 12 7e');
@@ -35,8 +35,8 @@ describe('PrinterSimulator', () => {
     const { host, sim, replies, settle } = pair();
     await host.write(hex('1d 61 0f'));
     await settle();
-    sim.setFault({ coverOpen: true });
-    sim.setFault({ coverOpen: true });
+    sim.setFaults({ coverOpen: true });
+    sim.setFaults({ coverOpen: true });
     await settle();
     expect(toHex(Uint8Array.from(replies))).toBe('10 00 00 00 38 00 00 00');
   });
@@ -44,7 +44,7 @@ describe('PrinterSimulator', () => {
   it('paper out mid job: stops printing, discards data until cleared, reports via ASB', async () => {
     const { host, sim, replies, settle } = pair();
     await host.write(hex('1d 61 0f'));
-    sim.setFault({ paperOutAfterBytes: 11 }); // '0123456789' + LF
+    sim.setFaults({ paperOutAfterBytes: 11 }); // '0123456789' + LF
     await host.write(new EscPosEncoder().line('0123456789').line('lost').cut().encode());
     await settle();
     expect(sim.faults.paperOut).toBe(true);
@@ -59,7 +59,7 @@ describe('PrinterSimulator', () => {
 
   it('silence answers nothing', async () => {
     const { host, sim, replies, settle } = pair();
-    sim.setFault({ silence: true });
+    sim.setFaults({ silence: true });
     await host.write(hex('10 04 01 1d 61 0f'));
     await settle();
     expect(replies).toEqual([]);

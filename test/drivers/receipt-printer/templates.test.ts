@@ -72,3 +72,44 @@ describe('other templates', () => {
     expect(formatChinaTime(new Date('2026-12-31T16:00:00Z'))).toBe('2027-01-01 00:00:00');
   });
 });
+
+describe('acceptanceReceipt: the fields of issue 7', () => {
+  const full: AcceptanceReceiptInput = {
+    ...input,
+    caseNumber: 'NX-20260301-0000042',
+    implementationCode: 'SAMPLE-GA-0002',
+    body: '银川市公安局兴庆区分局',
+    members: ['出生登记（户口申报）', '新生儿城乡居民医保参保登记'],
+    materials: [
+      { name: '居住证', how: 'e-certificate' },
+      { name: '居住证明', how: 'committed' },
+      { name: '照片', how: 'scanned' },
+    ],
+    promised: { kind: 'promised', workingDays: 3, date: '2026-03-05' },
+    consultationPhone: '12345',
+    complaintPhone: '0951-12345',
+  };
+
+  it.each(['58mm', '80mm'] as const)('%s: case number, code, body, members, materials, promised date, phones; within the width', (profile) => {
+    const r = decodeEscPos(acceptanceReceipt({ ...full, profile }))[0];
+    expect(r?.errors).toEqual([]);
+    const flat = (r?.text ?? '').replace(/\n/g, '');
+    for (const s of ['办件编号', 'NX-20260301-0000042', '实施编码', 'SAMPLE-GA-0002', '实施机构', '银川市公安局兴庆区分局', '包含事项', '新生儿城乡居民医保参保登记', '材料清单', '电子证照', '告知承诺', '已收取（扫描）', '承诺办结', '3个工作日（2026-03-05前）', '咨询电话', '投诉电话', '0951-12345', 'NX-YC-0001']) {
+      expect(flat).toContain(s);
+    }
+    for (const line of (r?.text ?? '').split('\n').slice(1)) expect(displayWidth(line)).toBeLessThanOrEqual(PRINTER_PROFILES[profile].columnsA);
+  });
+
+  it('即办件 says so; the optional fields may all be left out', () => {
+    expect(decodeEscPos(acceptanceReceipt({ ...input, promised: { kind: 'immediate' } }))[0]?.text).toContain('即办');
+    const bare = decodeEscPos(acceptanceReceipt(input))[0]?.text ?? '';
+    expect(bare).not.toContain('办件编号');
+    expect(bare).not.toContain('材料清单');
+  });
+
+  it('refuses a bad promised date or material with a typed error', () => {
+    expect(() => acceptanceReceipt({ ...full, promised: { kind: 'promised', workingDays: 0, date: '2026-03-05' } })).toThrow(EscPosEncodeError);
+    expect(() => acceptanceReceipt({ ...full, promised: { kind: 'promised', workingDays: 2, date: '5 March' } })).toThrow(EscPosEncodeError);
+    expect(() => acceptanceReceipt({ ...full, materials: [{ name: '', how: 'scanned' }] })).toThrow(EscPosEncodeError);
+  });
+});

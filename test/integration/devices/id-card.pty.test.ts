@@ -11,19 +11,10 @@ import { IdCardSimulator } from '../../../drivers/id-card/simulator.js';
 import type { IdentityRecord } from '../../../drivers/id-card/types.js';
 import { LinkKeeper } from '../../../drivers/transport/keeper.js';
 import { SerialOpener } from '../../../drivers/transport/serial.js';
+import { until } from '../../helpers/until.js';
 import { createPtyPair, usePtyPairs, type PtyPair } from '../../helpers/pty.js';
 
 usePtyPairs();
-
-async function until<T>(what: string, fn: () => T | undefined | false, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 interface Rig {
   pty: PtyPair;
@@ -122,7 +113,7 @@ describe('ID card reader ↔ simulator over a pty', () => {
 
   it('garbage bytes and bad checksums are counted as typed errors and the reader recovers', async () => {
     const r = await rig();
-    r.sim().setFault({ garbage: true });
+    r.sim().setFaults({ garbage: true });
     r.place(sample('resident-longterm'));
     await until('read through garbage', () => r.cards.length === 1, 5000);
     expect(r.cards[0]).toEqual(sample('resident-longterm'));
@@ -130,11 +121,12 @@ describe('ID card reader ↔ simulator over a pty', () => {
 
     r.remove();
     await until('removal', () => r.removals === 1, 5000);
-    r.sim().setFault({ badChecksum: true });
+    r.sim().clearFaults();
+    r.sim().setFaults({ badChecksum: true });
     r.place(sample('hk-mo-tw'));
     await until('checksum errors counted', () => (r.reader.status().counters.checksumErrors ?? 0) >= 3, 5000);
     expect(r.cards).toHaveLength(1); // nothing decoded from corrupted frames
-    r.sim().setFault({});
+    r.sim().clearFaults();
     const card = await until('read after recovery', () => r.cards[1], 8000);
     expect(card).toEqual(sample('hk-mo-tw'));
     expect(['online', 'busy']).toContain(r.reader.status().state);

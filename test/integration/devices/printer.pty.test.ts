@@ -14,19 +14,10 @@ import {
 } from '../../../drivers/receipt-printer/index.js';
 import { SerialOpener, SerialTransport } from '../../../drivers/transport/serial.js';
 import type { Transport } from '../../../drivers/transport/transport.js';
+import { until } from '../../helpers/until.js';
 import { createPtyPair, usePtyPairs } from '../../helpers/pty.js';
 
 usePtyPairs();
-
-async function until<T>(what: string, fn: () => T | undefined | false, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const INPUT: AcceptanceReceiptInput = {
   terminalId: 'NX-YC-0001',
@@ -81,7 +72,7 @@ describe('receipt printer ↔ simulator over a pty', () => {
 
   it('paper near end: prints, with a warning', async () => {
     const { printer, sim } = await rig();
-    sim.setFault({ paperNearEnd: true });
+    sim.setFaults({ paperNearEnd: true });
     await printer.print(acceptanceReceipt({ ...INPUT, offline: false }));
     expect(sim.receipts()).toHaveLength(1);
     expect(printer.status().warnings).toContain('paper-near-end');
@@ -91,7 +82,7 @@ describe('receipt printer ↔ simulator over a pty', () => {
   it('paper out in the middle of a job: a typed error with action "clear", and how much was sent', async () => {
     const { printer, sim } = await rig();
     const job = acceptanceReceipt(INPUT);
-    sim.setFault({ paperOutAfterBytes: 300 });
+    sim.setFaults({ paperOutAfterBytes: 300 });
     const err = await printer.print(job).then(
       () => undefined,
       (e: unknown) => e,
@@ -108,14 +99,14 @@ describe('receipt printer ↔ simulator over a pty', () => {
     expect(printer.status().lastError).toMatchObject({ fault: 'paper-out', action: 'clear' });
 
     // Staff loads paper: the next job prints.
-    sim.setFault({ paperOut: false });
+    sim.setFaults({ paperOut: false });
     await printer.print(acceptanceReceipt(INPUT));
     expect(sim.receipts()).toHaveLength(1);
   });
 
   it('paper out before a job: nothing is sent', async () => {
     const { printer, sim } = await rig();
-    sim.setFault({ paperOut: true });
+    sim.setFaults({ paperOut: true });
     const before = sim.printDataBytes;
     await expect(printer.print(acceptanceReceipt(INPUT))).rejects.toMatchObject({ fault: 'paper-out', action: 'clear', sentBytes: 0 });
     expect(sim.printDataBytes).toBe(before);

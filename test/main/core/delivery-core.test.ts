@@ -6,6 +6,7 @@ import { KioskCore } from '../../../main/core/kiosk.js';
 import { DEV_TERMINAL_KEY } from '../../../main/core/profile.js';
 import { startPlatformSimulator, type PlatformSimulator } from '../../../main/platform/simulator.js';
 import { tempDir } from '../../integration/queue/helpers.js';
+import { SAMPLE_CATALOG } from '../../../main/catalog/index.js';
 
 const cores: KioskCore[] = [];
 const sims: PlatformSimulator[] = [];
@@ -83,14 +84,18 @@ describe('KioskCore with the offline cache and delivery', () => {
 
   it('keeps the last catalog and serves with it when the platform is down at the next start', async () => {
     const dir = tempDir('core-catalog-');
-    const sim = await startPlatformSimulator({ terminals: { 'NX-DEV-0001': DEV_TERMINAL_KEY }, catalog: { version: 'cat-7', matters: [] } });
+    // Only a catalog in main/catalog's format is kept (an invalid one is rejected: see test/main/core/catalog-core.test.ts).
+    const sim = await startPlatformSimulator({ terminals: { 'NX-DEV-0001': DEV_TERMINAL_KEY }, catalog: { ...SAMPLE_CATALOG, version: 'cat-7' } });
     const c1 = await core(dir, { platform: { url: sim.url, ...fast } });
     await waitFor(() => c1.catalog() !== null, 5000);
     expect(c1.catalog()?.version).toBe('cat-7');
+    expect(c1.catalogs.source).toBe('platform');
     await c1.close();
     await sim.close();
     const c2 = await core(dir, { platform: { url: sim.url, ...fast } });
     expect(c2.catalog()?.version).toBe('cat-7');
+    expect(c2.catalogs.source).toBe('cache');
+    expect(c2.catalogs.catalog.version).toBe('cat-7');
     expect(c2.session.view().screen).toBe('attract');
   });
 

@@ -32,7 +32,7 @@ describe('profile: platform and storage sections', () => {
 
   it('reads a provisioned terminal and resolves a relative key file against the profile', () => {
     const key = Buffer.alloc(32, 9).toString('base64');
-    const file = write({ platform: { url: 'https://zwfw.nx.gov.cn/api', terminalKey: key, timeoutMs: 5000, probeSeconds: 10 }, storage: { minFreeBytes: 1024, sealing: 'sm4-ctr-hmac-sm3', keyFile: 'secrets/seal.json' } });
+    const file = write({ platform: { url: 'https://zwfw.nx.gov.cn/api', terminalKey: key, holderKey: Buffer.alloc(32, 7).toString('base64'), timeoutMs: 5000, probeSeconds: 10 }, storage: { minFreeBytes: 1024, sealing: 'sm4-ctr-hmac-sm3', keyFile: 'secrets/seal.json' } });
     const { profile, keyFile } = loadProfile(file);
     expect(profile.platform).toMatchObject({ url: 'https://zwfw.nx.gov.cn/api', terminalKey: key, timeoutMs: 5000, probeSeconds: 10 });
     expect(profile.storage.minFreeBytes).toBe(1024);

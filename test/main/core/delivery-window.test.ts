@@ -11,7 +11,7 @@ import { Delivery, enqueueSubmission, StoredSubmission, type DeliveryClient } fr
 import { checkCaseSubmissionSize } from '../../../main/platform/client.js';
 import fc from 'fast-check';
 import type { AttachmentUpload, Outcome } from '../../../main/platform/client.js';
-import type { CaseReceipt } from '../../../main/platform/schemas.js';
+import type { CaseReceipt, RatingReceipt } from '../../../main/platform/schemas.js';
 import { tempDir } from '../../integration/queue/helpers.js';
 
 const T0 = Date.UTC(2025, 5, 1, 2, 0, 0);
@@ -35,6 +35,9 @@ class GatedClient implements DeliveryClient {
       signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
       this.#gates.set(key, () => resolve({ kind: 'ok', status: 201, value: { caseNumber: `C-${++this.#n}-${key}`, receivedAt: new Date(0).toISOString() } }));
     });
+  }
+  submitRating(): Promise<Outcome<RatingReceipt>> {
+    return Promise.reject(new Error('no ratings here'));
   }
   release(key: string): void {
     const g = this.#gates.get(key);
@@ -165,6 +168,7 @@ describe('delivery window (issue 10 item 3)', () => {
     const syncs = vi.spyOn(fs, 'fdatasyncSync');
     const client: DeliveryClient = {
       putAttachment: () => Promise.reject(new Error('unused')),
+      submitRating: () => Promise.reject(new Error('unused')),
       submitCase: (key) => new Promise((r) => setImmediate(() => r({ kind: 'ok', status: 201, value: { caseNumber: `C-${key}`, receivedAt: new Date(0).toISOString() } }))),
     };
     const d = new Delivery({ outbox: c.outbox, attachments: c.attachments, client, terminalId: 'NX-T-1', concurrency: 4, journal, syncMs: 60_000 });

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openOfflineCache, type OfflineCache } from '../../../offline-cache/index.js';
 import { acceptanceNumber, CASE_KIND, Delivery, enqueueSubmission, type DeliveryClient } from '../../../main/core/delivery.js';
 import type { AttachmentUpload, Outcome } from '../../../main/platform/client.js';
-import type { CaseReceipt, CaseSubmission } from '../../../main/platform/schemas.js';
+import type { CaseReceipt, CaseSubmission, RatingReceipt } from '../../../main/platform/schemas.js';
 import { tempDir } from '../../integration/queue/helpers.js';
 
 /** A platform stand-in whose answers the test scripts; records what it was sent. */
@@ -21,6 +21,9 @@ class ScriptedClient implements DeliveryClient {
     this.submits.push({ key, body });
     const a = this.answers.shift();
     return Promise.resolve(a ?? { kind: 'ok', status: 201, value: { caseNumber: `C-${++this.#n}`, receivedAt: new Date(0).toISOString() } });
+  }
+  submitRating(): Promise<Outcome<RatingReceipt>> {
+    return Promise.reject(new Error('no ratings in these tests'));
   }
 }
 
@@ -156,6 +159,7 @@ describe('Delivery', () => {
     const hanging: DeliveryClient = {
       putAttachment: () => Promise.reject(new Error('unused')),
       submitCase: (_k, _b, s) => new Promise((_r, reject) => s.addEventListener('abort', () => reject(s.reason as Error))),
+      submitRating: () => Promise.reject(new Error('unused')),
     };
     const d = new Delivery({ outbox: c.outbox, attachments: c.attachments, client: hanging, terminalId: 'NX-T-1', clock: () => T0 });
     const p = d.runOnce(ac.signal);

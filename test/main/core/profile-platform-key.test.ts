@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEV_TERMINAL_KEY, ProfileError, loadProfile } from '../../../main/core/profile.js';
+import { DEV_HOLDER_KEY, DEV_TERMINAL_KEY, ProfileError, loadProfile } from '../../../main/core/profile.js';
 
 /** Issue 8 item 8: the public development key only ever pairs with a simulator on this machine. */
 
@@ -24,6 +24,7 @@ function refusal(profile: object): ProfileError {
 }
 
 const PROVISIONED = Buffer.alloc(32, 0x5a).toString('base64');
+const HOLDER = Buffer.alloc(32, 0x33).toString('base64');
 
 describe('platform.terminalKey', () => {
   it('refuses a real platform URL without a provisioned key, naming the field', () => {
@@ -40,8 +41,18 @@ describe('platform.terminalKey', () => {
   });
 
   it('accepts a real URL with the terminal key, and the development key with the embedded or a loopback simulator', () => {
-    expect(load({ platform: { url: 'https://zwfw.nx.gov.cn', terminalKey: PROVISIONED } }).profile.platform.terminalKey).toBe(PROVISIONED);
+    expect(load({ platform: { url: 'https://zwfw.nx.gov.cn', terminalKey: PROVISIONED, holderKey: HOLDER } }).profile.platform.terminalKey).toBe(PROVISIONED);
     expect(load({}).profile.platform).toMatchObject({ url: null, terminalKey: DEV_TERMINAL_KEY });
     for (const url of ['http://127.0.0.1:8787', 'http://localhost:8787', 'http://[::1]:8787']) expect(load({ platform: { url } }).profile.platform.terminalKey, url).toBe(DEV_TERMINAL_KEY);
+  });
+});
+
+describe('platform.holderKey', () => {
+  it('refuses a real platform URL with the development holder key, naming the field; accepts the province key', () => {
+    const e = refusal({ platform: { url: 'https://zwfw.nx.gov.cn', terminalKey: PROVISIONED } });
+    expect(e.field).toBe('platform.holderKey');
+    expect(e.message).toMatch(/holder key/);
+    expect(load({ platform: { url: 'https://zwfw.nx.gov.cn', terminalKey: PROVISIONED, holderKey: HOLDER } }).profile.platform.holderKey).toBe(HOLDER);
+    expect(load({ platform: { url: 'http://127.0.0.1:8787' } }).profile.platform.holderKey).toBe(DEV_HOLDER_KEY);
   });
 });

@@ -63,9 +63,42 @@ describe('terminal profile', () => {
     expect(e.field).toBe('siteTyp');
   });
 
+  it('the payment pad and the QR reader: simulated by default; serial (nexo) and serial / HID POS by profile', () => {
+    const { profile } = loadProfile(null);
+    expect(profile.devices.paymentPad).toEqual({ type: 'simulated' });
+    expect(profile.devices.qrReader).toEqual({ type: 'simulated' });
+    const loaded = loadProfile(
+      write(
+        JSON.stringify({
+          devices: {
+            paymentPad: { type: 'serial', path: '/dev/kiosk-pad' },
+            qrReader: { type: 'serial', path: '/dev/kiosk-qr', terminator: 'crlf' },
+          },
+        }),
+      ),
+    );
+    expect(loaded.profile.devices.paymentPad).toEqual({ type: 'serial', path: '/dev/kiosk-pad', protocol: 'nexo', baudRate: 9600, dataBits: 8, parity: 'none', paymentTimeoutSeconds: 120 });
+    expect(loaded.profile.devices.qrReader).toEqual({ type: 'serial', path: '/dev/kiosk-qr', baudRate: 9600, terminator: 'crlf', aimPrefix: false });
+    expect(loadProfile(write(JSON.stringify({ devices: { qrReader: { type: 'hid', path: '0c2e:0b61' } } }))).profile.devices.qrReader).toEqual({ type: 'hid', path: '0c2e:0b61' });
+    expect(errorOf(() => loadProfile(write(JSON.stringify({ devices: { qrReader: { type: 'serial', path: '/dev/x', terminator: 'tab' } } })))).field).toBe('devices.qrReader.terminator');
+    expect(errorOf(() => loadProfile(write(JSON.stringify({ devices: { paymentPad: { type: 'hid', path: '/dev/x' } } })))).field).toBe('devices.paymentPad.type');
+  });
+
   it('rejects a serial device without a path and an unknown site type', () => {
     expect(errorOf(() => loadProfile(write(JSON.stringify({ devices: { idCard: { type: 'serial' } } })))).field).toBe('devices.idCard.path');
     expect(errorOf(() => loadProfile(write(JSON.stringify({ siteType: 'supermarket' })))).field).toBe('siteType');
+  });
+
+  it('the scanner: simulated by default; saned with defaults for host, port and resolution; a "net:" name refused', () => {
+    expect(loadProfile(null).profile.devices.scanner).toEqual({ type: 'simulated' });
+    const saned = loadProfile(write(JSON.stringify({ devices: { scanner: { type: 'saned', device: 'fujitsu:fi-7160:123456' } } }))).profile.devices.scanner;
+    expect(saned).toEqual({ type: 'saned', host: '127.0.0.1', port: 6566, device: 'fujitsu:fi-7160:123456', resolution: 300 });
+    expect(loadProfile(write(JSON.stringify({ devices: { scanner: { type: 'none' } } }))).profile.devices.scanner).toEqual({ type: 'none' });
+    expect(errorOf(() => loadProfile(write(JSON.stringify({ devices: { scanner: { type: 'saned' } } })))).field).toBe('devices.scanner.device');
+    const net = errorOf(() => loadProfile(write(JSON.stringify({ devices: { scanner: { type: 'saned', device: 'net:127.0.0.1:test:0' } } }))));
+    expect(net.field).toBe('devices.scanner.device');
+    expect(net.message).toContain('scanimage -L');
+    expect(errorOf(() => loadProfile(write(JSON.stringify({ devices: { scanner: { type: 'saned', device: 'test:0', resolution: 20 } } })))).field).toBe('devices.scanner.resolution');
   });
 
   it('refuses a warning longer than the idle timeout', () => {

@@ -1,7 +1,7 @@
 import { fc, test as ftest } from '@fast-check/vitest';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { KioskError, ReplyEnvelope, type SessionView } from '../../../main/contract/index.js';
+import { KioskError, ReplyEnvelope, matterRequests, type MatterRequestName, type SessionView } from '../../../main/contract/index.js';
 import { dispatch, type Handlers } from '../../../main/core/rpc.js';
 
 const silent = pino({ level: 'silent' });
@@ -16,6 +16,9 @@ const view: SessionView = {
   cardOnReader: false,
   terminal: { id: 'T1', siteName: 'x', siteType: 'service-hall' },
   outOfServiceReason: null,
+  matters: null,
+  matter: null,
+  outcome: null,
 };
 
 const calls: string[] = [];
@@ -32,6 +35,7 @@ const handlers: Handlers = {
   'ui.setDisplay': () => null,
   'devices.list': () => [],
   'system.get': () => ({ platform: 'unknown', queueDepth: 0, host: 'web' }),
+  ...(Object.fromEntries(Object.keys(matterRequests).map((n) => [n, () => (calls.push(n), null)])) as unknown as Pick<Handlers, MatterRequestName>),
 };
 
 describe('contract dispatch', () => {

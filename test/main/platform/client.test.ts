@@ -53,6 +53,13 @@ describe('PlatformClient against the simulator', () => {
     expect(await client.submitRating(caseNumber, { score: 4 }, signal())).toMatchObject({ kind: 'ok', status: 201, value: { score: 4 } });
     expect(await client.submitRating(caseNumber, { score: 4 }, signal())).toMatchObject({ kind: 'ok', status: 200 });
     expect(await client.submitRating(caseNumber, { score: 2 }, signal())).toMatchObject({ kind: 'permanent', status: 409, code: 'rating-conflict' });
+    // A 差评 with reasons is held with them; the same again is a replay, other reasons a conflict.
+    const second = await client.submitCase('idem-rated-reasons', submission({ attachments: [sha] }), signal());
+    const case2 = second.kind === 'ok' ? second.value.caseNumber : '';
+    const bad = { score: 2, reasons: ['too-slow'], contentVersion: 'v1', comment: '太慢' };
+    expect(await client.submitRating(case2, bad, signal())).toMatchObject({ kind: 'ok', status: 201, value: bad });
+    expect(await client.submitRating(case2, bad, signal())).toMatchObject({ kind: 'ok', status: 200, value: bad });
+    expect(await client.submitRating(case2, { ...bad, reasons: ['other'] }, signal())).toMatchObject({ kind: 'permanent', status: 409 });
 
     expect(await client.lookupCertificate({ type: 'hukou', holder }, signal())).toMatchObject({ kind: 'ok', value: { certificates: [{ id: 'c1' }] } });
     expect(await client.lookupCertificate({ type: 'hukou', holder: '0'.repeat(64) }, signal())).toMatchObject({ kind: 'ok', value: { certificates: [] } });

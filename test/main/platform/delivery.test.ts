@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PlatformClient } from '../../../main/platform/client.js';
 import type { Outcome } from '../../../main/platform/client.js';
-import { nextDelay } from '../../../main/platform/backoff.js';
+import { backoffDelay } from '../../../drivers/device.js';
 import { seededRandom } from '../../../main/platform/faults.js';
 import { startPlatformSimulator } from '../../../main/platform/simulator.js';
 import type { PlatformSimulator } from '../../../main/platform/simulator.js';
@@ -14,7 +14,7 @@ async function deliver(client: PlatformClient, key: string, body: ReturnType<typ
     const outcome = await client.submitCase(key, body, AbortSignal.timeout(10_000));
     if (outcome.kind !== 'retryable') return { outcome, attempts: attempt + 1 };
     if (attempt > 200) return { outcome, attempts: attempt + 1 };
-    const delay = nextDelay(attempt, { baseMs: 2, capMs: 40, random }, Math.min(outcome.retryAfterMs ?? 0, 50));
+    const delay = backoffDelay(attempt, { baseMs: 2, capMs: 40, random }, Math.min(outcome.retryAfterMs ?? 0, 50));
     await new Promise((r) => setTimeout(r, delay));
   }
 }

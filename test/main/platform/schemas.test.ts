@@ -55,3 +55,11 @@ describe('platform schemas', () => {
     for (const schema of Object.values(schemas)) expect(typeof schema.safeParse(value).success).toBe('boolean');
   });
 });
+
+describe('ratings carry 差评 reasons and the content version', () => {
+  it('accepts reason keys and a version; refuses bad keys', () => {
+    expect(S.Rating.parse({ score: 2, reasons: ['too-slow', 'other'], contentVersion: 'v1', comment: '排队太久' })).toEqual({ score: 2, reasons: ['too-slow', 'other'], contentVersion: 'v1', comment: '排队太久' });
+    expect(S.Rating.safeParse({ score: 2, reasons: ['Too Slow'] }).success).toBe(false);
+    expect(S.Rating.safeParse({ score: 2, contentVersion: '' }).success).toBe(false);
+  });
+});

@@ -58,6 +58,13 @@ describe('the simulated terminal (web mode, tests)', () => {
     expect(() => sim.placeCard('__proto__')).toThrow(/no sample identity/);
   });
 
+  it('the embedded platform serves the bundled sample catalog, so web mode takes its matters from the platform', async () => {
+    const k = await startSimulatedKiosk({ profilePath: profileFile(), host: 'web' });
+    kiosks.push(k);
+    await waitFor(() => k.core.catalogs.source === 'platform', 'the platform catalog in use');
+    expect(k.core.catalogs.source).toBe('platform');
+  });
+
   it('a profile that names a real platform gets no embedded simulator', async () => {
     const k = await startSimulatedKiosk({ profilePath: profileFile({ platform: { url: 'http://127.0.0.1:9' } }), host: 'web' });
     kiosks.push(k);

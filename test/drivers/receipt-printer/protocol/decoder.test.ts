@@ -3,32 +3,30 @@ import { fc, test } from '@fast-check/vitest';
 import { EscPosInterpreter, decodeEscPos, parseCommand, type VirtualReceipt } from '../../../../drivers/receipt-printer/protocol/decoder.js';
 import { EscPosEncoder } from '../../../../drivers/receipt-printer/protocol/encoder.js';
 import { EscPosParseError } from '../../../../drivers/receipt-printer/protocol/errors.js';
+import { FrameReader } from '../../../../drivers/transport/frame-reader.js';
 import { hex } from '../helpers.js';
 
-/** Decodes a stream delivered in the given chunks, the way the simulator does. */
+/** Decodes a stream delivered in the given chunks, the way the simulator does (through the shared FrameReader). */
 function decodeChunks(chunks: Uint8Array[]): { receipts: VirtualReceipt[]; commands: string[] } {
   const it = new EscPosInterpreter();
   const receipts: VirtualReceipt[] = [];
   const commands: string[] = [];
-  let buf = new Uint8Array(0);
-  for (const c of chunks) {
-    const next = new Uint8Array(buf.length + c.length);
-    next.set(buf);
-    next.set(c, buf.length);
-    let off = 0;
-    for (;;) {
-      const r = parseCommand(next.subarray(off));
-      if (r.consumed === 0) break;
-      off += r.consumed;
+  const reader = new FrameReader<ReturnType<typeof parseCommand>, never>({
+    parse: (buf) => {
+      const r = parseCommand(buf);
+      return r.consumed === 0 ? { consumed: 0 } : { consumed: r.consumed, frame: r };
+    },
+    maxBuffered: 1 << 20,
+    onFrame: (r) => {
       if (r.error) it.noteError(r.error);
       if (r.command) {
         if (r.command.op !== 'text') commands.push(r.command.op);
         const done = it.apply(r.command);
         if (done) receipts.push(done);
       }
-    }
-    buf = next.slice(off);
-  }
+    },
+  });
+  for (const c of chunks) reader.push(c);
   const rest = it.flush();
   if (rest) receipts.push(rest);
   return { receipts, commands };

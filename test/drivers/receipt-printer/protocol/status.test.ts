@@ -8,6 +8,7 @@ import {
   encodeRealtimeStatus,
   faultOf,
   mergeRealtime,
+  printerFaults,
   parseStatusBytes,
   type PrinterStatus,
   type RealtimeN,
@@ -15,33 +16,26 @@ import {
   type StatusEvent,
 } from '../../../../drivers/receipt-printer/protocol/status.js';
 import { EscPosParseError } from '../../../../drivers/receipt-printer/protocol/errors.js';
+import { FrameReader } from '../../../../drivers/transport/frame-reader.js';
 import { fixtures, hex } from '../helpers.js';
 
 const F = fixtures.status;
 
-/** Feeds `chunks` one after another through the parser the way the printer class does. */
+/** Feeds `chunks` one after another through the parser the way the printer link does (the shared FrameReader). */
 function demux(chunks: Uint8Array[], expecting: RealtimeN[]): { events: StatusEvent[]; errors: EscPosParseError[] } {
   const events: StatusEvent[] = [];
   const errors: EscPosParseError[] = [];
   const queue = [...expecting];
-  let buf = new Uint8Array(0);
-  for (const c of chunks) {
-    const next = new Uint8Array(buf.length + c.length);
-    next.set(buf);
-    next.set(c, buf.length);
-    let off = 0;
-    for (;;) {
-      const r = parseStatusBytes(next.subarray(off), queue[0]);
-      if (r.consumed === 0) break;
-      off += r.consumed;
-      if (r.event) {
-        events.push(r.event);
-        if (r.event.kind === 'realtime') queue.shift();
-      }
-      if (r.error) errors.push(r.error);
-    }
-    buf = next.slice(off);
-  }
+  const reader = new FrameReader<StatusEvent, EscPosParseError>({
+    parse: (buf) => parseStatusBytes(buf, queue[0]),
+    maxBuffered: 128,
+    onFrame: (f) => {
+      events.push(f);
+      if (f.kind === 'realtime') queue.shift();
+    },
+    onError: (e) => errors.push(e),
+  });
+  for (const c of chunks) reader.push(c);
   return { events, errors };
 }
 
@@ -49,8 +43,8 @@ describe('DLE EOT replies', () => {
   it('out-of-paper fixture 1A/32/7E merges to paper out, offline', () => {
     const parts = ([1, 2, 4] as const).map((n) => {
       const r = parseStatusBytes(hex(F.outOfPaper[`n${n}`]), n);
-      if (r.event?.kind !== 'realtime') throw new Error('no event');
-      return r.event.status;
+      if (r.frame?.kind !== 'realtime') throw new Error('no event');
+      return r.frame.status;
     });
     const s = mergeRealtime(parts);
     expect(s).toMatchObject({ online: false, paper: 'out', coverOpen: false });
@@ -60,7 +54,7 @@ describe('DLE EOT replies', () => {
 
   it('ready fixture 12/12/12/12 is ready', () => {
     const parts = ([1, 2, 3, 4] as const).map((n) => {
-      const ev = parseStatusBytes(hex(F.ready[`n${n}`]), n).event;
+      const ev = parseStatusBytes(hex(F.ready[`n${n}`]), n).frame;
       if (ev?.kind !== 'realtime') throw new Error('no event');
       return ev.status;
     });
@@ -94,10 +88,10 @@ describe('Automatic Status Back', () => {
   ] as const)('%s', (key, expected, fault, action) => {
     const r = parseStatusBytes(hex(F[key]));
     expect(r.consumed).toBe(4);
-    if (r.event?.kind !== 'asb') throw new Error('expected ASB');
-    expect(r.event.status).toMatchObject(expected);
-    expect(faultOf(r.event.status).error?.fault).toBe(fault);
-    expect(faultOf(r.event.status).error?.action).toBe(action);
+    if (r.frame?.kind !== 'asb') throw new Error('expected ASB');
+    expect(r.frame.status).toMatchObject(expected);
+    expect(faultOf(r.frame.status).error?.fault).toBe(fault);
+    expect(faultOf(r.frame.status).error?.action).toBe(action);
   });
 
   it('incomplete ASB needs more bytes', () => {
@@ -148,13 +142,13 @@ describe('faults and device-side encoders', () => {
     const s = withOnline(raw as Omit<PrinterStatus, 'online'>);
     const r = parseStatusBytes(encodeAsb(s));
     expect(r.consumed).toBe(4);
-    expect(r.event?.kind === 'asb' && r.event.status).toEqual(s);
+    expect(r.frame?.kind === 'asb' && r.frame.status).toEqual(s);
   });
 
   test.prop([status])('encodeRealtimeStatus 1–4 -> parse -> merge gives the state back', (raw) => {
     const s = withOnline(raw as Omit<PrinterStatus, 'online'>);
     const parts: RealtimePart[] = ([1, 2, 3, 4] as const).map((n) => {
-      const ev = parseStatusBytes(Uint8Array.of(encodeRealtimeStatus(n, s)), n).event;
+      const ev = parseStatusBytes(Uint8Array.of(encodeRealtimeStatus(n, s)), n).frame;
       if (ev?.kind !== 'realtime') throw new Error('no reply');
       return ev.status;
     });
@@ -170,7 +164,7 @@ describe('faults and device-side encoders', () => {
       // need-more only for an incomplete ASB block (< 4 bytes) or an unterminated GS I reply (<= 81 bytes)
       if (bytes.length > 0 && r.consumed === 0) expect(bytes.length).toBeLessThan(bytes[0] === 0x5f ? 82 : 4);
       if (r.error) expect(r.error).toBeInstanceOf(EscPosParseError);
-      if (r.consumed > 0) expect(r.event !== undefined || r.error !== undefined).toBe(true);
+      if (r.consumed > 0) expect(r.frame !== undefined || r.error !== undefined).toBe(true);
     },
   );
 
@@ -190,6 +184,36 @@ describe('faults and device-side encoders', () => {
   it('asbStatus ignores the model-specific fourth byte', () => {
     expect(asbStatus(hex('10 00 00 6f'))).toEqual(READY_STATUS);
   });
+});
+
+describe('the fault policy (owned here; the CLI and the core only format it)', () => {
+  const all: PrinterStatus = { ...READY_STATUS, online: false, coverOpen: true, paper: 'out', cutterError: true, unrecoverableError: true, autoRecoverableError: true };
+
+  it('lists every blocking fault, most important first, each with its next action', () => {
+    expect(printerFaults(all).map((f) => [f.fault, f.action])).toEqual([
+      ['unrecoverable-error', 'maintenance'],
+      ['cover-open', 'clear'],
+      ['paper-out', 'clear'],
+      ['cutter-error', 'clear'],
+      ['auto-recoverable-error', 'wait'],
+    ]);
+  });
+
+  it("'offline' only when nothing else explains it; a ready printer has none", () => {
+    expect(printerFaults({ ...READY_STATUS, online: false })).toEqual([{ fault: 'offline', action: 'wait', message: 'printer is offline' }]);
+    expect(printerFaults(READY_STATUS)).toEqual([]);
+  });
+
+  test.prop([fc.record({ online: fc.boolean(), coverOpen: fc.boolean(), paper: fc.constantFrom('ok', 'near-end', 'out'), cutterError: fc.boolean(), unrecoverableError: fc.boolean(), autoRecoverableError: fc.boolean() })])(
+    'faultOf reports the first fault of the policy, as a typed error with its message and action',
+    (part) => {
+      const s: PrinterStatus = { ...READY_STATUS, ...part } as PrinterStatus;
+      const first = printerFaults(s)[0];
+      const { error } = faultOf(s);
+      if (!first) expect(error).toBeUndefined();
+      else expect(error).toMatchObject({ code: 'device-fault', fault: first.fault, action: first.action, message: first.message });
+    },
+  );
 });
 
 describe('GS I information replies', () => {

@@ -1,0 +1,649 @@
+import { createHash, randomUUID } from 'node:crypto';
+import QRCode from 'qrcode';
+import { fromCallback, fromPromise, type AnyActorRef } from 'xstate';
+import type { Logger } from 'pino';
+import type { Application } from '../catalog/index.js';
+import { KioskError, type LocalText, type MatterList, type MatterSummary, type MatterView, type UnavailableReason } from '../contract/index.js';
+import { compileMatter, type MatterActorRef, type MatterActors, type Prefilled } from '../workflows/compile.js';
+import {
+  StepError,
+  type Acceptance,
+  type CertificateInfo,
+  type LookupCertificatesInput,
+  type LookupCertificatesOutput,
+  type MatterData,
+  type MatterEvent,
+  type PrintReceiptInput,
+  type ScanPagesInput,
+  type SubmitCaseInput,
+  type SubmitRatingInput,
+  type TakePaymentInput,
+} from '../workflows/matter-types.js';
+import { UNPAID } from '../workflows/steps/submit.js';
+import { matterViewOf, stepAccepts, type ViewEnv } from '../workflows/view.js';
+import { isDeviceError } from '../../drivers/device.js';
+import { nationName } from '../../drivers/id-card/protocol/text.js';
+import type { IdentityRecord } from '../../drivers/id-card/types.js';
+import { acceptanceReceipt, type ReceiptMaterialHow } from '../../drivers/receipt-printer/templates.js';
+import type { ReceiptPrinter } from '../../drivers/receipt-printer/types.js';
+import { isStorageError, type Journal, type JournalEntry, type Outbox } from '../../offline-cache/index.js';
+import type { PlatformClient } from '../platform/client.js';
+import { holderToken } from '../platform/signing.js';
+import type { CatalogService } from './catalog-service.js';
+import { enqueueRating, type Delivery } from './delivery.js';
+import type { DeviceSupervisor } from './device-supervisor.js';
+import { maskIdNumber, maskName } from './masking.js';
+import { MatterDeviceError, type PageSource, type PaymentTerminal } from './matter-devices.js';
+import type { PlatformLink } from './platform-link.js';
+import type { Profile } from './profile.js';
+import type { SessionService } from './session-service.js';
+import { addWorkingDays, chinaDate, type WorkCalendar } from './working-days.js';
+
+/**
+ * The matter service: the core's side of matters. It offers the catalog's matters with their
+ * availability, starts the chosen one as the session's child (compiled with actors bound to this
+ * citizen and this run), provides the six named actors (submission into the outbox, the receipt,
+ * e-certificates, scans, payment, the rating), and forgets everything of a run when the session
+ * stops it. Nothing here logs citizen data.
+ */
+
+/**
+ * The offline queue as it is now: the core may open its storage later (a restored key file), so the
+ * service asks each time. The tamper-evident journal (offline-cache/journal.ts) records what the kiosk
+ * accepted: `submission-accepted` is written by the core's submit (enqueueSubmission), `rating` by
+ * enqueueRating here, `payment-step` for each step of a sale (requested / approved / declined /
+ * uncertain / reversed) through `journalAppend`.
+ */
+export interface QueueView {
+  outbox: Outbox | null;
+  journal: Journal | null;
+  client: PlatformClient | null;
+  link: PlatformLink | null;
+  delivery: Delivery | null;
+}
+
+export interface SubmitFn {
+  (
+    input: { kind: string; payload: { matterCode: string; applicantToken: string; form: Record<string, unknown>; submittedAt?: string }; attachments?: readonly Uint8Array[]; idempotencyKey: string },
+    signal?: AbortSignal,
+  ): Promise<{ idempotencyKey: string; acceptanceNumber: string }>;
+}
+
+export interface MatterServiceOptions {
+  profile: Profile;
+  catalogs: CatalogService;
+  session: SessionService;
+  supervisor: DeviceSupervisor;
+  printer: ReceiptPrinter | null;
+  pageSource: PageSource | null;
+  payment: PaymentTerminal | null;
+  queue: () => QueueView;
+  /** KioskCore.submit: validated, sealed, durable, journalled, idempotent by key. */
+  submit: SubmitFn;
+  /** KioskCore.journalAppend: best effort, for records whose own work is already done. */
+  journalAppend: (entry: JournalEntry) => boolean;
+  log: Logger;
+  now?: () => number;
+  /** How long a submission made online waits for the platform's case number for the receipt (default 4 s). */
+  caseNumberWaitMs?: number;
+}
+
+/** One citizen's run of one matter: what the core holds for it, forgotten when it stops. */
+interface Run {
+  app: Application;
+  key: string;
+  record: IdentityRecord;
+  /** Scanned pages by batch ref (PNG bytes). */
+  pages: Map<string, Uint8Array[]>;
+  printed: Set<string>;
+  /** Sales approved, and sales whose outcome is unknown (aborted, link lost): reversed if never submitted. */
+  sales: Map<string, 'approved' | 'uncertain'>;
+  submitted: boolean;
+  batches: number;
+}
+
+const w = (zh: string, en: string): LocalText => ({ 'zh-CN': zh, en });
+
+const WORDS = {
+  printer: w('回执打印机暂不可用', 'The receipt printer is not available'),
+  scanner: w('扫描仪暂不可用', 'The scanner is not available'),
+  payment: w('支付终端暂不可用', 'The payment pad is not available'),
+  platform: w('暂时无法连接政务服务平台，此事项需联网办理', 'The government platform cannot be reached; this matter needs it'),
+  storage: w('终端存储空间不足，暂停受理新的申请，请联系工作人员', 'The terminal is out of storage and accepts no new applications; please ask staff'),
+  onlineOnly: w('暂时无法连接政务服务平台，此事项需联网办理，请稍后再试或到窗口办理。', 'The government platform cannot be reached. This matter needs it: please try later or go to a counter.'),
+  storageFull: w('终端存储空间不足，申请未能保存。请联系工作人员。', 'The terminal is out of storage and could not keep your application. Please ask staff.'),
+  notSaved: w('申请未能保存，请重试或联系工作人员。', 'Your application could not be saved. Please try again or ask staff.'),
+  certificates: w('暂时无法查询电子证照，请扫描材料或使用承诺。', 'E-certificates cannot be looked up now; scan the document or use the commitment.'),
+  noScanner: w('扫描仪暂不可用，请联系工作人员。', 'The scanner is not available. Please ask staff.'),
+  scanFailed: w('扫描没有成功，请把材料放好后重试。', 'The scan did not work. Place the document and try again.'),
+  noPad: w('支付终端暂不可用，请联系工作人员。', 'The payment pad is not available. Please ask staff.'),
+  payUnknown: w('支付结果未能确认，未重复扣款。请再按一次"支付"查询结果。', 'The payment could not be confirmed; you were not charged twice. Press Pay again to check.'),
+  ratingFailed: w('评价未能保存，请重试。', 'Your rating could not be saved. Please try again.'),
+  noPrinter: w('本终端没有回执打印机。请记下受理编号，或用手机扫描屏幕上的二维码。', 'This terminal has no receipt printer. Note the number or scan the QR code on screen.'),
+};
+
+const SHOW_INSTEAD = w('请记下屏幕上的受理编号，或用手机扫描二维码保存。', 'Note the acceptance number on screen, or scan the QR code with your phone.');
+
+function printerWords(e: unknown): LocalText {
+  const fault = isDeviceError(e) ? e.fault : undefined;
+  const code = isDeviceError(e) ? e.code : undefined;
+  const why =
+    fault === 'paper-out'
+      ? w('打印机缺纸。', 'The printer is out of paper.')
+      : fault === 'cover-open'
+        ? w('打印机盖未关好。', 'The printer cover is open.')
+        : fault === 'cutter-error'
+          ? w('打印机切纸故障。', 'The printer cutter is stuck.')
+          : code === 'disconnected' || code === 'not-found' || code === 'timeout'
+            ? w('打印机未连接。', 'The printer is not connected.')
+            : w('打印机暂时无法打印。', 'The printer cannot print now.');
+  return { 'zh-CN': `${why['zh-CN']}${SHOW_INSTEAD['zh-CN']}`, en: `${why.en} ${SHOW_INSTEAD.en}` };
+}
+
+/** The 告知承诺 text's version: SHA-256 of both languages, as shown. */
+export function commitmentVersion(text: LocalText): string {
+  return createHash('sha256').update(text['zh-CN'], 'utf8').update('\u0000').update(text.en, 'utf8').digest('hex');
+}
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+const isPng = (b: Uint8Array): boolean => b.length > 8 && PNG_SIGNATURE.every((x, i) => b[i] === x);
+
+async function qrDataUrl(payload: string): Promise<string> {
+  const svg = await QRCode.toString(payload, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+  return `data:image/svg+xml;base64,${Buffer.from(svg, 'utf8').toString('base64')}`;
+}
+
+/** Pre-filled values from the card (the platform profile source has no API yet: such fields start empty). */
+export function prefillFrom(app: Application, record: IdentityRecord): Record<string, Prefilled> {
+  const out: Record<string, Prefilled> = {};
+  for (const f of app.fields) {
+    let value: string | undefined;
+    switch (f.prefill) {
+      case 'card.name':
+        value = record.name;
+        break;
+      case 'card.gender':
+        value = record.gender;
+        break;
+      case 'card.birthDate':
+        value = record.birthDate;
+        break;
+      case 'card.address':
+        value = record.address;
+        break;
+      case 'card.nation':
+        value = nationName(record.nationCode);
+        break;
+    }
+    if (value !== undefined && value !== '') out[f.key] = { value, source: 'card' };
+  }
+  return out;
+}
+
+export class MatterService {
+  readonly #o: MatterServiceOptions;
+  readonly #runs = new Map<string, Run>();
+  readonly #holderKey: Buffer;
+  readonly #calendar: WorkCalendar;
+  readonly #offs: (() => void)[] = [];
+
+  constructor(opts: MatterServiceOptions) {
+    this.#o = opts;
+    this.#holderKey = Buffer.from(opts.profile.platform.holderKey, 'base64');
+    this.#calendar = { holidays: new Set(opts.profile.catalog.holidays), workdays: new Set(opts.profile.catalog.workdays) };
+    const refresh = (): void => opts.session.refresh();
+    // Platform reachability changes reach the view through the core (it calls session.refresh()).
+    this.#offs.push(opts.supervisor.onChange(refresh), opts.catalogs.onChange(refresh));
+    if (opts.pageSource) this.#offs.push(opts.pageSource.onState(refresh));
+    if (opts.payment) this.#offs.push(opts.payment.onState(refresh));
+    this.#offs.push(opts.session.onMatterStopped((e) => this.#stopped(e.idempotencyKey, e.submitted)));
+    opts.session.attachMatters({ list: () => this.list(), matterView: (ref, confirm) => this.#view(ref, confirm) });
+  }
+
+  /** Runs whose data the core still holds (0 once every matter stopped: tests check the wipe). */
+  get activeRuns(): number {
+    return this.#runs.size;
+  }
+
+  close(): void {
+    for (const off of this.#offs.splice(0)) off();
+    for (const key of [...this.#runs.keys()]) this.#stopped(key, false);
+  }
+
+  get #now(): number {
+    return (this.#o.now ?? Date.now)();
+  }
+
+  // ---- the list ----
+
+  /** What availability depends on, read once per list (statfs and device states are not free). */
+  #conditions(): { online: boolean; printer: boolean; scanner: boolean; payment: boolean; storage: boolean } {
+    const o = this.#o;
+    const q = o.queue();
+    const ready = (s: string | undefined): boolean => s === 'ready' || s === 'busy';
+    const printer = o.supervisor.list().find((x) => x.kind === 'receipt-printer');
+    let storage = false;
+    try {
+      storage = q.outbox !== null && q.outbox.freeSpace().ok;
+    } catch {
+      storage = false;
+    }
+    return {
+      online: q.link?.state === 'online',
+      printer: printer !== undefined && (printer.state === 'online' || printer.state === 'busy'),
+      scanner: ready(o.pageSource?.state()),
+      payment: ready(o.payment?.state()),
+      storage,
+    };
+  }
+
+  /** Why an application cannot run now (null: it can). */
+  unavailable(app: Application, c = this.#conditions()): MatterSummary['unavailable'] {
+    const no = (reason: UnavailableReason, message: LocalText, device: 'receipt-printer' | 'scanner' | 'payment' | null = null): MatterSummary['unavailable'] => ({ reason, device, message });
+    if (!app.offline && !c.online) return no('platform-unreachable', WORDS.platform);
+    for (const d of app.devices) {
+      if (d === 'receipt-printer' && !c.printer) return no('device-offline', WORDS.printer, d);
+      if (d === 'scanner' && !c.scanner) return no('device-offline', WORDS.scanner, d);
+      if (d === 'payment' && !c.payment) return no('device-offline', WORDS.payment, d);
+    }
+    if (!c.storage) return no('storage-full', WORDS.storage);
+    return null;
+  }
+
+  list(): MatterList {
+    const c = this.#o.catalogs.catalog;
+    const apps = [...c.applications.values()];
+    const now = this.#conditions();
+    const summary = (a: Application): MatterSummary => ({
+      code: a.code,
+      kind: a.kind,
+      name: a.name,
+      members: a.members.map((m) => m.name),
+      fee: a.fee.kind === 'fixed' ? { amountFen: a.fee.amountFen, item: a.fee.item } : null,
+      processing: a.processing,
+      offline: a.offline,
+      sample: a.sample,
+      unavailable: this.unavailable(a, now),
+    });
+    return {
+      sample: c.sample,
+      categories: c.categories
+        .map((cat) => ({ id: cat.id, name: cat.name, matters: apps.filter((a) => a.category === cat.id).map(summary) }))
+        .filter((cat) => cat.matters.length > 0),
+    };
+  }
+
+  #env(): ViewEnv {
+    const s = this.#o.pageSource?.state();
+    return { platformOnline: this.#o.queue().link?.state === 'online', scannerReady: s === 'ready' };
+  }
+
+  #view(ref: AnyActorRef, confirmCancel: boolean): MatterView | null {
+    return matterViewOf(ref as MatterActorRef, this.#env(), confirmCancel);
+  }
+
+  // ---- the requests ----
+
+  /** matter.choose: starts the matter for the citizen on the reader, under a new idempotency key. */
+  choose(code: string): void {
+    const { session, catalogs } = this.#o;
+    if (session.view().screen !== 'welcome') throw new KioskError('not-allowed', 'a matter is chosen from the matter list, after the ID card is read');
+    const record = session.currentRecord;
+    if (record === null) throw new KioskError('not-allowed', 'no citizen identified');
+    const app = catalogs.catalog.applications.get(code);
+    if (app === undefined) throw new KioskError('not-allowed', `no matter "${code.slice(0, 128)}" in the catalog in use`);
+    const no = this.unavailable(app);
+    if (no !== null) throw new KioskError('not-allowed', `${no.message['zh-CN']} / ${no.message.en}`);
+    const key = randomUUID();
+    const run: Run = { app, key, record, pages: new Map(), printed: new Set(), sales: new Map(), submitted: false, batches: 0 };
+    this.#runs.set(key, run);
+    const logic = compileMatter(app, { actors: this.#actors(run), rating: catalogs.catalog.rating });
+    this.#o.log.info({ matter: app.code, kind: app.kind, key }, 'matter started');
+    session.startMatter({ logic, input: { idempotencyKey: key, prefill: prefillFrom(app, record) }, code: app.code, name: app.name });
+  }
+
+  /** A screen event for the running matter; not-allowed when its current step does not take it now. */
+  send(event: MatterEvent): void {
+    const { session } = this.#o;
+    const ref = session.matterRef();
+    if (ref === null) throw new KioskError('not-allowed', 'no matter is running');
+    if (session.confirmingCancel()) throw new KioskError('not-allowed', 'the cancel question is open: answer it first');
+    if (!stepAccepts(ref as MatterActorRef, event)) throw new KioskError('not-allowed', `${event.type.toLowerCase()} is not possible on this step now`);
+    session.matterEvent(event);
+  }
+
+  /** matter.cancel: asks once (before the submission); after the submission it ends the session. */
+  cancel(): void {
+    const { session } = this.#o;
+    const ref = session.matterRef();
+    if (ref === null) throw new KioskError('not-allowed', 'no matter is running');
+    const v = this.#view(ref, session.confirmingCancel());
+    const submitted = (ref as MatterActorRef).getSnapshot().context.data.submission !== null;
+    if (!submitted && v !== null && !v.canCancel) throw new KioskError('not-allowed', 'cannot cancel while the device or the platform is working: wait a moment');
+    session.cancel();
+  }
+
+  cancelConfirm(): void {
+    if (!this.#o.session.confirmingCancel()) throw new KioskError('not-allowed', 'no cancel question is open');
+    this.#o.session.cancelConfirm();
+  }
+
+  cancelDismiss(): void {
+    if (!this.#o.session.confirmingCancel()) throw new KioskError('not-allowed', 'no cancel question is open');
+    this.#o.session.cancelDismiss();
+  }
+
+  // ---- end of a run ----
+
+  #stopped(key: string, submitted: boolean): void {
+    const run = this.#runs.get(key);
+    if (!run) return;
+    this.#runs.delete(key);
+    for (const pages of run.pages.values()) for (const p of pages) p.fill(0);
+    run.pages.clear();
+    const toReverse = run.submitted || submitted ? [] : [...run.sales.keys()];
+    this.#o.log.info({ matter: run.app.code, key, submitted: run.submitted || submitted, reversals: toReverse.length }, 'matter stopped');
+    const pad = this.#o.payment;
+    if (pad) {
+      for (const saleKey of toReverse) {
+        // A sale for a matter never submitted is reversed (an uncertain one too: reverse is idempotent and a no-op for an unknown sale).
+        void pad.reverse(saleKey, AbortSignal.timeout(60_000)).then(
+          () => {
+            this.#o.journalAppend({ type: 'payment-step', key: saleKey, step: 'reversed' });
+            this.#o.log.info({ sale: saleKey }, 'payment reversed: the matter was not submitted');
+          },
+          (e: unknown) => this.#o.log.error({ sale: saleKey, err: e instanceof Error ? e.message : String(e) }, 'payment reversal failed: a technician must reverse it'),
+        );
+      }
+    }
+  }
+
+  // ---- the six actors ----
+
+  #actors(run: Run): MatterActors {
+    return {
+      submitCase: fromPromise<Acceptance, SubmitCaseInput>(({ input, signal }) => this.#submitCase(run, input, signal)),
+      printReceipt: fromPromise<void, PrintReceiptInput>(({ input, signal }) => this.#printReceipt(run, input, signal)),
+      lookupCertificates: fromPromise<LookupCertificatesOutput, LookupCertificatesInput>(({ input, signal }) => this.#lookup(run, input, signal)),
+      scanPages: fromCallback<MatterEvent, ScanPagesInput>(({ input, sendBack }) => this.#scan(run, input, sendBack)),
+      takePayment: fromCallback<MatterEvent, TakePaymentInput>(({ input, sendBack }) => this.#pay(run, input, sendBack)),
+      submitRating: fromPromise<void, SubmitRatingInput>(({ input, signal }) => this.#rate(run, input, signal)),
+    };
+  }
+
+  /** The submission's form: what the citizen entered and how each material came; no ID number. */
+  #form(run: Run, data: MatterData, at: number): { form: Record<string, unknown>; attachments: Uint8Array[] } {
+    const { app } = run;
+    const attachments: Uint8Array[] = [];
+    const materials = app.materials.flatMap((m) => {
+      const p = data.materials[m.key];
+      if (p === undefined) return [];
+      if (p.by === 'e-certificate') return [{ key: m.key, by: 'e-certificate', certificateId: p.certificate.id, certificateType: p.certificate.type }];
+      if (p.by === 'commitment') return [{ key: m.key, by: 'commitment' }];
+      const pages = p.refs.flatMap((ref) => run.pages.get(ref) ?? []);
+      const first = attachments.length;
+      attachments.push(...pages);
+      return [{ key: m.key, by: 'scan', pages: pages.length, attachments: pages.map((_, i) => first + i) }];
+    });
+    const c = data.commitment;
+    const values: Record<string, string> = {};
+    for (const f of app.fields) values[f.key] = data.values[f.key] ?? '';
+    return {
+      form: {
+        values,
+        ...(app.kind === 'bundle' ? { members: app.members.map((m) => m.code) } : {}),
+        commitment:
+          app.commitment === null || c === null
+            ? null
+            : c.decision === 'committed'
+              ? { decision: 'committed', version: commitmentVersion(app.commitment.text), at: new Date(c.at).toISOString() }
+              : { decision: 'declined' },
+        materials,
+        payment: data.payment ? { transactionId: data.payment.transactionId, amountFen: data.payment.amountFen, approvedAt: new Date(data.payment.approvedAt).toISOString() } : null,
+        catalogVersion: this.#o.catalogs.catalog.version,
+        channel: 'self-service-terminal',
+        submittedAt: new Date(at).toISOString(),
+      },
+      attachments,
+    };
+  }
+
+  async #submitCase(run: Run, input: SubmitCaseInput, signal: AbortSignal): Promise<Acceptance> {
+    const { app } = run;
+    const o = this.#o;
+    if (app.fee.kind === 'fixed' && (input.data.payment === null || input.data.payment.amountFen !== app.fee.amountFen)) throw new StepError(UNPAID);
+    const online = o.queue().link?.state === 'online';
+    if (!app.offline && !online) throw new StepError(WORDS.onlineOnly);
+    const at = input.at > 0 ? input.at : this.#now;
+    const { form, attachments } = this.#form(run, input.data, at);
+    let accepted: { acceptanceNumber: string };
+    try {
+      accepted = await o.submit(
+        {
+          kind: app.kind,
+          idempotencyKey: run.key,
+          payload: { matterCode: app.code, applicantToken: holderToken(this.#holderKey, run.record.idNumber), form, submittedAt: new Date(at).toISOString() },
+          attachments,
+        },
+        signal,
+      );
+    } catch (e) {
+      if (e instanceof KioskError && e.code === 'storage-full') throw new StepError(WORDS.storageFull, { cause: e });
+      o.log.warn({ matter: app.code, key: run.key, code: e instanceof KioskError ? e.code : 'error' }, 'submission not accepted');
+      throw new StepError(WORDS.notSaved, { cause: e });
+    }
+    // The core's submit wrote the journal's submission-accepted record right after the commit.
+    run.submitted = true;
+    const caseNumber = online ? await this.#caseNumber(run.key, signal) : null;
+    const p = app.processing;
+    return {
+      acceptanceNumber: accepted.acceptanceNumber,
+      caseNumber,
+      offline: !online,
+      qr: await qrDataUrl(accepted.acceptanceNumber),
+      promisedDate: p.kind === 'promised' ? addWorkingDays(chinaDate(at), p.workingDays, this.#calendar) : null,
+      submittedAt: at,
+    };
+  }
+
+  /** The platform's case number, when delivery brings it within a few seconds (the receipt prints it). */
+  #caseNumber(key: string, signal: AbortSignal): Promise<string | null> {
+    const { outbox, delivery } = this.#o.queue();
+    const known = outbox?.findByKey(key)?.platformCaseNumber;
+    if (known !== undefined) return Promise.resolve(known);
+    if (!delivery) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const done = (v: string | null): void => {
+        clearTimeout(t);
+        off();
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      };
+      const onAbort = (): void => done(null);
+      const t = setTimeout(() => done(null), this.#o.caseNumberWaitMs ?? 4000);
+      const off = delivery.onResult((e) => {
+        if (e.entry.idempotencyKey !== key) return;
+        if (e.result.kind === 'acked') done(e.result.caseNumber);
+        else done(null);
+      });
+      signal.addEventListener('abort', onAbort, { once: true });
+      // Delivered between the look-up above and the subscription.
+      const now = outbox?.findByKey(key)?.platformCaseNumber;
+      if (now !== undefined) done(now);
+    });
+  }
+
+  async #printReceipt(run: Run, input: PrintReceiptInput, signal: AbortSignal): Promise<void> {
+    if (run.printed.has(input.idempotencyKey)) return;
+    const printer = this.#o.printer;
+    if (printer === null) throw new StepError(WORDS.noPrinter);
+    const { app } = run;
+    const p = this.#o.profile;
+    const a = input.acceptance;
+    const how = (m: Application['materials'][number]): ReceiptMaterialHow | null => {
+      const x = input.data.materials[m.key];
+      return x === undefined ? null : x.by === 'scan' ? 'scanned' : x.by === 'e-certificate' ? 'e-certificate' : 'committed';
+    };
+    const materials = app.materials.flatMap((m) => {
+      const h = how(m);
+      return h === null ? [] : [{ name: m.name['zh-CN'], how: h }];
+    });
+    // The current case number, if delivery brought it since the acceptance.
+    const caseNumber = a.caseNumber ?? this.#o.queue().outbox?.findByKey(run.key)?.platformCaseNumber ?? null;
+    let bytes: Uint8Array;
+    try {
+      bytes = acceptanceReceipt({
+        terminalId: p.terminalId,
+        siteName: p.siteName,
+        time: new Date(a.submittedAt),
+        matterName: app.name['zh-CN'],
+        applicantName: maskName(run.record.name),
+        maskedId: maskIdNumber(run.record.idNumber),
+        acceptanceNumber: a.acceptanceNumber,
+        qrPayload: a.acceptanceNumber,
+        offline: a.offline && caseNumber === null,
+        profile: printer.profile.name,
+        caseNumber,
+        implementationCode: app.code,
+        body: app.body['zh-CN'],
+        members: app.members.map((m) => m.name['zh-CN']),
+        materials,
+        promised: app.processing.kind === 'promised' && a.promisedDate !== null ? { kind: 'promised', workingDays: app.processing.workingDays, date: a.promisedDate } : { kind: 'immediate' },
+        consultationPhone: app.contact.consultation,
+        complaintPhone: app.contact.complaint,
+      });
+    } catch (e) {
+      this.#o.log.error({ matter: app.code, err: e instanceof Error ? e.message : String(e) }, 'acceptance receipt could not be encoded');
+      throw new StepError(printerWords(e), { cause: e });
+    }
+    try {
+      await printer.print(bytes, { signal });
+      run.printed.add(input.idempotencyKey);
+    } catch (e) {
+      this.#o.log.warn({ matter: app.code, err: isDeviceError(e) ? e.toJSON() : String(e) }, 'acceptance receipt not printed: shown on screen');
+      throw new StepError(printerWords(e), { cause: e });
+    }
+  }
+
+  async #lookup(run: Run, input: LookupCertificatesInput, signal: AbortSignal): Promise<LookupCertificatesOutput> {
+    const { client, link } = this.#o.queue();
+    if (client === null || link?.state !== 'online') throw new StepError(WORDS.certificates);
+    const holder = holderToken(this.#holderKey, run.record.idNumber);
+    const now = this.#now;
+    const out: LookupCertificatesOutput = {};
+    for (const type of input.types) {
+      const r = await client.lookupCertificate({ type, holder }, signal);
+      if (r.kind !== 'ok') throw new StepError(WORDS.certificates);
+      out[type] = r.value.certificates
+        .filter((c) => c.type === type && (c.expiresAt === undefined || Date.parse(c.expiresAt) > now))
+        .sort((a, b) => Date.parse(b.issuedAt) - Date.parse(a.issuedAt))
+        .map(
+          (c): CertificateInfo => ({
+            id: c.id,
+            type: c.type,
+            title: c.title,
+            issuer: c.issuer,
+            issuedOn: chinaDate(Date.parse(c.issuedAt)),
+            expiresOn: c.expiresAt === undefined ? null : chinaDate(Date.parse(c.expiresAt)),
+          }),
+        );
+    }
+    return out;
+  }
+
+  #scan(run: Run, input: ScanPagesInput, sendBack: (e: MatterEvent | { type: string; [k: string]: unknown }) => void): () => void {
+    const source = this.#o.pageSource;
+    if (source === null) {
+      queueMicrotask(() => sendBack({ type: 'SCAN_FAILED', words: WORDS.noScanner }));
+      return () => undefined;
+    }
+    const ac = new AbortController();
+    source
+      .scan({ maxPages: input.maxPages, signal: ac.signal, onProgress: (p) => !ac.signal.aborted && sendBack({ type: 'SCAN_PROGRESS', pagesDone: p.pagesDone, pageProgress: p.pageProgress }) })
+      .then(
+        (pages) => {
+          if (ac.signal.aborted) {
+            pages.forEach((p) => p.fill(0));
+            return;
+          }
+          const good = pages.filter(isPng).slice(0, input.maxPages);
+          if (good.length !== pages.length) this.#o.log.warn({ got: pages.length, kept: good.length }, 'scanner returned pages that are not PNG or too many');
+          run.batches += 1;
+          const ref = `batch-${run.batches}`;
+          run.pages.set(ref, good);
+          sendBack({ type: 'SCAN_DONE', pages: good.length, ref });
+        },
+        (e: unknown) => {
+          if (ac.signal.aborted) return;
+          this.#o.log.warn({ matter: run.app.code, err: e instanceof MatterDeviceError ? e.reason : e instanceof Error ? e.message : String(e) }, 'scan failed');
+          sendBack({ type: 'SCAN_FAILED', words: e instanceof MatterDeviceError ? e.words : WORDS.scanFailed });
+        },
+      );
+    return () => ac.abort(new Error('scan stopped: the step or the session ended'));
+  }
+
+  #pay(run: Run, input: TakePaymentInput, sendBack: (e: { type: string; [k: string]: unknown }) => void): () => void {
+    const pad = this.#o.payment;
+    if (pad === null) {
+      queueMicrotask(() => sendBack({ type: 'PAY_FAILED', words: WORDS.noPad }));
+      return () => undefined;
+    }
+    const ac = new AbortController();
+    const key = input.idempotencyKey;
+    const log = this.#o.log;
+    const step = (name: string): void => void this.#o.journalAppend({ type: 'payment-step', key, step: name });
+    const settle = (r: Awaited<ReturnType<PaymentTerminal['sale']>>): void => {
+      step(r.outcome);
+      if (r.outcome === 'approved') {
+        run.sales.set(key, 'approved');
+        if (ac.signal.aborted) return;
+        sendBack({ type: 'PAY_APPROVED', approval: { transactionId: r.transactionId, amountFen: r.amountFen, approvedAt: r.approvedAt, key } });
+      } else {
+        run.sales.delete(key);
+        log.info({ sale: key, reason: r.reason }, 'payment declined');
+        if (!ac.signal.aborted) sendBack({ type: 'PAY_DECLINED', words: r.words });
+      }
+    };
+    void (async () => {
+      // From the first byte to the pad the outcome may be approved even if we never hear it.
+      run.sales.set(key, 'uncertain');
+      step('requested');
+      try {
+        const prior = await pad.status(key, ac.signal);
+        if (prior.outcome !== 'unknown') return settle(prior);
+        settle(await pad.sale({ key, amountFen: input.amountFen, description: input.item['zh-CN'], signal: ac.signal, onPrompt: (message) => !ac.signal.aborted && sendBack({ type: 'PAY_PROMPT', message }) }));
+      } catch (e) {
+        step('uncertain');
+        if (ac.signal.aborted) return;
+        log.warn({ sale: key, err: e instanceof MatterDeviceError ? e.reason : e instanceof Error ? e.message : String(e) }, 'payment outcome unknown');
+        sendBack({ type: 'PAY_FAILED', words: e instanceof MatterDeviceError ? e.words : WORDS.payUnknown });
+      }
+    })();
+    return () => ac.abort(new Error('payment stopped: the step or the session ended'));
+  }
+
+  async #rate(run: Run, input: SubmitRatingInput, signal: AbortSignal): Promise<void> {
+    const { log } = this.#o;
+    const { outbox, delivery, journal } = this.#o.queue();
+    if (outbox === null) throw new StepError(WORDS.ratingFailed);
+    const at = input.at > 0 ? input.at : this.#now;
+    try {
+      const r = enqueueRating(outbox, this.#o.profile.terminalId, {
+        caseKey: input.caseKey,
+        rating: {
+          score: input.score,
+          ...(input.reasons.length > 0 ? { reasons: input.reasons } : {}),
+          ...(input.text !== '' ? { comment: input.text } : {}),
+          contentVersion: input.contentVersion,
+        },
+        ratedAt: new Date(at).toISOString(),
+        signal,
+      }, { journal });
+      log.info({ matter: run.app.code, key: r.idempotencyKey, score: input.score, existing: r.existing, journal: r.journal }, 'rating queued');
+    } catch (e) {
+      log.warn({ matter: run.app.code, code: isStorageError(e) ? e.code : 'error' }, 'rating not queued');
+      throw new StepError(WORDS.ratingFailed, { cause: e });
+    }
+    delivery?.notify();
+  }
+}
