@@ -66,7 +66,8 @@ class WireEnd implements Transport {
             if (this.#open && peer !== undefined && peer.#open) peer.#data.emit(part);
             resolve();
           };
-          if (paced) setTimeout(deliver, Math.max(0, due - performance.now()));
+          // Rounded up: Node's timers count whole milliseconds, and a chunk must never arrive before its last byte.
+          if (paced) setTimeout(deliver, Math.max(0, Math.ceil(due - performance.now())));
           else setImmediate(deliver);
         }),
       );
@@ -126,7 +127,8 @@ export class WireLine implements TransportOpener {
 
   /** Wire time (ms) of the last `n` transfers in each direction before `before`. */
   wireOfLast(n: number, before: number): { ms: number; bytes: number } {
-    const done = this.transfers.filter((t) => t.end <= before);
+    // Half a millisecond of slack for timer granularity (a delivery is never early, but `before` is sampled after it).
+    const done = this.transfers.filter((t) => t.end <= before + 0.5);
     const pick = (from: Transfer['from']): Transfer[] => done.filter((t) => t.from === from).slice(-n);
     const all = [...pick('host'), ...pick('device')];
     return { ms: all.reduce((a, t) => a + (t.end - t.start), 0), bytes: all.reduce((a, t) => a + t.bytes, 0) };
