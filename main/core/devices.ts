@@ -53,7 +53,7 @@ export function buildDevices(profile: Profile, log: Logger, simulated: Simulated
     } else {
       opener = new HidOpener({ path: idCfg.path, reportId: idCfg.reportId, reportSize: idCfg.reportSize });
     }
-    reader = new SamIdCardReader('id-card', opener);
+    reader = new SamIdCardReader('id-card', opener, idCfg.presence ? { pollMs: idCfg.presence.pollMs, presentPollMs: idCfg.presence.presentPollMs } : {});
     devices.push(reader);
     log.info({ device: 'id-card', transport: opener.kind, path: opener.path }, 'device configured');
     warnUnstablePath(log, 'id-card', opener.path);
