@@ -40,8 +40,9 @@ if (mode === 'kiosk') {
   const file = join(dir, 'kiosk.json');
   fs.writeFileSync(file, JSON.stringify({ terminalId: 'NX-BENCH-1', dataDir: join(dir, 'data'), logging: { level: 'warn' } }));
   const kiosk = await startSimulatedKiosk({ profilePath: file, host: 'web', embeddedPlatform: false });
-  // A citizen reaches a receipt many seconds after the kiosk serves; a moment is plenty for the warm-up.
-  await new Promise((r) => setTimeout(r, 500));
+  // A citizen reaches a receipt many seconds, usually minutes, after the kiosk serves; the printer warms the
+  // encoder up 1.5 s after its start.
+  await new Promise((r) => setTimeout(r, 2500));
   close = async () => {
     await kiosk.close();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@
  * serialises every pushed message as the web host does, and N sessions. After every `every` sessions a forced
  * full GC and process.memoryUsage(). Prints one JSON line with the samples.
  *
- *   node --expose-gc --import tsx bench/child/memory.ts cards N every
+ *   node --expose-gc --import tsx bench/child/memory.ts cards N every warmup
  *     a session = card placed → welcome → card removed → finish → dismiss → attract
  */
 import fs from 'node:fs';
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { SessionView } from '../../main/contract/index.js';
 import { startSimulatedKiosk } from '../../main/sim/terminal.js';
 
-const [mode = 'cards', nRaw = '5000', everyRaw = '100'] = process.argv.slice(2);
+const [mode = 'cards', nRaw = '5000', everyRaw = '100', warmRaw = '0'] = process.argv.slice(2);
 const N = Number(nRaw);
 const EVERY = Number(everyRaw);
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -80,12 +80,12 @@ const sample = (sessions: number): void => {
   samples.push({ sessions, heapUsed: m.heapUsed, rss: m.rss, external: m.external, arrayBuffers: m.arrayBuffers });
 };
 if (mode !== 'cards') throw new Error(`unknown mode ${mode}`);
+for (let i = 0; i < Number(warmRaw); i++) await session(i);
 const t0 = performance.now();
 sample(0);
 for (let i = 1; i <= N; i++) {
   await session(i);
   if (i % EVERY === 0) sample(i);
-  if (process.env.SNAP && (i === 1500 || i === 4500)) { const v8 = await import('node:v8'); gc(); v8.writeHeapSnapshot(`/tmp/perfscratch/snap-${i}.heapsnapshot`); }
 }
 const ms = performance.now() - t0;
 await kiosk.close();
