@@ -41,7 +41,8 @@ export const sessionsSection: BenchSection = {
     const cards = child<{ samples: (MemSample & { sessions: number })[]; ms: number }>('memory.ts', ['cards', String(SESSIONS), '100', String(WARM_SESSIONS)]);
     const cs = slopes(cards.samples.map((s) => ({ ...s, n: s.sessions })));
     const JOURNEYS = 1000;
-    const j = child<{ samples: (MemSample & { journeys: number })[]; nextMs: number[]; getMs: number[]; ms: number }>('journeys.ts', [String(JOURNEYS), '100', '50']);
+    const WARM_JOURNEYS = 200;
+    const j = child<{ samples: (MemSample & { journeys: number })[]; nextMs: number[]; getMs: number[]; ms: number }>('journeys.ts', [String(JOURNEYS), '100', String(WARM_JOURNEYS)]);
     const js = slopes(j.samples.map((s) => ({ ...s, n: s.journeys })));
     const next = stat(j.nextMs);
     const first = cards.samples[0];
@@ -65,13 +66,13 @@ export const sessionsSection: BenchSection = {
         holds: cs.rss / 1024 < 0.2,
       },
       {
-        name: `heap after forced GC, every 100 whole matter journeys over ${JOURNEYS.toLocaleString('en')} (card, 居住证签注: notice, form, commitment, e-certificate, submit, receipt, rating, goodbye; after 50 warm-up journeys), slope`,
+        name: `heap after forced GC, every 100 whole matter journeys over ${JOURNEYS.toLocaleString('en')} (card, 居住证签注: notice, form, commitment, e-certificate, submit, receipt, rating, goodbye; the platform in its own process; after ${WARM_JOURNEYS} warm-up journeys), slope`,
         value: js.heap / 1024,
         unit: 'KB/journey',
         anchor: 'flat (0)',
         goal: '< 0.2 KB per session',
         holds: js.heap / 1024 < 0.2,
-        note: `RSS slope ${(js.rss / 1024).toFixed(2)} KB/journey; ${(j.ms / JOURNEYS).toFixed(0)} ms a journey`,
+        note: `RSS slope ${(js.rss / 1024).toFixed(2)} KB/journey; ${(j.ms / JOURNEYS).toFixed(0)} ms a journey. What grew was the simulated printer keeping every receipt (now its last 100; web mode's panel keeps 50) and the embedded platform's cases (a platform's database: here in its own process); snapshots 200 vs 500 journeys differ only in compiled code`,
       },
       {
         name: `Next → the next step's view pushed (matter.next through the core's dispatch to the serialised push), ${j.nextMs.length.toLocaleString('en')} presses in ${JOURNEYS.toLocaleString('en')} journeys, wall time`,

@@ -1,7 +1,7 @@
 /**
- * Run by bench/journeys.ts in a fresh process with --expose-gc: whole matter journeys through the simulated
- * terminal as web mode runs it (main/sim: the core, simulated card reader, printer, scanner and pad, the
- * embedded platform), every request through the core's dispatch as the web host passes it, every pushed
+ * Run by bench/sessions.ts in a fresh process with --expose-gc: whole matter journeys through the simulated
+ * terminal as web mode runs it (main/sim: the core, simulated card reader, printer, scanner and pad; web
+ * mode's embedded platform, but in a process of its own as a real platform is), every request through the core's dispatch as the web host passes it, every pushed
  * message serialised as the web host does. A journey: card → matter list → 居住证签注 (notice, form,
  * commitment, materials with an e-certificate and a commitment, submit, print, rating) → goodbye → card
  * removed → attract.
@@ -12,10 +12,12 @@
  *
  *   node --expose-gc --import tsx bench/child/journeys.ts N every warmup
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
 import type { FieldView, InvokeName, Params, SessionView } from '../../main/contract/index.js';
 import { dispatch } from '../../main/core/rpc.js';
 import { startSimulatedKiosk } from '../../main/sim/terminal.js';
@@ -39,6 +41,14 @@ fs.writeFileSync(
     devices: { idCard: { type: 'simulated', presence: { pollMs: 5, presentPollMs: 20 } } },
   }),
 );
+// The platform in a process of its own (as it is to a real kiosk): this process's memory is the kiosk's.
+const platformChild = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'platform.ts'), file], { stdio: ['ignore', 'pipe', 'inherit'] });
+const platformUrl = await new Promise<string>((resolve, reject) => {
+  createInterface({ input: platformChild.stdout }).once('line', (l) => resolve((JSON.parse(l) as { url: string }).url));
+  platformChild.once('exit', (code) => reject(new Error(`platform exited ${String(code)}`)));
+});
+const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+fs.writeFileSync(file, JSON.stringify({ ...profile, platform: { url: platformUrl } }));
 const kiosk = await startSimulatedKiosk({ profilePath: file, host: 'web', caseNumberWaitMs: 3000 });
 const core = kiosk.core;
 const sim = kiosk.sim;
@@ -165,5 +175,8 @@ for (let i = 1; i <= N; i++) {
 const ms = performance.now() - t0;
 const stats = core.queueStats();
 await kiosk.close();
+const gone = new Promise((r) => platformChild.once('exit', r));
+platformChild.kill('SIGTERM');
+await gone;
 fs.rmSync(dir, { recursive: true, force: true });
 process.stdout.write(`${JSON.stringify({ journeys: N, warmup: WARM, ms, nextMs, getMs, samples, queue: stats })}\n`);
