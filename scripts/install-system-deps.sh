@@ -7,7 +7,7 @@
 #   fonts-noto-cjk  Chinese glyphs for the browser and screenshots
 #   sane-utils      saned, the SANE network scanner daemon (scanner tests)
 #   mosquitto       MQTT broker (telemetry tests)
-#   espeak-ng       the embedded text-to-speech engine (voice guidance, Mandarin with -v cmn)
+#   espeak-ng       the embedded text-to-speech engine (voice guidance; Mandarin with -v cmn-latn-pinyin, see README)
 #   faketime        clock-skew tests (the kiosk's clock off from the platform's)
 #   zbar-tools      zbarimg, an independent QR decoder for receipts and screenshots
 #   poppler-utils   pdftoppm, an independent PDF renderer for the scanned-document PDFs

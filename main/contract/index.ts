@@ -5,3 +5,4 @@ export * from './devices.js';
 export * from './messages.js';
 export * from './simulator.js';
 export * from './host.js';
+export * from './voice.js';

@@ -3,6 +3,7 @@ import { KioskErrorBody } from './errors.js';
 import { Display, Locale, SessionView } from './session.js';
 import { DeviceStatus } from './devices.js';
 import { matterRequests, type MatterRequestName } from './matters.js';
+import { VoiceChoice, VoiceStatus } from './voice.js';
 
 /**
  * Every request the renderer may make of the core: name → params and result schemas.
@@ -19,6 +20,8 @@ export const invoke = {
   'session.dismiss': { params: z.object({}).strict(), result: z.null() },
   'ui.setLocale': { params: z.object({ locale: Locale }).strict(), result: z.null() },
   'ui.setDisplay': { params: Display.strict(), result: z.null() },
+  /** Voice guidance on or off, and its volume (0–100), for this citizen. */
+  'ui.setVoice': { params: VoiceChoice.strict(), result: z.null() },
   'devices.list': { params: z.object({}).strict(), result: z.array(DeviceStatus) },
   'system.get': { params: z.object({}).strict(), result: z.lazy(() => SystemStatus) },
   ...matterInvokes(),
@@ -39,6 +42,8 @@ export const SystemStatus = z.object({
   queueDepth: z.number().int().nonnegative(),
   /** 'web' (browser + embedded simulators) or 'electron'. */
   host: z.enum(['web', 'electron']),
+  /** Voice guidance: the engine and whether it can be heard (technician screen). */
+  voice: VoiceStatus.optional(),
 });
 export type SystemStatus = z.infer<typeof SystemStatus>;
 

@@ -31,6 +31,7 @@ import { CatalogService, checkPlatformCatalog, loadSiteCatalog } from './catalog
 import { MatterService } from './matter-service.js';
 import type { PageSource, PaymentTerminal } from './matter-devices.js';
 import type { MatterEvent } from '../workflows/matter-types.js';
+import { SpeechGuard, VoiceGuide, createSpeech, type TextToSpeech } from './voice/index.js';
 
 const CATALOG_REFRESH_MS = 30 * 60_000;
 const RETENTION_SWEEP_MS = 6 * 3600_000;
@@ -73,6 +74,11 @@ export interface KioskCoreOptions {
   /** Mirror warnings and errors to stderr. */
   stderrLogs?: boolean;
   clock?: SessionClock;
+  /**
+   * The text-to-speech engine of voice guidance: a vendor's engine, or the WAV recorder of tests.
+   * Default: the profile's voice.engine (the embedded espeak-ng, or none).
+   */
+  speech?: TextToSpeech;
   /** Tests: free-space probe of the data directory (default fs.statfsSync). */
   statfs?: StatfsFn;
   /** Tests: how long the delivery loop idles when nothing is due (default 1000 ms). */
@@ -124,6 +130,7 @@ export class KioskCore {
   #system: SystemStatus;
   #closed = false;
   #matters: MatterService | null = null;
+  #voice: VoiceGuide | null = null;
   /** Which matter catalog is offered (platform, cached, site file or bundled; limited by include). */
   readonly catalogs: CatalogService;
 
@@ -148,8 +155,9 @@ export class KioskCore {
       'session.dismiss': () => (this.session.dismiss(), null),
       'ui.setLocale': ({ locale }) => (this.session.setLocale(locale), null),
       'ui.setDisplay': (display) => (this.session.setDisplay(display), null),
+      'ui.setVoice': (voice) => (this.session.setVoice(voice), null),
       'devices.list': () => this.supervisor.list(),
-      'system.get': () => this.#system,
+      'system.get': () => (this.#voice ? { ...this.#system, voice: this.#voice.status() } : this.#system),
       'matter.choose': ({ code }) => (this.matters.choose(code), null),
       'matter.input': ({ key, value }) => this.#send({ type: 'INPUT', key, value }),
       'matter.next': () => this.#send({ type: 'NEXT' }),
@@ -227,6 +235,7 @@ export class KioskCore {
       ...(opts.now ? { now: opts.now } : {}),
       ...(opts.caseNumberWaitMs !== undefined ? { caseNumberWaitMs: opts.caseNumberWaitMs } : {}),
     });
+    core.#startVoice();
     if (dataDirProblem !== null) log.error({ err: dataDirProblem instanceof Error ? dataDirProblem.message : String(dataDirProblem) }, 'data directory cannot be created');
     core.#openQueue();
     core.#startStorageWatch();
@@ -236,6 +245,32 @@ export class KioskCore {
 
 
   #queue: QueueParts;
+
+  /** Voice guidance: speaks every view the session pushes (main/core/voice). */
+  get voice(): VoiceGuide {
+    if (this.#voice === null) throw new Error('voice guidance is not started');
+    return this.#voice;
+  }
+
+  #startVoice(): void {
+    const v = this.loaded.profile.voice;
+    const voice = new VoiceGuide({
+      speech: this.opts.speech ?? createSpeech(v),
+      guard: new SpeechGuard(this.logging.redactor),
+      log: this.log.child({ part: 'voice' }),
+      defaultChoice: { on: v.defaultOn, volume: v.volume },
+      rate: v.rate,
+      elderRate: v.elderRate,
+      reminderSeconds: v.reminderSeconds,
+      ...(this.opts.clock ? { clock: this.opts.clock } : {}),
+      ...(this.opts.now ? { now: this.opts.now } : {}),
+    });
+    this.#voice = voice;
+    this.#system = { ...this.#system, voice: voice.status() };
+    voice.onStatus((s) => this.setSystem({ voice: s }));
+    this.session.onView((view) => voice.show(view));
+    voice.show(this.session.view());
+  }
 
   /** Storage, platform link and delivery as they are now (the cache may open later, e.g. after a key restore). */
   get queue(): Readonly<QueueParts> {
@@ -769,6 +804,7 @@ export class KioskCore {
     this.#closed = true;
     this.#connections.clear();
     this.#matters?.close();
+    await this.#voice?.close();
     this.session.stop();
     for (const off of this.#unlink) off();
     for (const t of this.#storageTimers) clearInterval(t);

@@ -3,6 +3,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { TERMINATORS } from '../../drivers/qr-reader/protocol/serial.js';
 import { Locale, SiteType } from '../contract/index.js';
+import { VOICE_DEFAULTS, VoiceConfig } from './voice/config.js';
 
 /**
  * The terminal profile: one JSON file per kiosk, written at installation.
@@ -234,6 +235,8 @@ export const Profile = z
     siteName: z.string().min(1).max(100).default('银川市民大厅（开发）'),
     siteType: SiteType.default('service-hall'),
     defaultLocale: Locale.default('zh-CN'),
+    /** Voice guidance (语音播报): the engine, each citizen's defaults, the elder-mode rate. See main/core/voice/. */
+    voice: VoiceConfig.default(VOICE_DEFAULTS),
     idle: z
       .object({
         /** Seconds without any touch before the warning appears. */

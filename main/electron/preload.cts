@@ -35,6 +35,7 @@ const INVOKE_NAMES = [
   'session.dismiss',
   'ui.setLocale',
   'ui.setDisplay',
+  'ui.setVoice',
   'devices.list',
   'system.get',
   'matter.choose',

@@ -1,5 +1,5 @@
 import { assign, emit, fromCallback, sendTo, setup, stopChild, type ActorRefFrom, type AnyActorLogic, type AnyActorRef, type SnapshotFrom } from 'xstate';
-import type { CitizenView, Display, LocalText, Locale, MatterOutcome } from '../contract/index.js';
+import type { CitizenView, Display, LocalText, Locale, MatterOutcome, VoiceChoice } from '../contract/index.js';
 import type { MatterInput, MatterOutput, MatterSnapshot } from './compile.js';
 import type { MatterEvent } from './matter-types.js';
 
@@ -31,6 +31,8 @@ export interface SessionInput {
   warningMs: number;
   goodbyeMs: number;
   defaultLocale: Locale;
+  /** Each citizen's voice guidance to begin with (the profile's voice.defaultOn and volume). */
+  defaultVoice: VoiceChoice;
 }
 
 export interface SessionContext {
@@ -40,6 +42,7 @@ export interface SessionContext {
   warningSecondsLeft: number | null;
   locale: Locale;
   display: Display;
+  voice: VoiceChoice;
   outOfServiceReason: string | null;
   /** Counts sessions; a new identification always starts a new one. */
   sessionSerial: number;
@@ -64,6 +67,7 @@ export type SessionEvent =
   | { type: 'DISMISS' }
   | { type: 'SET_LOCALE'; locale: Locale }
   | { type: 'SET_DISPLAY'; display: Display }
+  | { type: 'SET_VOICE'; voice: VoiceChoice }
   | { type: 'OUT_OF_SERVICE'; reason: string }
   | { type: 'BACK_IN_SERVICE' }
   /** The core compiled the chosen matter; `logic` is its machine, `input` its key and pre-fill. */
@@ -131,14 +135,16 @@ export const sessionMachine = setup({
     clearWarning: assign({ warningSecondsLeft: null }),
     setLocale: assign(({ event }) => (event.type === 'SET_LOCALE' ? { locale: event.locale } : {})),
     setDisplay: assign(({ event }) => (event.type === 'SET_DISPLAY' ? { display: event.display } : {})),
+    setVoice: assign(({ event }) => (event.type === 'SET_VOICE' ? { voice: event.voice } : {})),
     setOutOfService: assign(({ event }) => (event.type === 'OUT_OF_SERVICE' ? { outOfServiceReason: event.reason } : {})),
     clearOutOfService: assign({ outOfServiceReason: null }),
-    /** Forgets everything about the citizen, including their language and display choices. */
+    /** Forgets everything about the citizen, including their language, display and voice choices. */
     wipe: assign(({ context }) => ({
       citizen: null,
       warningSecondsLeft: null,
       locale: context.config.defaultLocale,
       display: DEFAULT_DISPLAY,
+      voice: context.config.defaultVoice,
       outcome: null,
     })),
     spawnMatter: assign(({ event, spawn }) => {
@@ -180,6 +186,7 @@ export const sessionMachine = setup({
     warningSecondsLeft: null,
     locale: input.defaultLocale,
     display: DEFAULT_DISPLAY,
+    voice: input.defaultVoice,
     outOfServiceReason: null,
     sessionSerial: 0,
     matter: null,
@@ -189,6 +196,7 @@ export const sessionMachine = setup({
   on: {
     SET_LOCALE: { actions: 'setLocale' },
     SET_DISPLAY: { actions: 'setDisplay' },
+    SET_VOICE: { actions: 'setVoice' },
   },
   initial: 'inService',
   states: {

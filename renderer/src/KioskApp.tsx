@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { DeviceStatus, SessionView, SystemStatus } from '../../main/contract/index.js';
+import { VOLUME_STEPS, type DeviceStatus, type SessionView, type SystemStatus } from '../../main/contract/index.js';
 import { getBridge } from './bridge.js';
 import { dictionaries, type Dict } from './i18n.js';
 import { Goodbye } from './journey/Goodbye.js';
@@ -78,7 +78,7 @@ export function KioskApp({ webMode }: { webMode: boolean }) {
             {view.terminal.siteName} · {t.siteType[view.terminal.siteType]}
           </span>
         </div>
-        <Toolbar view={view} t={t} />
+        <Toolbar view={view} system={system} t={t} />
       </header>
       {view.screen === 'attract' && <Attract t={t} devices={devices} system={system} />}
       {view.screen === 'welcome' && <Welcome view={view} t={t} />}
@@ -98,7 +98,12 @@ export function KioskApp({ webMode }: { webMode: boolean }) {
   );
 }
 
-function Toolbar({ view, t }: { view: SessionView; t: Dict }) {
+/** The next louder step of the volume control, round to the quietest after the loudest. */
+function nextVolume(volume: number): number {
+  return VOLUME_STEPS.find((v) => v > volume) ?? VOLUME_STEPS[0] ?? volume;
+}
+
+function Toolbar({ view, system, t }: { view: SessionView; system: SystemStatus | null; t: Dict }) {
   const large = view.display.largeText;
   const toggleLocale = useCallback(() => {
     void getBridge().invoke('ui.setLocale', { locale: view.locale === 'zh-CN' ? 'en' : 'zh-CN' });
@@ -115,7 +120,26 @@ function Toolbar({ view, t }: { view: SessionView; t: Dict }) {
         <span aria-hidden="true">A+ </span>
         {t.largeText}
       </button>
+      <VoiceControls view={view} system={system} t={t} />
     </nav>
+  );
+}
+
+/** Voice guidance on/off and its volume (the core speaks; the screen only asks). Hidden when the terminal has no voice. */
+function VoiceControls({ view, system, t }: { view: SessionView; system: SystemStatus | null; t: Dict }) {
+  const { on, volume } = view.voice;
+  const toggle = useCallback(() => void getBridge().invoke('ui.setVoice', { on: !on, volume }), [on, volume]);
+  const louder = useCallback(() => void getBridge().invoke('ui.setVoice', { on: true, volume: nextVolume(volume) }), [volume]);
+  if (system?.voice?.state === 'disabled') return null;
+  return (
+    <>
+      <button type="button" className="tool" onClick={toggle} aria-pressed={on} aria-label={t.voice}>
+        {t.voice}
+      </button>
+      <button type="button" className="tool" onClick={louder} disabled={!on} aria-label={t.volume} aria-describedby="volume-level">
+        {t.volume} <span id="volume-level">{volume}</span>
+      </button>
+    </>
   );
 }
 
