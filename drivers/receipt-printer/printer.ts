@@ -62,7 +62,7 @@ export interface EscPosPrinterOptions {
 /** When the receipt encoder is warmed up after start(): after the kiosk's start, long before any citizen's receipt. */
 const WARM_UP_AFTER_MS = 1500;
 
-type CounterName = 'linesPrinted' | 'cuts' | 'paperOutEvents' | 'bytesSent' | 'garbageBytes';
+type CounterName = 'receiptsPrinted' | 'linesPrinted' | 'cuts' | 'paperOutEvents' | 'linkDrops' | 'bytesSent' | 'garbageBytes';
 
 export class EscPosPrinter implements ReceiptPrinter {
   readonly kind = 'receipt-printer' as const;
@@ -70,7 +70,7 @@ export class EscPosPrinter implements ReceiptPrinter {
   readonly #opener: TransportOpener;
   readonly #keeper: LinkKeeper;
   readonly #opts: Required<Omit<EscPosPrinterOptions, 'keeper' | 'profile'>>;
-  readonly #counters = new Counters<CounterName>(['linesPrinted', 'cuts', 'paperOutEvents', 'bytesSent', 'garbageBytes']);
+  readonly #counters = new Counters<CounterName>(['receiptsPrinted', 'linesPrinted', 'cuts', 'paperOutEvents', 'linkDrops', 'bytesSent', 'garbageBytes']);
   readonly #events = new Emitter<DeviceStatusSnapshot>();
   readonly #asbEvents = new Emitter<PrinterStatus>();
   readonly #jobs = new Lock();
@@ -129,6 +129,8 @@ export class EscPosPrinter implements ReceiptPrinter {
         this.#lineFault = undefined;
         if (!this.#infoAsked && this.#opts.queryInfo) void this.#readInfo();
       } else {
+        // A link that was up and went away (not a failed open): UnifiedPOS statistics count it.
+        if (this.#linkUp) this.#counters.add('linkDrops');
         this.#linkUp = false;
         this.#useLink(undefined);
         this.#lastError = errorSummary(e.error);
@@ -290,6 +292,8 @@ export class EscPosPrinter implements ReceiptPrinter {
       }
       const after = faultOf(await this.#readStatus(link, signal));
       if (after.error) throw after.error;
+      // A job the printer took whole (UnifiedPOS statistics: receipts).
+      this.#counters.add('receiptsPrinted');
     } catch (e) {
       this.#counters.add('errors');
       const err = PrintJobError.from(e, sent, total);

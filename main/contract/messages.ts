@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { KioskErrorBody } from './errors.js';
 import { Display, Locale, SessionView } from './session.js';
 import { DeviceStatus } from './devices.js';
+import { ServiceStatus } from './service.js';
 import { matterRequests, type MatterRequestName } from './matters.js';
 import { VoiceChoice, VoiceStatus } from './voice.js';
 
@@ -52,6 +53,8 @@ export const push = {
   'session.view': SessionView,
   'devices.status': z.array(DeviceStatus),
   'system.status': SystemStatus,
+  /** In service, closing (a notice for the citizen) or out of service; also says how technicians enter. */
+  'service.status': ServiceStatus,
 } as const;
 
 export type InvokeName = keyof typeof invoke;

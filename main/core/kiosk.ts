@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { SessionClock } from './session-service.js';
 import type { Logger } from 'pino';
 import type { ServerMessage, SystemStatus } from '../contract/index.js';
+import { isTechMethod } from '../contract/index.js';
 import { loadProfile, type LoadedProfile } from './profile.js';
 import { createLogging, type KioskLogging } from './logging.js';
 import { SessionService } from './session-service.js';
@@ -27,11 +28,18 @@ import { PlatformClient } from '../platform/client.js';
 import type { Catalog } from '../platform/schemas.js';
 import { Delivery, acceptanceNumber, enqueueSubmission, type DeliveryEvent, type NewSubmission } from './delivery.js';
 import { CatalogCache, PlatformLink } from './platform-link.js';
+import { Emitter } from '../../drivers/device.js';
+import { CardRouter } from './card-router.js';
+import { refuseSecondCore } from './control-socket.js';
+import { DeviceTrace } from './trace.js';
+import type { Timers } from './maintenance.js';
+import { createTechJournal, type TechJournal } from './tech-journal.js';
+import { wireTechnician, type TechParts } from './tech-wiring.js';
 import { CatalogService, checkPlatformCatalog, loadSiteCatalog } from './catalog-service.js';
 import { MatterService } from './matter-service.js';
 import type { PageSource, PaymentTerminal } from './matter-devices.js';
 import type { MatterEvent } from '../workflows/matter-types.js';
-import { SpeechGuard, VoiceGuide, createSpeech, type TextToSpeech } from './voice/index.js';
+import { MutedSpeech, SpeechGuard, VoiceGuide, createSpeech, type TextToSpeech } from './voice/index.js';
 
 const CATALOG_REFRESH_MS = 30 * 60_000;
 const RETENTION_SWEEP_MS = 6 * 3600_000;
@@ -90,7 +98,14 @@ export interface KioskCoreOptions {
   storageCheckMs?: number;
   /** Tests: the wall clock for retention and the journal (default Date.now). */
   now?: () => number;
+  /** Tests: the technician side's timers (maintenance notice, screen idle, PIN lockout). */
+  timers?: Timers;
+  /** Start the control socket (default: the profile's technician.socket.enabled). */
+  controlSocket?: boolean;
 }
+
+/** Who is on the other end of a connection: the citizen screen, or the technician screen (PIN-gated). */
+export type ConnectionAudience = 'citizen' | 'technician';
 
 export interface SubmitInput {
   /** 'matter' or 'bundle'. */
@@ -110,7 +125,7 @@ export interface SubmitResult {
 }
 
 /** Storage, platform link and delivery: everything the offline queue needs, started together. */
-interface QueueParts {
+export interface QueueParts {
   cache: OfflineCache | null;
   /** The platform base URL in use; null when none is configured. */
   url: string | null;
@@ -128,7 +143,12 @@ export class KioskCore {
   readonly #connections = new Set<Connection>();
   readonly handlers: Handlers;
   #system: SystemStatus;
+  readonly #systemChanges = new Emitter<SystemStatus>();
   #closed = false;
+  /** The technician side (tech-wiring.ts): set once start() has wired it. */
+  #tech: TechParts | null = null;
+  /** Technician actions and hand-overs, recorded in the tamper-evident journal (tech-journal.ts). */
+  readonly techJournal: TechJournal;
   #matters: MatterService | null = null;
   #voice: VoiceGuide | null = null;
   /** Which matter catalog is offered (platform, cached, site file or bundled; limited by include). */
@@ -144,9 +164,14 @@ export class KioskCore {
     queue: QueueParts,
     private readonly opts: KioskCoreOptions,
     catalogs: CatalogService,
+    /** The card reader as the session sees it (technician tests divert cards from the session). */
+    readonly cardRouter: CardRouter | null,
+    /** The last protocol frames of every device (headers only). */
+    readonly trace: DeviceTrace,
   ) {
     this.#queue = queue;
     this.catalogs = catalogs;
+    this.techJournal = createTechJournal(this);
     this.#system = { platform: 'unknown', platformProblem: null, queueDepth: 0, host };
     this.handlers = {
       'session.get': () => this.session.view(),
@@ -204,11 +229,23 @@ export class KioskCore {
     });
     const log = logging.logger;
     log.info({ host: opts.host, profile: loaded.file ?? '(defaults)', siteType: profile.siteType }, 'core starting');
-    const built = buildDevices(profile, log, opts.simulatedDevices);
+    // Before the offline cache is opened (and its in-flight entries recovered): one core per data directory.
+    if (opts.controlSocket ?? profile.technician.socket.enabled) {
+      try {
+        await refuseSecondCore(dataDir);
+      } catch (e) {
+        logging.close();
+        throw e;
+      }
+    }
+    // The protocol trace taps every device link (headers only, never citizen data: trace.ts).
+    const trace = new DeviceTrace();
+    const built = buildDevices(profile, log, opts.simulatedDevices, (id, kind, opener) => trace.wrap(id, kind, opener));
     const supervisor = new DeviceSupervisor(built.devices, log.child({ part: 'devices' }));
+    const cardRouter = built.reader ? new CardRouter(built.reader) : null;
     const session = new SessionService({
       profile,
-      reader: built.reader,
+      reader: cardRouter,
       redactor: logging.redactor,
       log: log.child({ part: 'session' }),
       ...(opts.clock ? { clock: opts.clock } : {}),
@@ -216,7 +253,7 @@ export class KioskCore {
     supervisor.start();
     const empty: QueueParts = { cache: null, url: null, client: null, link: null, delivery: null, catalog: null };
     const catalogs = new CatalogService({ site, include: profile.catalog.include, log: log.child({ part: 'catalog' }) });
-    const core = new KioskCore(loaded, logging, supervisor, session, built, opts.host, empty, opts, catalogs);
+    const core = new KioskCore(loaded, logging, supervisor, session, built, opts.host, empty, opts, catalogs, cardRouter, trace);
     core.#matters = new MatterService({
       profile,
       catalogs,
@@ -236,6 +273,12 @@ export class KioskCore {
       ...(opts.caseNumberWaitMs !== undefined ? { caseNumberWaitMs: opts.caseNumberWaitMs } : {}),
     });
     core.#startVoice();
+    try {
+      await core.#wireTechnician();
+    } catch (e) {
+      await core.close();
+      throw e;
+    }
     if (dataDirProblem !== null) log.error({ err: dataDirProblem instanceof Error ? dataDirProblem.message : String(dataDirProblem) }, 'data directory cannot be created');
     core.#openQueue();
     core.#startStorageWatch();
@@ -255,7 +298,8 @@ export class KioskCore {
   #startVoice(): void {
     const v = this.loaded.profile.voice;
     const voice = new VoiceGuide({
-      speech: this.opts.speech ?? createSpeech(v),
+      // KIOSK_VOICE_ENGINE=muted: a working engine that plays nothing (test runs on machines with speakers).
+      speech: this.opts.speech ?? (process.env.KIOSK_VOICE_ENGINE === 'muted' ? new MutedSpeech() : createSpeech(v)),
       guard: new SpeechGuard(this.logging.redactor),
       log: this.log.child({ part: 'voice' }),
       defaultChoice: { on: v.defaultOn, volume: v.volume },
@@ -327,9 +371,16 @@ export class KioskCore {
     if (this.#closed) return;
     const reason = this.#problems.size === 0 ? null : [...this.#problems.values()].join('\n');
     if (reason === this.#shownReason) return;
-    if (this.#shownReason !== null) this.session.backInService();
     this.#shownReason = reason;
-    if (reason !== null) this.session.outOfService(reason);
+    // One owner of "in service": the maintenance hand-over, where a storage problem is a hold beside a technician's.
+    const m = this.#tech?.maintenance;
+    if (m) {
+      if (reason === null) m.release('storage');
+      else m.hold('storage', reason);
+      return;
+    }
+    if (reason === null) this.session.backInService();
+    else this.session.outOfService(reason);
   }
 
   #storageFull(what: string): void {
@@ -404,6 +455,8 @@ export class KioskCore {
     const { recoveredInFlight } = cache.startup;
     log.info({ recoveredInFlight, stats: cache.outbox.stats() }, 'offline cache opened');
     this.#queue = { ...this.#queue, cache };
+    // A technician's hold kept from before a restart lives in the cache: out of service again at once.
+    this.#tech?.maintenance.restoreKept();
     this.#checkJournal(cache);
     this.#startIntegrityCheck(cache);
     this.journalAppend({ type: 'core-started', host: this.opts.host });
@@ -530,7 +583,7 @@ export class KioskCore {
   async #closeQueue(): Promise<void> {
     const q = this.#queue;
     this.#queue = { cache: null, url: null, client: null, link: null, delivery: null, catalog: null };
-    for (const off of this.#unlink.splice(0)) off();
+    for (const off of this.#unlinkQueue.splice(0)) off();
     await q.delivery?.stop();
     await q.link?.stop();
     q.client?.close();
@@ -634,7 +687,7 @@ export class KioskCore {
       if (link.state === 'online') refreshCatalog();
     }, CATALOG_REFRESH_MS);
     timer.unref();
-    this.#unlink.push(
+    this.#unlinkQueue.push(
       link.onChange((state) => {
         this.log.info({ platform: state }, 'platform reachability');
         this.setSystem({ platform: state });
@@ -655,8 +708,45 @@ export class KioskCore {
     delivery.start();
   }
 
+  /** Listeners of the core's own parts (the technician side). */
   #unlink: (() => void)[] = [];
+  /** Listeners of the queue's parts (platform link, delivery): dropped when a damaged cache is closed. */
+  #unlinkQueue: (() => void)[] = [];
   readonly #stopping = new AbortController();
+
+  async #wireTechnician(): Promise<void> {
+    const opts = this.opts;
+    this.#tech = await wireTechnician({
+      loaded: this.loaded,
+      logging: this.logging,
+      supervisor: this.supervisor,
+      session: this.session,
+      router: this.cardRouter,
+      printer: this.devices.printer,
+      // The queue may open later (a restored key file): always the parts as they are now.
+      queue: () => this.#queue,
+      platformState: () => this.#system.platform,
+      platformProblem: () => this.#system.platformProblem ?? null,
+      catalog: () => this.catalog(),
+      queueChanged: () => {
+        this.#publishQueueDepth();
+        this.#queue.delivery?.notify();
+      },
+      onSystem: (l) => this.#systemChanges.on(l),
+      journal: this.techJournal,
+      trace: this.trace,
+      ...(opts.timers ? { timers: opts.timers } : {}),
+      ...(opts.controlSocket !== undefined ? { socket: opts.controlSocket } : {}),
+    });
+    const { maintenance } = this.#tech;
+    this.#unlink.push(maintenance.onChange(() => this.#broadcast(pushMessage('service.status', maintenance.status()))));
+  }
+
+  /** The technician side: maintenance hand-over, usage counters, the tech.* service and the control socket. */
+  get technician(): TechParts {
+    if (!this.#tech) throw new Error('the core is not started');
+    return this.#tech;
+  }
 
   #onDelivery(e: DeliveryEvent): void {
     const r = e.result;
@@ -768,17 +858,29 @@ export class KioskCore {
     return (this.opts.now ?? Date.now)();
   }
 
-  /** Attaches a renderer connection; returns the function that detaches it. */
-  connect(conn: Connection): () => void {
+  /**
+   * Attaches a renderer connection; returns the function that detaches it. A 'technician' connection (the
+   * technician screen's own page) reaches tech.* after a PIN login, and nothing of the citizen's.
+   */
+  connect(conn: Connection, audience: ConnectionAudience = 'citizen'): () => void {
+    if (audience === 'technician') return this.technician.tech.connect(conn, 'screen');
     this.#connections.add(conn);
     conn.send(pushMessage('session.view', this.session.view()));
     conn.send(pushMessage('devices.status', this.supervisor.list()));
     conn.send(pushMessage('system.status', this.#system));
+    if (this.#tech) conn.send(pushMessage('service.status', this.#tech.maintenance.status()));
     return () => this.#connections.delete(conn);
   }
 
   /** Handles one raw message from a connection and sends the reply back on it. */
   async receive(conn: Connection, raw: unknown): Promise<void> {
+    if (this.#tech?.tech.has(conn)) return this.#tech.tech.receive(conn, raw);
+    const refused = refuseTechnicianMethod(raw);
+    if (refused) {
+      this.log.warn({ method: refused.method }, 'a technician method was refused on the citizen channel');
+      if (this.#connections.has(conn)) conn.send(refused.reply);
+      return;
+    }
     const reply = await dispatch(raw, this.handlers, this.log);
     if (this.#connections.has(conn)) conn.send(reply);
   }
@@ -786,6 +888,7 @@ export class KioskCore {
   setSystem(patch: Partial<SystemStatus>): void {
     this.#system = { ...this.#system, ...patch };
     this.#broadcast(pushMessage('system.status', this.#system));
+    this.#systemChanges.emit(this.#system);
   }
 
   #broadcast(msg: ServerMessage): void {
@@ -805,8 +908,9 @@ export class KioskCore {
     this.#connections.clear();
     this.#matters?.close();
     await this.#voice?.close();
+    for (const off of [...this.#unlink, ...this.#unlinkQueue.splice(0)]) off();
+    await this.#tech?.close();
     this.session.stop();
-    for (const off of this.#unlink) off();
     for (const t of this.#storageTimers) clearInterval(t);
     this.#stopping.abort(new Error('core stopping'));
     // The start-up checks stop at their next slice; wait for that before their connection and files close.
@@ -824,4 +928,21 @@ export class KioskCore {
 
 function mib(n: number): string {
   return (n / (1024 * 1024)).toFixed(0);
+}
+
+/** The citizen channel never reaches tech.*: a typed refusal for any request naming a technician method. */
+function refuseTechnicianMethod(raw: unknown): { method: string; reply: ServerMessage } | null {
+  let data: unknown = raw;
+  if (typeof raw === 'string') {
+    if (!raw.includes('tech.')) return null;
+    try {
+      data = JSON.parse(raw);
+    } catch {
+      return null;
+    }
+  }
+  const m = data as { type?: unknown; id?: unknown; method?: unknown } | null;
+  if (m?.type !== 'request' || typeof m.method !== 'string' || !isTechMethod(m.method)) return null;
+  const id = typeof m.id === 'number' && Number.isSafeInteger(m.id) && m.id >= 0 ? m.id : null;
+  return { method: m.method.slice(0, 100), reply: { type: 'reply', id, reply: { ok: false, error: { code: 'not-allowed', message: 'technician methods are not available on the citizen channel' } } } };
 }

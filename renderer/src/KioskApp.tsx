@@ -5,6 +5,8 @@ import { dictionaries, type Dict } from './i18n.js';
 import { Goodbye } from './journey/Goodbye.js';
 import { MatterList } from './journey/MatterList.js';
 import { MatterScreen } from './journey/MatterScreen.js';
+import { ClosingNotice, useServiceStatus, useTechnicianEntry } from './service.js';
+import { useActivityReporter } from './activity.js';
 
 function useKioskState() {
   const [view, setView] = useState<SessionView | null>(null);
@@ -26,29 +28,13 @@ function useKioskState() {
   return { view, devices, system };
 }
 
-/** Any touch or key press counts as activity; reported at most once a second. */
-function useActivityReporter(active: boolean) {
-  const last = useRef(0);
-  useEffect(() => {
-    if (!active) return;
-    const report = () => {
-      const now = Date.now();
-      if (now - last.current < 1000) return;
-      last.current = now;
-      void getBridge().invoke('session.activity', {});
-    };
-    window.addEventListener('pointerdown', report, { capture: true });
-    window.addEventListener('keydown', report, { capture: true });
-    return () => {
-      window.removeEventListener('pointerdown', report, { capture: true });
-      window.removeEventListener('keydown', report, { capture: true });
-    };
-  }, [active]);
-}
+const reportActivity = (): void => void getBridge().invoke('session.activity', {});
 
 export function KioskApp({ webMode }: { webMode: boolean }) {
   const { view, devices, system } = useKioskState();
-  useActivityReporter(view?.screen === 'welcome' || view?.screen === 'matter');
+  useActivityReporter(view?.screen === 'welcome' || view?.screen === 'matter', reportActivity, 1000);
+  const service = useServiceStatus();
+  useTechnicianEntry(service?.technicianEntry ?? null, view?.screen === 'attract' || view?.screen === 'out-of-service');
   const locale = view?.locale ?? 'zh-CN';
   const t = dictionaries[locale];
 
@@ -84,8 +70,9 @@ export function KioskApp({ webMode }: { webMode: boolean }) {
       {view.screen === 'welcome' && <Welcome view={view} t={t} />}
       {view.screen === 'matter' && view.matter && <MatterScreen matter={view.matter} locale={locale} t={t} />}
       {view.screen === 'finished' && <Goodbye view={view} locale={locale} t={t} />}
-      {view.screen === 'out-of-service' && <OutOfService t={t} reason={view.outOfServiceReason} />}
+      {view.screen === 'out-of-service' && <OutOfService t={t} reason={service?.reason ?? view.outOfServiceReason} />}
       {view.idleWarning && <IdleWarning seconds={view.idleWarning.secondsLeft} t={t} />}
+      <ClosingNotice status={service} t={t} />
       <footer className="footer">
         <span>{view.terminal.id}</span>
         {webMode && (

@@ -61,6 +61,19 @@ export class SilentSpeech implements TextToSpeech {
 }
 
 /**
+ * A working engine whose output goes nowhere: the guide runs exactly as with a real engine (the controls stay,
+ * the state says ready) but nothing is heard. Test runs use it (KIOSK_VOICE_ENGINE=muted) so a developer's
+ * speakers stay quiet; tests that check what is said use the WAV recorder.
+ */
+export class MutedSpeech implements TextToSpeech {
+  readonly engine = 'muted';
+  async speak(_text: string, _opts: SpeakOptions, signal?: AbortSignal): Promise<SpeakOutcome> {
+    return signal?.aborted ? 'canceled' : 'spoken';
+  }
+  async close(): Promise<void> {}
+}
+
+/**
  * One utterance at a time: runs `task`s in call order; a task whose signal aborted while it waited
  * never starts (its result is 'canceled').
  */
