@@ -94,6 +94,8 @@ if (only.length > 0) {
     '',
     `Machine: ${machine}; ${load}.`,
     '',
+    // What the load average cannot say (e.g. who else shares the machine): BENCH_NOTE="…" npm run bench.
+    ...(process.env.BENCH_NOTE ? [`Conditions: ${process.env.BENCH_NOTE}`, ''] : []),
     'Every row is a ratio to an anchor measured in the same run (or a fixed quantity such as the wire time of the',
     'bytes at 115,200 baud). Values are median (min–max) over repeated rounds; compared things ran in alternating',
     'rounds. How each row is measured: [docs/performance.md](../docs/performance.md).',
@@ -119,7 +121,7 @@ if (only.length > 0) {
   writeFileSync(join(here, 'results.md'), md);
   writeFileSync(
     join(here, 'results.json'),
-    JSON.stringify({ when, commit, machine, load: { before: loadBefore, after: loadAfter }, sections: results.map((s) => ({ id: s.section.id, name: s.section.name, seconds: s.seconds, rows: s.rows })) }, null, 2) + '\n',
+    JSON.stringify({ when, commit, machine, load: { before: loadBefore, after: loadAfter }, conditions: process.env.BENCH_NOTE ?? null, sections: results.map((s) => ({ id: s.section.id, name: s.section.name, seconds: s.seconds, rows: s.rows })) }, null, 2) + '\n',
   );
   console.log('bench: results written to bench/results.md');
 }
