@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
+import { writeHeapSnapshot } from 'node:v8';
 import type { FieldView, InvokeName, Params, SessionView } from '../../main/contract/index.js';
 import { dispatch } from '../../main/core/rpc.js';
 import { startSimulatedKiosk } from '../../main/sim/terminal.js';
@@ -165,6 +166,9 @@ const sample = (journeys: number): void => {
   gc();
   const m = process.memoryUsage();
   samples.push({ journeys, heapUsed: m.heapUsed, rss: m.rss });
+  // To find what grows: BENCH_HEAP_SNAPSHOTS=dir writes a heap snapshot at every sample (compare two in DevTools).
+  const snapDir = process.env.BENCH_HEAP_SNAPSHOTS;
+  if (snapDir) writeHeapSnapshot(join(snapDir, `journeys-${journeys}.heapsnapshot`));
 };
 const t0 = performance.now();
 sample(0);
