@@ -18,12 +18,31 @@ afterEach(async () => {
   for (const c of cores.splice(0)) await c.close();
 });
 
-async function core(dir: string): Promise<KioskCore> {
+async function core(dir: string, level: 'info' | 'debug' = 'info'): Promise<KioskCore> {
   const file = join(dir, 'kiosk.json');
-  fs.writeFileSync(file, JSON.stringify({ dataDir: join(dir, 'data'), logging: { level: 'info' } }));
+  fs.writeFileSync(file, JSON.stringify({ dataDir: join(dir, 'data'), logging: { level } }));
   const c = await KioskCore.start({ profilePath: file, host: 'electron', storageCheckMs: 50 });
   cores.push(c);
   return c;
+}
+
+/** Waits for a condition (no fixed sleep: a slow machine only waits longer). */
+async function until(cond: () => boolean, what: string): Promise<void> {
+  const end = Date.now() + 20_000;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`never happened: ${what}`);
+    await new Promise((res) => setTimeout(res, 10));
+  }
+}
+
+/** Lines of the core's log (<dataDir>/logs/kiosk.log) with this message. */
+function logLines(dataDir: string, msg: string): number {
+  const file = join(dataDir, 'logs', 'kiosk.log');
+  if (!fs.existsSync(file)) return 0;
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes(`"msg":${JSON.stringify(msg)}`)).length;
 }
 
 /** n pending submissions with a 2 KB form each, queued and journalled the production way. */
@@ -90,7 +109,7 @@ describe('start-up checks off the path to serving (issue 10 item 4)', () => {
     queue(data, 300);
     damageRecordsPage(data);
     const size = fs.statSync(join(data, 'kiosk.db')).size;
-    const c = await core(dir);
+    const c = await core(dir, 'debug');
     expect(c.queue.cache).not.toBeNull();
     const r = await c.integrityChecked;
     expect(r?.quickCheck).toMatchObject({ ok: false });
@@ -100,13 +119,14 @@ describe('start-up checks off the path to serving (issue 10 item 4)', () => {
     expect(c.problems.has('storage')).toBe(true);
     // No writes to the damaged file from here on: the cache is closed, submissions refused.
     await expect(c.submit({ kind: 'matter', idempotencyKey: 'after', payload: { matterCode: 'M-1', applicantToken: 't', form: {} } })).rejects.toBeInstanceOf(KioskError);
-    for (let i = 0; i < 100 && c.queue.cache !== null; i++) await new Promise((res) => setTimeout(res, 10));
-    expect(c.queue.cache).toBeNull();
+    await until(() => c.queue.cache === null, 'the damaged cache closed');
     expect(fs.statSync(join(data, 'kiosk.db')).size).toBe(size);
-    // The storage watch tries again with quick_check at open: still refused, still out of service.
-    await new Promise((res) => setTimeout(res, 400));
+    // The storage watch tries again with quick_check at open: refused twice over, still out of service.
+    const before = logLines(data, 'offline cache still unavailable');
+    await until(() => logLines(data, 'offline cache still unavailable') >= before + 2, 'two reopen attempts');
     expect(c.queue.cache).toBeNull();
     expect(c.session.view().screen).toBe('out-of-service');
+    expect(fs.statSync(join(data, 'kiosk.db')).size).toBe(size);
   });
 
   it('a journal record changed in the middle: out of service once its chain is checked', async () => {
