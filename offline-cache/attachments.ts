@@ -17,6 +17,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { StorageError, toStorageError } from './errors.js';
 import { fsyncDir, type Sealer } from './sealing.js';
 
@@ -125,13 +126,16 @@ export class AttachmentStore {
     return plain;
   }
 
-  /** Remove one file (no error if already gone); fsyncs the directory. */
-  remove(sha256: string): boolean {
+  /**
+   * Remove one file (no error if already gone); fsyncs the directory unless `syncDir` is false (a removal a
+   * power cut undoes leaves an orphan, which the start-up sweep removes).
+   */
+  remove(sha256: string, opts: { syncDir?: boolean } = {}): boolean {
     const file = this.pathOf(sha256);
     try {
       if (!fs.existsSync(file)) return false;
       fs.rmSync(file, { force: true });
-      fsyncDir(this.dir);
+      if (opts.syncDir !== false) fsyncDir(this.dir);
       return true;
     } catch (e) {
       throw toStorageError(e, `removing attachment ${sha256}`);
@@ -146,22 +150,51 @@ export class AttachmentStore {
    */
   sweepOrphans(referenced: ReadonlySet<string> | ((sha256: string) => boolean)): SweepResult {
     const isRef = typeof referenced === 'function' ? referenced : (s: string): boolean => referenced.has(s);
-    let removed = 0;
-    let tempRemoved = 0;
+    const r: SweepResult = { removed: 0, tempRemoved: 0 };
     try {
-      for (const name of fs.readdirSync(this.dir)) {
-        if (name.startsWith(TMP_PREFIX)) {
-          fs.rmSync(path.join(this.dir, name), { force: true });
-          tempRemoved++;
-        } else if (SHA_RE.test(name) && !isRef(name)) {
-          fs.rmSync(path.join(this.dir, name), { force: true });
-          removed++;
-        }
-      }
-      if (removed + tempRemoved > 0) fsyncDir(this.dir);
+      for (const name of fs.readdirSync(this.dir)) this.#sweepOne(name, isRef, r);
+      if (r.removed + r.tempRemoved > 0) fsyncDir(this.dir);
     } catch (e) {
       throw toStorageError(e, `sweeping attachment directory ${this.dir}`);
     }
-    return { removed, tempRemoved };
+    return r;
+  }
+
+  /**
+   * The same sweep while the kiosk already serves: the directory is listed off the main thread and its names
+   * checked a slice of about `sliceMs` at a time. Safe beside new work because put() and the commit that
+   * references the file happen in one synchronous call (no slice runs between them), and a file listed
+   * before its row was committed is referenced by the time its name is checked.
+   */
+  async sweepOrphansInSlices(isRef: (sha256: string) => boolean, opts: { sliceMs?: number; signal?: AbortSignal } = {}): Promise<SweepResult> {
+    const sliceMs = opts.sliceMs ?? 8;
+    const r: SweepResult = { removed: 0, tempRemoved: 0 };
+    try {
+      const names = await fs.promises.readdir(this.dir);
+      let i = 0;
+      while (i < names.length) {
+        opts.signal?.throwIfAborted();
+        const t0 = performance.now();
+        // At least 64 names a slice, then until the slice's time is up.
+        const first = i;
+        for (; i < names.length && (i - first < 64 || performance.now() - t0 < sliceMs); i++) this.#sweepOne(names[i] ?? '', isRef, r);
+        if (i < names.length) await new Promise<void>((res) => setImmediate(res));
+      }
+      if (r.removed + r.tempRemoved > 0) fsyncDir(this.dir);
+    } catch (e) {
+      if (opts.signal?.aborted) throw e;
+      throw toStorageError(e, `sweeping attachment directory ${this.dir}`);
+    }
+    return r;
+  }
+
+  #sweepOne(name: string, isRef: (sha256: string) => boolean, r: SweepResult): void {
+    if (name.startsWith(TMP_PREFIX)) {
+      fs.rmSync(path.join(this.dir, name), { force: true });
+      r.tempRemoved++;
+    } else if (SHA_RE.test(name) && !isRef(name)) {
+      fs.rmSync(path.join(this.dir, name), { force: true });
+      r.removed++;
+    }
   }
 }

@@ -2,7 +2,8 @@
  * Opening the SQLite database: WAL, synchronous=FULL on every open (read back and asserted —
  * better-sqlite3 is built with SQLITE_DEFAULT_WAL_SYNCHRONOUS=1, so a reopened WAL database
  * silently runs at NORMAL otherwise), foreign keys, busy timeout, secure_delete, a
- * quick_check before anything is written, then the numbered migrations.
+ * quick_check before anything is written (unless the caller runs it in the background: the core does,
+ * see integrity.ts), then the numbered migrations.
  *
  * A database that fails quick_check is reported (StorageError 'corrupt') and left exactly as
  * it is: nothing here ever deletes, truncates or rebuilds a database or its -wal/-shm files.
@@ -22,7 +23,7 @@ export interface OpenDatabaseOptions {
   fileName?: string;
   /** How long a statement waits for another connection's lock. Default 5000 ms. */
   busyTimeoutMs?: number;
-  /** Run PRAGMA quick_check at open. Default true; only benchmarks turn it off. */
+  /** Run PRAGMA quick_check at open. Default true; false when the owner runs it in the background (integrity.ts). */
   quickCheck?: boolean;
   /** Migrations to apply; default the shipped list. Tests inject their own. */
   migrations?: readonly Migration[];

@@ -13,7 +13,8 @@
  */
 import path from 'node:path';
 import { AttachmentStore, type SweepResult } from './attachments.js';
-import { openDatabase, type SqliteDatabase } from './database.js';
+import { DEFAULT_DB_FILE, openDatabase, type SqliteDatabase } from './database.js';
+import { checkIntegrity, type IntegrityOptions, type IntegrityResult } from './integrity.js';
 import { isStorageError, StorageError } from './errors.js';
 import { Journal, JOURNAL_FILE, type JournalHash } from './journal.js';
 import { openGuardedSealer } from './key-guard.js';
@@ -38,6 +39,13 @@ export interface OfflineCacheOptions {
   quickCheck?: boolean;
   /** Owner start-up work (orphan sweep, in-flight recovery). Default true. */
   recover?: boolean;
+  /**
+   * 'at-open' (default): quick_check, the journal's full chain and the orphan sweep run inside this call.
+   * 'deferred' (the core): none of them here — the open costs the same for an empty queue and for 100,000
+   * entries — and the owner runs them with `cache.checkIntegrity()` once it serves (integrity.ts).
+   * `quickCheck: true` with 'deferred' still checks at open (a database a previous check found damaged).
+   */
+  checks?: 'at-open' | 'deferred';
   statfs?: StatfsFn;
   clock?: () => number;
   runtime?: CryptoRuntime;
@@ -62,8 +70,13 @@ export interface OfflineCache {
   journal: Journal | null;
   /** Why the journal could not be opened (missing, replaced, cut short, broken link): the kiosk goes out of service. */
   journalProblem: StorageError | null;
-  /** What start-up did (zeros when recover is false). */
+  /** What start-up did (zeros when recover is false, and the sweep's zeros with deferred checks). */
   startup: { sweep: SweepResult; recoveredInFlight: number };
+  /**
+   * The start-up checks the open deferred (quick_check unless it ran at open, the journal chain and
+   * reconciliation, the orphan sweep), off the main thread or a slice at a time; see integrity.ts.
+   */
+  checkIntegrity(opts: Pick<IntegrityOptions, 'acceptanceNumberOf' | 'sliceMs' | 'rowsPerQuery' | 'signal'>): Promise<IntegrityResult>;
   close(): void;
 }
 
@@ -77,11 +90,13 @@ export function openOfflineCache(opts: OfflineCacheOptions): OfflineCache {
     );
   }
   const owner = opts.recover !== false;
+  const deferred = opts.checks === 'deferred';
+  const quickCheckAtOpen = deferred ? opts.quickCheck === true : opts.quickCheck !== false;
   const db = openDatabase({
     dir: opts.dir,
     ...(opts.fileName !== undefined ? { fileName: opts.fileName } : {}),
     ...(opts.busyTimeoutMs !== undefined ? { busyTimeoutMs: opts.busyTimeoutMs } : {}),
-    ...(opts.quickCheck !== undefined ? { quickCheck: opts.quickCheck } : {}),
+    quickCheck: quickCheckAtOpen,
   });
   let journal: Journal | null = null;
   try {
@@ -110,7 +125,7 @@ export function openOfflineCache(opts: OfflineCacheOptions): OfflineCache {
     let sweep: SweepResult = { removed: 0, tempRemoved: 0 };
     let recoveredInFlight = 0;
     if (owner) {
-      sweep = attachments.sweepOrphans((sha) => outbox.isAttachmentReferenced(sha));
+      if (!deferred) sweep = attachments.sweepOrphans((sha) => outbox.isAttachmentReferenced(sha));
       recoveredInFlight = outbox.recoverInFlight();
     }
     let journalProblem: StorageError | null = null;
@@ -119,7 +134,7 @@ export function openOfflineCache(opts: OfflineCacheOptions): OfflineCache {
         journal = Journal.open({
           file: path.join(opts.dir, JOURNAL_FILE),
           db,
-          verify: owner,
+          verify: owner && !deferred,
           ...(opts.journal?.hash ? { hash: opts.journal.hash } : {}),
           ...(opts.journal?.terminalId ? { terminalId: opts.journal.terminalId } : {}),
           ...(opts.clock ? { clock: opts.clock } : {}),
@@ -142,6 +157,20 @@ export function openOfflineCache(opts: OfflineCacheOptions): OfflineCache {
       journal: j,
       journalProblem,
       startup: { sweep, recoveredInFlight },
+      checkIntegrity(c) {
+        return checkIntegrity({
+          db,
+          dbFile: path.join(opts.dir, opts.fileName ?? DEFAULT_DB_FILE),
+          journal: j,
+          outbox,
+          attachments,
+          acceptanceNumberOf: c.acceptanceNumberOf,
+          quickCheck: !quickCheckAtOpen,
+          ...(c.sliceMs !== undefined ? { sliceMs: c.sliceMs } : {}),
+          ...(c.rowsPerQuery !== undefined ? { rowsPerQuery: c.rowsPerQuery } : {}),
+          ...(c.signal ? { signal: c.signal } : {}),
+        });
+      },
       close(): void {
         if (closed) return;
         closed = true;
@@ -159,6 +188,7 @@ export function openOfflineCache(opts: OfflineCacheOptions): OfflineCache {
 export { StorageError, isStorageError, KeyProblemError, isKeyProblem, type KeyProblemDetails, type StorageErrorCode } from './errors.js';
 export {
   Journal,
+  JournalScanner,
   JOURNAL_FILE,
   JOURNAL_HASHES,
   journalHashAvailable,
@@ -166,6 +196,7 @@ export {
   scanJournal,
   verifyJournal,
   type BrokenLink,
+  type ChainCheck,
   type JournalEntry,
   type JournalHash,
   type JournalOptions,
@@ -177,6 +208,7 @@ export {
   type ReconcileResult,
 } from './journal.js';
 export { openGuardedSealer, registeredKeys, sealedDataSummary, type SealedSummary } from './key-guard.js';
+export { checkIntegrity, quickCheckInWorker, type CheckOutcome, type IntegrityOptions, type IntegrityResult } from './integrity.js';
 export { openDatabase, migrate, latestVersion, type OpenDatabaseOptions, type SqliteDatabase } from './database.js';
 export { MIGRATIONS, type Migration } from './migrations.js';
 export { Sealer, availableSuites, keyCheckValue, parseEnvelope, SEAL_SUITES, type SealSuite, type CryptoRuntime, type SealerOptions } from './sealing.js';
@@ -193,6 +225,7 @@ export {
   type ClaimedEntry,
   type AckInput,
   type FailInput,
+  type SettleOutcome,
   type OutboxStats,
   type DeadLetter,
   type FreeSpace,

@@ -58,6 +58,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from './database.js';
 import { StorageError, toStorageError } from './errors.js';
 import { fsyncDir } from './sealing.js';
@@ -255,45 +257,95 @@ function algOf(firstLine: string): JournalHash | null {
   }
 }
 
+/**
+ * Checks a journal's bytes a slice at a time (`step(maxLines)`), so a long chain can be verified between
+ * other work on one thread. Never throws for bad content: it reports it.
+ */
+export class JournalScanner {
+  readonly #bytes: Buffer;
+  readonly #keep: boolean;
+  readonly #records: JournalRecord[] = [];
+  #off = 0;
+  #seq = 0;
+  #prev = ZERO_HASH;
+  #alg: JournalHash | null = null;
+  #broken: BrokenLink | null = null;
+  #line = 0;
+  #done = false;
+  /** Called with every valid record in order (also when records are not kept). */
+  readonly #onRecord: ((r: JournalRecord) => void) | undefined;
+
+  constructor(bytes: Buffer, opts: { keepRecords?: boolean; onRecord?: (r: JournalRecord) => void } = {}) {
+    this.#bytes = bytes;
+    this.#keep = opts.keepRecords !== false;
+    this.#onRecord = opts.onRecord;
+  }
+
+  get done(): boolean {
+    return this.#done;
+  }
+
+  /** Checks up to `maxLines` more lines; returns true when the scan is complete. */
+  step(maxLines: number): boolean {
+    const bytes = this.#bytes;
+    let n = 0;
+    while (!this.#done && n < maxLines) {
+      if (this.#off >= bytes.length) {
+        this.#done = true;
+        break;
+      }
+      const nl = bytes.indexOf(0x0a, this.#off);
+      if (nl < 0) {
+        this.#done = true; // torn tail
+        break;
+      }
+      this.#line++;
+      n++;
+      const text = bytes.toString('utf8', this.#off, nl);
+      if (this.#seq === 0) {
+        this.#alg = algOf(text);
+        if (this.#alg === null) {
+          this.#broken = { seq: 0, line: this.#line, offset: this.#off, reason: 'the first record is not a journal-created record naming its hash' };
+          this.#done = true;
+          break;
+        }
+        if (!journalHashAvailable(this.#alg)) {
+          this.#broken = { seq: 0, line: this.#line, offset: this.#off, reason: `this runtime has no ${this.#alg} to check the chain` };
+          this.#done = true;
+          break;
+        }
+      }
+      const p = this.#alg === null ? { problem: 'no hash algorithm' } : parseLine(this.#alg, text, this.#seq, this.#prev);
+      if (p.record === undefined) {
+        this.#broken = { seq: this.#seq, line: this.#line, offset: this.#off, reason: p.problem ?? 'unreadable' };
+        this.#done = true;
+        break;
+      }
+      if (this.#keep) this.#records.push(p.record);
+      this.#onRecord?.(p.record);
+      this.#prev = p.record.hash;
+      this.#seq++;
+      this.#off = nl + 1;
+    }
+    return this.#done;
+  }
+
+  /** The scan so far (complete once step() returned true). */
+  result(): JournalScan {
+    const tornTailBytes = this.#broken === null ? this.#bytes.length - this.#off : 0;
+    return { alg: this.#alg, records: this.#records, head: { seq: this.#seq - 1, hash: this.#prev }, validBytes: this.#off, tornTailBytes, broken: this.#broken };
+  }
+}
+
 /** Reads and checks a journal's bytes (the whole chain). Never throws for bad content: it reports it. */
 export function scanJournal(bytes: Buffer, opts: { keepRecords?: boolean } = {}): JournalScan {
-  const keep = opts.keepRecords !== false;
-  const records: JournalRecord[] = [];
-  let off = 0;
-  let seq = 0;
-  let prev = ZERO_HASH;
-  let alg: JournalHash | null = null;
-  let broken: BrokenLink | null = null;
-  let line = 0;
-  while (off < bytes.length) {
-    const nl = bytes.indexOf(0x0a, off);
-    if (nl < 0) break; // torn tail
-    line++;
-    const text = bytes.toString('utf8', off, nl);
-    if (seq === 0) {
-      alg = algOf(text);
-      if (alg === null) {
-        broken = { seq, line, offset: off, reason: 'the first record is not a journal-created record naming its hash' };
-        break;
-      }
-      if (!journalHashAvailable(alg)) {
-        broken = { seq, line, offset: off, reason: `this runtime has no ${alg} to check the chain` };
-        break;
-      }
-    }
-    const p = alg === null ? { problem: 'no hash algorithm' } : parseLine(alg, text, seq, prev);
-    if (p.record === undefined) {
-      broken = { seq, line, offset: off, reason: p.problem ?? 'unreadable' };
-      break;
-    }
-    if (keep) records.push(p.record);
-    prev = p.record.hash;
-    seq++;
-    off = nl + 1;
-  }
-  const tornTailBytes = broken === null ? bytes.length - off : 0;
-  return { alg, records, head: { seq: seq - 1, hash: prev }, validBytes: off, tornTailBytes, broken };
+  const s = new JournalScanner(bytes, opts);
+  s.step(Number.POSITIVE_INFINITY);
+  return s.result();
 }
+
+/** What verifyChain() found. */
+export type ChainCheck = { ok: true; records: number; accepted: Map<string, string> } | { ok: false; problem: string };
 
 export type JournalVerification =
   | { ok: true; file: string; alg: JournalHash | null; records: number; head: { seq: number; hash: string }; tornTailBytes: number }
@@ -349,6 +401,8 @@ export class Journal {
   #head: { seq: number; hash: string };
   #genesis: string;
   #closed = false;
+  /** Lines written with `{ sync: false }` since the last fdatasync. */
+  #unsynced = 0;
   /** Owner open only: the records read at open (for reconciliation), then released. */
   #scanned: JournalRecord[] | null;
   /** Accepted submissions known to the journal: key → acceptance number (loss-acknowledged ones removed). */
@@ -549,6 +603,56 @@ export class Journal {
     return this.#accepted;
   }
 
+  /**
+   * Verifies the chain as it stands now — every link up to the current end, and the record the database's
+   * anchor names — a slice of about `sliceMs` at a time, yielding to the event loop between slices (the
+   * owner's start-up check, off the path to serving; lines appended meanwhile are not part of it). Returns
+   * the accepted submissions of the checked prefix (without loss-acknowledged ones) for reconciliation.
+   */
+  async verifyChain(opts: { sliceMs?: number; signal?: AbortSignal } = {}): Promise<ChainCheck> {
+    const sliceMs = opts.sliceMs ?? 8;
+    const end = this.#end;
+    const anchor = readAnchor(this.#db);
+    const bytes = Buffer.alloc(end);
+    let got = 0;
+    while (got < end) {
+      const n = await new Promise<number>((resolve, reject) => {
+        fs.read(this.#fd, bytes, got, end - got, got, (e, read) => (e ? reject(toStorageError(e, `reading journal ${this.file}`)) : resolve(read)));
+      });
+      if (n === 0) return { ok: false, problem: `journal ${this.file} ended at byte ${got} while ${end} were written` };
+      got += n;
+    }
+    const accepted = new Map<string, string>();
+    let first: string | null = null;
+    let atAnchor: string | null = null;
+    const scanner = new JournalScanner(bytes, {
+      keepRecords: false,
+      onRecord: (r) => {
+        if (r.seq === 0) first = r.hash;
+        if (anchor !== null && r.seq === anchor.seq) atAnchor = r.hash;
+        trackAccepted(accepted, r.type, r.fields);
+      },
+    });
+    for (;;) {
+      opts.signal?.throwIfAborted();
+      const t0 = performance.now();
+      let done = scanner.step(200);
+      while (!done && performance.now() - t0 < sliceMs) done = scanner.step(200);
+      if (done) break;
+      await new Promise<void>((r) => setImmediate(r));
+    }
+    const s = scanner.result();
+    if (s.broken !== null) {
+      return { ok: false, problem: `journal ${this.file} is broken at record ${s.broken.seq} (line ${s.broken.line}, byte ${s.broken.offset}): ${s.broken.reason} — see kioskctl journal verify` };
+    }
+    if (s.validBytes !== end) return { ok: false, problem: `journal ${this.file}: ${end - s.validBytes} byte(s) before its end are not a complete record` };
+    if (anchor !== null) {
+      if (first !== anchor.genesis) return { ok: false, problem: `journal ${this.file} is not the one this database started (another first record): it was replaced` };
+      if (atAnchor !== anchor.hash) return { ok: false, problem: `journal ${this.file}: record ${anchor.seq} is not the one the database saw` };
+    }
+    return { ok: true, records: s.head.seq + 1, accepted };
+  }
+
   /** Owner open only: the records read at open (once; released afterwards). */
   takeScannedRecords(): JournalRecord[] {
     const r = this.#scanned ?? [];
@@ -556,17 +660,55 @@ export class Journal {
     return r;
   }
 
-  /** Appends one record, durable when this returns. See the module comment for types and fields. */
-  append(entry: JournalEntry): JournalRecord {
+  /**
+   * Appends one record, durable when this returns (write + fdatasync, anchor moved). See the module comment
+   * for types and fields.
+   *
+   * `{ sync: false }` (records whose loss on a power cut costs nothing but a line the next event rewrites, such
+   * as delivery-acknowledged: a lost ack is redelivered and journalled again): the line is written — it
+   * survives a killed process, not a power cut — but neither synced nor anchored until `sync()`, the next
+   * durable append, or `close()`. The anchor only ever names synced records, so a power cut that loses
+   * unsynced lines is a torn or short tail, never a journal that looks cut short.
+   */
+  append(entry: JournalEntry, opts: { sync?: boolean } = {}): JournalRecord {
     const type = (entry as { type?: unknown } | null)?.type;
     if (type === 'journal-created' || type === 'journal-repaired') throw invalid(`${type} records are written by the journal itself`);
-    return this.#append(entry);
+    return this.#append(entry, opts.sync !== false);
   }
 
-  #append(entry: JournalEntry | InternalEntry): JournalRecord {
+  /** Several records under one lock with one write (and one fdatasync unless `{ sync: false }`); all checked first. */
+  appendMany(entries: readonly JournalEntry[], opts: { sync?: boolean } = {}): JournalRecord[] {
+    if (entries.length === 0) return [];
+    if (this.#closed) throw journalError('journal is closed');
+    const items = entries.map((entry) => {
+      const type = (entry as { type?: unknown } | null)?.type;
+      if (type === 'journal-created' || type === 'journal-repaired') throw invalid(`${type} records are written by the journal itself`);
+      return { type: entry.type, fields: checkEntry(entry as { type: string } & Record<string, unknown>) };
+    });
+    return this.#locked(() => this.#writeRecords(items, opts.sync !== false));
+  }
+
+  /** Lines appended with `{ sync: false }` that are not yet synced. */
+  get unsynced(): number {
+    return this.#unsynced;
+  }
+
+  /** Makes every line appended with `{ sync: false }` durable (one fdatasync) and moves the anchor to them. */
+  sync(): void {
+    if (this.#closed || this.#unsynced === 0) return;
+    try {
+      fs.fdatasyncSync(this.#fd);
+      this.#db.transaction(() => this.#writeAnchor()).immediate();
+      this.#unsynced = 0;
+    } catch (e) {
+      throw toStorageError(e, `syncing journal ${this.file}`);
+    }
+  }
+
+  #append(entry: JournalEntry | InternalEntry, sync = true): JournalRecord {
     if (this.#closed) throw journalError('journal is closed');
     const fields = checkEntry(entry as { type: string } & Record<string, unknown>);
-    return this.#locked(() => this.#writeRecord(entry.type, fields));
+    return this.#locked(() => this.#writeRecord(entry.type, fields, sync));
   }
 
   /** Repairs a torn last line now (owner open), recording it in the chain. */
@@ -591,17 +733,33 @@ export class Journal {
     }
   }
 
-  /** Writes one line at the end and syncs it; caller holds the lock. */
-  #writeRecord(type: JournalRecordType, fields: Record<string, string | number | boolean>): JournalRecord {
+  /** Writes one line at the end and syncs it (unless `sync` is false); caller holds the lock. */
+  #writeRecord(type: JournalRecordType, fields: Record<string, string | number | boolean>, sync = true): JournalRecord {
+    const r = this.#writeRecords([{ type, fields }], sync)[0];
+    if (r === undefined) throw journalError('internal: no record written');
+    return r;
+  }
+
+  /** Writes these lines, chained, with one write (and one fdatasync unless `sync` is false); caller holds the lock. */
+  #writeRecords(items: readonly { type: JournalRecordType; fields: Record<string, string | number | boolean> }[], sync: boolean): JournalRecord[] {
     const at = new Date(this.#clock()).toISOString();
-    const seq = this.#head.seq + 1;
-    const { line, hash } = buildLine(this.alg, seq, at, type, fields, this.#head.hash);
-    const buf = Buffer.from(line, 'utf8');
-    if (buf.length > MAX_LINE) throw invalid(`record too long (${buf.length} bytes)`);
+    let head = this.#head;
+    const records: JournalRecord[] = [];
+    const lines: Buffer[] = [];
+    for (const { type, fields } of items) {
+      const seq = head.seq + 1;
+      const { line, hash } = buildLine(this.alg, seq, at, type, fields, head.hash);
+      const buf = Buffer.from(line, 'utf8');
+      if (buf.length > MAX_LINE) throw invalid(`record too long (${buf.length} bytes)`);
+      lines.push(buf);
+      records.push({ seq, at, type, fields, prev: head.hash, hash });
+      head = { seq, hash };
+    }
+    const buf = lines.length === 1 ? (lines[0] ?? Buffer.alloc(0)) : Buffer.concat(lines);
     try {
       let off = 0;
       while (off < buf.length) off += fs.writeSync(this.#fd, buf, off, buf.length - off, this.#end + off);
-      fs.fdatasyncSync(this.#fd);
+      if (sync) fs.fdatasyncSync(this.#fd);
     } catch (e) {
       // Never leave half a line: the next record must chain to a complete one.
       try {
@@ -611,16 +769,21 @@ export class Journal {
       }
       throw toStorageError(e, `appending to journal ${this.file}`);
     }
-    const record: JournalRecord = { seq, at, type, fields, prev: this.#head.hash, hash };
     this.#end += buf.length;
-    this.#head = { seq, hash };
-    try {
-      this.#writeAnchor();
-    } catch {
-      // The record is durable; the anchor catches up with the next append.
+    this.#head = head;
+    if (!sync) {
+      this.#unsynced += records.length;
+    } else {
+      // The fdatasync above made every earlier unsynced line durable too.
+      this.#unsynced = 0;
+      try {
+        this.#writeAnchor();
+      } catch {
+        // The records are durable; the anchor catches up with the next append.
+      }
     }
-    this.#track(type, fields);
-    return record;
+    for (const r of records) this.#track(r.type, r.fields);
+    return records;
   }
 
   /**
@@ -654,32 +817,45 @@ export class Journal {
   }
 
   #track(type: JournalRecordType, fields: Record<string, unknown>): void {
-    if (this.#accepted === null) return;
-    // A rating is an outbox row of its own (key = the rating's key): reconciliation counts it like a submission.
-    if ((type === 'submission-accepted' || type === 'rating') && typeof fields.key === 'string' && typeof fields.acceptanceNumber === 'string') {
-      this.#accepted.set(fields.key, fields.acceptanceNumber);
-    } else if (type === 'loss-acknowledged' && typeof fields.key === 'string') {
-      this.#accepted.delete(fields.key);
-    }
+    if (this.#accepted !== null) trackAccepted(this.#accepted, type, fields);
   }
+
+  #anchorStatement: Statement | null = null;
 
   #writeAnchor(): void {
-    this.#db
-      .prepare(
-        `INSERT INTO journal_anchor(id, genesis, seq, hash, updated_at) VALUES (1, ?, ?, ?, ?)
-         ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, updated_at = excluded.updated_at`,
-      )
-      .run(this.#genesis, this.#head.seq, this.#head.hash, this.#clock());
+    this.#anchorStatement ??= this.#db.prepare(
+      `INSERT INTO journal_anchor(id, genesis, seq, hash, updated_at) VALUES (1, ?, ?, ?, ?)
+       ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, updated_at = excluded.updated_at`,
+    );
+    this.#anchorStatement.run(this.#genesis, this.#head.seq, this.#head.hash, this.#clock());
   }
 
+  /** Syncs unsynced lines (best effort: they are written already), then closes the file. */
   close(): void {
     if (this.#closed) return;
+    try {
+      this.sync();
+    } catch {
+      // The lines are written; a power cut before the OS writes them back leaves a torn tail, repaired at open.
+    }
     this.#closed = true;
     try {
       fs.closeSync(this.#fd);
     } catch {
       // already closed
     }
+  }
+}
+
+/**
+ * The rows the journal says were committed, as reconciliation counts them: accepted submissions, and ratings (an
+ * outbox row of their own, key = the rating's key); a loss a technician acknowledged is no longer expected.
+ */
+function trackAccepted(accepted: Map<string, string>, type: JournalRecordType, fields: Record<string, unknown>): void {
+  if ((type === 'submission-accepted' || type === 'rating') && typeof fields.key === 'string' && typeof fields.acceptanceNumber === 'string') {
+    accepted.set(fields.key, fields.acceptanceNumber);
+  } else if (type === 'loss-acknowledged' && typeof fields.key === 'string') {
+    accepted.delete(fields.key);
   }
 }
 

@@ -16,7 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import type { Statement } from 'better-sqlite3';
+import type { Statement, Transaction } from 'better-sqlite3';
 import type { AttachmentStore } from './attachments.js';
 import type { SqliteDatabase } from './database.js';
 import { StorageError, toStorageError } from './errors.js';
@@ -64,6 +64,8 @@ export interface EnqueueInput {
 export interface EnqueueResult {
   id: number;
   idempotencyKey: string;
+  /** When it was queued (ms), as stored. */
+  enqueuedAt: number;
 }
 
 /** Metadata of an entry (no payload, nothing unsealed). */
@@ -105,6 +107,13 @@ export interface ClaimedEntry {
 export interface AckInput {
   platformCaseNumber: string;
   ackedAt: number;
+}
+
+/** One outcome for Outbox.settle(): an ack or a fail of one entry. */
+export interface SettleOutcome {
+  id: number;
+  ack?: AckInput;
+  fail?: FailInput;
 }
 
 export interface FailInput {
@@ -230,6 +239,7 @@ export class Outbox {
   private readonly statfs: StatfsFn;
   private readonly clock: () => number;
   private readonly st: Record<string, Statement>;
+  readonly #tx: Transaction<(fn: () => unknown) => unknown>;
 
   constructor(opts: OutboxOptions) {
     this.db = opts.db;
@@ -243,8 +253,13 @@ export class Outbox {
     this.statfs = opts.statfs ?? ((dir: string): StatfsLike => fs.statfsSync(dir));
     this.clock = opts.clock ?? Date.now;
     const p = (sql: string): Statement => this.db.prepare(sql);
+    // One transaction wrapper for every write (better-sqlite3 builds a new one per db.transaction() call).
+    this.#tx = this.db.transaction((fn: () => unknown) => fn());
     // Preparing statements reads only the schema: no queue scan at construction.
     this.st = {
+      synchronous: p('PRAGMA synchronous'),
+      syncNormal: p('PRAGMA synchronous = NORMAL'),
+      syncFull: p('PRAGMA synchronous = FULL'),
       idByKey: p('SELECT id FROM records WHERE idempotency_key = ?'),
       insertRecord: p(
         'INSERT INTO records(idempotency_key, kind, is_test, created_at, payload, payload_bytes) VALUES (?, ?, ?, ?, ?, ?)',
@@ -289,6 +304,10 @@ export class Outbox {
       ),
       retryAllDead: p(
         `UPDATE outbox SET state = 'pending', next_attempt_at = ?, updated_at = ?, dead_at = NULL WHERE state = 'dead'`,
+      ),
+      release: p(
+        `UPDATE outbox SET state = 'pending', attempts = MAX(0, attempts - 1), updated_at = ?, claimed_at = NULL
+         WHERE record_id = ? AND state = 'in_flight'`,
       ),
       recover: p(
         `UPDATE outbox SET state = 'pending', next_attempt_at = ?, updated_at = ?, claimed_at = NULL WHERE state = 'in_flight'`,
@@ -379,8 +398,9 @@ export class Outbox {
           '(plus this submission): new submissions are refused; queued entries are kept',
       );
     }
-    // 2. Duplicate key: refuse before writing any file (the UNIQUE constraint stays the real guard).
-    if (this.s('idByKey').get(idempotencyKey) !== undefined) throw duplicate(idempotencyKey);
+    // 2. Duplicate key: refuse before writing any file (the UNIQUE constraint stays the real guard, and is the
+    //    only one without files: a duplicate then fails the transaction, nothing written).
+    if (files.length > 0 && this.s('idByKey').get(idempotencyKey) !== undefined) throw duplicate(idempotencyKey);
 
     // 3. Seal the payload, bound to its key and kind.
     const sealed = this.sealer.seal(plain, outboxAad(idempotencyKey, input.kind));
@@ -391,15 +411,16 @@ export class Outbox {
     const pendingBytes = sealed.length + puts.reduce((n, p) => n + p.sealedSize, 0);
     try {
       input.signal?.throwIfAborted();
+      this.assertFull();
       // 5. One transaction: record + outbox entry + attachment references.
-      const id = this.db.transaction((): number => {
+      const id = this.#tx.immediate((): number => {
         const info = this.s('insertRecord').run(idempotencyKey, input.kind, input.meta?.test === true ? 1 : 0, now, sealed, sealed.length);
         const recordId = Number(info.lastInsertRowid);
         this.s('insertOutbox').run(recordId, now, now, now, pendingBytes);
         puts.forEach((p, i) => this.s('insertRef').run(recordId, i, p.sha256, p.size, p.sealedSize));
         return recordId;
-      }).immediate();
-      return { id, idempotencyKey };
+      }) as number;
+      return { id, idempotencyKey, enqueuedAt: now };
     } catch (e) {
       this.removeUnreferenced(puts.map((p) => p.sha256));
       const c = sqliteCode(e);
@@ -410,63 +431,157 @@ export class Outbox {
     }
   }
 
-  /** Move up to `limit` due pending entries to in_flight (attempts + 1), oldest due first. */
+  /**
+   * Move up to `limit` due pending entries to in_flight (attempts + 1), oldest due first. Not fsynced (see
+   * write()): a claim lost to a power cut is an entry still pending, which is what recoverInFlight() makes
+   * of a claim that survived a crash anyway. Nothing is written when nothing is due.
+   */
   claim(now: number, limit = 16): ClaimedEntry[] {
     checkTime(now, 'now');
     if (!Number.isSafeInteger(limit) || limit <= 0) throw new StorageError('invalid', 'limit must be a positive integer');
-    return this.write('claim', () => {
-      const ids = (this.s('due').all(now, limit) as { record_id: number }[]).map((r) => r.record_id);
-      const out: ClaimedEntry[] = [];
-      for (const id of ids) {
-        this.s('markInFlight').run(now, now, id);
-        const r = this.s('entry').get(id) as EntryRow;
-        out.push({ id: r.id, idempotencyKey: r.idempotency_key, kind: r.kind, attempts: r.attempts, enqueuedAt: r.enqueued_at, test: r.is_test === 1 });
-      }
-      return out;
-    });
+    const due = this.read('claim', () => this.s('due').all(now, limit) as { record_id: number }[]);
+    if (due.length === 0) return [];
+    return this.write(
+      'claim',
+      () => {
+        const out: ClaimedEntry[] = [];
+        // Read again inside the write lock: another process may have moved them since.
+        for (const { record_id: id } of this.s('due').all(now, limit) as { record_id: number }[]) {
+          if (this.s('markInFlight').run(now, now, id).changes === 0) continue;
+          const r = this.s('entry').get(id) as EntryRow;
+          out.push({ id: r.id, idempotencyKey: r.idempotency_key, kind: r.kind, attempts: r.attempts, enqueuedAt: r.enqueued_at, test: r.is_test === 1 });
+        }
+        return out;
+      },
+      false,
+    );
+  }
+
+  /**
+   * Claimed entries that were never attempted (a delivery loop that claimed ahead and stopped) go back to
+   * pending as they were: due when they were due, the attempt not counted. Entries no longer in flight are
+   * left alone. Not fsynced, like claim(). Returns how many went back.
+   */
+  release(ids: readonly number[]): number {
+    if (ids.length === 0) return 0;
+    const now = this.clock();
+    return this.write(
+      'release',
+      () => {
+        let n = 0;
+        for (const id of ids) {
+          checkId(id);
+          n += this.s('release').run(now, id).changes;
+        }
+        return n;
+      },
+      false,
+    );
   }
 
   /**
    * The platform acknowledged: mark acked and purge the sealed payload and attachment references
    * (key, kind, case number and timestamps stay). Attachment files no other entry references are
    * removed after the commit (a crash in between leaves orphans for the start-up sweep).
-   * Acking an already acked entry changes nothing.
+   * Acking an already acked entry changes nothing. `durable: false` (the delivery loop): committed at
+   * synchronous=NORMAL and the attachment directory not fsynced — a power cut may undo the ack, which is a
+   * redelivery the platform absorbs by the idempotency key, and leave a removed file, which the start-up
+   * sweep removes again.
    */
-  ack(id: number, input: AckInput): { removedAttachments: number } {
+  ack(id: number, input: AckInput, opts: { durable?: boolean } = {}): { removedAttachments: number } {
+    this.#checkAck(id, input);
+    const now = this.clock();
+    const shas = this.write('ack', () => this.#ackInTx(id, input, now), opts.durable !== false);
+    return { removedAttachments: this.removeUnreferenced(shas, opts.durable !== false) };
+  }
+
+  /**
+   * Retryable: back to pending at nextAttemptAt. Permanent: dead (payload kept, sealed). `durable: false`
+   * as for ack(): a lost retry time retries sooner, a lost dead letter is tried once more and dies again.
+   */
+  fail(id: number, input: FailInput, opts: { durable?: boolean } = {}): void {
+    checkId(id);
+    const now = this.clock();
+    const f = this.#checkFail(input, now);
+    this.write('fail', () => this.#failInTx(id, f, now), opts.durable !== false);
+  }
+
+  /**
+   * Several outcomes (acks and fails) in ONE transaction: the delivery loop's group commit, so that entries
+   * finishing close together share their page writes. Each outcome is applied as ack()/fail() would apply it;
+   * one that does not apply (its entry is no longer in flight) is reported in `errors` and the others stand.
+   */
+  settle(outcomes: readonly SettleOutcome[], opts: { durable?: boolean } = {}): { errors: Map<number, StorageError>; removedAttachments: number } {
+    const now = this.clock();
+    const errors = new Map<number, StorageError>();
+    const checked: { id: number; ack?: AckInput; fail?: FailInput }[] = [];
+    for (const o of outcomes) {
+      try {
+        checkId(o.id);
+        if (o.ack !== undefined) this.#checkAck(o.id, o.ack);
+        else if (o.fail !== undefined) this.#checkFail(o.fail, now);
+        else throw new StorageError('invalid', 'an outcome is an ack or a fail');
+        checked.push(o);
+      } catch (e) {
+        errors.set(o.id, toStorageError(e, 'settle'));
+      }
+    }
+    if (checked.length === 0) return { errors, removedAttachments: 0 };
+    const shas = this.write(
+      'settle',
+      () => {
+        const refs: string[] = [];
+        for (const o of checked) {
+          // A savepoint each: one outcome that does not apply leaves the others whole.
+          try {
+            this.#tx((): void => {
+              if (o.ack !== undefined) refs.push(...this.#ackInTx(o.id, o.ack, now));
+              else if (o.fail !== undefined) this.#failInTx(o.id, this.#checkFail(o.fail, now), now);
+            });
+          } catch (e) {
+            errors.set(o.id, toStorageError(e, 'settle'));
+          }
+        }
+        return refs;
+      },
+      opts.durable !== false,
+    );
+    return { errors, removedAttachments: this.removeUnreferenced(shas, opts.durable !== false) };
+  }
+
+  #checkAck(id: number, input: AckInput): void {
     checkId(id);
     checkTime(input.ackedAt, 'ackedAt');
     if (typeof input.platformCaseNumber !== 'string' || input.platformCaseNumber.length === 0 || input.platformCaseNumber.length > 200) {
       throw new StorageError('invalid', 'platformCaseNumber must be a string of 1-200 characters');
     }
-    const now = this.clock();
-    const shas = this.write('ack', () => {
-      const state = this.stateOf(id);
-      if (state === 'acked') return [];
-      const refs = (this.s('refsOf').all(id) as { sha256: string }[]).map((r) => r.sha256);
-      this.s('purgeRecord').run(input.platformCaseNumber, input.ackedAt, now, id);
-      this.s('markAcked').run(now, id);
-      this.s('deleteRefs').run(id);
-      return refs;
-    });
-    return { removedAttachments: this.removeUnreferenced(shas) };
   }
 
-  /** Retryable: back to pending at nextAttemptAt. Permanent: dead (payload kept, sealed). */
-  fail(id: number, input: FailInput): void {
-    checkId(id);
+  #checkFail(input: FailInput, now: number): { retryable: boolean; reason: string; at: number } {
     if (typeof input.reason !== 'string') throw new StorageError('invalid', 'reason must be a string');
-    const reason = input.reason.slice(0, MAX_REASON);
-    const now = this.clock();
     const at = input.nextAttemptAt ?? now;
     checkTime(at, 'nextAttemptAt');
-    this.write('fail', () => {
-      const state = this.stateOf(id);
-      if (state !== 'in_flight' && state !== 'pending') {
-        throw new StorageError('conflict', `outbox entry ${id} is ${state}; fail() applies to in_flight or pending entries`);
-      }
-      if (input.retryable) this.s('markRetry').run(at, now, reason, id);
-      else this.s('markDead').run(now, now, reason, id);
-    });
+    return { retryable: input.retryable, reason: input.reason.slice(0, MAX_REASON), at };
+  }
+
+  /** Inside a write transaction: the ack's changes; returns the attachment hashes it dereferenced. */
+  #ackInTx(id: number, input: AckInput, now: number): string[] {
+    const state = this.stateOf(id);
+    if (state === 'acked') return [];
+    const refs = (this.s('refsOf').all(id) as { sha256: string }[]).map((r) => r.sha256);
+    this.s('purgeRecord').run(input.platformCaseNumber, input.ackedAt, now, id);
+    this.s('markAcked').run(now, id);
+    this.s('deleteRefs').run(id);
+    return refs;
+  }
+
+  #failInTx(id: number, f: { retryable: boolean; reason: string; at: number }, now: number): void {
+    const state = this.stateOf(id);
+    if (state !== 'in_flight' && state !== 'pending') {
+      throw new StorageError('conflict', `outbox entry ${id} is ${state}; fail() applies to in_flight or pending entries`);
+    }
+    if (f.retryable) this.s('markRetry').run(f.at, now, f.reason, id);
+    else this.s('markDead').run(now, now, f.reason, id);
   }
 
   /** Dead letters back to pending (one, or all when id is omitted). Returns how many moved. */
@@ -653,11 +768,11 @@ export class Outbox {
     return r.state;
   }
 
-  private removeUnreferenced(shas: readonly string[]): number {
+  private removeUnreferenced(shas: readonly string[], syncDir = true): number {
     let removed = 0;
     for (const sha of new Set(shas)) {
       try {
-        if (this.s('shaReferenced').get(sha) === undefined && this.attachments.remove(sha)) removed++;
+        if (this.s('shaReferenced').get(sha) === undefined && this.attachments.remove(sha, { syncDir })) removed++;
       } catch {
         // Left for the start-up orphan sweep; the committed state is already correct.
       }
@@ -665,11 +780,43 @@ export class Outbox {
     return removed;
   }
 
-  private write<T>(what: string, fn: () => T): T {
+  /**
+   * One BEGIN IMMEDIATE transaction. `durable: false` commits it at synchronous=NORMAL: atomic, ordered and
+   * surviving a killed process like any commit, but not fsynced — a power cut may roll it back, and the next
+   * synchronous=FULL commit (any enqueue, the journal's sync) makes it durable with everything before it
+   * (WAL frames are synced in order). Only for changes whose loss costs nothing but a repeat: claims, and
+   * delivery outcomes (a lost ack is a redelivery the platform absorbs by the idempotency key). The
+   * connection goes back to FULL before this returns, and enqueue() checks that it did.
+   */
+  private write<T>(what: string, fn: () => T, durable = true): T {
+    if (!durable) this.setSynchronous('NORMAL');
     try {
-      return this.db.transaction(fn).immediate();
+      return this.#tx.immediate(fn) as T;
     } catch (e) {
       throw toStorageError(e, what);
+    } finally {
+      if (!durable) this.setSynchronous('FULL');
+    }
+  }
+
+  #relaxed = false;
+
+  private setSynchronous(level: 'NORMAL' | 'FULL'): void {
+    try {
+      this.s(level === 'NORMAL' ? 'syncNormal' : 'syncFull').run();
+      this.#relaxed = level === 'NORMAL';
+    } catch (e) {
+      // Left relaxed: enqueue() refuses until FULL can be set again.
+      if (level === 'FULL') this.#relaxed = true;
+      throw toStorageError(e, `setting synchronous=${level}`);
+    }
+  }
+
+  /** Before every enqueue: the connection is at synchronous=FULL (restored if a relaxed write could not). */
+  private assertFull(): void {
+    if (this.#relaxed) this.setSynchronous('FULL');
+    if (Number(this.s('synchronous').pluck().get()) !== 2) {
+      throw new StorageError('io', 'database connection is not at synchronous=FULL: enqueue refused');
     }
   }
 

@@ -15,12 +15,13 @@ export default defineConfig({
     // No inline scripts or styles: the CSP is script-src 'self'; style-src 'self'.
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
-    // Two pages: the citizen screen (index.html, with the /sim panel) and the technician screen (tech.html),
-    // so citizens' pages never carry the technician bundle.
+    // Three pages: the citizen screen (index.html), the technician screen (tech.html) and web mode's simulator
+    // panel (sim.html, served at /sim), so the citizen page carries neither the technician bundle nor the panel.
     rollupOptions: {
       input: {
         index: fileURLToPath(new URL('./index.html', import.meta.url)),
         tech: fileURLToPath(new URL('./tech.html', import.meta.url)),
+        sim: fileURLToPath(new URL('./sim.html', import.meta.url)),
       },
     },
   },

@@ -9,7 +9,8 @@
 //   the core's own start             from the core's "core starting" log line to the ready line: the core, the
 //                                    simulators and the web host starting, without Node's start and module loading
 //
-// Usage: node scripts/measure-start.mjs [--rounds N] [--no-sources]
+// Usage: node scripts/measure-start.mjs [--rounds N] [--no-sources] [--json]
+// --json: one JSON line at the end, { rounds, node, times: { measure: [ms…] } } (npm run bench reads it).
 // Builds first if the build is stale (so no round pays for it). Uses a scratch data folder (KIOSK_PROFILE).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,7 +24,7 @@ import { prepare } from './lib/prepare.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 refuseUnsupportedNode('measure', root);
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '11' }, 'no-sources': { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '11' }, 'no-sources': { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } });
 const rounds = Number(values.rounds);
 if (!Number.isInteger(rounds) || rounds < 1) {
   console.error('measure: --rounds must be a positive integer');
@@ -144,3 +145,4 @@ console.log(`  kioskctl --help / node -e 0            ${(med('kioskctl --help (b
 console.log(`  start.mjs → ready                      ${ready.toFixed(0)} ms   (goal ≤ 1000 ms)`);
 console.log(`  start.mjs → ready / 2×(core + node)    ${(ready / budget).toFixed(2)}    (goal ≤ 1: ready ≤ ${budget.toFixed(0)} ms)`);
 console.log(`  npm start → ready                      ${med('npm start → ready').toFixed(0)} ms   (npm's own share: ${(med('npm start → ready') - ready).toFixed(0)} ms)`);
+if (values.json) console.log(JSON.stringify({ rounds, node: process.version, times: Object.fromEntries(rows) }));

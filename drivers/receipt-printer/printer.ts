@@ -30,11 +30,10 @@ import { Lock } from '../transport/request-link.js';
 import type { TransportOpener } from '../transport/transport.js';
 import { PrinterLink } from './link.js';
 import { EscPosEncoder } from './protocol/encoder.js';
-import { warmUpGb18030 } from './protocol/gb18030.js';
 import { chunkAtCommands, commandGroups, countJob } from './protocol/job.js';
 import { PRINTER_PROFILES, type PrinterProfile, type ProfileName } from './protocol/profiles.js';
 import { faultOf, printerWarnings, type PrinterStatus } from './protocol/status.js';
-import { acceptanceReceipt, testReceipt, type AcceptanceReceiptInput } from './templates.js';
+import { testReceipt, warmUpReceipts } from './templates.js';
 import { PrintJobError, type ReceiptPrinter } from './types.js';
 
 export { PrintJobError } from './types.js';
@@ -60,19 +59,8 @@ export interface EscPosPrinterOptions {
   keeper?: LinkKeeperOptions;
 }
 
-/** A receipt of every kind of content (Chinese in two- and four-byte GB18030, QR code), made of no one's data. */
-const WARM_UP_RECEIPT = (profile: ProfileName): AcceptanceReceiptInput => ({
-  terminalId: 'WARM-UP',
-  siteName: '预热 warm-up',
-  time: new Date(0),
-  matterName: '城乡居民基本养老保险参保登记',
-  applicantName: '䶮*',
-  maskedId: '6401**********000X',
-  acceptanceNumber: 'WARM-UP-0000',
-  qrPayload: 'https://example.invalid/warm-up',
-  offline: true,
-  profile,
-});
+/** When the receipt encoder is warmed up after start(): after the kiosk's start, long before any citizen's receipt. */
+const WARM_UP_AFTER_MS = 1500;
 
 type CounterName = 'receiptsPrinted' | 'linesPrinted' | 'cuts' | 'paperOutEvents' | 'linkDrops' | 'bytesSent' | 'garbageBytes';
 
@@ -193,10 +181,14 @@ export class EscPosPrinter implements ReceiptPrinter {
   start(): void {
     if (this.#started) return;
     this.#started = true;
-    // Build the GB18030 table and run the encoder once now, at start-up, not on the event loop while the
-    // first citizen waits: the first receipt then costs what every later one costs (bench: first receipt).
-    warmUpGb18030();
-    acceptanceReceipt(WARM_UP_RECEIPT(this.profile.name));
+    // Build the GB18030 table and run the encoder on samples shortly after start-up (once the kiosk serves:
+    // not in the way of its start), not on the event loop while the first citizen waits: the first receipt
+    // then costs what every later one costs (bench: the first receipt of a process). A receipt asked for
+    // sooner builds what it needs itself.
+    const warm = setTimeout(() => {
+      if (this.#started) warmUpReceipts(this.profile.name);
+    }, WARM_UP_AFTER_MS);
+    warm.unref?.();
     this.#keeper.start();
     if (this.#opts.pollIntervalMs > 0) {
       this.#poll = setInterval(() => void this.#pollOnce(), this.#opts.pollIntervalMs);

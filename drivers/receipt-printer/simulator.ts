@@ -41,6 +41,8 @@ export interface SimulatorOptions {
   firmware?: string;
   /** Seed for the garbage generator. */
   seed?: number;
+  /** How many of the last cut receipts receipts() keeps (default 100): a simulator that runs for days stays bounded. */
+  keepReceipts?: number;
 }
 
 /** One job as it crossed the wire: the print data up to and including a cut, and what became of it. */
@@ -83,6 +85,7 @@ export class PrinterSimulator extends SimulatorBase<SimulatorFaults> {
   readonly #model: string | undefined;
   readonly #firmware: string | undefined;
   readonly #random: () => number;
+  readonly #keepReceipts: number;
   #interp = new EscPosInterpreter();
   #receipts: VirtualReceipt[] = [];
   #asbMask = 0;
@@ -117,6 +120,7 @@ export class PrinterSimulator extends SimulatorBase<SimulatorFaults> {
     this.#model = opts.model;
     this.#firmware = opts.firmware;
     this.#random = seededRandom(opts.seed ?? 0x9e);
+    this.#keepReceipts = Math.max(1, opts.keepReceipts ?? 100);
     if (deviceEnd) this.attach(deviceEnd);
   }
 
@@ -144,6 +148,7 @@ export class PrinterSimulator extends SimulatorBase<SimulatorFaults> {
     };
   }
 
+  /** The last cut receipts (keepReceipts of them), oldest first. */
   receipts(): VirtualReceipt[] {
     return [...this.#receipts];
   }
@@ -227,6 +232,7 @@ export class PrinterSimulator extends SimulatorBase<SimulatorFaults> {
       if (cmd) printed = this.#interp.apply(cmd);
       if (printed) {
         this.#receipts.push(printed);
+        if (this.#receipts.length > this.#keepReceipts) this.#receipts.splice(0, this.#receipts.length - this.#keepReceipts);
         this.#cut.emit(printed);
       }
       const left = this.activeFaults.paperOutAfterBytes;

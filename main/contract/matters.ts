@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RATING_LEVEL_KEYS } from './levels.js';
 import { DeviceKind } from './devices.js';
 
 /*
@@ -271,17 +272,11 @@ export const PrintStep = z.object({
   canReprint: z.boolean(),
 });
 
-export const RatingLevel = z.enum(['very-satisfied', 'satisfied', 'basic', 'dissatisfied', 'very-dissatisfied']);
+export const RatingLevel = z.enum(RATING_LEVEL_KEYS);
 export type RatingLevel = z.infer<typeof RatingLevel>;
 
-/** The five levels in the order shown, with their exact names (the accessible names tests use) and 1-5 scores. */
-export const RATING_LEVELS: readonly { level: RatingLevel; score: number; label: LocalText; negative: boolean }[] = [
-  { level: 'very-satisfied', score: 5, label: { 'zh-CN': '非常满意', en: 'Very satisfied' }, negative: false },
-  { level: 'satisfied', score: 4, label: { 'zh-CN': '满意', en: 'Satisfied' }, negative: false },
-  { level: 'basic', score: 3, label: { 'zh-CN': '基本满意', en: 'Fairly satisfied' }, negative: false },
-  { level: 'dissatisfied', score: 2, label: { 'zh-CN': '不满意', en: 'Dissatisfied' }, negative: true },
-  { level: 'very-dissatisfied', score: 1, label: { 'zh-CN': '非常不满意', en: 'Very dissatisfied' }, negative: true },
-];
+/** The five levels in the order shown, with their exact names and scores (a zod-free module the citizen page imports). */
+export { RATING_LEVELS } from './levels.js';
 
 export const ReviewStep = z.object({
   kind: z.literal('review'),

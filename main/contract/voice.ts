@@ -12,8 +12,8 @@ export const VoiceChoice = z.object({
 });
 export type VoiceChoice = z.infer<typeof VoiceChoice>;
 
-/** The volume steps a control offers (a slider may offer any value 0–100). */
-export const VOLUME_STEPS: readonly number[] = [20, 40, 60, 80, 100];
+/** The volume steps a control offers (in a zod-free module the citizen page imports). */
+export { VOLUME_STEPS } from './levels.js';
 
 /**
  * ready: something was spoken; unknown: nothing spoken yet; disabled: the profile has no engine

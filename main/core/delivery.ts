@@ -12,12 +12,25 @@
  * recovers it to pending and the retry is absorbed by the idempotency key: at-least-once from
  * here, exactly-once at the platform.
  *
- * One loop, `concurrency` entries at a time (1-2), woken by notify() after an enqueue, stopped
- * by its AbortSignal. Clock, random source and sleep are injectable, so retry timing is tested on
- * a simulated clock.
+ * A window of `concurrency` entries in flight (1-8): as soon as one finishes, the next due entry is
+ * claimed, so a slow reply never holds up the others (no lock-step rounds). An entry that depends on
+ * another being acked first (a rating on its case) waits for it with `whenSettled(key)` when both are
+ * in the window.
+ *
+ * What is fsynced, and why no more: the submission itself was committed durably (synchronous=FULL) by
+ * enqueue. Claims and outcomes are committed at synchronous=NORMAL — atomic, ordered, visible at once
+ * and surviving a killed process, but not fsynced one by one: a power cut can only lose the newest of
+ * them, and a lost claim is an entry still pending, a lost ack a redelivery the platform answers from
+ * its idempotency record (the same case number), a lost retry time an earlier retry. The journal's
+ * delivery-acknowledged / dead-lettered lines are written at once and fdatasynced together (`syncMs`,
+ * and at once whenever the window empties, and on stop); that sync's anchor commit also fsyncs the WAL,
+ * making the outcomes before it durable.
+ *
+ * One loop, woken by notify() after an enqueue, stopped by its AbortSignal. Clock, random source and
+ * sleep are injectable, so retry timing is tested on a simulated clock.
  */
 import { z } from 'zod';
-import type { AttachmentStore, ClaimedEntry, Journal, Outbox, OutboxEntry, OutboxStats } from '../../offline-cache/index.js';
+import type { AttachmentStore, ClaimedEntry, Journal, JournalEntry, Outbox, OutboxEntry, OutboxStats, SettleOutcome } from '../../offline-cache/index.js';
 import { StorageError, isStorageError } from '../../offline-cache/index.js';
 import { backoffDelay, delay } from '../../drivers/device.js';
 import { checkCaseSubmissionSize, problemOf } from '../platform/client.js';
@@ -90,8 +103,23 @@ export interface DeliveryOptions {
   client: DeliveryClient;
   terminalId: string;
   backoff?: { baseMs: number; capMs: number };
-  /** Entries delivered at the same time (1-2). */
+  /** Entries in flight at once: the window, refilled as each one finishes (1-8; the kiosk uses 2). */
   concurrency?: number;
+  /**
+   * Longest time the journal lines of finished deliveries wait for their fdatasync while deliveries keep
+   * coming (default 200 ms); they are synced at once whenever the window empties.
+   */
+  syncMs?: number;
+  /**
+   * The loop claims up to this many due entries in one transaction and starts them as places in the window
+   * free (default 8; never fewer than the window). Entries it never started go back to pending on stop.
+   */
+  claimAhead?: number;
+  /**
+   * Longest time the outcome of a finished attempt waits for the group commit while other attempts are in
+   * flight (default 50 ms); committed at once when nothing else is.
+   */
+  flushMs?: number;
   /** How long the loop sleeps when nothing is due (it is also woken by notify()). */
   idleMs?: number;
   clock?: () => number;
@@ -147,17 +175,31 @@ export const defaultSleep: (ms: number, signal: AbortSignal) => Promise<void> = 
 export class Delivery {
   readonly #o: Required<Omit<DeliveryOptions, 'log' | 'journal'>> & Pick<DeliveryOptions, 'log' | 'journal'>;
   readonly #listeners = new Set<(e: DeliveryEvent) => void>();
+  /** Attempts running now, by idempotency key; each resolves when its attempt has finished (its place is free). */
+  readonly #window = new Map<string, Promise<void>>();
+  /** Every entry from its start until its outcome is committed, by idempotency key (whenSettled). */
+  readonly #settling = new Map<string, { promise: Promise<void>; hurry: () => void }>();
+  /** Entries claimed ahead, waiting for a place in the window (in due order). */
+  readonly #ready: ClaimedEntry[] = [];
+  /** Finished attempts whose outcomes wait for the next group commit. */
+  readonly #unflushed: Finished[] = [];
+  #flushTimer: ReturnType<typeof setTimeout> | null = null;
+  #flushSoon = false;
   #wake: (() => void) | null = null;
   #woken = false;
   #running: Promise<void> | null = null;
   #abort: AbortController | null = null;
+  #syncTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(opts: DeliveryOptions) {
     const concurrency = opts.concurrency ?? 2;
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 4) throw new DeliveryError('concurrency must be 1-4');
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 8) throw new DeliveryError('concurrency must be 1-8');
     this.#o = {
       backoff: { baseMs: 1000, capMs: 300_000 },
       idleMs: 1000,
+      syncMs: 200,
+      flushMs: 50,
+      claimAhead: 8,
       clock: Date.now,
       random: Math.random,
       sleep: defaultSleep,
@@ -167,7 +209,7 @@ export class Delivery {
     };
   }
 
-  /** After every delivery attempt (the core publishes reachability and queue depth from it). */
+  /** After every delivery attempt, once its outcome is committed (the core publishes reachability and queue depth from it). */
   onResult(listener: (e: DeliveryEvent) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -183,45 +225,153 @@ export class Delivery {
     return this.#o.outbox.stats(this.#o.clock());
   }
 
-  /** Deliver one claimed entry and record the outcome in the outbox. */
-  async deliverOne(entry: ClaimedEntry, signal: AbortSignal): Promise<DeliveryResult> {
-    const { outbox } = this.#o;
-    let result: DeliveryResult;
-    try {
-      result = await this.#attempt(entry, signal);
-    } catch (e) {
-      // Aborted (stopping) or a local storage problem: the entry goes back to pending, due now;
-      // nothing is lost (a crash here is handled by recoverInFlight at the next start).
-      try {
-        outbox.fail(entry.id, { retryable: true, reason: signal.aborted ? 'interrupted' : 'local-error', nextAttemptAt: this.#o.clock() });
-      } catch {
-        // Left in_flight; recovered at the next start.
-      }
-      throw e;
-    }
-    const now = this.#o.clock();
-    if (result.kind === 'acked') outbox.ack(entry.id, { platformCaseNumber: result.caseNumber, ackedAt: now });
-    else if (result.kind === 'retry' || result.kind === 'held' || result.kind === 'waiting') outbox.fail(entry.id, { retryable: true, reason: result.reason, nextAttemptAt: now + result.delayMs });
-    else outbox.fail(entry.id, { retryable: false, reason: result.reason });
-    this.#journal(entry, result);
-    for (const l of this.#listeners) l({ entry, result });
-    if (result.kind === 'dead') this.#o.log?.warn({ id: entry.id, key: entry.idempotencyKey, reason: result.reason }, 'submission moved to dead letters');
-    if (result.kind === 'held') this.#o.log?.warn({ id: entry.id, key: entry.idempotencyKey, reason: result.reason }, 'submission kept pending: the sealing key does not open it');
-    return result;
+  /** Entries being attempted now. */
+  get inWindow(): number {
+    return this.#window.size;
   }
 
-  /** delivery-acknowledged / dead-lettered in the journal; a journal failure never undoes the outbox change. */
-  #journal(entry: ClaimedEntry, result: DeliveryResult): void {
-    const journal = this.#o.journal;
-    if (!journal || (result.kind !== 'acked' && result.kind !== 'dead')) return;
+  /**
+   * Resolves when the entry with this idempotency key, if this loop has it (attempting, or its outcome waiting
+   * for the group commit), has its outcome committed — at once when it has not. For an entry that must follow
+   * another: await it, then read the other's state from the outbox. Asking hurries that commit.
+   */
+  whenSettled(idempotencyKey: string): Promise<void> {
+    const s = this.#settling.get(idempotencyKey);
+    if (s === undefined) return Promise.resolve();
+    s.hurry();
+    return s.promise;
+  }
+
+  /** Deliver one claimed entry and record the outcome in the outbox (committed before this resolves). */
+  async deliverOne(entry: ClaimedEntry, signal: AbortSignal): Promise<DeliveryResult> {
+    const f = await this.#attemptSafely(entry, signal);
+    this.#unflushed.push(f);
+    this.flush();
+    if ('error' in f.outcome) throw f.outcome.error;
+    return f.outcome.result;
+  }
+
+  /** The attempt, never rejecting: a thrown attempt (stopping, a local storage problem) is an outcome too. */
+  async #attemptSafely(entry: ClaimedEntry, signal: AbortSignal, done?: () => void): Promise<Finished> {
     try {
-      const full = this.#o.outbox.entry(entry.id);
-      if (full === undefined) return;
-      const number = acceptanceNumber(this.#o.terminalId, full);
-      if (result.kind === 'acked') journal.append({ type: 'delivery-acknowledged', acceptanceNumber: number, key: entry.idempotencyKey, caseNumber: result.caseNumber });
-      else journal.append({ type: 'dead-lettered', acceptanceNumber: number, key: entry.idempotencyKey, reason: journalReason(result.reason) });
+      return { entry, outcome: { result: await this.#attempt(entry, signal) }, ...(done ? { done } : {}) };
     } catch (e) {
-      this.#o.log?.warn({ id: entry.id, err: e instanceof Error ? e.message : String(e) }, 'journal record of a delivery could not be written');
+      return { entry, outcome: { error: e, interrupted: signal.aborted }, ...(done ? { done } : {}) };
+    }
+  }
+
+  /**
+   * The group commit: every finished attempt's outcome in ONE outbox transaction (synchronous=NORMAL, see the
+   * module comment), then their journal lines with one write, then the listeners. Called by the loop itself:
+   * at once when nothing else is in flight, otherwise within `flushMs`.
+   */
+  flush(): void {
+    if (this.#flushTimer !== null) clearTimeout(this.#flushTimer);
+    this.#flushTimer = null;
+    this.#flushSoon = false;
+    const batch = this.#unflushed.splice(0);
+    if (batch.length === 0) return;
+    const now = this.#o.clock();
+    const outcomes: SettleOutcome[] = batch.map(({ entry, outcome }) => {
+      if ('error' in outcome) {
+        // Back to pending, due now; nothing is lost (a crash before this commit is recoverInFlight's at the next start).
+        return { id: entry.id, fail: { retryable: true, reason: outcome.interrupted ? 'interrupted' : 'local-error', nextAttemptAt: now } };
+      }
+      const r = outcome.result;
+      if (r.kind === 'acked') return { id: entry.id, ack: { platformCaseNumber: r.caseNumber, ackedAt: now } };
+      if (r.kind === 'dead') return { id: entry.id, fail: { retryable: false, reason: r.reason } };
+      return { id: entry.id, fail: { retryable: true, reason: r.reason, nextAttemptAt: now + r.delayMs } };
+    });
+    let errors = new Map<number, Error>();
+    try {
+      errors = this.#o.outbox.settle(outcomes, { durable: false }).errors;
+    } catch (e) {
+      // Nothing of the batch committed: left in_flight, recovered at the next start (and absorbed by the keys).
+      for (const f of batch) errors.set(f.entry.id, e instanceof Error ? e : new Error(String(e)));
+      this.#o.log?.warn({ entries: batch.length, err: e instanceof Error ? e.message : String(e) }, 'delivery outcomes could not be recorded');
+    }
+    const lines: JournalEntry[] = [];
+    for (const { entry, outcome } of batch) {
+      if ('error' in outcome || errors.has(entry.id)) continue;
+      const line = this.#journalLine(entry, outcome.result);
+      if (line !== null) lines.push(line);
+    }
+    this.#journal(lines);
+    for (const f of batch) {
+      const { entry, outcome } = f;
+      if ('error' in outcome) {
+        if (!outcome.interrupted) this.#o.log?.warn({ id: entry.id, err: outcome.error instanceof Error ? outcome.error.message : String(outcome.error) }, 'delivery attempt failed locally');
+      } else if (!errors.has(entry.id)) {
+        const result = outcome.result;
+        for (const l of this.#listeners) l({ entry, result });
+        if (result.kind === 'dead') this.#o.log?.warn({ id: entry.id, key: entry.idempotencyKey, reason: result.reason }, 'submission moved to dead letters');
+        if (result.kind === 'held') this.#o.log?.warn({ id: entry.id, key: entry.idempotencyKey, reason: result.reason }, 'submission kept pending: the sealing key does not open it');
+      }
+      f.done?.();
+    }
+  }
+
+  /** Commit the finished outcomes at once when nothing else is in flight, else within flushMs (or at 32 waiting). */
+  #scheduleFlush(): void {
+    if (this.#unflushed.length === 0) return;
+    if (this.#unflushed.length >= 32) {
+      this.flush();
+      return;
+    }
+    if (this.#window.size === 0 && this.#ready.length === 0) {
+      // Idle now (the citizen who just submitted may be waiting for the case number).
+      this.#flushNextTurn();
+      return;
+    }
+    if (this.#flushTimer === null) {
+      this.#flushTimer = setTimeout(() => this.flush(), this.#o.flushMs);
+      this.#flushTimer.unref();
+    }
+  }
+
+  /** Commit in the next turn of the event loop: this turn's other completions join. */
+  #flushNextTurn(): void {
+    if (this.#flushSoon) return;
+    this.#flushSoon = true;
+    setImmediate(() => {
+      if (this.#flushSoon) this.flush();
+    });
+  }
+
+  /** The journal line of an outcome (delivery-acknowledged / dead-lettered), or null. */
+  #journalLine(entry: ClaimedEntry, result: DeliveryResult): JournalEntry | null {
+    const number = acceptanceNumber(this.#o.terminalId, entry);
+    if (result.kind === 'acked') return { type: 'delivery-acknowledged', acceptanceNumber: number, key: entry.idempotencyKey, caseNumber: result.caseNumber };
+    if (result.kind === 'dead') return { type: 'dead-lettered', acceptanceNumber: number, key: entry.idempotencyKey, reason: journalReason(result.reason) };
+    return null;
+  }
+
+  /** Journal lines written now (one write), synced with the next sync; a journal failure never undoes the outbox change. */
+  #journal(lines: JournalEntry[]): void {
+    const journal = this.#o.journal;
+    if (!journal || lines.length === 0) return;
+    try {
+      journal.appendMany(lines, { sync: false });
+      this.#syncSoon();
+    } catch (e) {
+      this.#o.log?.warn({ records: lines.length, err: e instanceof Error ? e.message : String(e) }, 'journal records of deliveries could not be written');
+    }
+  }
+
+  #syncSoon(): void {
+    if (this.#syncTimer !== null) return;
+    this.#syncTimer = setTimeout(() => this.syncJournal(), this.#o.syncMs);
+    this.#syncTimer.unref();
+  }
+
+  /** Makes the journal lines of finished deliveries durable now (one fdatasync). Called by the loop itself. */
+  syncJournal(): void {
+    if (this.#syncTimer !== null) clearTimeout(this.#syncTimer);
+    this.#syncTimer = null;
+    try {
+      this.#o.journal?.sync();
+    } catch (e) {
+      this.#o.log?.warn({ err: e instanceof Error ? e.message : String(e) }, 'journal sync failed (the lines are written; synced again with the next record)');
     }
   }
 
@@ -262,12 +412,10 @@ export class Delivery {
       if (up.kind === 'retryable') return retry(up);
       if (up.kind === 'permanent') return { kind: 'dead', reason: `attachment: ${describeFailure(up)}` };
     }
-    const full = outbox.entry(entry.id);
-    if (full === undefined) throw new DeliveryError(`outbox entry ${entry.id} vanished`);
     const body: CaseSubmission = {
       ...stored,
       attachments: shas,
-      localAcceptanceNumber: acceptanceNumber(this.#o.terminalId, full),
+      localAcceptanceNumber: acceptanceNumber(this.#o.terminalId, entry),
       ...(entry.test ? { test: true } : {}),
     };
     const out = await client.submitCase(entry.idempotencyKey, body, signal);
@@ -276,7 +424,10 @@ export class Delivery {
     return { kind: 'dead', reason: describeFailure(out) };
   }
 
-  /** A rating: after its case, under the platform's case number. */
+  /**
+   * A rating: after its case, under the platform's case number. When its case is in this loop's window (claimed
+   * with it, or just before), it waits for the case's outcome instead of coming back later.
+   */
   async #attemptRating(entry: ClaimedEntry, signal: AbortSignal, retry: (o: Extract<Outcome<unknown>, { kind: 'retryable' }>) => DeliveryResult): Promise<DeliveryResult> {
     const { outbox, client } = this.#o;
     let stored: StoredRating;
@@ -289,6 +440,8 @@ export class Delivery {
       if (isStorageError(e, 'corrupt')) return { kind: 'dead', reason: `cannot open the stored payload (${e.code})` };
       throw e;
     }
+    await this.whenSettled(stored.caseKey);
+    signal.throwIfAborted();
     const target = outbox.findByKey(stored.caseKey);
     if (target === undefined || target.kind !== CASE_KIND) return { kind: 'dead', reason: 'its case is not in the outbox' };
     if (target.platformCaseNumber === undefined) {
@@ -303,53 +456,134 @@ export class Delivery {
   }
 
   /**
-   * Claim what is due (up to `concurrency`) and deliver it. Returns how many were attempted. Cases go
-   * first; ratings claimed with them go after, so a rating claimed with its own case finds it delivered.
+   * Starts due entries in the free places of the window, claiming them `claimAhead` at a time (one claim
+   * transaction for several entries) or, with `ahead` false, only as many as there are places. Returns how
+   * many it started.
+   */
+  #fill(signal: AbortSignal, ahead = true): number {
+    let started = 0;
+    while (this.#window.size < this.#o.concurrency && !signal.aborted) {
+      if (this.#ready.length === 0) {
+        const room = this.#o.concurrency - this.#window.size;
+        const claimed = this.#o.outbox.claim(this.#o.clock(), ahead ? Math.max(room, this.#o.claimAhead) : room);
+        if (claimed.length === 0) break;
+        this.#ready.push(...claimed);
+      }
+      const c = this.#ready.shift();
+      if (c === undefined) break;
+      this.#start(c, signal);
+      started++;
+    }
+    return started;
+  }
+
+  #start(c: ClaimedEntry, signal: AbortSignal): void {
+    const key = c.idempotencyKey;
+    let committed!: () => void;
+    const promise = new Promise<void>((r) => (committed = r));
+    // Someone waits for this entry's outcome (whenSettled): commit it as soon as it is there.
+    let urgent = false;
+    this.#settling.set(key, {
+      promise,
+      hurry: () => {
+        urgent = true;
+        if (!this.#window.has(key)) this.#flushNextTurn();
+      },
+    });
+    const done = (): void => {
+      this.#settling.delete(key);
+      committed();
+    };
+    const running = this.#attemptSafely(c, signal, done).then((f) => {
+      this.#window.delete(key);
+      this.#unflushed.push(f);
+      if (urgent) this.#flushNextTurn();
+      else this.#scheduleFlush();
+    });
+    this.#window.set(key, running);
+  }
+
+  /** Entries claimed ahead and never started go back to pending, their attempt not counted. */
+  #releaseReady(): void {
+    const ids = this.#ready.splice(0).map((c) => c.id);
+    try {
+      this.#o.outbox.release(ids);
+    } catch (e) {
+      // Left in_flight; recovered at the next start.
+      this.#o.log?.warn({ err: e instanceof Error ? e.message : String(e), entries: ids.length }, 'claimed entries could not be released');
+    }
+  }
+
+  /** Every attempt in the window has finished and every outcome is committed. */
+  async #settleWindow(): Promise<void> {
+    while (this.#window.size > 0) await Promise.all([...this.#window.values()]);
+    this.flush();
+  }
+
+  /**
+   * Claim what is due (up to `concurrency`), deliver it and wait until its outcomes are committed (one round;
+   * the loop itself never waits for a round, it refills the window). Returns how many were attempted.
    */
   async runOnce(signal: AbortSignal): Promise<number> {
     signal.throwIfAborted();
-    const claimed = this.#o.outbox.claim(this.#o.clock(), this.#o.concurrency);
-    if (claimed.length === 0) return 0;
-    const one = (c: ClaimedEntry): Promise<unknown> =>
-      this.deliverOne(c, signal).catch((e: unknown) => {
-        if (signal.aborted) return;
-        this.#o.log?.warn({ id: c.id, err: e instanceof Error ? e.message : String(e) }, 'delivery attempt failed locally');
-      });
-    await Promise.all(claimed.filter((c) => c.kind !== RATING_KIND).map(one));
-    for (const c of claimed.filter((x) => x.kind === RATING_KIND)) await one(c);
-    return claimed.length;
+    const n = this.#fill(signal, false);
+    await this.#settleWindow();
+    this.syncJournal();
+    return n;
   }
 
-  /** Runs the loop until `signal` aborts. */
-  async run(signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      let n = 0;
-      try {
-        n = await this.runOnce(signal);
-      } catch (e) {
-        if (signal.aborted) break;
-        this.#o.log?.warn({ err: e instanceof Error ? e.message : String(e) }, 'delivery loop error');
-      }
-      if (n > 0) continue;
-      if (this.#woken) {
-        this.#woken = false;
-        continue;
-      }
-      await new Promise<void>((resolve) => {
-        const ac = new AbortController();
-        const onStop = (): void => ac.abort();
-        signal.addEventListener('abort', onStop, { once: true });
-        this.#wake = () => ac.abort();
-        this.#o.sleep(this.#o.idleMs, ac.signal).then(
-          () => undefined,
-          () => undefined,
-        ).finally(() => {
-          signal.removeEventListener('abort', onStop);
-          this.#wake = null;
-          resolve();
-        });
-      });
+  /**
+   * Waits until a place in the window frees, or — while there is room — until notify() or `idleMs` (entries
+   * come due by time), or until `signal` aborts.
+   */
+  async #nextEvent(signal: AbortSignal): Promise<void> {
+    const room = this.#window.size < this.#o.concurrency;
+    if (room && this.#woken) {
       this.#woken = false;
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const ac = new AbortController();
+      let finished = false;
+      const finish = (): void => {
+        if (finished) return;
+        finished = true;
+        ac.abort();
+        signal.removeEventListener('abort', finish);
+        this.#wake = null;
+        resolve();
+      };
+      signal.addEventListener('abort', finish, { once: true });
+      for (const p of this.#window.values()) void p.then(finish);
+      if (room) {
+        this.#wake = finish;
+        this.#o.sleep(this.#o.idleMs, ac.signal).then(finish, () => undefined);
+      }
+    });
+    if (room) this.#woken = false;
+  }
+
+  /** Runs the loop until `signal` aborts; then the window's entries go back to pending (outcomes committed). */
+  async run(signal: AbortSignal): Promise<void> {
+    try {
+      while (!signal.aborted) {
+        try {
+          this.#fill(signal);
+        } catch (e) {
+          if (signal.aborted) break;
+          this.#o.log?.warn({ err: e instanceof Error ? e.message : String(e) }, 'delivery loop error');
+        }
+        if (this.#window.size === 0) {
+          // Nothing in flight: what finished is committed and its journal lines synced now, not later.
+          this.flush();
+          this.syncJournal();
+        }
+        await this.#nextEvent(signal);
+      }
+    } finally {
+      this.#releaseReady();
+      await this.#settleWindow();
+      this.syncJournal();
     }
   }
 
@@ -359,27 +593,49 @@ export class Delivery {
     this.#running = this.run(this.#abort.signal);
   }
 
-  /** Stops the loop; an attempt in progress is abandoned and its entry goes back to pending. */
+  /** Stops the loop; attempts in progress are abandoned and their entries go back to pending. */
   async stop(): Promise<void> {
     this.#abort?.abort(new DeliveryError('delivery stopped'));
     await this.#running;
     this.#running = null;
+    this.flush();
+    this.syncJournal();
   }
 
   /**
-   * Delivers until nothing is pending or in flight (dead letters stay). Due times are honoured:
-   * it sleeps until entries come due. Returns the final stats.
+   * Delivers until nothing is pending or in flight (dead letters stay), keeping the window full. Due times
+   * are honoured: it sleeps until entries come due. Returns the final stats.
    */
   async drain(signal: AbortSignal, opts: { pollMs?: number } = {}): Promise<OutboxStats> {
     const poll = opts.pollMs ?? 50;
-    for (;;) {
-      signal.throwIfAborted();
-      const n = await this.runOnce(signal);
-      const s = this.stats();
-      if (s.pending === 0 && s.inFlight === 0) return s;
-      if (n === 0) await this.#o.sleep(poll, signal);
+    try {
+      for (;;) {
+        signal.throwIfAborted();
+        this.#fill(signal);
+        if (this.#window.size > 0) {
+          await Promise.race(this.#window.values());
+          continue;
+        }
+        this.flush();
+        this.syncJournal();
+        const s = this.stats();
+        if (s.pending === 0 && s.inFlight === 0) return s;
+        await this.#o.sleep(poll, signal);
+      }
+    } finally {
+      this.#releaseReady();
+      await this.#settleWindow();
+      this.syncJournal();
     }
   }
+}
+
+/** A finished attempt: its result, or what it threw. */
+interface Finished {
+  entry: ClaimedEntry;
+  outcome: { result: DeliveryResult } | { error: unknown; interrupted: boolean };
+  /** Called once the outcome is committed. */
+  done?: () => void;
 }
 
 /**
@@ -445,7 +701,7 @@ export function enqueueSubmission(outbox: Outbox, terminalId: string, input: New
   }
   const stored = parsed.data;
   // Refuse what the platform could never take (documented limits), before anything is written: the citizen is told now.
-  const size = checkCaseSubmissionSize(stored, input.attachments?.length ?? 0);
+  const size = checkCaseSubmissionSize(stored, input.attachments?.length ?? 0, { validated: true });
   if (!size.ok) throw new SubmissionTooLargeError('submission', size.bytes, size.limitBytes);
   for (const a of input.attachments ?? []) {
     if (a.byteLength > REQUEST_LIMITS.putAttachment) throw new SubmissionTooLargeError('attachment', a.byteLength, REQUEST_LIMITS.putAttachment);
@@ -458,9 +714,7 @@ export function enqueueSubmission(outbox: Outbox, terminalId: string, input: New
     ...(input.test ? { meta: { test: true } } : {}),
     ...(input.signal ? { signal: input.signal } : {}),
   });
-  const entry = outbox.entry(r.id);
-  if (entry === undefined) throw new DeliveryError(`outbox entry ${r.id} missing right after enqueue`);
-  const number = acceptanceNumber(terminalId, entry);
+  const number = acceptanceNumber(terminalId, r);
   const out: QueuedSubmission = { id: r.id, idempotencyKey: r.idempotencyKey, acceptanceNumber: number, existing: false, journal: 'none' };
   // After the commit, never before: a journal line for a row that never committed would read as a loss.
   if (opts.journal) {

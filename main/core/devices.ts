@@ -93,7 +93,7 @@ export function buildDevices(profile: Profile, log: Logger, simulated: Simulated
     } else {
       opener = new HidOpener({ path: idCfg.path, reportId: idCfg.reportId, reportSize: idCfg.reportSize });
     }
-    reader = new SamIdCardReader(DEVICE_IDS.idCard, wrap(DEVICE_IDS.idCard, 'id-card', opener));
+    reader = new SamIdCardReader(DEVICE_IDS.idCard, wrap(DEVICE_IDS.idCard, 'id-card', opener), idCfg.presence ? { pollMs: idCfg.presence.pollMs, presentPollMs: idCfg.presence.presentPollMs } : {});
     devices.push(reader);
     configured(DEVICE_IDS.idCard, opener.kind, opener.path);
   }

@@ -17,7 +17,7 @@ import {
   isStorageError,
   listRetentionExports,
   openOfflineCache,
-  reconcileJournal,
+  type IntegrityResult,
   type Journal,
   type JournalEntry,
   type OfflineCache,
@@ -304,6 +304,7 @@ export class KioskCore {
     return core;
   }
 
+
   #queue: QueueParts;
 
   /** Voice guidance: speaks every view the session pushes (main/core/voice). */
@@ -409,10 +410,24 @@ export class KioskCore {
     );
   }
 
+  /** A start-up check found the database damaged: the next open checks it before anything is written. */
+  #checkAtOpen = false;
+  #integrity: Promise<IntegrityResult | null> = Promise.resolve(null);
+
   /**
-   * Opens the offline cache as its owner (quick_check, migrations, recovery, the key guarded by the data,
-   * the journal checked and reconciled) and connects the platform. A storage failure never deletes
-   * anything: it becomes a service problem, and the storage watch tries again.
+   * The start-up checks of the cache now open (quick_check, the journal's chain and reconciliation, the
+   * orphan sweep): they run while the kiosk serves; this resolves when they are done (null when the cache
+   * did not open, or they ran at open). A failed check has put the kiosk out of service by then.
+   */
+  get integrityChecked(): Promise<IntegrityResult | null> {
+    return this.#integrity;
+  }
+
+  /**
+   * Opens the offline cache as its owner (migrations, recovery, the key guarded by the data, the journal's
+   * identity and length against the database) and connects the platform; the checks whose cost grows with the
+   * data follow in the background (#startIntegrityCheck). A storage failure never deletes anything: it
+   * becomes a service problem, and the storage watch tries again.
    */
   #openQueue(): void {
     const { profile, dataDir, keyFile } = this.loaded;
@@ -426,6 +441,8 @@ export class KioskCore {
         suite: profile.storage.sealing,
         minFreeBytes: profile.storage.minFreeBytes,
         journal: { hash: profile.storage.journalHash, terminalId },
+        checks: 'deferred',
+        quickCheck: this.#checkAtOpen,
         ...(this.opts.statfs ? { statfs: this.opts.statfs } : {}),
       });
     } catch (e) {
@@ -452,14 +469,16 @@ export class KioskCore {
     }
     this.#setProblem('key', null);
     this.#setProblem('storage', null);
-    const { sweep, recoveredInFlight } = cache.startup;
-    log.info({ sweep, recoveredInFlight, stats: cache.outbox.stats() }, 'offline cache opened');
+    this.#checkAtOpen = false;
+    const { recoveredInFlight } = cache.startup;
+    log.info({ recoveredInFlight, stats: cache.outbox.stats() }, 'offline cache opened');
     this.#queue = { ...this.#queue, cache, ...this.#paymentParts(cache) };
     // A technician's hold kept from before a restart lives in the cache: out of service again at once.
     this.#tech?.maintenance.restoreKept();
     // Storage that opens late (a restored key file): what the journal left open is asked about now.
     this.#recoverPayments('payment journal opened');
     this.#checkJournal(cache);
+    this.#startIntegrityCheck(cache);
     this.journalAppend({ type: 'core-started', host: this.opts.host });
     this.#retention();
     this.#checkFreeSpace();
@@ -562,9 +581,8 @@ export class KioskCore {
     this.#unlink.push(() => clearInterval(timer));
   }
 
-  /** The journal at start: present, unbroken, and agreeing with the database (reconciliation). */
+  /** The journal at open: present, the one this database started, not cut short (its chain follows in the background). */
   #checkJournal(cache: OfflineCache): void {
-    const terminalId = this.loaded.profile.terminalId;
     if (cache.journal === null) {
       const why = cache.journalProblem?.message ?? 'the journal could not be opened';
       this.log.error({ err: why }, 'journal unavailable: out of service');
@@ -572,26 +590,89 @@ export class KioskCore {
       return;
     }
     this.#setProblem('journal', null);
-    try {
-      const r = reconcileJournal({ journal: cache.journal, db: cache.db, acceptanceNumberOf: (e) => acceptanceNumber(terminalId, e) });
-      this.log.info({ journaled: r.journaled, recovered: r.recovered.length, missing: r.missing.length }, 'journal reconciled with the database');
-      if (r.missing.length > 0) {
-        const shown = r.missing.slice(0, 20).map((m) => m.acceptanceNumber);
-        const more = r.missing.length > shown.length ? ` … (+${r.missing.length - shown.length})` : '';
-        this.log.error({ missing: r.missing.map((m) => m.acceptanceNumber) }, 'committed submissions missing from the database: out of service');
+  }
+
+  /**
+   * quick_check (a worker thread), the journal's chain and its reconciliation with the database, the orphan
+   * sweep: while the kiosk serves. What they find puts it out of service as it did when they ran before serving.
+   */
+  #startIntegrityCheck(cache: OfflineCache): void {
+    const terminalId = this.loaded.profile.terminalId;
+    const ac = new AbortController();
+    const stop = (): void => ac.abort(new Error('core stopping'));
+    this.#stopping.signal.addEventListener('abort', stop, { once: true });
+    this.#integrity = cache
+      .checkIntegrity({ acceptanceNumberOf: (e) => acceptanceNumber(terminalId, e), signal: ac.signal })
+      .then(
+        (r) => {
+          if (this.#closed || this.#queue.cache !== cache) return null;
+          this.#onIntegrity(cache, r);
+          return r;
+        },
+        (e: unknown) => {
+          if (!ac.signal.aborted) this.log.error({ err: e instanceof Error ? e.message : String(e) }, 'start-up checks failed to run');
+          return null;
+        },
+      )
+      .finally(() => this.#stopping.signal.removeEventListener('abort', stop));
+  }
+
+  #onIntegrity(cache: OfflineCache, r: IntegrityResult): void {
+    const log = this.log;
+    const rec = r.reconcile;
+    log.info(
+      {
+        ms: Math.round(r.ms),
+        quickCheck: r.quickCheck === null ? 'at open' : r.quickCheck.ok ? 'ok' : 'FAILED',
+        journal: r.journal === null ? 'none' : r.journal.ok ? { records: r.journal.records } : 'BROKEN',
+        journaled: rec?.journaled,
+        recovered: rec?.recovered.length,
+        missing: rec?.missing.length,
+        sweep: r.sweep,
+      },
+      'start-up checks done',
+    );
+    if (r.journal !== null && !r.journal.ok) {
+      log.error({ err: r.journal.problem }, 'journal broken: out of service');
+      cache.journal?.close();
+      this.#setProblem('journal', `审计日志（防篡改日志）异常，请联系技术人员（kioskctl journal verify）。\nJournal problem: ${r.journal.problem.slice(0, 400)}`);
+    }
+    if (rec !== null) {
+      if (rec.missing.length > 0) {
+        const shown = rec.missing.slice(0, 20).map((m) => m.acceptanceNumber);
+        const more = rec.missing.length > shown.length ? ` … (+${rec.missing.length - shown.length})` : '';
+        log.error({ missing: rec.missing.map((m) => m.acceptanceNumber) }, 'committed submissions missing from the database: out of service');
         this.#setProblem(
           'missing',
-          `数据库缺少 ${r.missing.length} 条已受理的提交，请联系技术人员：${shown.join('、')}${more}\n` +
-            `${r.missing.length} committed submission(s) are missing from the database (kioskctl journal verify): ${shown.join(', ')}${more}`,
+          `数据库缺少 ${rec.missing.length} 条已受理的提交，请联系技术人员：${shown.join('、')}${more}\n` +
+            `${rec.missing.length} committed submission(s) are missing from the database (kioskctl journal verify): ${shown.join(', ')}${more}`,
         );
       } else {
         this.#setProblem('missing', null);
       }
-    } catch (e) {
-      this.log.error({ err: e instanceof Error ? e.message : String(e) }, 'journal reconciliation failed');
-      if (isStorageError(e, 'full')) this.#storageFull('the journal cannot be written');
-      else this.#setProblem('journal', `审计日志核对失败，请联系技术人员。\nJournal reconciliation failed: ${(e instanceof Error ? e.message : String(e)).slice(0, 300)}`);
+      if (rec.appendError !== null) {
+        log.error({ code: rec.appendError.code, err: rec.appendError.message }, 'journal reconciliation could not be recorded');
+        if (rec.appendError.code === 'full') this.#storageFull('the journal cannot be written');
+      }
     }
+    if (r.quickCheck !== null && !r.quickCheck.ok) {
+      const problem = r.quickCheck.problem;
+      log.error({ err: problem }, 'offline cache failed its integrity check: out of service');
+      this.#checkAtOpen = true;
+      void this.#closeQueue().catch((e: unknown) => log.warn({ err: e instanceof Error ? e.message : String(e) }, 'closing the damaged cache'));
+      this.#setProblem('storage', `存储不可用，未删除任何数据，请联系技术人员。\nstorage corrupt: ${problem.slice(0, 300)} — nothing was deleted; call a technician`);
+    }
+  }
+
+  /** Stops delivery and the platform link and closes the cache (it failed its check); the storage watch reopens it later. */
+  async #closeQueue(): Promise<void> {
+    const q = this.#queue;
+    this.#queue = { cache: null, url: null, client: null, link: null, delivery: null, catalog: null, payments: null, fees: null };
+    for (const off of this.#unlinkQueue.splice(0)) off();
+    await q.delivery?.stop();
+    await q.link?.stop();
+    q.client?.close();
+    q.cache?.close();
   }
 
   /** Dead letters past their retention: exported sealed, purged, journalled. */
@@ -691,7 +772,7 @@ export class KioskCore {
       if (link.state === 'online') refreshCatalog();
     }, CATALOG_REFRESH_MS);
     timer.unref();
-    this.#unlink.push(
+    this.#unlinkQueue.push(
       link.onChange((state) => {
         this.log.info({ platform: state }, 'platform reachability');
         this.setSystem({ platform: state });
@@ -712,7 +793,10 @@ export class KioskCore {
     delivery.start();
   }
 
+  /** Listeners of the core's own parts (the technician side). */
   #unlink: (() => void)[] = [];
+  /** Listeners of the queue's parts (platform link, delivery): dropped when a damaged cache is closed. */
+  #unlinkQueue: (() => void)[] = [];
   readonly #stopping = new AbortController();
 
   async #wireTechnician(): Promise<void> {
@@ -917,11 +1001,13 @@ export class KioskCore {
     this.#matters?.close();
     this.qr.close();
     await this.#voice?.close();
-    for (const off of this.#unlink) off();
+    for (const off of [...this.#unlink, ...this.#unlinkQueue.splice(0)]) off();
     await this.#tech?.close();
     this.session.stop();
     for (const t of this.#storageTimers) clearInterval(t);
     this.#stopping.abort(new Error('core stopping'));
+    // The start-up checks stop at their next slice; wait for that before their connection and files close.
+    await this.#integrity;
     const q = this.#queue;
     await q.delivery?.stop();
     await q.link?.stop();

@@ -205,7 +205,21 @@ export const SanedScanner = z
     pageSize: z.enum(PAGE_SIZES).optional(),
   })
   .strict();
-const IdCardConfig = z.discriminatedUnion('type', [SimulatedDevice, SerialDevice, HidDevice, Disabled]);
+/**
+ * How the ID card reader polls for a card (drivers/id-card/README.md, "Presence"): find-card every `pollMs`
+ * while none lies on it, every `presentPollMs` while one does. The defaults suit SAM_A readers; a slower
+ * reader may need longer. Optional: omitted, the driver's defaults apply.
+ */
+const CardPresence = {
+  presence: z
+    .object({
+      pollMs: z.number().int().min(5).max(1000).default(40),
+      presentPollMs: z.number().int().min(20).max(5000).default(250),
+    })
+    .strict()
+    .optional(),
+};
+const IdCardConfig = z.discriminatedUnion('type', [SimulatedDevice.extend(CardPresence).strict(), SerialDevice.extend(CardPresence).strict(), HidDevice.extend(CardPresence).strict(), Disabled]);
 const ScannerConfig = z.discriminatedUnion('type', [SanedScanner, SimulatedDevice, Disabled]);
 const PrinterConfig = z.discriminatedUnion('type', [
   SimulatedDevice.extend({ paper: z.enum(['58mm', '80mm']).default('80mm') }).strict(),

@@ -170,9 +170,13 @@ function validationMessage(err: z.ZodError): string {
 /** The fields of a submission the core holds before delivery (the body minus what delivery adds). */
 export type SubmissionFields = Omit<CaseSubmission, 'attachments' | 'localAcceptanceNumber' | 'test'>;
 
-/** Bytes of the body `submitCase` sends for this submission. */
-export function caseSubmissionBytes(body: CaseSubmission): number {
-  return Buffer.byteLength(JSON.stringify(CaseSubmission.parse(body)), 'utf8');
+/**
+ * Bytes of the body `submitCase` sends for this submission. `validated`: the fields already passed the schema
+ * (as the core's stored submission has), so the body is serialised as it is — the same bytes, without parsing
+ * it again.
+ */
+export function caseSubmissionBytes(body: CaseSubmission, opts: { validated?: boolean } = {}): number {
+  return Buffer.byteLength(JSON.stringify(opts.validated === true ? body : CaseSubmission.parse(body)), 'utf8');
 }
 
 export type SizeCheck = { ok: true; bytes: number; limitBytes: number } | { ok: false; bytes: number; limitBytes: number };
@@ -180,16 +184,17 @@ export type SizeCheck = { ok: true; bytes: number; limitBytes: number } | { ok: 
 /**
  * Whether a submission with these fields and this many attachments fits the platform's case-submission limit
  * (REQUEST_LIMITS.submitCase) whatever acceptance number it is given. The core calls this before accepting a
- * submission, so nothing is queued that could never be delivered. Throws a ZodError for fields that are invalid anyway.
+ * submission, so nothing is queued that could never be delivered. Throws a ZodError for fields that are invalid anyway
+ * (unless `validated`: the caller parsed them with the schema already).
  */
-export function checkCaseSubmissionSize(fields: SubmissionFields, attachmentCount: number): SizeCheck {
+export function checkCaseSubmissionSize(fields: SubmissionFields, attachmentCount: number, opts: { validated?: boolean } = {}): SizeCheck {
   const worst: CaseSubmission = {
     ...fields,
     attachments: Array.from({ length: Math.max(0, Math.min(200, attachmentCount)) }, () => '0'.repeat(64)),
     localAcceptanceNumber: 'X'.repeat(64),
     test: false,
   };
-  const bytes = caseSubmissionBytes(worst);
+  const bytes = caseSubmissionBytes(worst, opts);
   const limitBytes = REQUEST_LIMITS.submitCase;
   return { ok: bytes <= limitBytes, bytes, limitBytes };
 }

@@ -105,7 +105,7 @@ function buildIdCardSim(): { opener: MemoryPort; control: IdCardSim } {
 }
 
 function buildPrinterSim(paper: ProfileName): { opener: MemoryPort; control: PrinterSim } {
-  const sim = new PrinterSimulator(undefined, { profile: paper, model: `SIM-${paper}`, firmware: 'sim-1' });
+  const sim = new PrinterSimulator(undefined, { profile: paper, model: `SIM-${paper}`, firmware: 'sim-1', keepReceipts: 50 });
   let receipts = 0;
   let lastSvg: string | null = null;
   // The bytes of the receipt being printed: what reached the printer while it could print (bytes sent while

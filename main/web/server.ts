@@ -211,7 +211,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     }
     if (path === '/healthz') return send(res, 200, { ok: true });
     // The technician screen is its own page (its own bundle): citizens' pages never carry it.
-    const file = path === '/' || path === '/sim' || path === '/sim/' ? '/index.html' : path === '/tech' || path === '/tech/' ? '/tech.html' : path;
+    const file = path === '/' ? '/index.html' : path === '/sim' || path === '/sim/' ? '/sim.html' : path === '/tech' || path === '/tech/' ? '/tech.html' : path;
     void readStatic(opts.rendererDir, file).then((found) => {
       if (!found) {
         res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found');
@@ -220,7 +220,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       res.writeHead(200, {
         'content-type': found.type,
         'content-security-policy': csp(),
-        'cache-control': file === '/index.html' || file === '/tech.html' ? 'no-store' : 'public, max-age=3600',
+        'cache-control': file === '/index.html' || file === '/tech.html' || file === '/sim.html' ? 'no-store' : 'public, max-age=3600',
       });
       res.end(req.method === 'HEAD' ? undefined : found.body);
     });

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { VOLUME_STEPS, type DeviceStatus, type SessionView, type SystemStatus } from '../../main/contract/index.js';
+import type { DeviceStatus, SessionView, SystemStatus } from '../../main/contract/index.js';
+import { VOLUME_STEPS } from '../../main/contract/levels.js';
 import { getBridge } from './bridge.js';
 import { dictionaries, type Dict } from './i18n.js';
 import { Goodbye } from './journey/Goodbye.js';

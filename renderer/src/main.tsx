@@ -1,10 +1,8 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { KioskApp } from './KioskApp.js';
-import { SimPanel } from './SimPanel.js';
 
+// The citizen page. The simulator panel is its own page (sim.html, src/sim-main.tsx) and the technician
+// screen another (tech.html): neither is in this page's JavaScript.
 const root = document.getElementById('root');
-if (root) {
-  const isSim = window.location.pathname.replace(/\/+$/, '') === '/sim';
-  createRoot(root).render(<StrictMode>{isSim ? <SimPanel /> : <KioskApp webMode={!window.kiosk} />}</StrictMode>);
-}
+if (root) createRoot(root).render(<StrictMode><KioskApp webMode={!window.kiosk} /></StrictMode>);

@@ -31,16 +31,18 @@ function gbDecoder(): InstanceType<typeof TextDecoder> {
 function buildTable(): Uint32Array {
   const decoder = gbDecoder();
   const t = new Uint32Array(0x10000);
-  // 2-byte space
-  const two: number[] = [];
+  // 2-byte space, every sequence in one decode call (no per-sequence allocation)
+  const two = new Uint8Array(126 * 190 * 2);
+  let n = 0;
   for (let lead = 0x81; lead <= 0xfe; lead++) {
     for (let trail = 0x40; trail <= 0xfe; trail++) {
       if (trail === 0x7f) continue;
-      two.push(lead, trail);
+      two[n++] = lead;
+      two[n++] = trail;
     }
   }
-  const twoText = decoder.decode(Uint8Array.from(two));
-  if (twoText.length === two.length / 2) {
+  const twoText = decoder.decode(two.subarray(0, n));
+  if (twoText.length === n / 2) {
     for (let i = 0; i < twoText.length; i++) {
       const cu = twoText.charCodeAt(i);
       if (cu === 0xfffd || t[cu] !== 0) continue;
@@ -48,42 +50,40 @@ function buildTable(): Uint32Array {
     }
   } else {
     // The decoder did not map one sequence to one code unit: fall back to one call per sequence.
-    for (let i = 0; i < two.length; i += 2) {
-      const s = decoder.decode(Uint8Array.of(two[i] ?? 0, two[i + 1] ?? 0));
+    for (let i = 0; i < n; i += 2) {
+      const s = decoder.decode(two.subarray(i, i + 2));
       if (s.length !== 1) continue;
       const cu = s.charCodeAt(0);
       if (cu === 0xfffd || t[cu] !== 0) continue;
       t[cu] = ((two[i] ?? 0) << 8) | (two[i + 1] ?? 0);
     }
   }
-  // 4-byte BMP space: linear index 0 … 39419
+  // 4-byte BMP space: linear index 0 … 39419, written in place
   const COUNT = 39420;
   const four = new Uint8Array(COUNT * 4);
-  for (let i = 0; i < COUNT; i++) four.set(fourBytes(i), i * 4);
+  for (let i = 0; i < COUNT; i++) writeFourBytes(four, i * 4, i);
   const fourText = decoder.decode(four);
   const place = (i: number, cu: number): void => {
     if (cu === 0xfffd || (cu >= 0xd800 && cu <= 0xdfff) || t[cu] !== 0) return;
-    const b = fourBytes(i);
-    t[cu] = (((b[0] ?? 0) << 24) | ((b[1] ?? 0) << 16) | ((b[2] ?? 0) << 8) | (b[3] ?? 0)) >>> 0;
+    const o = i * 4;
+    t[cu] = (((four[o] ?? 0) << 24) | ((four[o + 1] ?? 0) << 16) | ((four[o + 2] ?? 0) << 8) | (four[o + 3] ?? 0)) >>> 0;
   };
   if (fourText.length === COUNT) {
     for (let i = 0; i < COUNT; i++) place(i, fourText.charCodeAt(i));
   } else {
     for (let i = 0; i < COUNT; i++) {
-      const s = decoder.decode(fourBytes(i));
+      const s = decoder.decode(four.subarray(i * 4, i * 4 + 4));
       if (s.length === 1) place(i, s.charCodeAt(0));
     }
   }
   return t;
 }
 
-/** The 4-byte sequence at `linear` offset from 0x81308130. */
-function fourBytes(linear: number): Uint8Array {
-  const b4 = linear % 10;
-  const b3 = Math.floor(linear / 10) % 126;
-  const b2 = Math.floor(linear / 1260) % 10;
-  const b1 = Math.floor(linear / 12600);
-  return Uint8Array.of(0x81 + b1, 0x30 + b2, 0x81 + b3, 0x30 + b4);
+function writeFourBytes(out: Uint8Array, at: number, linear: number): void {
+  out[at] = 0x81 + Math.floor(linear / 12600);
+  out[at + 1] = 0x30 + (Math.floor(linear / 1260) % 10);
+  out[at + 2] = 0x81 + (Math.floor(linear / 10) % 126);
+  out[at + 3] = 0x30 + (linear % 10);
 }
 
 function getTable(): Uint32Array {

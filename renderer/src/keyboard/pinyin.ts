@@ -4,14 +4,35 @@
  * the shape we use is checked once at load rather than assumed.
  */
 import chinese from 'simple-keyboard-layouts/build/layouts/chinese.js';
-import { z } from 'zod';
 
-const ChineseLayout = z.object({
-  layout: z.object({ default: z.array(z.string()).min(1), shift: z.array(z.string()).min(1) }),
-  layoutCandidates: z.record(z.string().regex(/^[a-z]{1,6}$/), z.string().min(1)),
-});
+/*
+ * The shape is checked by hand, not with zod: this runs on the citizen page, whose JavaScript carries no schema
+ * library (issue 10). The same shape as a zod schema is checked in test/renderer/keyboard/pinyin.test.ts.
+ */
+const SYLLABLE = /^[a-z]{1,6}$/;
 
-const parsed = ChineseLayout.parse(chinese);
+function rows(v: unknown, what: string): string[] {
+  if (!Array.isArray(v) || v.length === 0 || !v.every((r): r is string => typeof r === 'string')) {
+    throw new TypeError(`simple-keyboard-layouts' Chinese layout: ${what} is not a non-empty list of rows`);
+  }
+  return v;
+}
+
+function checkLayout(v: unknown): { layout: { default: string[]; shift: string[] }; layoutCandidates: Record<string, string> } {
+  const o = (typeof v === 'object' && v !== null ? v : {}) as { layout?: unknown; layoutCandidates?: unknown };
+  const l = (typeof o.layout === 'object' && o.layout !== null ? o.layout : {}) as { default?: unknown; shift?: unknown };
+  const layout = { default: rows(l.default, 'layout.default'), shift: rows(l.shift, 'layout.shift') };
+  const c = o.layoutCandidates;
+  if (typeof c !== 'object' || c === null || Array.isArray(c)) throw new TypeError("simple-keyboard-layouts' Chinese layout: layoutCandidates is not a table");
+  for (const [k, list] of Object.entries(c)) {
+    if (!SYLLABLE.test(k) || typeof list !== 'string' || list.length === 0) {
+      throw new TypeError(`simple-keyboard-layouts' Chinese layout: candidate entry ${JSON.stringify(k).slice(0, 20)} is not a syllable with characters`);
+    }
+  }
+  return { layout, layoutCandidates: c as Record<string, string> };
+}
+
+const parsed = checkLayout(chinese);
 
 const table = new Map<string, string[]>(
   Object.entries(parsed.layoutCandidates).map(([syllable, list]) => [syllable, list.split(/\s+/).filter((c) => c.length > 0)]),

@@ -8,7 +8,8 @@ import {
   type TechPushPayload,
   type TechResult,
 } from '../../../main/contract/index.js';
-import { WebSocketChannel, channelUrl } from '../bridge.js';
+import { channelUrl } from '../bridge.js';
+import { WebSocketChannel } from '../ws-channel.js';
 
 /** The technician screen's channel to the core: tech.* only (PIN login first). */
 export interface TechBridge {

@@ -126,6 +126,8 @@ describe('the core and the journal (issue 8 item 5)', () => {
     expect(db.pragma('quick_check', { simple: true })).toBe('ok');
     db.close();
     const c = await core(dir, {});
+    // The reconciliation runs while the kiosk already serves (issue 10 item 4); once it is done:
+    expect((await c.integrityChecked)?.reconcile?.missing).toHaveLength(2);
     const v = c.session.view();
     expect(v.screen).toBe('out-of-service');
     expect(v.outOfServiceReason).toMatch(/2 committed submission\(s\) are missing from the database/);

@@ -20,6 +20,7 @@ beforeAll(async () => {
   const rendererDir = join(dir, 'renderer');
   mkdirSync(rendererDir);
   writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>kiosk</title>');
+  writeFileSync(join(rendererDir, 'sim.html'), '<!doctype html><title>panel</title>');
   writeFileSync(join(dir, 'secret.txt'), 'outside the renderer');
   writeFileSync(join(dir, 'kiosk.json'), JSON.stringify({ dataDir: join(dir, 'data') }));
   kiosk = await startSimulatedKiosk({ profilePath: join(dir, 'kiosk.json'), host: 'web' });
@@ -179,6 +180,17 @@ describe('web host', () => {
     expect(resolveStatic('/srv/r', '/../etc/passwd')).toBeNull();
     expect(resolveStatic('/srv/r', '/a/%00b')).toBeNull();
     expect(resolveStatic('/srv/r', '/assets/x.js')).toBe('/srv/r/assets/x.js');
+  });
+
+  it('serves the simulator panel as its own page at /sim, never on the citizen page', async () => {
+    const base = `http://127.0.0.1:${host.port}`;
+    for (const p of ['/sim', '/sim/']) {
+      const r = await fetch(`${base}${p}`);
+      expect(r.status).toBe(200);
+      expect(r.headers.get('cache-control')).toBe('no-store');
+      expect(await r.text()).toContain('<title>panel</title>');
+    }
+    expect(await (await fetch(`${base}/`)).text()).toContain('<title>kiosk</title>');
   });
 
   it('refuses to listen beyond loopback unless allowed', async () => {

@@ -1,5 +1,6 @@
 import { useCallback, useState } from 'react';
-import { RATING_LEVELS, type Locale, type MatterView, type StepViewOf } from '../../../../main/contract/index.js';
+import type { Locale, MatterView, StepViewOf } from '../../../../main/contract/index.js';
+import { RATING_LEVELS } from '../../../../main/contract/levels.js';
 import type { Dict } from '../../i18n.js';
 import { initialEdit, type EditState } from '../../keyboard/editing.js';
 import { OnScreenKeyboard } from '../../keyboard/OnScreenKeyboard.js';
