@@ -59,6 +59,11 @@ export class FakeCore {
     this.#ws?.send(JSON.stringify({ type: 'event', name: 'session.view', payload: this.#view }));
   }
 
+  /** Pushes another event as the core would (e.g. 'system.status'). */
+  push(name: string, payload: unknown): void {
+    this.#ws?.send(JSON.stringify({ type: 'event', name, payload }));
+  }
+
   /** Requests of one method, in order. */
   calls(method: string): unknown[] {
     return this.sent.filter((s) => s.method === method).map((s) => s.params);
