@@ -18,6 +18,7 @@ import { isStorageError, StorageError } from './errors.js';
 import { Journal, JOURNAL_FILE, type JournalHash } from './journal.js';
 import { openGuardedSealer } from './key-guard.js';
 import { KvCache } from './kv.js';
+import { UsageCounters } from './counters.js';
 import { PaymentJournal } from './payments.js';
 import { Outbox, type StatfsFn } from './outbox.js';
 import { availableSuites, type CryptoRuntime, type Sealer, type SealSuite } from './sealing.js';
@@ -52,6 +53,8 @@ export interface OfflineCache {
   outbox: Outbox;
   attachments: AttachmentStore;
   kv: KvCache;
+  /** Per-device, per-day usage counters. */
+  counters: UsageCounters;
   /** The payment journal (one row per payment; written before every request to the pad). */
   payments: PaymentJournal;
   sealer: Sealer;
@@ -102,6 +105,7 @@ export function openOfflineCache(opts: OfflineCacheOptions): OfflineCache {
       ...(opts.clock ? { clock: opts.clock } : {}),
     });
     const kv = new KvCache(db, sealer, opts.clock ? { clock: opts.clock } : {});
+    const counters = new UsageCounters(db);
     const payments = new PaymentJournal(db, opts.clock ? { clock: opts.clock } : {});
     let sweep: SweepResult = { removed: 0, tempRemoved: 0 };
     let recoveredInFlight = 0;
@@ -132,6 +136,7 @@ export function openOfflineCache(opts: OfflineCacheOptions): OfflineCache {
       outbox,
       attachments,
       kv,
+      counters,
       payments,
       sealer,
       journal: j,
@@ -195,6 +200,7 @@ export {
   type StatfsLike,
 } from './outbox.js';
 export { KvCache, type CachedDocument } from './kv.js';
+export { UsageCounters, type CounterRow } from './counters.js';
 export {
   collectRetentionExports,
   deadLetterDocument,

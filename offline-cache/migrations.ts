@@ -209,4 +209,20 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    name: 'device usage counters per day',
+    up(db) {
+      db.exec(`
+        -- UnifiedPOS-style statistics, per device and per day (China Standard Time), kept across restarts.
+        CREATE TABLE device_counters (
+          day    TEXT NOT NULL,
+          device TEXT NOT NULL,
+          name   TEXT NOT NULL,
+          value  INTEGER NOT NULL CHECK (value >= 0),
+          PRIMARY KEY (day, device, name)
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];

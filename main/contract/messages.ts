@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { KioskErrorBody } from './errors.js';
 import { Display, Locale, SessionView } from './session.js';
 import { DeviceStatus } from './devices.js';
+import { ServiceStatus } from './service.js';
 import { matterRequests, type MatterRequestName } from './matters.js';
+import { VoiceChoice, VoiceStatus } from './voice.js';
 
 /**
  * Every request the renderer may make of the core: name → params and result schemas.
@@ -19,6 +21,8 @@ export const invoke = {
   'session.dismiss': { params: z.object({}).strict(), result: z.null() },
   'ui.setLocale': { params: z.object({ locale: Locale }).strict(), result: z.null() },
   'ui.setDisplay': { params: Display.strict(), result: z.null() },
+  /** Voice guidance on or off, and its volume (0–100), for this citizen. */
+  'ui.setVoice': { params: VoiceChoice.strict(), result: z.null() },
   'devices.list': { params: z.object({}).strict(), result: z.array(DeviceStatus) },
   'system.get': { params: z.object({}).strict(), result: z.lazy(() => SystemStatus) },
   ...matterInvokes(),
@@ -39,6 +43,8 @@ export const SystemStatus = z.object({
   queueDepth: z.number().int().nonnegative(),
   /** 'web' (browser + embedded simulators) or 'electron'. */
   host: z.enum(['web', 'electron']),
+  /** Voice guidance: the engine and whether it can be heard (technician screen). */
+  voice: VoiceStatus.optional(),
 });
 export type SystemStatus = z.infer<typeof SystemStatus>;
 
@@ -47,6 +53,8 @@ export const push = {
   'session.view': SessionView,
   'devices.status': z.array(DeviceStatus),
   'system.status': SystemStatus,
+  /** In service, closing (a notice for the citizen) or out of service; also says how technicians enter. */
+  'service.status': ServiceStatus,
 } as const;
 
 export type InvokeName = keyof typeof invoke;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MatterList, MatterOutcome, MatterView } from './matters.js';
+import { VoiceChoice } from './voice.js';
 
 export const Locale = z.enum(['zh-CN', 'en']);
 export type Locale = z.infer<typeof Locale>;
@@ -59,6 +60,8 @@ export const SessionView = z.object({
   screen: Screen,
   locale: Locale,
   display: Display,
+  /** Voice guidance as the citizen set it (reset for each citizen, like locale and display). See voice.ts. */
+  voice: VoiceChoice,
   citizen: CitizenView.nullable(),
   /** Present while the inactivity warning counts down. */
   idleWarning: IdleView.nullable(),

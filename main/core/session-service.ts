@@ -5,7 +5,7 @@ export type SessionClock = NonNullable<ActorOptions<AnyActorLogic>['clock']>;
 import type { Logger } from 'pino';
 import type { IdCardReader, IdentityRecord } from '../../drivers/id-card/types.js';
 import { Emitter } from '../../drivers/device.js';
-import type { CitizenView, Display, Locale, MatterList, MatterView, SessionView } from '../contract/index.js';
+import type { CitizenView, Display, Locale, MatterList, MatterView, SessionView, VoiceChoice } from '../contract/index.js';
 import { confirmingCancel, screenOf, sessionMachine, type SessionEmitted, type SessionEvent, type SessionSnapshot, type SessionTimings } from '../workflows/session.js';
 import type { MatterEvent } from '../workflows/matter-types.js';
 import { elderIdleSeconds, type Profile } from './profile.js';
@@ -99,6 +99,7 @@ export class SessionService {
         goodbyeMs: profile.idle.goodbyeSeconds * 1000,
         elder: elderInput(profile),
         defaultLocale: profile.defaultLocale,
+        defaultVoice: { on: profile.voice.defaultOn, volume: profile.voice.volume },
       },
       ...(opts.clock ? { clock: opts.clock } : {}),
       // The running matter and its step are child actors: their changes reach the view through inspection.
@@ -202,6 +203,9 @@ export class SessionService {
   setDisplay(display: Display): void {
     this.#actor.send({ type: 'SET_DISPLAY', display });
   }
+  setVoice(voice: VoiceChoice): void {
+    this.#actor.send({ type: 'SET_VOICE', voice });
+  }
   outOfService(reason: string): void {
     this.#actor.send({ type: 'OUT_OF_SERVICE', reason });
   }
@@ -252,6 +256,7 @@ export class SessionService {
       screen,
       locale: c.locale,
       display: c.display,
+      voice: c.voice,
       citizen: screen === 'welcome' || screen === 'matter' || screen === 'finished' ? c.citizen : null,
       idleWarning: (screen === 'welcome' || screen === 'matter') && c.warningSecondsLeft !== null ? { secondsLeft: c.warningSecondsLeft } : null,
       cardOnReader: c.cardOnReader,

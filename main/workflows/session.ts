@@ -1,5 +1,5 @@
 import { assign, emit, fromCallback, raise, sendTo, setup, stopChild, type ActorRefFrom, type AnyActorLogic, type AnyActorRef, type SnapshotFrom } from 'xstate';
-import type { CitizenView, Display, LocalText, Locale, MatterOutcome } from '../contract/index.js';
+import type { CitizenView, Display, LocalText, Locale, MatterOutcome, VoiceChoice } from '../contract/index.js';
 import type { MatterInput, MatterOutput, MatterSnapshot } from './compile.js';
 import type { MatterEvent } from './matter-types.js';
 
@@ -17,8 +17,8 @@ import type { MatterEvent } from './matter-types.js';
  *
  * Elder mode (长辈模式, `display.largeText`) is slower: its idle timeout, warning and goodbye come from
  * `input.elder` (each at least the normal one doubled, see elderTimings); switching it on or off restarts
- * the idle timer with the new delays, and switching it on turns voice guidance on (the hook
- * `voiceOnForElder`). The wipe resets the display with the rest, so the next citizen starts normal.
+ * the idle timer with the new delays, and switching it on turns voice guidance on (voiceOnForElder). The
+ * wipe resets the display and the voice with the rest, so the next citizen starts normal.
  *
  * The chosen matter runs as a spawned child (its logic, compiled by the core from the catalog,
  * arrives with START_MATTER). Leaving the matter state for any reason (idle wipe, a new card, out
@@ -43,6 +43,8 @@ export interface SessionTimings {
 
 export interface SessionInput extends SessionTimings {
   defaultLocale: Locale;
+  /** Each citizen's voice guidance to begin with (the profile's voice.defaultOn and volume). */
+  defaultVoice: VoiceChoice;
   /** Elder mode's delays; what is left out is the normal one times ELDER_SLOWDOWN. */
   elder?: Partial<SessionTimings>;
 }
@@ -71,6 +73,7 @@ export interface SessionContext {
   warningSecondsLeft: number | null;
   locale: Locale;
   display: Display;
+  voice: VoiceChoice;
   outOfServiceReason: string | null;
   /** Counts sessions; a new identification always starts a new one. */
   sessionSerial: number;
@@ -95,6 +98,7 @@ export type SessionEvent =
   | { type: 'DISMISS' }
   | { type: 'SET_LOCALE'; locale: Locale }
   | { type: 'SET_DISPLAY'; display: Display }
+  | { type: 'SET_VOICE'; voice: VoiceChoice }
   | { type: 'OUT_OF_SERVICE'; reason: string }
   | { type: 'BACK_IN_SERVICE' }
   /** The core compiled the chosen matter; `logic` is its machine, `input` its key and pre-fill. */
@@ -110,8 +114,6 @@ export type SessionEvent =
 
 export type SessionEmitted =
   | { type: 'session.started'; serial: number }
-  /** Elder mode was switched on: voice guidance is to go on (see the action voiceOnForElder). */
-  | { type: 'elder.voiceOn' }
   | { type: 'session.wiped'; serial: number; reason: 'idle' | 'finished' | 'replaced' | 'out-of-service' }
   /** The matter child is stopped (for any reason): the core forgets its data; `submitted` says whether it reached the outbox. */
   | { type: 'matter.stopped'; code: string; idempotencyKey: string; submitted: boolean };
@@ -175,23 +177,20 @@ export const sessionMachine = setup({
     clearWarning: assign({ warningSecondsLeft: null }),
     setLocale: assign(({ event }) => (event.type === 'SET_LOCALE' ? { locale: event.locale } : {})),
     setDisplay: assign(({ event }) => (event.type === 'SET_DISPLAY' ? { display: event.display } : {})),
+    setVoice: assign(({ event }) => (event.type === 'SET_VOICE' ? { voice: event.voice } : {})),
     /** Tells the rest of the machine the display changed (raised before setDisplay runs: it carries the mode before). */
     announceDisplay: raise(({ context }) => ({ type: 'DISPLAY_CHANGED' as const, elderBefore: context.display.largeText })),
-    /**
-     * Hook: elder mode turns voice guidance on (issue 12). The citizen's voice choice is not in this
-     * machine yet (engineer "voice" adds context.voice and SET_VOICE on branch voice); once it is, this
-     * becomes assign(({ context }) => ({ voice: { ...context.voice, on: true } })). Until then the core
-     * hears it as the emitted 'elder.voiceOn'.
-     */
-    voiceOnForElder: emit({ type: 'elder.voiceOn' as const }),
+    /** Elder mode turns voice guidance on (the citizen can turn it off again; the volume stays as chosen). */
+    voiceOnForElder: assign(({ context }) => ({ voice: { ...context.voice, on: true } })),
     setOutOfService: assign(({ event }) => (event.type === 'OUT_OF_SERVICE' ? { outOfServiceReason: event.reason } : {})),
     clearOutOfService: assign({ outOfServiceReason: null }),
-    /** Forgets everything about the citizen, including their language and display choices. */
+    /** Forgets everything about the citizen, including their language, display and voice choices. */
     wipe: assign(({ context }) => ({
       citizen: null,
       warningSecondsLeft: null,
       locale: context.config.defaultLocale,
       display: DEFAULT_DISPLAY,
+      voice: context.config.defaultVoice,
       outcome: null,
     })),
     spawnMatter: assign(({ event, spawn }) => {
@@ -233,6 +232,7 @@ export const sessionMachine = setup({
     warningSecondsLeft: null,
     locale: input.defaultLocale,
     display: DEFAULT_DISPLAY,
+    voice: input.defaultVoice,
     outOfServiceReason: null,
     sessionSerial: 0,
     matter: null,
@@ -243,6 +243,7 @@ export const sessionMachine = setup({
     SET_LOCALE: { actions: 'setLocale' },
     SET_DISPLAY: { actions: ['announceDisplay', 'setDisplay'] },
     DISPLAY_CHANGED: { guard: 'elderModeEntered', actions: 'voiceOnForElder' },
+    SET_VOICE: { actions: 'setVoice' },
   },
   initial: 'inService',
   states: {

@@ -20,6 +20,7 @@ export function baseView(patch: Partial<SessionView> = {}): SessionView {
     screen: 'welcome',
     locale: 'zh-CN',
     display: { largeText: false, highContrast: false },
+    voice: { on: true, volume: 60 },
     citizen: CITIZEN,
     idleWarning: null,
     cardOnReader: true,

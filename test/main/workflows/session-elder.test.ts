@@ -2,7 +2,7 @@
  * Elder mode (长辈模式) in the session machine, on a simulated clock: its own slower delays (the idle
  * timeout at least doubled, a longer warning and goodbye), a switch mid-session restarting the idle timer
  * with the new mode's delays, voice guidance turned on when elder mode is switched on, and the wipe
- * leaving the next citizen in the normal mode.
+ * leaving the next citizen in the normal mode with the terminal's voice default.
  */
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock, createActor } from 'xstate';
@@ -20,7 +20,7 @@ function start(input: Partial<SessionInput> = {}) {
   const clock = new SimulatedClock();
   const actor = createActor(sessionMachine, {
     clock,
-    input: { idleTimeoutMs: 60_000, warningMs: 10_000, goodbyeMs: 5_000, defaultLocale: 'zh-CN', ...input },
+    input: { idleTimeoutMs: 60_000, warningMs: 10_000, goodbyeMs: 5_000, defaultLocale: 'zh-CN', defaultVoice: { on: false, volume: 40 }, ...input },
   });
   const emitted: SessionEmitted[] = [];
   actor.on('*', (e) => emitted.push(e));
@@ -35,7 +35,7 @@ describe('elder mode timings', () => {
     expect(ELDER_SLOWDOWN).toBeGreaterThanOrEqual(2);
     expect(elderTimings(normal)).toEqual({ idleTimeoutMs: 180_000, warningMs: 40_000, goodbyeMs: 20_000 });
     expect(elderTimings(normal, { idleTimeoutMs: 300_000 })).toEqual({ idleTimeoutMs: 300_000, warningMs: 40_000, goodbyeMs: 20_000 });
-    const config = { ...normal, defaultLocale: 'zh-CN' as const };
+    const config = { ...normal, defaultLocale: 'zh-CN' as const, defaultVoice: { on: false, volume: 40 } };
     expect(timingsOf({ config, display: NORMAL })).toBe(config);
     expect(timingsOf({ config, display: { largeText: false, highContrast: true } })).toBe(config);
     expect(timingsOf({ config, display: ELDER }).idleTimeoutMs).toBe(180_000);
@@ -111,13 +111,13 @@ describe('elder mode timings', () => {
   });
 
   it('high contrast alone is not elder mode: normal delays, voice untouched', () => {
-    const { actor, clock, warning, emitted } = start();
+    const { actor, clock, warning } = start();
     actor.send({ type: 'CARD_READ', citizen });
     actor.send({ type: 'SET_DISPLAY', display: { largeText: false, highContrast: true } });
     expect(actor.getSnapshot().context.display.highContrast).toBe(true);
     advance(clock, 50_000);
     expect(warning()).toBe(10);
-    expect(emitted.filter((e) => e.type === 'elder.voiceOn')).toEqual([]);
+    expect(actor.getSnapshot().context.voice.on).toBe(false);
   });
 
   it('the goodbye screen stays twice as long in elder mode', () => {
@@ -132,19 +132,26 @@ describe('elder mode timings', () => {
     expect(actor.getSnapshot().context.display).toEqual(NORMAL);
   });
 
-  it('switching elder mode on turns voice guidance on, once per switch, on any screen', () => {
-    const { actor, emitted } = start();
-    const voiceOns = () => emitted.filter((e) => e.type === 'elder.voiceOn').length;
+  it('switching elder mode on turns voice guidance on (the volume kept), on any screen; the citizen may turn it off; the wipe resets it', () => {
+    const { actor, clock } = start();
+    const voice = () => actor.getSnapshot().context.voice;
+    actor.send({ type: 'SET_VOICE', voice: { on: false, volume: 80 } });
     actor.send({ type: 'SET_DISPLAY', display: ELDER });
-    expect(voiceOns()).toBe(1);
-    // Already on: high contrast added, no second turn-on.
+    expect(voice()).toEqual({ on: true, volume: 80 });
+    // Turned off by the citizen: adding high contrast to elder mode does not turn it on again.
+    actor.send({ type: 'SET_VOICE', voice: { on: false, volume: 80 } });
     actor.send({ type: 'SET_DISPLAY', display: { largeText: true, highContrast: true } });
-    expect(voiceOns()).toBe(1);
+    expect(voice().on).toBe(false);
     actor.send({ type: 'CARD_READ', citizen });
     actor.send({ type: 'SET_DISPLAY', display: NORMAL });
-    expect(voiceOns()).toBe(1);
-    // In the middle of a session (the parallel state): once, not once per region.
+    expect(voice().on).toBe(false);
+    // In the middle of a session (the parallel state, whose idle region takes the event) as well.
     actor.send({ type: 'SET_DISPLAY', display: ELDER });
-    expect(voiceOns()).toBe(2);
+    expect(voice().on).toBe(true);
+    actor.send({ type: 'FINISH' });
+    advance(clock, 10_000);
+    expect(screenOf(actor.getSnapshot())).toBe('attract');
+    expect(voice()).toEqual({ on: false, volume: 40 });
+    expect(actor.getSnapshot().context.display).toEqual(NORMAL);
   });
 });
