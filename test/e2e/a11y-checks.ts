@@ -8,7 +8,7 @@
  *    composited, its own and its ancestors' opacity applied) at least 4.5:1, 3:1 for large text
  *    (WCAG: ≥ 24 px, or ≥ 18.66 px bold); text of a disabled control is exempt (WCAG 1.4.3);
  *  - touch targets: every visible control (buttons, links, fields, radios, keyboard keys, a checkbox's
- *    label) at least 60 × 60 px;
+ *    label) at least 60 × 60 px, and nothing drawn over it (what is hit at its centre is the control);
  *  - no wrapping: no text node inside a button-like control laid out on more than one line (its line
  *    boxes, Range.getClientRects), none overflowing its control, and no page-level scrolling either way.
  *
@@ -95,6 +95,18 @@ export async function measureFloor(page: Page, rules: FloorRules): Promise<Floor
       return o;
     };
 
+    /** The point lies outside what a scrolling region around `el` shows now (reached by scrolling, not covered). */
+    const scrolledAway = (el: Element, x: number, y: number): boolean => {
+      for (let e = el.parentElement; e; e = e.parentElement) {
+        const o = getComputedStyle(e);
+        if (/(auto|scroll|hidden)/.test(o.overflowX + o.overflowY)) {
+          const q = e.getBoundingClientRect();
+          if (x < q.left || x > q.right || y < q.top || y > q.bottom) return true;
+        }
+      }
+      return false;
+    };
+
     const modal = document.querySelector('[aria-modal="true"]');
     const scope: Element = modal ?? document.body;
 
@@ -155,6 +167,12 @@ export async function measureFloor(page: Page, rules: FloorRules): Promise<Floor
       const b = target.getBoundingClientRect();
       const name = (el.getAttribute('aria-label') ?? el.textContent ?? '').trim().slice(0, 30) || describe(el);
       if (b.width < 60 - 0.5 || b.height < 60 - 0.5) problems.push(`target ${Math.round(b.width)}×${Math.round(b.height)} px < 60 px: "${name}" (${describe(el)})`);
+      // Nothing drawn over it (a banner, a toast, another panel): what a finger hits at its centre is the control.
+      const cx = b.left + b.width / 2;
+      const cy = b.top + b.height / 2;
+      if (cx < 0 || cy < 0 || cx >= window.innerWidth || cy >= window.innerHeight || scrolledAway(target, cx, cy)) continue;
+      const hit = document.elementFromPoint(cx, cy);
+      if (hit && hit !== target && !target.contains(hit) && !hit.contains(target)) problems.push(`covered: "${name}" (${describe(el)}) lies under ${describe(hit)} "${(hit.textContent ?? '').trim().slice(0, 30)}"`);
     }
 
     // ---- button-like controls: their words on one line, inside the control ----

@@ -4,10 +4,12 @@
  * elder mode (长辈模式) and in high contrast — axe without serious or critical findings, and the floor
  * measured from computed styles (a11y-checks.ts): text size, contrast against the effective background,
  * 60 px targets, no words wrapping in a button, no page scrolling. Every state is photographed to
- * test-results/screens/<screen>-<orientation>[-elder|-contrast|-elder-en].png.
+ * test-results/screens/<screen>-<orientation>[-elder|-contrast|-elder-en].png. The screens include what
+ * the citizen meets of a technician's hand-over (service.status): closing after the session, closing now
+ * with its countdown, and the out-of-service screen with the technician's reason.
  */
 import type { Page } from '@playwright/test';
-import type { DeviceStatus, MatterList, MatterSummary, MatterView, SessionView, StepView, SystemStatus } from '../../main/contract/index.js';
+import type { DeviceStatus, MatterList, MatterSummary, MatterView, ServiceStatus, SessionView, StepView, SystemStatus } from '../../main/contract/index.js';
 import { EXAMPLE_MATTER_LIST, EXAMPLE_STEPS, exampleMatterView } from '../fixtures/matters/views.js';
 import { ELDER_FLOOR, NORMAL_FLOOR, measureFloor } from './a11y-checks.js';
 import { FakeCore, baseView } from './fake-core.js';
@@ -47,19 +49,30 @@ const DEVICES: DeviceStatus[] = [
   { id: 'receipt-printer', kind: 'receipt-printer', state: 'online', info: { kind: 'receipt-printer', transport: 'sim' }, counters: {}, warnings: [], since: 0 },
 ];
 const SYSTEM: SystemStatus = { platform: 'online', platformProblem: null, queueDepth: 0, host: 'web' };
+const ENTRY = { gesture: { corner: 'top-left', taps: 5, withinMs: 3000 }, key: null } as const;
+const IN_SERVICE: ServiceStatus = { state: 'in-service', reason: null, closing: null, technicianEntry: ENTRY };
+/** The technician's hand-over as the citizen meets it (main/contract/service.ts). */
+const CLOSING_AFTER: ServiceStatus = { ...IN_SERVICE, state: 'closing', closing: { mode: 'after-session', secondsLeft: null } };
+const CLOSING_NOW: ServiceStatus = { ...IN_SERVICE, state: 'closing', closing: { mode: 'now', secondsLeft: 45 } };
+const MAINTENANCE: ServiceStatus = { ...IN_SERVICE, state: 'out-of-service', reason: '设备维护中，预计 30 分钟后恢复 Maintenance, back in about 30 minutes' };
 
 interface Screen {
   name: string;
   view: Partial<SessionView>;
+  /** What 'service.status' says on this screen (the technician's hand-over); in service when left out. */
+  service?: ServiceStatus;
+  /** A notice that asks nothing of the citizen has no control to measure (closing now: a countdown only). */
+  noControls?: true;
   /** Brings the screen to the state photographed (opens the keyboard…); the view is already shown. */
   act?: (page: Page) => Promise<void>;
 }
 
-const inMatter = (name: string, s: StepView, patch: Partial<MatterView> = {}, act?: Screen['act']): Screen => ({
+const inMatter = (name: string, s: StepView, patch: Partial<MatterView> = {}, act?: Screen['act'], service?: ServiceStatus): Screen => ({
   name,
   // Its own code per screen, so each screen mounts afresh (the renderer keys a step by matter and kind).
   view: { screen: 'matter', matters: null, outcome: null, matter: matter(s, { code: `SAMPLE-${name}`, ...patch }) },
   ...(act ? { act } : {}),
+  ...(service ? { service } : {}),
 });
 
 /** Every screen a citizen can meet on the journey, in the order they meet them. */
@@ -94,6 +107,11 @@ const SCREENS: Screen[] = [
   { name: 'goodbye', view: { screen: 'finished', matters: null, matter: null, cardOnReader: true, outcome: { name: t('居住证签注', 'Residence permit endorsement'), acceptanceNumber: acceptance.acceptanceNumber, rated: true } } },
   { name: 'goodbye-card-taken', view: { screen: 'finished', matters: null, matter: null, cardOnReader: false, outcome: null } },
   { name: 'out-of-service', view: { screen: 'out-of-service', citizen: null, matters: null, matter: null, outOfServiceReason: 'database check failed' } },
+  // The technician's hand-over (issue 11), as the citizen sees it: told while finishing, told and counted
+  // down when it ends now, then the out-of-service screen with the technician's reason.
+  inMatter('closing-after-session', EXAMPLE_STEPS.form, {}, undefined, CLOSING_AFTER),
+  { name: 'closing-now', view: { screen: 'welcome', matters: longList(), matter: null }, service: CLOSING_NOW, noControls: true },
+  { name: 'maintenance', view: { screen: 'out-of-service', citizen: null, matters: null, matter: null, outOfServiceReason: null }, service: MAINTENANCE },
 ];
 
 const ORIENTATIONS = { portrait: { width: 1080, height: 1920 }, landscape: { width: 1920, height: 1080 } } as const;
@@ -120,16 +138,21 @@ for (const [orientation, viewport] of Object.entries(ORIENTATIONS)) {
         const only = process.env.A11Y_SCREENS?.split(',');
         for (const screen of SCREENS.filter((x) => !only || only.includes(x.name))) {
           await test.step(screen.name, async () => {
+            core.push('service.status', screen.service ?? IN_SERVICE);
             core.show({ idleWarning: null, citizen: baseView().citizen, outOfServiceReason: null, display: m.display, locale: m.locale, ...screen.view });
             await expect(page.locator('html')).toHaveClass(m.display.largeText ? /(^| )large-text( |$)/ : /^(?!.*large-text)/);
             await expect(page.locator('main, [role="alertdialog"]').first()).toBeVisible();
+            if (screen.service?.closing?.mode === 'after-session') await expect(page.locator('.closing-banner')).toBeVisible();
+            if (screen.service?.closing?.mode === 'now') await expect(page.getByRole('alertdialog')).toContainText('45');
+            if (screen.service?.state === 'out-of-service') await expect(page.getByText(screen.service.reason ?? '')).toBeVisible();
             await page.waitForFunction(() => document.fonts.status === 'loaded');
             if (screen.act) await screen.act(page);
             const name = `${screen.name}-${orientation}${m.suffix}`;
             await screenshot(page, name, testInfo);
             const floor = await measureFloor(page, m.floor);
             expect(floor.texts, `${name}: text measured`).toBeGreaterThan(0);
-            expect(floor.controls, `${name}: controls measured`).toBeGreaterThan(0);
+            if (screen.noControls) expect(floor.controls, `${name}: no controls`).toBe(0);
+            else expect(floor.controls, `${name}: controls measured`).toBeGreaterThan(0);
             expect.soft(floor.problems, `${name}: the floor`).toEqual([]);
             expect.soft(await seriousViolations(page), `${name}: axe`).toEqual([]);
           });
