@@ -1,13 +1,14 @@
 /**
- * The elder-mode journey with voice guidance (issue 12, Acceptance): on a portrait kiosk whose profile
- * has voice guidance off by default, the citizen turns on 长辈模式 on the attract screen — which turns
+ * The elder-mode journey with voice guidance (issue 12, Acceptance): on a kiosk (1080×1920 portrait and
+ * 1920×1080 landscape) whose profile has voice guidance off by default, the citizen turns on 长辈模式 on the attract screen — which turns
  * voice guidance on — and does a whole matter (居住证签注: notice, one field at a time with an error,
  * commitment, materials with an e-certificate, submit, receipt, rating, goodbye) against the real core
  * in web mode. Web mode records what it says to WAV files (KIOSK_VOICE_RECORD_DIR, utterances.jsonl):
  * every screen's words are waited for as spoken, each file is checked to be speech and not silence,
  * nothing the citizen entered or the ID number is ever said. Every screen is photographed to
- * test-results/screens/elder-voice-<nn>-<screen>.png and checked (axe, and the elder-mode floor from
- * computed styles: text ≥ 30 px, contrast, 60 px targets, nothing wrapped in a button).
+ * test-results/screens/elder-voice-<portrait|landscape>-<nn>-<screen>.png and checked (axe, and the
+ * elder-mode floor from computed styles: text ≥ 30 px, contrast, 60 px targets not covered, nothing
+ * wrapped in a button).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,19 +22,14 @@ import { ELDER_FLOOR, measureFloor } from './a11y-checks.js';
 import { RESIDENT, next, placeCard, seriousViolations, stepHeading, typeOnPad, typePinyin } from './journey-helpers.js';
 import { expect, screenshot, test } from './kiosk-fixture.js';
 
-const VOICE_DIR = mkdtempSync(join(tmpdir(), 'elder-voice-'));
 const PHONE = '13912345678';
+const ORIENTATIONS = { portrait: { width: 1080, height: 1920 }, landscape: { width: 1920, height: 1080 } } as const;
 
-test.use({
-  viewport: { width: 1080, height: 1920 },
-  kioskProfile: { idle: { timeoutSeconds: 120, warningSeconds: 10, goodbyeSeconds: 30 }, voice: { defaultOn: false, volume: 70 } },
-  kioskEnv: { KIOSK_VOICE_RECORD_DIR: VOICE_DIR },
-});
-test.afterAll(() => rmSync(VOICE_DIR, { recursive: true, force: true }));
+test.use({ kioskProfile: { idle: { timeoutSeconds: 120, warningSeconds: 10, goodbyeSeconds: 30 }, voice: { defaultOn: false, volume: 70 } } });
 
-/** What web mode recorded so far (utterances.jsonl: one JSON line per utterance, spoken, canceled or failed). */
-function recorded(): RecordedUtterance[] {
-  const index = join(VOICE_DIR, 'utterances.jsonl');
+/** What web mode recorded so far in `dir` (utterances.jsonl: one JSON line per utterance, spoken, canceled or failed). */
+function recordedIn(dir: string): RecordedUtterance[] {
+  const index = join(dir, 'utterances.jsonl');
   if (!existsSync(index)) return [];
   return readFileSync(index, 'utf8')
     .split('\n')
@@ -55,6 +51,8 @@ class ElderJourney {
   constructor(
     private readonly page: Page,
     private readonly testInfo: TestInfo,
+    private readonly orientation: string,
+    private readonly recorded: () => RecordedUtterance[],
   ) {}
 
   /**
@@ -67,13 +65,13 @@ class ElderJourney {
     await expect
       .poll(
         () => {
-          const spoken = recorded().filter((u) => u.seq > since && u.outcome === 'spoken');
+          const spoken = this.recorded().filter((u) => u.seq > since && u.outcome === 'spoken');
           return expected.filter((e) => !spoken.some((u) => matches(u, e))).map(String);
         },
         { message: `${name}: every phrase spoken`, timeout: 30_000 },
       )
       .toEqual([]);
-    const spoken = recorded().filter((u) => u.seq > since && u.outcome === 'spoken');
+    const spoken = this.recorded().filter((u) => u.seq > since && u.outcome === 'spoken');
     this.#mark = Math.max(since, ...spoken.map((u) => u.seq));
     this.heard.push({ screen: name, texts: spoken.map((u) => u.text) });
     for (const u of spoken) {
@@ -83,7 +81,7 @@ class ElderJourney {
     }
     await expect(this.page.locator('html')).toHaveClass(/(^| )large-text( |$)/);
     this.#n++;
-    const shot = `elder-voice-${String(this.#n).padStart(2, '0')}-${name}`;
+    const shot = `elder-voice-${this.orientation}-${String(this.#n).padStart(2, '0')}-${name}`;
     await this.page.waitForFunction(() => document.fonts.status === 'loaded');
     await screenshot(this.page, shot, this.testInfo);
     const floor = await measureFloor(this.page, ELDER_FLOOR);
@@ -93,10 +91,20 @@ class ElderJourney {
   }
 }
 
-test('elder mode with voice guidance: 长辈模式 turns the voice on, every screen of a whole matter is spoken, checked and photographed', async ({ page, kiosk }, testInfo) => {
-  test.setTimeout(240_000);
-  const journey = new ElderJourney(page, testInfo);
-  await page.goto(kiosk.url);
+for (const [orientation, viewport] of Object.entries(ORIENTATIONS)) {
+  test.describe(`${orientation} ${viewport.width}×${viewport.height}`, () => {
+    const voiceDir = mkdtempSync(join(tmpdir(), 'elder-voice-'));
+    test.use({ viewport, kioskEnv: { KIOSK_VOICE_RECORD_DIR: voiceDir } });
+    test.afterAll(() => rmSync(voiceDir, { recursive: true, force: true }));
+    test('elder mode with voice guidance: 长辈模式 turns the voice on, every screen of a whole matter is spoken, checked and photographed', async ({ page, kiosk }, testInfo) => {
+      test.setTimeout(240_000);
+      await elderJourney(page, kiosk.url, () => kiosk.openPanel(), new ElderJourney(page, testInfo, orientation, () => recordedIn(voiceDir)), () => recordedIn(voiceDir), testInfo);
+    });
+  });
+}
+
+async function elderJourney(page: Page, url: string, openPanel: () => Promise<Page>, journey: ElderJourney, recorded: () => RecordedUtterance[], testInfo: TestInfo): Promise<void> {
+  await page.goto(url);
   await expect(page.getByRole('heading', { level: 1, name: '请放置身份证' })).toBeVisible();
   const toolbar = page.getByRole('navigation', { name: '显示设置' });
   const voice = toolbar.getByRole('button', { name: '语音', exact: true });
@@ -114,7 +122,7 @@ test('elder mode with voice guidance: 长辈模式 turns the voice on, every scr
   // Elder mode speaks slower than the normal rate.
   expect(first.every((u) => u.rate < 1)).toBe(true);
 
-  const panel = await kiosk.openPanel();
+  const panel = await openPanel();
   await placeCard(panel);
   await expect(page.getByRole('heading', { level: 1, name: `您好，${RESIDENT.name}` })).toBeVisible();
   await expect(page.getByRole('heading', { name: '请选择要办理的事项' })).toBeVisible();
@@ -214,4 +222,4 @@ test('elder mode with voice guidance: 长辈模式 turns the voice on, every scr
   // The name only in the greeting.
   expect(all.filter((u) => u.text.includes(RESIDENT.name)).map((u) => u.text)).toEqual([`${RESIDENT.name}，您好。`]);
   await testInfo.attach('spoken.json', { body: Buffer.from(JSON.stringify(journey.heard, null, 2)), contentType: 'application/json' });
-});
+}
