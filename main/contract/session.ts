@@ -5,9 +5,15 @@ import { VoiceChoice } from './voice.js';
 export const Locale = z.enum(['zh-CN', 'en']);
 export type Locale = z.infer<typeof Locale>;
 
+/** Two separate switches, both reset for every citizen (the session machine's wipe). */
 export const Display = z.object({
-  /** Large text and high contrast together: one switch for people who see poorly. */
+  /**
+   * Elder mode (长辈模式): large text (body ≥ 30 px, headings larger), slower timeouts (the profile's
+   * idle.elder: the idle timeout at least doubled), one thing per screen (the matter list in pages, the
+   * form one field at a time), voice guidance turned on when it is switched on.
+   */
   largeText: z.boolean(),
+  /** High contrast colours, with or without elder mode. */
   highContrast: z.boolean(),
 });
 export type Display = z.infer<typeof Display>;

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { TERMINATORS } from '../../drivers/qr-reader/protocol/serial.js';
 import { PAGE_SIZES, SCAN_MODES, SCAN_SOURCES } from '../../drivers/document-scanner/types.js';
 import { Locale, SiteType, TechnicianEntry } from '../contract/index.js';
+import { ELDER_SLOWDOWN, elderTimings } from '../workflows/session.js';
 import { PinHash } from './pin.js';
 import { VOICE_DEFAULTS, VoiceConfig } from './voice/config.js';
 
@@ -282,6 +283,20 @@ const DEVICE_DEFAULTS = {
   scanner: { type: 'simulated' as const },
 };
 
+/** Elder mode's idle, warning and goodbye seconds: the profile's own, or the normal ones doubled (one rule: elderTimings). */
+export function elderIdleSeconds(idle: { timeoutSeconds: number; warningSeconds: number; goodbyeSeconds: number; elder: { timeoutSeconds?: number | undefined; warningSeconds?: number | undefined; goodbyeSeconds?: number | undefined } }) {
+  const ms = (s: number | undefined) => (s === undefined ? undefined : s * 1000);
+  const t = elderTimings(
+    { idleTimeoutMs: idle.timeoutSeconds * 1000, warningMs: idle.warningSeconds * 1000, goodbyeMs: idle.goodbyeSeconds * 1000 },
+    dropUndefined({ idleTimeoutMs: ms(idle.elder.timeoutSeconds), warningMs: ms(idle.elder.warningSeconds), goodbyeMs: ms(idle.elder.goodbyeSeconds) }),
+  );
+  return { timeoutSeconds: t.idleTimeoutMs / 1000, warningSeconds: t.warningMs / 1000, goodbyeSeconds: t.goodbyeMs / 1000 };
+}
+
+function dropUndefined<T extends object>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+}
+
 export const Profile = z
   .object({
     terminalId: z
@@ -301,10 +316,31 @@ export const Profile = z
         warningSeconds: z.number().int().min(3).max(120).default(20),
         /** Seconds the goodbye screen stays before the attract screen returns. */
         goodbyeSeconds: z.number().int().min(2).max(120).default(10),
+        /**
+         * Elder mode (长辈模式) is slower: its own idle timeout, warning and goodbye. Each one left out is the
+         * normal one doubled (ELDER_SLOWDOWN); a timeout shorter than twice the normal one is refused.
+         */
+        elder: z
+          .object({
+            timeoutSeconds: z.number().int().min(10).max(7200).optional(),
+            warningSeconds: z.number().int().min(3).max(240).optional(),
+            goodbyeSeconds: z.number().int().min(2).max(240).optional(),
+          })
+          .strict()
+          .default({}),
       })
       .strict()
-      .default({ timeoutSeconds: 90, warningSeconds: 20, goodbyeSeconds: 10 })
-      .refine((v) => v.warningSeconds < v.timeoutSeconds, { message: 'warningSeconds must be shorter than timeoutSeconds' }),
+      .default({ timeoutSeconds: 90, warningSeconds: 20, goodbyeSeconds: 10, elder: {} })
+      .refine((v) => v.warningSeconds < v.timeoutSeconds, { message: 'warningSeconds must be shorter than timeoutSeconds' })
+      .superRefine((v, ctx) => {
+        const e = elderIdleSeconds(v);
+        if (e.timeoutSeconds < v.timeoutSeconds * ELDER_SLOWDOWN)
+          ctx.addIssue({ code: 'custom', path: ['elder', 'timeoutSeconds'], message: `elder.timeoutSeconds must be at least ${ELDER_SLOWDOWN} × timeoutSeconds (${v.timeoutSeconds * ELDER_SLOWDOWN})` });
+        if (e.warningSeconds <= v.warningSeconds)
+          ctx.addIssue({ code: 'custom', path: ['elder', 'warningSeconds'], message: `elder.warningSeconds must be longer than warningSeconds (${v.warningSeconds})` });
+        if (e.warningSeconds >= e.timeoutSeconds) ctx.addIssue({ code: 'custom', path: ['elder', 'warningSeconds'], message: 'elder.warningSeconds must be shorter than the elder timeout' });
+        if (e.goodbyeSeconds < v.goodbyeSeconds) ctx.addIssue({ code: 'custom', path: ['elder', 'goodbyeSeconds'], message: 'elder.goodbyeSeconds must not be shorter than goodbyeSeconds' });
+      }),
     /** Where the database, logs and keys live. Relative paths are relative to the profile file. */
     dataDir: z.string().min(1).default('.data'),
     devices: z

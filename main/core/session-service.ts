@@ -6,9 +6,9 @@ import type { Logger } from 'pino';
 import type { IdCardReader, IdentityRecord } from '../../drivers/id-card/types.js';
 import { Emitter } from '../../drivers/device.js';
 import type { CitizenView, Display, Locale, MatterList, MatterView, SessionView, VoiceChoice } from '../contract/index.js';
-import { confirmingCancel, screenOf, sessionMachine, type SessionEmitted, type SessionEvent, type SessionSnapshot } from '../workflows/session.js';
+import { confirmingCancel, screenOf, sessionMachine, type SessionEmitted, type SessionEvent, type SessionSnapshot, type SessionTimings } from '../workflows/session.js';
 import type { MatterEvent } from '../workflows/matter-types.js';
-import type { Profile } from './profile.js';
+import { elderIdleSeconds, type Profile } from './profile.js';
 import { maskIdNumber } from './masking.js';
 import type { Redactor } from './logging.js';
 
@@ -35,6 +35,12 @@ export function citizenViewOf(record: IdentityRecord, today = chinaToday()): Cit
 
 function secretsOf(record: IdentityRecord): string[] {
   return [record.name, record.nameEn, record.idNumber, record.address, record.passNumber].filter((v): v is string => typeof v === 'string');
+}
+
+/** Elder mode's delays for the session machine, from the profile (idle.elder, or the normal ones doubled). */
+function elderInput(profile: Profile): SessionTimings {
+  const e = elderIdleSeconds(profile.idle);
+  return { idleTimeoutMs: e.timeoutSeconds * 1000, warningMs: e.warningSeconds * 1000, goodbyeMs: e.goodbyeSeconds * 1000 };
 }
 
 /** What the matter service gives the session's view (the list on 'welcome', the step on 'matter'). */
@@ -91,6 +97,7 @@ export class SessionService {
         idleTimeoutMs: profile.idle.timeoutSeconds * 1000,
         warningMs: profile.idle.warningSeconds * 1000,
         goodbyeMs: profile.idle.goodbyeSeconds * 1000,
+        elder: elderInput(profile),
         defaultLocale: profile.defaultLocale,
         defaultVoice: { on: profile.voice.defaultOn, volume: profile.voice.volume },
       },

@@ -1,4 +1,4 @@
-import { assign, emit, fromCallback, sendTo, setup, stopChild, type ActorRefFrom, type AnyActorLogic, type AnyActorRef, type SnapshotFrom } from 'xstate';
+import { assign, emit, fromCallback, raise, sendTo, setup, stopChild, type ActorRefFrom, type AnyActorLogic, type AnyActorRef, type SnapshotFrom } from 'xstate';
 import type { CitizenView, Display, LocalText, Locale, MatterOutcome, VoiceChoice } from '../contract/index.js';
 import type { MatterInput, MatterOutput, MatterSnapshot } from './compile.js';
 import type { MatterEvent } from './matter-types.js';
@@ -15,6 +15,11 @@ import type { MatterEvent } from './matter-types.js';
  *                           ║          ▲──ACTIVITY / any MATTER event──┘
  *   any ──OUT_OF_SERVICE──▶ outOfService ──BACK_IN_SERVICE──▶ attract
  *
+ * Elder mode (长辈模式, `display.largeText`) is slower: its idle timeout, warning and goodbye come from
+ * `input.elder` (each at least the normal one doubled, see elderTimings); switching it on or off restarts
+ * the idle timer with the new delays, and switching it on turns voice guidance on (voiceOnForElder). The
+ * wipe resets the display and the voice with the rest, so the next citizen starts normal.
+ *
  * The chosen matter runs as a spawned child (its logic, compiled by the core from the catalog,
  * arrives with START_MATTER). Leaving the matter state for any reason (idle wipe, a new card, out
  * of service, cancel, finish) stops the child, which aborts whatever its actors were doing, and
@@ -26,13 +31,39 @@ import type { MatterEvent } from './matter-types.js';
  * the full card record stays in the core and is wiped when the machine emits 'session.wiped'.
  */
 
-export interface SessionInput {
+/** The session's delays in one display mode. */
+export interface SessionTimings {
+  /** No touch for this long (warning included) wipes the session. */
   idleTimeoutMs: number;
+  /** The last part of the idle timeout, shown as a countdown. */
   warningMs: number;
+  /** How long the goodbye screen stays. */
   goodbyeMs: number;
+}
+
+export interface SessionInput extends SessionTimings {
   defaultLocale: Locale;
   /** Each citizen's voice guidance to begin with (the profile's voice.defaultOn and volume). */
   defaultVoice: VoiceChoice;
+  /** Elder mode's delays; what is left out is the normal one times ELDER_SLOWDOWN. */
+  elder?: Partial<SessionTimings>;
+}
+
+/** Elder mode gives at least this many times the normal time (the idle timeout at least doubled). */
+export const ELDER_SLOWDOWN = 2;
+
+/** Elder mode's delays: the configured ones, or the normal ones times ELDER_SLOWDOWN. */
+export function elderTimings(normal: SessionTimings, elder: Partial<SessionTimings> = {}): SessionTimings {
+  return {
+    idleTimeoutMs: elder.idleTimeoutMs ?? normal.idleTimeoutMs * ELDER_SLOWDOWN,
+    warningMs: elder.warningMs ?? normal.warningMs * ELDER_SLOWDOWN,
+    goodbyeMs: elder.goodbyeMs ?? normal.goodbyeMs * ELDER_SLOWDOWN,
+  };
+}
+
+/** The delays that apply now: elder mode's while the display is in elder mode. */
+export function timingsOf(context: Pick<SessionContext, 'config' | 'display'>): SessionTimings {
+  return context.display.largeText ? elderTimings(context.config, context.config.elder) : context.config;
 }
 
 export interface SessionContext {
@@ -77,7 +108,9 @@ export type SessionEvent =
   | { type: 'CANCEL' }
   | { type: 'CANCEL_CONFIRM' }
   | { type: 'CANCEL_DISMISS' }
-  | { type: 'xstate.done.actor.matter'; output: MatterOutput };
+  | { type: 'xstate.done.actor.matter'; output: MatterOutput }
+  /** Raised by the machine itself when the display mode changed (the idle timer restarts with its delays). */
+  | { type: 'DISPLAY_CHANGED'; elderBefore: boolean };
 
 export type SessionEmitted =
   | { type: 'session.started'; serial: number }
@@ -103,6 +136,14 @@ function activityRestarts<T>(transition: T): Record<(typeof ACTIVITY_EVENTS)[num
   return Object.fromEntries(ACTIVITY_EVENTS.map((e) => [e, transition])) as Record<(typeof ACTIVITY_EVENTS)[number], T>;
 }
 
+/** The idle region on a display change: the timer restarts with the new mode's delays; entering elder mode turns voice on. */
+function displayRestarts(reenter: boolean) {
+  return [
+    { guard: 'elderModeEntered' as const, target: 'active' as const, reenter, actions: ['clearWarning' as const, 'voiceOnForElder' as const] },
+    { target: 'active' as const, reenter, actions: 'clearWarning' as const },
+  ];
+}
+
 export const sessionMachine = setup({
   types: {
     input: {} as SessionInput,
@@ -115,13 +156,14 @@ export const sessionMachine = setup({
     cardReader: fromCallback<SessionEvent>(() => () => undefined),
   },
   delays: {
-    idleBeforeWarning: ({ context }) => context.config.idleTimeoutMs - context.config.warningMs,
-    goodbye: ({ context }) => context.config.goodbyeMs,
+    idleBeforeWarning: ({ context }) => timingsOf(context).idleTimeoutMs - timingsOf(context).warningMs,
+    goodbye: ({ context }) => timingsOf(context).goodbyeMs,
     countdownTick: 1000,
   },
   guards: {
     lastSecond: ({ context }) => (context.warningSecondsLeft ?? 0) <= 1,
     matterSubmitted: ({ context }) => submittedOf(context.matter),
+    elderModeEntered: ({ context, event }) => event.type === 'DISPLAY_CHANGED' && !event.elderBefore && context.display.largeText,
   },
   actions: {
     identify: assign(({ context, event }) => {
@@ -130,12 +172,16 @@ export const sessionMachine = setup({
     }),
     announceStart: emit(({ context }) => ({ type: 'session.started' as const, serial: context.sessionSerial })),
     markCardRemoved: assign({ cardOnReader: false }),
-    startWarning: assign(({ context }) => ({ warningSecondsLeft: Math.max(1, Math.ceil(context.config.warningMs / 1000)) })),
+    startWarning: assign(({ context }) => ({ warningSecondsLeft: Math.max(1, Math.ceil(timingsOf(context).warningMs / 1000)) })),
     countDown: assign(({ context }) => ({ warningSecondsLeft: Math.max(0, (context.warningSecondsLeft ?? 1) - 1) })),
     clearWarning: assign({ warningSecondsLeft: null }),
     setLocale: assign(({ event }) => (event.type === 'SET_LOCALE' ? { locale: event.locale } : {})),
     setDisplay: assign(({ event }) => (event.type === 'SET_DISPLAY' ? { display: event.display } : {})),
     setVoice: assign(({ event }) => (event.type === 'SET_VOICE' ? { voice: event.voice } : {})),
+    /** Tells the rest of the machine the display changed (raised before setDisplay runs: it carries the mode before). */
+    announceDisplay: raise(({ context }) => ({ type: 'DISPLAY_CHANGED' as const, elderBefore: context.display.largeText })),
+    /** Elder mode turns voice guidance on (the citizen can turn it off again; the volume stays as chosen). */
+    voiceOnForElder: assign(({ context }) => ({ voice: { ...context.voice, on: true } })),
     setOutOfService: assign(({ event }) => (event.type === 'OUT_OF_SERVICE' ? { outOfServiceReason: event.reason } : {})),
     clearOutOfService: assign({ outOfServiceReason: null }),
     /** Forgets everything about the citizen, including their language, display and voice choices. */
@@ -195,7 +241,8 @@ export const sessionMachine = setup({
   invoke: { id: 'cardReader', src: 'cardReader' },
   on: {
     SET_LOCALE: { actions: 'setLocale' },
-    SET_DISPLAY: { actions: 'setDisplay' },
+    SET_DISPLAY: { actions: ['announceDisplay', 'setDisplay'] },
+    DISPLAY_CHANGED: { guard: 'elderModeEntered', actions: 'voiceOnForElder' },
     SET_VOICE: { actions: 'setVoice' },
   },
   initial: 'inService',
@@ -261,11 +308,19 @@ export const sessionMachine = setup({
                 // Activity restarts the timer by re-entering `active` (its parent `idle` is a region of a
                 // parallel state: a transition that re-entered `idle` itself would exit the whole state).
                 active: {
-                  on: activityRestarts({ target: 'active', reenter: true, actions: 'clearWarning' }),
+                  on: {
+                    ...activityRestarts({ target: 'active', reenter: true, actions: 'clearWarning' }),
+                    // The new mode's delays from now on (elder mode: slower). This region takes the event, so the
+                    // root's handler does not run here: the voice hook is in displayRestarts too.
+                    DISPLAY_CHANGED: displayRestarts(true),
+                  },
                   after: { idleBeforeWarning: { target: 'warning', actions: 'startWarning' } },
                 },
                 warning: {
-                  on: activityRestarts({ target: 'active', actions: 'clearWarning' }),
+                  on: {
+                    ...activityRestarts({ target: 'active', actions: 'clearWarning' }),
+                    DISPLAY_CHANGED: displayRestarts(false),
+                  },
                   after: {
                     countdownTick: [
                       { guard: 'lastSecond', target: '#session.inService.attract', actions: ['announceIdleWipe', 'wipe'] },

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DeviceStatus, SessionView, SystemStatus } from '../../main/contract/index.js';
 import { VOLUME_STEPS } from '../../main/contract/levels.js';
 import { getBridge } from './bridge.js';
+import { DisplayContext } from './display.js';
 import { dictionaries, type Dict } from './i18n.js';
 import { Goodbye } from './journey/Goodbye.js';
 import { MatterList } from './journey/MatterList.js';
@@ -57,56 +58,73 @@ export function KioskApp({ webMode }: { webMode: boolean }) {
   }
 
   return (
-    <div className="app">
-      <header className="topbar">
-        <div className="brand">
-          <span className="brand-title">{t.appTitle}</span>
-          <span className="brand-site">
-            {view.terminal.siteName} · {t.siteType[view.terminal.siteType]}
-          </span>
-        </div>
-        <Toolbar view={view} system={system} t={t} />
-      </header>
-      {view.screen === 'attract' && <Attract t={t} devices={devices} system={system} />}
-      {view.screen === 'welcome' && <Welcome view={view} t={t} />}
-      {view.screen === 'matter' && view.matter && <MatterScreen matter={view.matter} locale={locale} t={t} />}
-      {view.screen === 'finished' && <Goodbye view={view} locale={locale} t={t} />}
-      {view.screen === 'out-of-service' && <OutOfService t={t} reason={service?.reason ?? view.outOfServiceReason} />}
-      {view.idleWarning && <IdleWarning seconds={view.idleWarning.secondsLeft} t={t} />}
-      <ClosingNotice status={service} t={t} />
-      <footer className="footer">
-        <span>{view.terminal.id}</span>
-        {webMode && (
-          <a className="sim-link" href="/sim" target="_blank" rel="noopener">
-            {t.simLink}
-          </a>
-        )}
-      </footer>
-    </div>
+    <DisplayContext.Provider value={view.display}>
+      <div className="app">
+        <header className="topbar">
+          <div className="brand">
+            <span className="brand-title">{t.appTitle}</span>
+            <span className="brand-site">
+              {view.terminal.siteName} · {t.siteType[view.terminal.siteType]}
+            </span>
+          </div>
+          <Toolbar view={view} system={system} t={t} />
+        </header>
+        {view.screen === 'attract' && <Attract view={view} t={t} devices={devices} system={system} />}
+        {view.screen === 'welcome' && <Welcome view={view} t={t} />}
+        {view.screen === 'matter' && view.matter && <MatterScreen matter={view.matter} locale={locale} t={t} />}
+        {view.screen === 'finished' && <Goodbye view={view} locale={locale} t={t} />}
+        {view.screen === 'out-of-service' && <OutOfService t={t} reason={service?.reason ?? view.outOfServiceReason} />}
+        {view.idleWarning && <IdleWarning seconds={view.idleWarning.secondsLeft} t={t} />}
+        <ClosingNotice status={service} t={t} />
+        <footer className="footer">
+          <span>{view.terminal.id}</span>
+          {webMode && (
+            <a className="sim-link" href="/sim" target="_blank" rel="noopener">
+              {t.simLink}
+            </a>
+          )}
+        </footer>
+      </div>
+    </DisplayContext.Provider>
   );
 }
 
+/** Turns elder mode on or off, leaving high contrast as it is (two separate switches). */
+function setElderMode(view: SessionView, on: boolean): void {
+  void getBridge().invoke('ui.setDisplay', { largeText: on, highContrast: view.display.highContrast });
+}
+
+/** Language, elder mode (长辈模式) and high contrast: on every screen, each a switch of its own. */
 /** The next louder step of the volume control, round to the quietest after the loudest. */
 function nextVolume(volume: number): number {
   return VOLUME_STEPS.find((v) => v > volume) ?? VOLUME_STEPS[0] ?? volume;
 }
 
 function Toolbar({ view, system, t }: { view: SessionView; system: SystemStatus | null; t: Dict }) {
-  const large = view.display.largeText;
+  const elder = view.display.largeText;
+  const contrast = view.display.highContrast;
   const toggleLocale = useCallback(() => {
     void getBridge().invoke('ui.setLocale', { locale: view.locale === 'zh-CN' ? 'en' : 'zh-CN' });
   }, [view.locale]);
-  const toggleDisplay = useCallback(() => {
-    void getBridge().invoke('ui.setDisplay', { largeText: !large, highContrast: !large });
-  }, [large]);
+  const toggleContrast = useCallback(() => {
+    void getBridge().invoke('ui.setDisplay', { largeText: elder, highContrast: !contrast });
+  }, [elder, contrast]);
   return (
     <nav className="toolbar" aria-label={t.toolbar}>
       <button type="button" className="tool" onClick={toggleLocale} aria-label={t.languageLabel} lang={view.locale === 'zh-CN' ? 'en' : 'zh-CN'}>
         {t.language}
       </button>
-      <button type="button" className="tool" onClick={toggleDisplay} aria-pressed={large} aria-label={t.largeTextLabel}>
-        <span aria-hidden="true">A+ </span>
-        {t.largeText}
+      <button type="button" className="tool tool-elder" onClick={() => setElderMode(view, !elder)} aria-pressed={elder}>
+        <span className="tool-mark" aria-hidden="true">
+          {elder ? '✓' : 'A+'}
+        </span>
+        {t.elderMode}
+      </button>
+      <button type="button" className="tool" onClick={toggleContrast} aria-pressed={contrast}>
+        <span className="tool-mark" aria-hidden="true">
+          {contrast ? '✓' : '◐'}
+        </span>
+        {t.highContrast}
       </button>
       <VoiceControls view={view} system={system} t={t} />
     </nav>
@@ -131,23 +149,49 @@ function VoiceControls({ view, system, t }: { view: SessionView; system: SystemS
   );
 }
 
-function Attract({ t, devices, system }: { t: Dict; devices: DeviceStatus[]; system: SystemStatus | null }) {
+function Attract({ view, t, devices, system }: { view: SessionView; t: Dict; devices: DeviceStatus[]; system: SystemStatus | null }) {
   const reader = devices.find((d) => d.kind === 'id-card');
   const printer = devices.find((d) => d.kind === 'receipt-printer');
   const printerDown = printer !== undefined && printer.state !== 'online' && printer.state !== 'busy';
   const readerText = !reader ? null : reader.state === 'online' ? t.readerReady : reader.state === 'busy' ? t.readerBusy : t.readerOffline;
   const platformText =
     system?.platform === 'online' ? t.platformOnline : system?.platform === 'offline' ? t.platformOffline : t.platformUnknown;
+  const elder = view.display.largeText;
   return (
     <main className="screen attract">
-      <h1 className="title">{t.attractTitle}</h1>
-      <p className="subtitle" lang={t.attractOther === '请放置身份证' ? 'zh-CN' : 'en'}>
-        {t.attractOther}
-      </p>
-      <div className="card-slot" aria-hidden="true">
-        <div className="card-illustration" />
+      <div className="attract-prompt">
+        <h1 className="title">{t.attractTitle}</h1>
+        <p className="subtitle" lang={t.attractOther === '请放置身份证' ? 'zh-CN' : 'en'}>
+          {t.attractOther}
+        </p>
       </div>
-      <p className="hint">{t.attractHint}</p>
+      <div className="attract-card">
+        <div className="card-slot" aria-hidden="true">
+          <div className="card-illustration" />
+        </div>
+        <p className="hint">{t.attractHint}</p>
+      </div>
+      <div className="attract-entries">
+        {/* The prominent 长辈模式 entry (适老化): before anything is asked of the citizen. */}
+        <button
+          type="button"
+          className={`entry entry-elder${elder ? ' entry-on' : ''}`}
+          aria-label={t.elderMode}
+          aria-describedby="elder-entry-hint"
+          aria-pressed={elder}
+          onClick={() => setElderMode(view, !elder)}
+        >
+          <span className="entry-mark" aria-hidden="true">
+            {elder ? '✓' : 'A+'}
+          </span>
+          <span className="entry-text">
+            <span className="entry-name">{t.elderMode}</span>
+            <span className="entry-hint" id="elder-entry-hint">
+              {t.elderModeHint}
+            </span>
+          </span>
+        </button>
+      </div>
       <div className="status-row" role="status" aria-live="polite">
         {readerText && <span className={`pill ${reader?.state === 'online' ? 'ok' : 'warn'}`}>{readerText}</span>}
         {printerDown && <span className="pill warn">{t.printerUnavailable}</span>}

@@ -91,25 +91,47 @@ test('language switches between 中文 and English on every screen', async ({ pa
   await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
 });
 
-test('large-text and high-contrast mode can be switched on from any screen', async ({ page, kiosk }, testInfo) => {
+test('elder mode (长辈模式) and high contrast are two switches, on the attract screen and in the toolbar of every screen', async ({ page, kiosk }, testInfo) => {
   await page.goto(kiosk.url);
-  const toggle = page.getByRole('button', { name: /大字与高对比度模式/ });
-  await expect(toggle).toHaveAttribute('aria-pressed', 'false');
-  const before = await page.getByRole('heading', { level: 1 }).evaluate((h) => parseFloat(getComputedStyle(h).fontSize));
-  await toggle.click();
-  await expect(toggle).toHaveAttribute('aria-pressed', 'true');
+  const toolbar = page.getByRole('navigation', { name: '显示设置' });
+  const elder = toolbar.getByRole('button', { name: '长辈模式', exact: true });
+  const contrast = toolbar.getByRole('button', { name: '高对比', exact: true });
+  const entry = page.getByRole('main').getByRole('button', { name: '长辈模式', exact: true });
+  await expect(elder).toHaveAttribute('aria-pressed', 'false');
+  await expect(entry).toHaveAttribute('aria-pressed', 'false');
+  await expect(entry).toHaveAccessibleDescription('字更大，时间更宽裕，语音播报');
+  const size = () => page.getByRole('heading', { level: 1 }).evaluate((h) => parseFloat(getComputedStyle(h).fontSize));
+  const before = await size();
+  // The attract screen's entry turns elder mode on: large text, no high contrast.
+  await entry.click();
+  await expect(elder).toHaveAttribute('aria-pressed', 'true');
+  await expect(entry).toHaveAttribute('aria-pressed', 'true');
   await expect(page.locator('html')).toHaveClass(/large-text/);
+  await expect(page.locator('html')).not.toHaveClass(/high-contrast/);
+  expect(await size()).toBeGreaterThan(before * 1.3);
+  // High contrast on its own switch, elder mode kept.
+  await contrast.click();
+  await expect(contrast).toHaveAttribute('aria-pressed', 'true');
   await expect(page.locator('html')).toHaveClass(/high-contrast/);
-  const after = await page.getByRole('heading', { level: 1 }).evaluate((h) => parseFloat(getComputedStyle(h).fontSize));
-  expect(after).toBeGreaterThan(before * 1.3);
-  await screenshot(page, 'attract-large-contrast', testInfo);
+  await expect(page.locator('html')).toHaveClass(/large-text/);
+  await screenshot(page, 'attract-elder-contrast', testInfo);
   expect(await seriousViolations(page)).toEqual([]);
   const panel = await kiosk.openPanel();
   await placeCard(panel, residentKey);
   await expect(page.getByRole('heading', { level: 1, name: `您好，${resident.name}` })).toBeVisible();
   await expect(page.locator('html')).toHaveClass(/large-text/);
-  await screenshot(page, 'welcome-large-contrast', testInfo);
+  await screenshot(page, 'welcome-elder-contrast', testInfo);
   expect(await seriousViolations(page)).toEqual([]);
+  // Switched off in the toolbar of the welcome screen; high contrast stays.
+  await elder.click();
+  await expect(page.locator('html')).not.toHaveClass(/large-text/);
+  await expect(page.locator('html')).toHaveClass(/high-contrast/);
+  // The next citizen starts normal.
+  await page.getByRole('button', { name: '结束办理' }).click();
+  await page.getByRole('button', { name: '返回首页' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: '请放置身份证' })).toBeVisible();
+  await expect(page.locator('html')).not.toHaveClass(/high-contrast/);
+  await expect(contrast).toHaveAttribute('aria-pressed', 'false');
 });
 
 test.describe('idle wipe', () => {

@@ -16,13 +16,14 @@ export interface Kiosk {
 }
 
 /** Starts a fresh web-mode kiosk (own data dir and profile) and reads the URL it prints. */
-async function startKiosk(profile: object): Promise<{ kiosk: Kiosk; child: ChildProcess; dir: string }> {
+async function startKiosk(profile: object, env: Record<string, string>): Promise<{ kiosk: Kiosk; child: ChildProcess; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'kiosk-e2e-'));
   const dataDir = join(dir, 'data');
   const profileFile = join(dir, 'kiosk.json');
   writeFileSync(profileFile, JSON.stringify({ dataDir, ...profile }, null, 2));
   const child = spawn(process.execPath, ['--import', 'tsx', 'main/web/main.ts', '--profile', profileFile, '--port', '0'], {
     cwd: process.cwd(),
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -60,10 +61,12 @@ async function startKiosk(profile: object): Promise<{ kiosk: Kiosk; child: Child
   return { kiosk, child, dir };
 }
 
-export const test = base.extend<{ kiosk: Kiosk; kioskProfile: object }>({
+export const test = base.extend<{ kiosk: Kiosk; kioskProfile: object; kioskEnv: Record<string, string> }>({
   kioskProfile: [{ idle: { timeoutSeconds: 60, warningSeconds: 10, goodbyeSeconds: 30 } }, { option: true }],
-  kiosk: async ({ kioskProfile, context }, use) => {
-    const { kiosk, child, dir } = await startKiosk(kioskProfile);
+  /** More environment for the kiosk process (e.g. KIOSK_VOICE_RECORD_DIR: its voice guidance recorded to WAV files). */
+  kioskEnv: [{}, { option: true }],
+  kiosk: async ({ kioskProfile, kioskEnv, context }, use) => {
+    const { kiosk, child, dir } = await startKiosk(kioskProfile, kioskEnv);
     kiosk.openPanel = async () => {
       const panel = await context.newPage();
       await panel.goto(`${kiosk.origin}/sim?t=${kiosk.token}`);

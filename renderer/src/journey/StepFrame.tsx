@@ -26,6 +26,7 @@ export function StepFrame({
   secondary,
   busy,
   fill,
+  back,
 }: {
   matter: MatterView;
   locale: Locale;
@@ -39,6 +40,8 @@ export function StepFrame({
   busy?: boolean;
   /** The content scrolls itself (the form: fields scroll, the keyboard stays put below them). */
   fill?: boolean;
+  /** 上一步 within the step (elder mode's form, one field at a time: the field before); else the step before. */
+  back?: (() => void) | null | undefined;
 }) {
   const current = Math.max(0, matter.progress.findIndex((p) => p.state === 'current'));
   const heading = useRef<HTMLHeadingElement>(null);
@@ -76,8 +79,8 @@ export function StepFrame({
       )}
       <nav className="step-actions" aria-label={t.step.progressLabel}>
         <div className="step-actions-left">
-          {matter.canBack && (
-            <button type="button" className="secondary big-ish" disabled={busy} onClick={() => send('matter.back', {})}>
+          {(back || matter.canBack) && (
+            <button type="button" className="secondary big-ish" disabled={busy} onClick={back ?? (() => void send('matter.back', {}))}>
               {t.step.back}
             </button>
           )}

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ProfileError, loadProfile } from '../../../main/core/profile.js';
+import { ProfileError, elderIdleSeconds, loadProfile } from '../../../main/core/profile.js';
 
 function write(content: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'profile-'));
@@ -107,6 +107,19 @@ describe('terminal profile', () => {
   it('refuses a warning longer than the idle timeout', () => {
     const e = errorOf(() => loadProfile(write(JSON.stringify({ idle: { timeoutSeconds: 10, warningSeconds: 20 } }))));
     expect(e.field).toBe('idle');
+  });
+
+  it('elder mode is slower: its delays default to the normal ones doubled; a shorter elder timeout is refused', () => {
+    const d = loadProfile(null).profile;
+    expect(elderIdleSeconds(d.idle)).toEqual({ timeoutSeconds: d.idle.timeoutSeconds * 2, warningSeconds: d.idle.warningSeconds * 2, goodbyeSeconds: d.idle.goodbyeSeconds * 2 });
+    const own = loadProfile(write(JSON.stringify({ idle: { timeoutSeconds: 60, warningSeconds: 10, elder: { timeoutSeconds: 300, warningSeconds: 45 } } }))).profile;
+    expect(elderIdleSeconds(own.idle)).toEqual({ timeoutSeconds: 300, warningSeconds: 45, goodbyeSeconds: 20 });
+    const short = errorOf(() => loadProfile(write(JSON.stringify({ idle: { timeoutSeconds: 60, elder: { timeoutSeconds: 100 } } }))));
+    expect(short.field).toBe('idle.elder.timeoutSeconds');
+    expect(short.message).toContain('120');
+    expect(errorOf(() => loadProfile(write(JSON.stringify({ idle: { warningSeconds: 20, elder: { warningSeconds: 15 } } })))).field).toBe('idle.elder.warningSeconds');
+    expect(errorOf(() => loadProfile(write(JSON.stringify({ idle: { elder: { timeoutSeconds: 200, warningSeconds: 200 } } })))).field).toBe('idle.elder.warningSeconds');
+    expect(errorOf(() => loadProfile(write(JSON.stringify({ idle: { elder: { slower: true } } })))).field).toBe('idle.elder.slower');
   });
 
   it('never listens beyond loopback unless the profile says so explicitly', () => {

@@ -73,6 +73,20 @@ describe('session service', () => {
     service.stop();
   });
 
+  it('elder mode takes its delays from the profile (idle.elder, else doubled)', () => {
+    const { service, reader, advance } = setup();
+    service.setDisplay({ largeText: true, highContrast: false });
+    reader.place(ZHANG);
+    advance(20_000);
+    expect(service.view().idleWarning).toBeNull();
+    advance(10_000);
+    expect(service.view().idleWarning).toEqual({ secondsLeft: 10 });
+    advance(10_000);
+    expect(service.view().screen).toBe('attract');
+    expect(service.view().display).toEqual({ largeText: false, highContrast: false });
+    service.stop();
+  });
+
   it('a second card replaces the first citizen', () => {
     const { service, reader } = setup();
     reader.place(ZHANG);

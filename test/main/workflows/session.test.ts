@@ -117,7 +117,8 @@ describe('session machine', () => {
     actor.send({ type: 'CARD_READ', citizen });
     expect(actor.getSnapshot().context.locale).toBe('en');
     actor.send({ type: 'FINISH' });
-    advance(clock, 5_000);
+    // Large text is elder mode: its goodbye is twice as long (session-elder.test.ts).
+    advance(clock, 10_000);
     expect(actor.getSnapshot().context.locale).toBe('zh-CN');
     expect(actor.getSnapshot().context.display).toEqual({ largeText: false, highContrast: false });
   });

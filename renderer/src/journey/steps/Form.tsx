@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { FieldKind, FieldView, Locale, MatterView, StepViewOf } from '../../../../main/contract/index.js';
+import { useElderMode } from '../../display.js';
 import type { Dict } from '../../i18n.js';
 import { initialEdit, type EditState, type KeyboardKind } from '../../keyboard/editing.js';
 import { OnScreenKeyboard } from '../../keyboard/OnScreenKeyboard.js';
@@ -30,13 +31,28 @@ function firstToType(fields: readonly FieldView[]): string | null {
 
 const domId = (key: string) => `field-${key}`;
 
+/** Whether a field gets the keyboard by itself when it is shown: it types and still needs typing. */
+function opensKeyboard(f: FieldView): boolean {
+  return keyboardOf(f.kind) !== null && f.value === '' && f.source === null;
+}
+
 /**
  * The one short form: fields labelled by their catalog label, pre-filled ones marked as taken from the
  * card, the kiosk's keyboard for the field being typed, errors in words next to their field. Every change
  * goes to the core (matter.input); the core validates and says what is wrong.
+ *
+ * Elder mode (one thing per screen): one field at a time, "第 2 项，共 3 项". 下一步 goes to the next field
+ * (not while the field shows an error) and from the last one asks the core to move on; 上一步 goes to
+ * the field before. When the core finds errors, the first field in error is shown.
  */
 export function FormStep({ matter, step, locale, t }: { matter: MatterView; step: StepViewOf<'form'>; locale: Locale; t: Dict }) {
-  const [active, setActive] = useState<string | null>(() => firstToType(step.fields));
+  const elder = useElderMode();
+  const [index, setIndex] = useState(0);
+  const [active, setActive] = useState<string | null>(() => {
+    if (!elder) return firstToType(step.fields);
+    const f = step.fields[0];
+    return f && opensKeyboard(f) ? f.key : null;
+  });
   const [edit, setEdit] = useState<EditState | null>(() => {
     const f = step.fields.find((x) => x.key === active);
     const kb = f ? keyboardOf(f.kind) : null;
@@ -62,14 +78,35 @@ export function FormStep({ matter, step, locale, t }: { matter: MatterView; step
     void send('matter.input', { key: active, value: edit.value });
   }, [active, edit, step.fields]);
 
+  // Elder mode: the field shown is the one being typed (its keyboard opens by itself when it still needs typing).
+  const show = useCallback(
+    (i: number) => {
+      const f = step.fields[i];
+      if (!f) return;
+      setIndex(i);
+      const kb = opensKeyboard(f) ? keyboardOf(f.kind) : null;
+      setActive(kb ? f.key : null);
+      setEdit(kb ? initialEdit(f.value, kb) : null);
+    },
+    [step.fields],
+  );
+
   // After Next with errors: the first field in error is where the citizen goes on.
   const firstError = step.fields.find((f) => f.error !== null);
   const errorKey = firstError?.key ?? null;
   const errorTick = step.errorCount;
   useEffect(() => {
-    if (!errorKey) return;
+    if (!errorKey || elder) return;
     document.getElementById(domId(errorKey))?.scrollIntoView({ block: 'center' });
-  }, [errorKey, errorTick]);
+  }, [errorKey, errorTick, elder]);
+  // Elder mode: once the core refused Next, the first field in error is shown (once per refusal, not
+  // again while the citizen types into another field).
+  const [jumpToError, setJumpToError] = useState(false);
+  if (elder && jumpToError && errorKey) {
+    setJumpToError(false);
+    const i = step.fields.findIndex((f) => f.key === errorKey);
+    if (i >= 0 && i !== index) show(i);
+  }
 
   useEffect(() => {
     // The whole field (label, input, its notes) in view above the keyboard, not only the input box.
@@ -80,12 +117,36 @@ export function FormStep({ matter, step, locale, t }: { matter: MatterView; step
 
   const activeField = step.fields.find((f) => f.key === active) ?? null;
   const activeKb = activeField ? keyboardOf(activeField.kind) : null;
+  const current = step.fields[Math.min(index, step.fields.length - 1)];
+  const next = () => {
+    if (elder && current && index < step.fields.length - 1) {
+      if (current.error) return;
+      show(index + 1);
+      return;
+    }
+    if (elder) setJumpToError(true);
+    void send('matter.next', {});
+  };
+  const shown = elder && current ? [current] : step.fields;
   return (
-    <StepFrame matter={matter} locale={locale} t={t} title={t.step.titles.form ?? ''} fill primary={{ label: t.step.next, onPress: () => void send('matter.next', {}) }}>
-      <div className="form-layout">
+    <StepFrame
+      matter={matter}
+      locale={locale}
+      t={t}
+      title={t.step.titles.form ?? ''}
+      fill
+      primary={{ label: t.step.next, onPress: next }}
+      back={elder && index > 0 ? () => show(index - 1) : null}
+    >
+      <div className={`form-layout${elder ? ' form-one' : ''}`}>
         <div className="form-fields" role="region" aria-label={t.step.titles.form} tabIndex={0}>
-          <p className="lead">{t.form.intro}</p>
-          {step.fields.map((f) => (
+          {(!elder || index === 0) && <p className="lead">{t.form.intro}</p>}
+          {elder && step.fields.length > 1 && (
+            <p className="item-count" aria-live="polite">
+              {t.form.itemOf(index + 1, step.fields.length)}
+            </p>
+          )}
+          {shown.map((f) => (
             <Field
               key={f.key}
               f={f}
