@@ -23,6 +23,12 @@ export const invoke = {
   'ui.setDisplay': { params: Display.strict(), result: z.null() },
   /** Voice guidance on or off, and its volume (0–100), for this citizen. */
   'ui.setVoice': { params: VoiceChoice.strict(), result: z.null() },
+  /**
+   * The form field now shown by itself (elder mode: one field at a time; 下一步 / 上一步 move between
+   * them without a new view from the core): voice guidance says which field it is. Not sent for the
+   * field a form opens on (the form's own prompt covers it). Ignored outside a form step.
+   */
+  'ui.focusField': { params: z.object({ key: z.string().min(1).max(64) }).strict(), result: z.null() },
   'devices.list': { params: z.object({}).strict(), result: z.array(DeviceStatus) },
   'system.get': { params: z.object({}).strict(), result: z.lazy(() => SystemStatus) },
   ...matterInvokes(),

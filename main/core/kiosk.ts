@@ -191,6 +191,7 @@ export class KioskCore {
       'ui.setLocale': ({ locale }) => (this.session.setLocale(locale), null),
       'ui.setDisplay': (display) => (this.session.setDisplay(display), null),
       'ui.setVoice': (voice) => (this.session.setVoice(voice), null),
+      'ui.focusField': ({ key }) => (this.#voice?.focusField(key), null),
       'devices.list': () => this.supervisor.list(),
       'system.get': () => (this.#voice ? { ...this.#system, voice: this.#voice.status() } : this.#system),
       'matter.choose': ({ code }) => (this.matters.choose(code), null),

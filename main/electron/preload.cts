@@ -38,6 +38,7 @@ const INVOKE_NAMES = [
   'ui.setLocale',
   'ui.setDisplay',
   'ui.setVoice',
+  'ui.focusField',
   'devices.list',
   'system.get',
   'matter.choose',

@@ -151,6 +151,8 @@ async function elderJourney(page: Page, url: string, openPanel: () => Promise<Pa
   await journey.screen('form', [PHRASES.steps.form['zh-CN']]);
   await next(page);
   await expect(page.getByText('第 2 项，共 4 项')).toBeVisible();
+  // Each field shown by itself is said: which one, its label, how to fill it in (never its value).
+  await journey.screen('form-field', [/^第二项，共四项：[^。]+。/]);
   await next(page);
   await expect(page.getByText('第 3 项，共 4 项')).toBeVisible();
   await next(page); // 现居住地址 left empty
@@ -209,7 +211,7 @@ async function elderJourney(page: Page, url: string, openPanel: () => Promise<Pa
   await expect(voice).toHaveAttribute('aria-pressed', 'false');
 
   // Every screen had its words; none of them the citizen's data.
-  expect(journey.heard.map((h) => h.screen)).toEqual(['attract', 'welcome', 'notice', 'cancel-confirm', 'form', 'form-errors', 'commitment', 'materials', 'submit', 'printed', 'review', 'goodbye']);
+  expect(journey.heard.map((h) => h.screen)).toEqual(['attract', 'welcome', 'notice', 'cancel-confirm', 'form', 'form-field', 'form-errors', 'commitment', 'materials', 'submit', 'printed', 'review', 'goodbye']);
   for (const h of journey.heard) expect(h.texts.length, h.screen).toBeGreaterThan(0);
   const all = recorded();
   for (const u of all) {

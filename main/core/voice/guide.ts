@@ -134,6 +134,26 @@ export class VoiceGuide {
     this.#scheduleRepeats(cue);
   }
 
+  /**
+   * The citizen moved to another field of the form shown (elder mode, one field at a time): cuts off what is
+   * being said and says which field it is and how to fill it in, then its error if it has one. Nothing for a
+   * key the form shown does not have, outside a form, or with voice off.
+   */
+  focusField(key: string): void {
+    const s = this.#shown;
+    if (this.#closed || s === null || !s.choice.on) return;
+    const step = s.view.matter?.step;
+    if (step?.kind !== 'form') return;
+    const i = step.fields.findIndex((f) => f.key === key);
+    const f = step.fields[i];
+    if (f === undefined) return;
+    const how = f.source !== null ? 'from-card' : f.kind === 'choice' || f.kind === 'yesno' ? 'choose' : 'type';
+    const I = PHRASES.items;
+    const lines: Line[] = [{ text: I.fieldShown(i + 1, step.fields.length, f.label, how)[s.cue.locale] }];
+    if (f.error) lines.push({ text: I.fieldError(f.label, f.error)[s.cue.locale] });
+    this.#say(lines);
+  }
+
   /** Resolves once nothing is being said (tests, shutdown). */
   async idle(): Promise<void> {
     while (this.#turn) {

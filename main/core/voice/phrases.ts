@@ -191,6 +191,15 @@ export const PHRASES = {
     /** A field's error: its label, then the error (unless the error already names the field). */
     fieldError: (label: Words, error: Words): Words =>
       t(error['zh-CN'].includes(label['zh-CN']) ? error['zh-CN'] : `${label['zh-CN']}：${error['zh-CN']}`, error.en.includes(label.en) ? error.en : `${label.en}: ${error.en}`),
+    /**
+     * A form field shown by itself (elder mode): where it is among the fields, its label (catalog words, never
+     * its value) and how to fill it in.
+     */
+    fieldShown: (n: number, of: number, label: Words, how: 'type' | 'choose' | 'from-card'): Words =>
+      t(
+        `第${zhNumber(n)}项，共${zhNumber(of)}项：${label['zh-CN']}。${how === 'type' ? '请用屏幕上的键盘输入。' : how === 'choose' ? '请在屏幕上选择。' : '已从身份证读取，无需修改。'}`,
+        `Item ${n} of ${of}: ${label.en}. ${how === 'type' ? 'Type it on the screen keyboard.' : how === 'choose' ? 'Choose on the screen.' : 'Read from your ID card; no change needed.'}`,
+      ),
     voiceOn: t('语音播报已开启。', 'Voice guidance is on.'),
     volume: (percent: number): Words => t(`音量${zhNumber(percent)}。`, `Volume ${percent}.`),
   },

@@ -35,6 +35,7 @@ const handlers: Handlers = {
   'ui.setLocale': ({ locale }) => (calls.push(`locale:${locale}`), null),
   'ui.setDisplay': () => null,
   'ui.setVoice': ({ on, volume }) => (calls.push(`voice:${on}:${volume}`), null),
+  'ui.focusField': ({ key }) => (calls.push(`focus:${key}`), null),
   'devices.list': () => [],
   'system.get': () => ({ platform: 'unknown', queueDepth: 0, host: 'web' }),
   ...(Object.fromEntries(Object.keys(matterRequests).map((n) => [n, () => (calls.push(n), null)])) as unknown as Pick<Handlers, MatterRequestName>),

@@ -80,10 +80,13 @@ export function FormStep({ matter, step, locale, t }: { matter: MatterView; step
 
   // Elder mode: the field shown is the one being typed (its keyboard opens by itself when it still needs typing).
   const show = useCallback(
-    (i: number) => {
+    (i: number, announce = true) => {
       const f = step.fields[i];
       if (!f) return;
       setIndex(i);
+      // The core does not know which field is shown: voice guidance is told, so the citizen hears which one it
+      // is (not after a refusal: the errors being spoken name the field already, and are not cut off).
+      if (announce) void send('ui.focusField', { key: f.key });
       const kb = opensKeyboard(f) ? keyboardOf(f.kind) : null;
       setActive(kb ? f.key : null);
       setEdit(kb ? initialEdit(f.value, kb) : null);
@@ -105,7 +108,7 @@ export function FormStep({ matter, step, locale, t }: { matter: MatterView; step
   if (elder && jumpToError && errorKey) {
     setJumpToError(false);
     const i = step.fields.findIndex((f) => f.key === errorKey);
-    if (i >= 0 && i !== index) show(i);
+    if (i >= 0 && i !== index) show(i, false);
   }
 
   useEffect(() => {

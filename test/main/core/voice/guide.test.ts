@@ -135,6 +135,32 @@ describe('voice guide: what is said when', () => {
     expect(engine.texts.slice(n + 3)).toEqual(['请选择新生儿性别']);
   });
 
+  it('a form field shown by itself (elder mode) is said: which one, its label, how to fill it in, its error — never its value', async () => {
+    const { engine, guide, show } = setup();
+    const step = stepIn('form') as Extract<StepView, { kind: 'form' }>;
+    const phone = step.fields.findIndex((f) => f.key === 'phone');
+    const field = step.fields[phone];
+    if (!field) throw new Error('the example form has a phone field');
+    step.fields[phone] = { ...field, value: '13912345678', source: null, error: { 'zh-CN': '请输入11位手机号码', en: 'Enter 11 digits' } };
+    show(viewOfStep(step));
+    await engine.started(1);
+    guide.focusField('phone'); // cuts off the form's prompt
+    await hearAll(engine, guide);
+    const said = engine.texts.slice(-2);
+    expect(said).toEqual([PHRASES.items.fieldShown(phone + 1, step.fields.length, field.label, 'type')['zh-CN'], '联系电话：请输入11位手机号码']);
+    expect(said[0]).toMatch(/^第.+项，共.+项：联系电话。请用屏幕上的键盘输入。$/);
+    expect(engine.texts.join()).not.toContain('13912345678');
+    const n = engine.texts.length;
+    guide.focusField('no-such-field');
+    show(viewOfStep(stepIn('notice')));
+    await hearAll(engine, guide);
+    const m = engine.texts.length;
+    guide.focusField('phone'); // not a form any more
+    await hearAll(engine, guide);
+    expect(engine.texts.length).toBe(m);
+    expect(m).toBeGreaterThan(n);
+  });
+
   it('the idle warning is spoken once while it counts down; dismissing it does not repeat the screen', async () => {
     const { engine, guide, show } = setup();
     show(WELCOME());
