@@ -37,7 +37,7 @@ async function padOnPty(opts: PadSimulatorOptions = {}): Promise<{ host: string;
   return { host: pty.hostPath, sim };
 }
 
-describe('kioskctl pay against a pad simulator (pty)', () => {
+describe('kioskctl pay against a pad simulator (pty)', { timeout: 120_000 }, () => {
   it('sale → status → reverse on a simulator, with --json', async () => {
     const { host, sim } = await padOnPty();
     const sale = await kioskctl(['pay', 'sale', '--direct', '--port', host, '--amount', '12.50', '--reference', 'tech-test-1', '--json']);
@@ -129,7 +129,7 @@ async function readWhileSending(args: string[], devicePath: string, frame: Uint8
   }
 }
 
-describe('kioskctl qr read (pty)', () => {
+describe('kioskctl qr read (pty)', { timeout: 120_000 }, () => {
   it('prints the payload a device on the other end of a pty sends (--json)', async () => {
     const pty = await createPtyPair();
     const r = await readWhileSending(['--port', pty.hostPath, '--json'], pty.devicePath, encodeSerialScan(new TextEncoder().encode('NX-YC-0001-20260302-0042'), 'cr'));
