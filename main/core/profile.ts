@@ -228,9 +228,13 @@ export const Profile = z
         warningSeconds: z.number().int().min(3).max(120).default(20),
         /** Seconds the goodbye screen stays before the attract screen returns. */
         goodbyeSeconds: z.number().int().min(2).max(120).default(10),
+        /** Seconds after the card leaves the reader on the matter list (no matter running) until the session ends. */
+        cardRemovedSeconds: z.number().int().min(1).max(60).default(5),
+        /** Seconds after the last language or display choice on the attract screen (nobody identified) until they are reset. */
+        attractResetSeconds: z.number().int().min(5).max(600).default(30),
       })
       .strict()
-      .default({ timeoutSeconds: 90, warningSeconds: 20, goodbyeSeconds: 10 })
+      .default({ timeoutSeconds: 90, warningSeconds: 20, goodbyeSeconds: 10, cardRemovedSeconds: 5, attractResetSeconds: 30 })
       .refine((v) => v.warningSeconds < v.timeoutSeconds, { message: 'warningSeconds must be shorter than timeoutSeconds' }),
     /** Where the database, logs and keys live. Relative paths are relative to the profile file. */
     dataDir: z.string().min(1).default('.data'),

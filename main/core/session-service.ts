@@ -91,6 +91,8 @@ export class SessionService {
         idleTimeoutMs: profile.idle.timeoutSeconds * 1000,
         warningMs: profile.idle.warningSeconds * 1000,
         goodbyeMs: profile.idle.goodbyeSeconds * 1000,
+        cardRemovedMs: profile.idle.cardRemovedSeconds * 1000,
+        attractResetMs: profile.idle.attractResetSeconds * 1000,
         defaultLocale: profile.defaultLocale,
       },
       ...(opts.clock ? { clock: opts.clock } : {}),

@@ -7,6 +7,8 @@ import type { MatterEvent } from './matter-types.js';
  * The session machine: one citizen at the terminal.
  *
  *   attract ──CARD_READ──▶ identified ──FINISH──▶ finished ──(goodbye | DISMISS)──▶ attract
+ *                           ║                             └─(goodbye, card still on the reader)─▶ cardLeft ──CARD_REMOVED──▶ attract
+ *                           ║ task.choosing: the card taken away ──(cardRemoved)──▶ wipe ▶ attract
  *                           ║ task:  choosing ──START_MATTER──▶ matter (child actor 'matter')
  *                           ║          ▲   └──────────────── running ──CANCEL──▶ confirmingCancel
  *                           ║          └──────CANCEL_CONFIRM (discarded)─────────────────┘
@@ -30,6 +32,10 @@ export interface SessionInput {
   idleTimeoutMs: number;
   warningMs: number;
   goodbyeMs: number;
+  /** The card taken away on the matter list (no matter running): the session ends this long after. */
+  cardRemovedMs: number;
+  /** Language and display chosen on the attract screen by nobody identified are reset after this long without a choice. */
+  attractResetMs: number;
   defaultLocale: Locale;
 }
 
@@ -77,7 +83,7 @@ export type SessionEvent =
 
 export type SessionEmitted =
   | { type: 'session.started'; serial: number }
-  | { type: 'session.wiped'; serial: number; reason: 'idle' | 'finished' | 'replaced' | 'out-of-service' }
+  | { type: 'session.wiped'; serial: number; reason: 'idle' | 'finished' | 'replaced' | 'out-of-service' | 'card-removed' }
   /** The matter child is stopped (for any reason): the core forgets its data; `submitted` says whether it reached the outbox. */
   | { type: 'matter.stopped'; code: string; idempotencyKey: string; submitted: boolean };
 
@@ -113,11 +119,17 @@ export const sessionMachine = setup({
   delays: {
     idleBeforeWarning: ({ context }) => context.config.idleTimeoutMs - context.config.warningMs,
     goodbye: ({ context }) => context.config.goodbyeMs,
+    cardRemoved: ({ context }) => context.config.cardRemovedMs,
+    attractReset: ({ context }) => context.config.attractResetMs,
     countdownTick: 1000,
   },
   guards: {
     lastSecond: ({ context }) => (context.warningSecondsLeft ?? 0) <= 1,
     matterSubmitted: ({ context }) => submittedOf(context.matter),
+    cardAway: ({ context }) => !context.cardOnReader,
+    cardStays: ({ context }) => context.cardOnReader,
+    choicesChanged: ({ context }) =>
+      context.locale !== context.config.defaultLocale || JSON.stringify(context.display) !== JSON.stringify(DEFAULT_DISPLAY),
   },
   actions: {
     identify: assign(({ context, event }) => {
@@ -170,6 +182,7 @@ export const sessionMachine = setup({
     announceFinishedWipe: emit(({ context }) => ({ type: 'session.wiped' as const, serial: context.sessionSerial, reason: 'finished' as const })),
     announceReplacedWipe: emit(({ context }) => ({ type: 'session.wiped' as const, serial: context.sessionSerial, reason: 'replaced' as const })),
     announceServiceWipe: emit(({ context }) => ({ type: 'session.wiped' as const, serial: context.sessionSerial, reason: 'out-of-service' as const })),
+    announceCardRemovedWipe: emit(({ context }) => ({ type: 'session.wiped' as const, serial: context.sessionSerial, reason: 'card-removed' as const })),
   },
 }).createMachine({
   id: 'session',
@@ -199,9 +212,14 @@ export const sessionMachine = setup({
       },
       states: {
         attract: {
+          // Choices made here by nobody identified are not left for the next person (the wipe resets them).
+          after: { attractReset: { guard: 'choicesChanged', actions: 'wipe' } },
           on: {
             CARD_READ: { target: 'identified', actions: ['identify', 'announceStart'] },
             CARD_REMOVED: { actions: 'markCardRemoved' },
+            SET_LOCALE: { target: 'attract', reenter: true, actions: 'setLocale' },
+            SET_DISPLAY: { target: 'attract', reenter: true, actions: 'setDisplay' },
+            ACTIVITY: { target: 'attract', reenter: true },
           },
         },
         identified: {
@@ -217,9 +235,20 @@ export const sessionMachine = setup({
               initial: 'choosing',
               states: {
                 choosing: {
+                  // Without a matter the card is the session: taken away, the session ends soon after.
+                  initial: 'card',
                   on: {
                     START_MATTER: { target: 'matter', actions: 'spawnMatter' },
                     FINISH: { target: '#session.inService.finished', actions: 'clearWarning' },
+                  },
+                  states: {
+                    card: {
+                      always: { guard: 'cardAway', target: 'cardGone' },
+                      on: { CARD_REMOVED: { target: 'cardGone', actions: 'markCardRemoved' } },
+                    },
+                    cardGone: {
+                      after: { cardRemoved: { target: '#session.inService.attract', actions: ['announceCardRemovedWipe', 'wipe'] } },
+                    },
                   },
                 },
                 matter: {
@@ -270,11 +299,25 @@ export const sessionMachine = setup({
           },
         },
         finished: {
-          after: { goodbye: { target: 'attract', actions: ['announceFinishedWipe', 'wipe'] } },
+          after: {
+            goodbye: [
+              // The card still on the reader: the citizen's data goes, the reminder stays until the card does.
+              { guard: 'cardStays', target: 'cardLeft', actions: ['announceFinishedWipe', 'wipe'] },
+              { target: 'attract', actions: ['announceFinishedWipe', 'wipe'] },
+            ],
+          },
           on: {
             DISMISS: { target: 'attract', actions: ['announceFinishedWipe', 'wipe'] },
             CARD_REMOVED: { actions: 'markCardRemoved' },
             CARD_READ: { target: 'identified', actions: ['announceFinishedWipe', 'wipe', 'identify', 'announceStart'] },
+          },
+        },
+        /** After goodbye, nobody's session: only the card reminder, for as long as the card sits on the reader. */
+        cardLeft: {
+          on: {
+            CARD_REMOVED: { target: 'attract', actions: 'markCardRemoved' },
+            DISMISS: { target: 'attract' },
+            CARD_READ: { target: 'identified', actions: ['identify', 'announceStart'] },
           },
         },
       },
@@ -296,7 +339,7 @@ export function screenOf(s: SessionSnapshot): 'attract' | 'welcome' | 'matter' |
   if (s.matches('outOfService')) return 'out-of-service';
   if (s.matches({ inService: { identified: { task: 'matter' } } })) return 'matter';
   if (s.matches({ inService: 'identified' })) return 'welcome';
-  if (s.matches({ inService: 'finished' })) return 'finished';
+  if (s.matches({ inService: 'finished' }) || s.matches({ inService: 'cardLeft' })) return 'finished';
   return 'attract';
 }
 
