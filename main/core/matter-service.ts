@@ -498,7 +498,7 @@ export class MatterService {
         time: new Date(a.submittedAt),
         matterName: app.name['zh-CN'],
         applicantName: maskName(run.record.name),
-        maskedId: maskIdNumber(run.record.idNumber),
+        maskedId: maskIdNumber(run.record.idNumber, run.record.cardType),
         acceptanceNumber: a.acceptanceNumber,
         qrPayload: a.acceptanceNumber,
         offline: a.offline && caseNumber === null,

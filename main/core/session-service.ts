@@ -30,7 +30,7 @@ export function citizenViewOf(record: IdentityRecord, today = chinaToday()): Cit
   const notices: CitizenView['notices'] = [];
   if (record.validTo !== 'long-term' && record.validTo < today) notices.push('expired');
   if (!record.idNumberValid) notices.push('id-check-failed');
-  return { name: record.name, maskedId: maskIdNumber(record.idNumber), cardType: record.cardType, notices };
+  return { name: record.name, maskedId: maskIdNumber(record.idNumber, record.cardType), cardType: record.cardType, notices };
 }
 
 function secretsOf(record: IdentityRecord): string[] {
