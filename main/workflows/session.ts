@@ -16,6 +16,7 @@ import type { MatterEvent } from './matter-types.js';
  *                           ║ idle:  active ──(idle)──▶ warning ──(countdown 0)──▶ wipe ▶ attract
  *                           ║          ▲──ACTIVITY / any MATTER event──┘
  *   any ──OUT_OF_SERVICE──▶ outOfService ──BACK_IN_SERVICE──▶ attract
+ *   attract ──RESUME (after a crash of the core: the draft's citizen's card is back)──▶ identified.task.matter
  *
  * The chosen matter runs as a spawned child (its logic, compiled by the core from the catalog,
  * arrives with START_MATTER). Leaving the matter state for any reason (idle wipe, a new card, out
@@ -53,6 +54,8 @@ export interface SessionContext {
   matter: RunningMatter | null;
   /** What the goodbye screen says about the matter just finished. */
   outcome: MatterOutcome | null;
+  /** A matter interrupted by a crash of the core waits for its citizen's card (the attract screen says so). */
+  resumeOffer: { name: LocalText } | null;
 }
 
 export interface RunningMatter {
@@ -79,7 +82,15 @@ export type SessionEvent =
   | { type: 'CANCEL' }
   | { type: 'CANCEL_CONFIRM' }
   | { type: 'CANCEL_DISMISS' }
-  | { type: 'xstate.done.actor.matter'; output: MatterOutput };
+  | { type: 'xstate.done.actor.matter'; output: MatterOutput }
+  /** The core found a draft of an interrupted matter: the attract screen asks for the card to continue it. */
+  | { type: 'RESUME_OFFER'; name: LocalText }
+  | { type: 'RESUME_WITHDRAWN' }
+  /**
+   * The card of the interrupted matter's citizen is back: the session starts on the matter, whose `logic`
+   * restores the matter's saved snapshot (the core builds it), with the citizen's language and display.
+   */
+  | { type: 'RESUME'; citizen: CitizenView; locale: Locale; display: Display; logic: AnyActorLogic; input: MatterInput; code: string; name: LocalText };
 
 export type SessionEmitted =
   | { type: 'session.started'; serial: number }
@@ -133,9 +144,13 @@ export const sessionMachine = setup({
   },
   actions: {
     identify: assign(({ context, event }) => {
-      if (event.type !== 'CARD_READ') return {};
-      return { citizen: event.citizen, cardOnReader: true, warningSecondsLeft: null, sessionSerial: context.sessionSerial + 1 };
+      if (event.type !== 'CARD_READ' && event.type !== 'RESUME') return {};
+      return { citizen: event.citizen, cardOnReader: true, warningSecondsLeft: null, sessionSerial: context.sessionSerial + 1, resumeOffer: null };
     }),
+    /** The resumed citizen's language and display, as they had set them. */
+    restoreChoices: assign(({ event }) => (event.type === 'RESUME' ? { locale: event.locale, display: event.display } : {})),
+    offerResume: assign(({ event }) => (event.type === 'RESUME_OFFER' ? { resumeOffer: { name: event.name } } : {})),
+    withdrawResume: assign({ resumeOffer: null }),
     announceStart: emit(({ context }) => ({ type: 'session.started' as const, serial: context.sessionSerial })),
     markCardRemoved: assign({ cardOnReader: false }),
     startWarning: assign(({ context }) => ({ warningSecondsLeft: Math.max(1, Math.ceil(context.config.warningMs / 1000)) })),
@@ -154,7 +169,7 @@ export const sessionMachine = setup({
       outcome: null,
     })),
     spawnMatter: assign(({ event, spawn }) => {
-      if (event.type !== 'START_MATTER') return {};
+      if (event.type !== 'START_MATTER' && event.type !== 'RESUME') return {};
       // xstate's types allow an id only for logic named in setup(); the runtime takes it for any logic,
       // and the id is what stopChild('matter') and 'xstate.done.actor.matter' refer to.
       const spawnWithId = spawn as unknown as (logic: AnyActorLogic, options: { id: string; input: MatterInput }) => AnyActorRef;
@@ -197,11 +212,14 @@ export const sessionMachine = setup({
     sessionSerial: 0,
     matter: null,
     outcome: null,
+    resumeOffer: null,
   }),
   invoke: { id: 'cardReader', src: 'cardReader' },
   on: {
     SET_LOCALE: { actions: 'setLocale' },
     SET_DISPLAY: { actions: 'setDisplay' },
+    RESUME_OFFER: { actions: 'offerResume' },
+    RESUME_WITHDRAWN: { actions: 'withdrawResume' },
   },
   initial: 'inService',
   states: {
@@ -216,6 +234,8 @@ export const sessionMachine = setup({
           after: { attractReset: { guard: 'choicesChanged', actions: 'wipe' } },
           on: {
             CARD_READ: { target: 'identified', actions: ['identify', 'announceStart'] },
+            // Only from here: a restarted core starts on the attract screen.
+            RESUME: { target: '#session.inService.identified.task.matter', actions: ['identify', 'restoreChoices', 'announceStart', 'spawnMatter'] },
             CARD_REMOVED: { actions: 'markCardRemoved' },
             SET_LOCALE: { target: 'attract', reenter: true, actions: 'setLocale' },
             SET_DISPLAY: { target: 'attract', reenter: true, actions: 'setDisplay' },
