@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MatterList, MatterOutcome, MatterView } from './matters.js';
+import { LocalText, MatterList, MatterOutcome, MatterView } from './matters.js';
 
 export const Locale = z.enum(['zh-CN', 'en']);
 export type Locale = z.infer<typeof Locale>;
@@ -67,5 +67,10 @@ export const SessionView = z.object({
   matter: MatterView.nullable(),
   /** The matter just finished (screen 'finished' only; null when none was submitted). */
   outcome: MatterOutcome.nullable(),
+  /**
+   * Screen 'attract' only: a matter interrupted when the kiosk restarted waits for its citizen — "put your ID
+   * card back on the reader to continue <matter>" (crash resume; the card must be the same holder's).
+   */
+  resumable: z.object({ matter: LocalText }).nullable().optional(),
 });
 export type SessionView = z.infer<typeof SessionView>;
