@@ -5,7 +5,7 @@ export type SessionClock = NonNullable<ActorOptions<AnyActorLogic>['clock']>;
 import type { Logger } from 'pino';
 import type { IdCardReader, IdentityRecord } from '../../drivers/id-card/types.js';
 import { Emitter } from '../../drivers/device.js';
-import type { CitizenView, Display, Locale, MatterList, MatterView, SessionView } from '../contract/index.js';
+import type { CitizenView, Display, LocalText, Locale, MatterList, MatterView, SessionView } from '../contract/index.js';
 import { confirmingCancel, screenOf, sessionMachine, type SessionEmitted, type SessionEvent, type SessionSnapshot } from '../workflows/session.js';
 import type { MatterEvent } from '../workflows/matter-types.js';
 import type { Profile } from './profile.js';
@@ -44,6 +44,13 @@ export interface MatterViews {
 }
 
 export type StartMatter = Omit<Extract<SessionEvent, { type: 'START_MATTER' }>, 'type'>;
+/** What the session resumes an interrupted matter with (the citizen view is the card's, read now). */
+export type ResumeStart = Omit<Extract<SessionEvent, { type: 'RESUME' }>, 'type' | 'citizen'>;
+/**
+ * What becomes of a card read while an interrupted matter waits (crash resume): its holder's matter resumes,
+ * the card waits until the core is ready to decide (payments being resolved), or it starts a session as usual.
+ */
+export type CardDecision = { kind: 'resume'; resume: ResumeStart } | { kind: 'hold' } | { kind: 'normal' };
 export type MatterStopped = Extract<SessionEmitted, { type: 'matter.stopped' }>;
 
 /**
@@ -62,7 +69,11 @@ export class SessionService {
   #current: IdentityRecord | null = null;
   #matters: MatterViews | null = null;
   readonly #stopped = new Emitter<MatterStopped>();
+  readonly #settled = new Emitter<void>();
   #scheduled = false;
+  #gate: ((record: IdentityRecord) => CardDecision) | null = null;
+  /** A card read while the gate said 'hold', and how to tell the machine about it. */
+  #held: { record: IdentityRecord; sendBack: (e: SessionEvent) => void } | null = null;
 
   constructor(opts: SessionServiceOptions) {
     this.#opts = opts;
@@ -76,9 +87,12 @@ export class SessionService {
             this.#pending = record;
             opts.redactor.addSecrets(secretsOf(record));
             opts.log.info({ cardType: record.cardType, idNumberValid: record.idNumberValid }, 'card read');
-            sendBack({ type: 'CARD_READ', citizen: citizenViewOf(record) });
+            this.#deliverCard(record, sendBack);
           });
-          const offRemoved = reader.onRemoved(() => sendBack({ type: 'CARD_REMOVED' }));
+          const offRemoved = reader.onRemoved(() => {
+            this.#held = null;
+            sendBack({ type: 'CARD_REMOVED' });
+          });
           return () => {
             offCard();
             offRemoved();
@@ -118,7 +132,10 @@ export class SessionService {
     });
     this.#view = this.#build(this.#actor.getSnapshot());
     this.#actor.subscribe({
-      next: (s) => this.#publish(s),
+      next: (s) => {
+        this.#publish(s);
+        this.#settled.emit();
+      },
       error: (err) => opts.log.error({ err }, 'session machine failed'),
     });
     this.#actor.start();
@@ -142,6 +159,44 @@ export class SessionService {
   /** The matter child stopped (wipe, cancel, finish, done): its run's data is to be forgotten. */
   onMatterStopped(listener: (e: MatterStopped) => void): () => void {
     return this.#stopped.on(listener);
+  }
+
+  /**
+   * After every change of the session or of its running matter and step (the machines settled): the crash-resume
+   * keeper saves the draft from here.
+   */
+  onSettled(listener: () => void): () => void {
+    return this.#settled.on(listener);
+  }
+
+  /** Crash resume: decides what a card read now becomes (null: every card starts a session). */
+  setCardGate(gate: ((record: IdentityRecord) => CardDecision) | null): void {
+    this.#gate = gate;
+    if (gate === null) this.releaseHeldCard();
+  }
+
+  /** A card the gate held is decided again now (the core is ready). */
+  releaseHeldCard(): void {
+    const held = this.#held;
+    this.#held = null;
+    if (held && held.record === this.#pending) this.#deliverCard(held.record, held.sendBack);
+  }
+
+  offerResume(name: LocalText): void {
+    this.#actor.send({ type: 'RESUME_OFFER', name });
+  }
+  withdrawResume(): void {
+    this.#actor.send({ type: 'RESUME_WITHDRAWN' });
+  }
+
+  #deliverCard(record: IdentityRecord, sendBack: (e: SessionEvent) => void): void {
+    const d: CardDecision = this.#gate?.(record) ?? { kind: 'normal' };
+    if (d.kind === 'hold') {
+      this.#held = { record, sendBack };
+      return;
+    }
+    if (d.kind === 'resume') sendBack({ type: 'RESUME', citizen: citizenViewOf(record), ...d.resume });
+    else sendBack({ type: 'CARD_READ', citizen: citizenViewOf(record) });
   }
 
   /** Something the view shows changed outside the machines (device, platform, catalog). */
@@ -208,6 +263,9 @@ export class SessionService {
     this.#forget(this.#current);
     this.#forget(this.#pending);
     this.#current = this.#pending = null;
+    this.#held = null;
+    this.#gate = null;
+    this.#settled.clear();
     this.#actor.stop();
     this.#views.clear();
     this.#stopped.clear();
@@ -218,7 +276,10 @@ export class SessionService {
     this.#scheduled = true;
     queueMicrotask(() => {
       this.#scheduled = false;
-      if (this.#actor.getSnapshot().status === 'active') this.#publish(this.#actor.getSnapshot());
+      if (this.#actor.getSnapshot().status === 'active') {
+        this.#publish(this.#actor.getSnapshot());
+        this.#settled.emit();
+      }
     });
   }
 
@@ -255,6 +316,7 @@ export class SessionService {
       matters: screen === 'welcome' && this.#matters ? this.#matters.list() : null,
       matter: screen === 'matter' && this.#matters && c.matter ? this.#matters.matterView(c.matter.ref, confirmingCancel(s)) : null,
       outcome: screen === 'finished' ? c.outcome : null,
+      resumable: screen === 'attract' && c.resumeOffer ? { matter: c.resumeOffer.name } : null,
     };
   }
 }
