@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Application } from '../catalog/index.js';
 import { KioskError, type LocalText, type MatterList, type MatterSummary, type MatterView, type UnavailableReason } from '../contract/index.js';
 import { compileMatter, type MatterActorRef, type MatterActors, type Prefilled } from '../workflows/compile.js';
+import { persistMatter, restoredMatterLogic } from '../workflows/persist.js';
 import {
   StepError,
   type Acceptance,
@@ -36,7 +37,8 @@ import { maskIdNumber, maskName } from './masking.js';
 import { MatterDeviceError, type PageSource, type PaymentTerminal } from './matter-devices.js';
 import type { PlatformLink } from './platform-link.js';
 import type { Profile } from './profile.js';
-import type { SessionService } from './session-service.js';
+import type { SessionService, StartMatter } from './session-service.js';
+import { Emitter } from '../../drivers/device.js';
 import { addWorkingDays, chinaDate, type WorkCalendar } from './working-days.js';
 
 /**
@@ -95,7 +97,10 @@ interface Run {
   record: IdentityRecord;
   /** Scanned pages by batch ref (PNG bytes). */
   pages: Map<string, Uint8Array[]>;
+  /** Print keys whose receipt came out. */
   printed: Set<string>;
+  /** Print keys whose bytes went (or were about to go) to the printer without a confirmation yet. */
+  printing: Set<string>;
   /** Sales approved, and sales whose outcome is unknown (aborted, link lost): reversed if never submitted. */
   sales: Map<string, 'approved' | 'uncertain'>;
   submitted: boolean;
@@ -103,6 +108,29 @@ interface Run {
 }
 
 const w = (zh: string, en: string): LocalText => ({ 'zh-CN': zh, en });
+
+/**
+ * What a run is, as the crash-resume draft keeps it (main/core/resume.ts): enough to put the citizen back on
+ * their step and to reconcile what the run had started (prints, sales, the submission). Never the ID number.
+ */
+export interface RunState {
+  key: string;
+  matterCode: string;
+  /** The holder token of the run's card (HMAC of the ID number under the holder key). */
+  holder: string;
+  /** The matter's persisted snapshot (workflows/persist.ts). */
+  snapshot: string;
+  printed: string[];
+  printing: string[];
+  sales: Record<string, 'approved' | 'uncertain'>;
+  submitted: boolean;
+  batches: number;
+}
+
+/** Something a run did that the draft must hold before it goes further (a print about to start, a scan batch). */
+export type RunEvent =
+  | { type: 'changed'; key: string }
+  | { type: 'pages'; key: string; ref: string; pages: readonly Uint8Array[] };
 
 const WORDS = {
   printer: w('回执打印机暂不可用', 'The receipt printer is not available'),
@@ -120,6 +148,7 @@ const WORDS = {
   payUnknown: w('支付结果未能确认，未重复扣款。请再按一次"支付"查询结果。', 'The payment could not be confirmed; you were not charged twice. Press Pay again to check.'),
   ratingFailed: w('评价未能保存，请重试。', 'Your rating could not be saved. Please try again.'),
   noPrinter: w('本终端没有回执打印机。请记下受理编号，或用手机扫描屏幕上的二维码。', 'This terminal has no receipt printer. Note the number or scan the QR code on screen.'),
+  mayHavePrinted: w('终端重启前回执可能已经打印，请查看出纸口。如没有取到，请按"重新打印"。', 'The receipt may have printed before the terminal restarted: please check the tray. If it is not there, press Print again.'),
 };
 
 const SHOW_INSTEAD = w('请记下屏幕上的受理编号，或用手机扫描二维码保存。', 'Note the acceptance number on screen, or scan the QR code with your phone.');
@@ -186,6 +215,7 @@ export class MatterService {
   readonly #holderKey: Buffer;
   readonly #calendar: WorkCalendar;
   readonly #offs: (() => void)[] = [];
+  readonly #runEvents = new Emitter<RunEvent>();
 
   constructor(opts: MatterServiceOptions) {
     this.#o = opts;
@@ -205,9 +235,113 @@ export class MatterService {
     return this.#runs.size;
   }
 
-  close(): void {
+  /**
+   * Stops the service. A run `keep` names (its draft stays for crash resume: a restart of the core picks it up)
+   * keeps its payments; every other run is stopped as the session would stop it.
+   */
+  close(keep: (key: string) => boolean = () => false): void {
     for (const off of this.#offs.splice(0)) off();
-    for (const key of [...this.#runs.keys()]) this.#stopped(key, false);
+    for (const key of [...this.#runs.keys()]) {
+      if (keep(key)) this.#forgetRun(key);
+      else this.#stopped(key, false);
+    }
+    this.#runEvents.clear();
+  }
+
+  // ---- crash resume (main/core/resume.ts keeps the draft) ----
+
+  /** A run changed in a way the draft must hold now (synchronously, before the run goes on). */
+  onRunEvent(listener: (e: RunEvent) => void): () => void {
+    return this.#runEvents.on(listener);
+  }
+
+  /** The running matter's run as a draft keeps it; null when no matter of this service runs. */
+  runState(): RunState | null {
+    const ref = this.#o.session.matterRef();
+    if (ref === null) return null;
+    const key = (ref as MatterActorRef).getSnapshot().context.idempotencyKey;
+    const run = this.#runs.get(key);
+    if (run === undefined || (ref as MatterActorRef).getSnapshot().status !== 'active') return null;
+    return {
+      key,
+      matterCode: run.app.code,
+      holder: holderToken(this.#holderKey, run.record.idNumber),
+      snapshot: persistMatter(ref, run.app, this.#o.catalogs.catalog.rating),
+      printed: [...run.printed],
+      printing: [...run.printing].filter((k) => !run.printed.has(k)),
+      sales: Object.fromEntries(run.sales),
+      submitted: run.submitted,
+      batches: run.batches,
+    };
+  }
+
+  /** The holder token of a card (to compare with a draft's; never stored with the ID number). */
+  holderOf(record: IdentityRecord): string {
+    return holderToken(this.#holderKey, record.idNumber);
+  }
+
+  /**
+   * Recreates an interrupted run for the citizen whose card is on the reader again, and returns what the session
+   * resumes it with: the matter's logic restoring its snapshot, bound to this run's actors. Throws when the matter
+   * is no longer in the catalog in use or its snapshot does not restore (the caller discards the draft).
+   */
+  resumeRun(state: RunState, record: IdentityRecord, pages: Map<string, Uint8Array[]>): StartMatter {
+    const { catalogs } = this.#o;
+    const app = catalogs.catalog.applications.get(state.matterCode);
+    if (app === undefined) throw new KioskError('not-allowed', `no matter "${state.matterCode.slice(0, 128)}" in the catalog in use`);
+    const run: Run = {
+      app,
+      key: state.key,
+      record,
+      pages,
+      printed: new Set(state.printed),
+      printing: new Set(state.printing),
+      sales: new Map(Object.entries(state.sales)),
+      submitted: state.submitted,
+      batches: state.batches,
+    };
+    const logic = restoredMatterLogic(compileMatter(app, { actors: this.#actors(run), rating: catalogs.catalog.rating }), state.snapshot, app, catalogs.catalog.rating);
+    this.#runs.set(state.key, run);
+    this.#o.log.info({ matter: app.code, key: state.key }, 'matter resumed after a restart');
+    return { logic, input: { idempotencyKey: state.key, prefill: prefillFrom(app, record) }, code: app.code, name: app.name };
+  }
+
+  /** An interrupted run that will not be resumed (too late, another card, gone from the catalog): what it paid and never submitted is reversed. */
+  discardRun(state: Pick<RunState, 'key' | 'matterCode' | 'sales' | 'submitted'>): void {
+    this.#reverseUnsubmitted(state.key, state.matterCode, state.submitted, Object.keys(state.sales));
+  }
+
+  /**
+   * Sales a draft knew as uncertain, asked of the payment pad under their keys (rule 1 of payments: an unknown
+   * outcome is resolved before anything else). Approved stays approved; a sale the pad never saw or declined is
+   * dropped; one the pad cannot tell about now stays uncertain (the restored step asks again, never charges twice).
+   */
+  async reconcileSales(sales: Record<string, 'approved' | 'uncertain'>): Promise<Record<string, 'approved' | 'uncertain'>> {
+    const pad = this.#o.payment;
+    const out: Record<string, 'approved' | 'uncertain'> = { ...sales };
+    if (pad === null) return out;
+    for (const [key, state] of Object.entries(sales)) {
+      if (state !== 'uncertain') continue;
+      try {
+        const r = await pad.status(key, AbortSignal.timeout(30_000));
+        if (r.outcome === 'approved') {
+          out[key] = 'approved';
+          this.#o.journalAppend({ type: 'payment-step', key, step: 'approved' });
+        } else {
+          delete out[key];
+          if (r.outcome === 'declined') this.#o.journalAppend({ type: 'payment-step', key, step: 'declined' });
+        }
+        this.#o.log.info({ sale: key, outcome: r.outcome }, 'a sale of an interrupted matter resolved');
+      } catch (e) {
+        this.#o.log.warn({ sale: key, err: e instanceof Error ? e.message : String(e) }, 'a sale of an interrupted matter is still unknown');
+      }
+    }
+    return out;
+  }
+
+  /** A submission the draft did not know of yet (the core died between the commit and the draft). */
+  submittedBefore(key: string): boolean {
+    return this.#o.queue().outbox?.findByKey(key) !== undefined;
   }
 
   get #now(): number {
@@ -295,7 +429,7 @@ export class MatterService {
     const no = this.unavailable(app);
     if (no !== null) throw new KioskError('not-allowed', `${no.message['zh-CN']} / ${no.message.en}`);
     const key = randomUUID();
-    const run: Run = { app, key, record, pages: new Map(), printed: new Set(), sales: new Map(), submitted: false, batches: 0 };
+    const run: Run = { app, key, record, pages: new Map(), printed: new Set(), printing: new Set(), sales: new Map(), submitted: false, batches: 0 };
     this.#runs.set(key, run);
     const logic = compileMatter(app, { actors: this.#actors(run), rating: catalogs.catalog.rating });
     this.#o.log.info({ matter: app.code, kind: app.kind, key }, 'matter started');
@@ -336,13 +470,24 @@ export class MatterService {
   // ---- end of a run ----
 
   #stopped(key: string, submitted: boolean): void {
-    const run = this.#runs.get(key);
+    const run = this.#forgetRun(key);
     if (!run) return;
+    this.#reverseUnsubmitted(key, run.app.code, run.submitted || submitted, [...run.sales.keys()]);
+  }
+
+  /** Forgets a run's data (pages zeroed); returns it. */
+  #forgetRun(key: string): Run | undefined {
+    const run = this.#runs.get(key);
+    if (!run) return undefined;
     this.#runs.delete(key);
     for (const pages of run.pages.values()) for (const p of pages) p.fill(0);
     run.pages.clear();
-    const toReverse = run.submitted || submitted ? [] : [...run.sales.keys()];
-    this.#o.log.info({ matter: run.app.code, key, submitted: run.submitted || submitted, reversals: toReverse.length }, 'matter stopped');
+    return run;
+  }
+
+  #reverseUnsubmitted(key: string, matterCode: string, submitted: boolean, sales: readonly string[]): void {
+    const toReverse = submitted ? [] : sales;
+    this.#o.log.info({ matter: matterCode, key, submitted, reversals: toReverse.length }, 'matter stopped');
     const pad = this.#o.payment;
     if (pad) {
       for (const saleKey of toReverse) {
@@ -434,6 +579,7 @@ export class MatterService {
     }
     // The core's submit wrote the journal's submission-accepted record right after the commit.
     run.submitted = true;
+    this.#runEvents.emit({ type: 'changed', key: run.key });
     const caseNumber = online ? await this.#caseNumber(run.key, signal) : null;
     const p = app.processing;
     return {
@@ -475,6 +621,8 @@ export class MatterService {
 
   async #printReceipt(run: Run, input: PrintReceiptInput, signal: AbortSignal): Promise<void> {
     if (run.printed.has(input.idempotencyKey)) return;
+    // Sent before the core died, never confirmed: it may be in the tray. Printed again only when asked (a reprint has its own key).
+    if (run.printing.has(input.idempotencyKey)) throw new StepError(WORDS.mayHavePrinted);
     const printer = this.#o.printer;
     if (printer === null) throw new StepError(WORDS.noPrinter);
     const { app } = run;
@@ -516,10 +664,17 @@ export class MatterService {
       this.#o.log.error({ matter: app.code, err: e instanceof Error ? e.message : String(e) }, 'acceptance receipt could not be encoded');
       throw new StepError(printerWords(e), { cause: e });
     }
+    // The draft holds the intent before the first byte goes out (crash resume never prints it twice by itself).
+    run.printing.add(input.idempotencyKey);
+    this.#runEvents.emit({ type: 'changed', key: run.key });
     try {
       await printer.print(bytes, { signal });
       run.printed.add(input.idempotencyKey);
+      run.printing.delete(input.idempotencyKey);
+      this.#runEvents.emit({ type: 'changed', key: run.key });
     } catch (e) {
+      run.printing.delete(input.idempotencyKey);
+      this.#runEvents.emit({ type: 'changed', key: run.key });
       this.#o.log.warn({ matter: app.code, err: isDeviceError(e) ? e.toJSON() : String(e) }, 'acceptance receipt not printed: shown on screen');
       throw new StepError(printerWords(e), { cause: e });
     }
@@ -571,6 +726,7 @@ export class MatterService {
           run.batches += 1;
           const ref = `batch-${run.batches}`;
           run.pages.set(ref, good);
+          this.#runEvents.emit({ type: 'pages', key: run.key, ref, pages: good });
           sendBack({ type: 'SCAN_DONE', pages: good.length, ref });
         },
         (e: unknown) => {
@@ -596,10 +752,12 @@ export class MatterService {
       step(r.outcome);
       if (r.outcome === 'approved') {
         run.sales.set(key, 'approved');
+        this.#runEvents.emit({ type: 'changed', key: run.key });
         if (ac.signal.aborted) return;
         sendBack({ type: 'PAY_APPROVED', approval: { transactionId: r.transactionId, amountFen: r.amountFen, approvedAt: r.approvedAt, key } });
       } else {
         run.sales.delete(key);
+        this.#runEvents.emit({ type: 'changed', key: run.key });
         log.info({ sale: key, reason: r.reason }, 'payment declined');
         if (!ac.signal.aborted) sendBack({ type: 'PAY_DECLINED', words: r.words });
       }
@@ -607,6 +765,7 @@ export class MatterService {
     void (async () => {
       // From the first byte to the pad the outcome may be approved even if we never hear it.
       run.sales.set(key, 'uncertain');
+      this.#runEvents.emit({ type: 'changed', key: run.key });
       step('requested');
       try {
         const prior = await pad.status(key, ac.signal);
