@@ -29,6 +29,7 @@ import { Delivery, acceptanceNumber, enqueueSubmission, type DeliveryEvent, type
 import { CatalogCache, PlatformLink } from './platform-link.js';
 import { CatalogService, checkPlatformCatalog, loadSiteCatalog } from './catalog-service.js';
 import { MatterService } from './matter-service.js';
+import { ResumeService } from './resume.js';
 import type { PageSource, PaymentTerminal } from './matter-devices.js';
 import type { MatterEvent } from '../workflows/matter-types.js';
 
@@ -124,6 +125,7 @@ export class KioskCore {
   #system: SystemStatus;
   #closed = false;
   #matters: MatterService | null = null;
+  #resume: ResumeService | null = null;
   /** Which matter catalog is offered (platform, cached, site file or bundled; limited by include). */
   readonly catalogs: CatalogService;
 
@@ -227,14 +229,41 @@ export class KioskCore {
       ...(opts.now ? { now: opts.now } : {}),
       ...(opts.caseNumberWaitMs !== undefined ? { caseNumberWaitMs: opts.caseNumberWaitMs } : {}),
     });
+    core.#resume = new ResumeService({
+      session,
+      matters: core.#matters,
+      catalogs,
+      drafts: () => core.#queue.cache?.drafts ?? null,
+      idleTimeoutMs: profile.idle.timeoutSeconds * 1000,
+      warningMs: profile.idle.warningSeconds * 1000,
+      log: log.child({ part: 'resume' }),
+      ...(opts.clock ? { clock: opts.clock } : {}),
+      ...(opts.now ? { now: opts.now } : {}),
+    });
     if (dataDirProblem !== null) log.error({ err: dataDirProblem instanceof Error ? dataDirProblem.message : String(dataDirProblem) }, 'data directory cannot be created');
     core.#openQueue();
+    core.#startResume();
     core.#startStorageWatch();
     log.info({ platform: core.#queue.client ? 'configured' : 'none', storage: core.#queue.cache ? 'ok' : 'unavailable', problems: [...core.#problems.keys()] }, 'core started');
     return core;
   }
 
   #queue: QueueParts;
+
+  /** Crash resume (main/core/resume.ts): the session's draft, and the interrupted matter found at start. */
+  get resume(): ResumeService {
+    if (this.#resume === null) throw new KioskError('internal', 'crash resume is not started');
+    return this.#resume;
+  }
+
+  /** Looks for an interrupted matter once storage is open (at start, or when it opens later). */
+  #startResume(): void {
+    if (this.#queue.cache === null || this.#resume === null) return;
+    this.#resume.start().then(
+      (r) => this.log.info({ draft: r }, 'crash resume checked'),
+      (e: unknown) => this.log.error({ err: e instanceof Error ? e.message : String(e) }, 'crash resume check failed'),
+    );
+  }
 
   /** Storage, platform link and delivery as they are now (the cache may open later, e.g. after a key restore). */
   get queue(): Readonly<QueueParts> {
@@ -471,7 +500,10 @@ export class KioskCore {
       try {
         if (this.#queue.cache === null) {
           // A restored key file or a freed disk: at once. A corrupt database only after a technician's work: now and then.
-          if (this.#problems.has('key') || this.#problems.has('full') || ticks % 6 === 0) this.#openQueue();
+          if (this.#problems.has('key') || this.#problems.has('full') || ticks % 6 === 0) {
+            this.#openQueue();
+            this.#startResume();
+          }
         } else {
           this.#checkFreeSpace();
         }
@@ -687,7 +719,10 @@ export class KioskCore {
     if (this.#closed) return;
     this.#closed = true;
     this.#connections.clear();
-    this.#matters?.close();
+    // A matter whose draft is kept keeps its payments: a restart within the idle timeout resumes it.
+    const resume = this.#resume;
+    resume?.close();
+    this.#matters?.close((key) => resume?.keeps(key) ?? false);
     this.session.stop();
     for (const off of this.#unlink) off();
     for (const t of this.#storageTimers) clearInterval(t);
