@@ -22,11 +22,14 @@ module.exports = {
     },
     {
       name: 'renderer-only-contract',
-      comment: 'The renderer is a view: it may import main/contract, react and its own files, nothing else of ours and no node built-ins.',
+      comment:
+        'The renderer is a view: it may import main/contract, react and its own files, nothing else of ours and no node built-ins. ' +
+        'Browser packages by name: the kiosk\'s on-screen keyboard (simple-keyboard, its React wrapper and layouts) and qrcode (the receipt number on screen when the printer cannot print).',
       severity: 'error',
       from: { path: '^renderer/', pathNot: '^renderer/vite\\.config\\.ts$' },
       to: {
-        pathNot: '^(renderer/|main/contract/|node_modules/(react|react-dom|scheduler|zod|@xstate/react|xstate|use-sync-external-store)/)',
+        pathNot:
+          '^(renderer/|main/contract/|node_modules/(react|react-dom|scheduler|zod|@xstate/react|xstate|use-sync-external-store|simple-keyboard|react-simple-keyboard|simple-keyboard-layouts|qrcode)/)',
       },
     },
     {

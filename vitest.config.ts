@@ -5,6 +5,9 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     exclude: ['test/e2e/**', 'node_modules/**'],
     environment: 'node',
+    // The tests run the sources: kioskctl (bin/kioskctl.mjs) spawned by a test runs main/cli through tsx,
+    // never the compiled build npm start and technicians use.
+    env: { KIOSK_FROM_SOURCES: '1' },
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Integration tests use real ptys, sockets and child processes: keep parallelism modest on 2 cores.

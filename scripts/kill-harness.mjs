@@ -108,7 +108,7 @@ try {
   if (dcode !== 0) throw new Error(`drain failed (${dcode}): ${derr.slice(0, 400)}`);
 
   // 4. The platform's view.
-  const cases = await (await fetch(`${url}/_sim/cases`)).json();
+  const cases = /** @type {{ idempotencyKey: string, requestCount: number }[]} */ (await (await fetch(`${url}/_sim/cases`)).json());
   const count = new Map();
   for (const c of cases) count.set(c.idempotencyKey, (count.get(c.idempotencyKey) ?? 0) + 1);
   const notOnce = [...printed].filter((k) => count.get(k) !== 1);

@@ -1,75 +1,15 @@
 #!/usr/bin/env node
-// `npm test`: everything, in order — system packages check, lint (incl. folder rules), type check,
-// renderer build, unit + integration tests (Vitest), end-to-end tests (Playwright in Debian's Chromium).
-// Ends with one line "tests: N passed, N failed"; any skipped test fails the run.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// `npm test`: checks the Node version (package.json "engines"), installs the locked dependencies if they are
+// missing or stale (as npm start does), then everything in order — system packages, lint (incl. folder
+// rules), type check, renderer build, unit + integration tests (Vitest), end-to-end tests (Playwright in
+// Debian's Chromium). Ends with one line "tests: N passed, N failed"; any skipped test fails the run.
+// The work is in scripts/lib/run-tests.mjs; this file keeps to syntax old Node versions parse.
+import { dirname, join } from 'path';
+import { fileURLToPath } from 'url';
+import { refuseUnsupportedNode } from './lib/node-version.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const results = join(root, 'test-results');
-mkdirSync(results, { recursive: true });
-const only = process.argv[2]; // optional: lint | typecheck | unit | e2e
-
-function step(name, cmd, args, env = {}) {
-  if (only && only !== name) return;
-  console.log(`\n=== ${name}: ${cmd} ${args.join(' ')}`);
-  const t0 = Date.now();
-  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
-  const secs = ((Date.now() - t0) / 1000).toFixed(1);
-  if (r.status !== 0) {
-    console.error(`=== ${name} failed (exit ${r.status}) after ${secs} s`);
-    summary();
-    process.exit(r.status ?? 1);
-  }
-  console.log(`=== ${name} ok (${secs} s)`);
-}
-
-const npx = (bin) => join(root, 'node_modules', '.bin', bin);
-
-function summary() {
-  let passed = 0;
-  let failed = 0;
-  let skipped = 0;
-  const vitest = join(results, 'vitest.json');
-  if (existsSync(vitest)) {
-    const v = JSON.parse(readFileSync(vitest, 'utf8'));
-    passed += v.numPassedTests ?? 0;
-    failed += v.numFailedTests ?? 0;
-    skipped += (v.numPendingTests ?? 0) + (v.numTodoTests ?? 0);
-  }
-  const pw = join(results, 'playwright.json');
-  if (existsSync(pw)) {
-    const p = JSON.parse(readFileSync(pw, 'utf8'));
-    passed += p.stats?.expected ?? 0;
-    failed += (p.stats?.unexpected ?? 0) + (p.stats?.flaky ?? 0);
-    skipped += p.stats?.skipped ?? 0;
-  }
-  console.log(`\ntests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
-  return { passed, failed, skipped };
-}
-
-// 1. System packages (installs what is missing when run as root, otherwise says what to install).
-if (!only) {
-  const check = spawnSync('bash', [join(root, 'scripts', 'install-system-deps.sh'), '--check'], { encoding: 'utf8' });
-  if (check.status !== 0) step('system-packages', 'bash', [join(root, 'scripts', 'install-system-deps.sh')]);
-}
-for (const f of ['vitest.json', 'playwright.json']) spawnSync('rm', ['-f', join(results, f)]);
-
-step('lint', 'npm', ['run', '-s', 'lint']);
-step('typecheck', 'npm', ['run', '-s', 'typecheck']);
-if (!only || only === 'e2e') step('build', 'npm', ['run', '-s', 'build:renderer', '--', '--logLevel', 'warn']);
-step('unit', npx('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile=${join(results, 'vitest.json')}`]);
-step('e2e', npx('playwright'), ['test'], { PLAYWRIGHT_JSON_OUTPUT_NAME: join(results, 'playwright.json'), PW_TEST_REPORTER_JSON: '1' });
-
-const { passed, failed, skipped } = summary();
-if (passed === 0) {
-  console.error('no test ran: that is a failure');
-  process.exit(1);
-}
-if (skipped > 0) {
-  console.error(`${skipped} test(s) skipped: every test must run`);
-  process.exit(1);
-}
-process.exit(failed > 0 ? 1 : 0);
+refuseUnsupportedNode('test', root);
+import('./lib/run-tests.mjs').then(function (m) {
+  return m.runTests(root, process.argv[2]);
+});

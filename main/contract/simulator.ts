@@ -40,6 +40,18 @@ export const PrinterSimState = z.object({
 });
 export type PrinterSimState = z.infer<typeof PrinterSimState>;
 
+/** The embedded platform simulator of web mode (null when the profile names a real platform). */
+export const PlatformSimState = z.object({
+  /** Its loopback URL: tests read its /_sim/ inspection routes there. */
+  url: z.string(),
+  /** Switched off from the panel: every request is refused as an unreachable platform would be. */
+  outage: z.boolean(),
+  /** Cases and ratings it holds. */
+  cases: z.number().int().min(0),
+  ratings: z.number().int().min(0),
+});
+export type PlatformSimState = z.infer<typeof PlatformSimState>;
+
 /** The simulated document scanner (until the scanner driver lands): faults for the next scans. */
 export const ScannerSimFaultName = z.enum(['jam', 'empty']);
 export type ScannerSimFaultName = z.infer<typeof ScannerSimFaultName>;
@@ -67,6 +79,7 @@ export const SimState = z.object({
   idCard: z.object({ placed: z.string().nullable(), connected: z.boolean() }),
   /** null when the profile has no simulated printer. */
   printer: PrinterSimState.nullable(),
+  platform: PlatformSimState.nullable(),
   /** null when the host provides no simulated scanner. */
   scanner: ScannerSimState.nullable(),
   /** null when the host provides no simulated payment pad. */
@@ -89,5 +102,33 @@ export const SimPlaceCard = z.object({ key: SampleIdentityKey }).strict();
 export const SimFault = z.object({ device: z.string().min(1), fault: z.string().min(1), on: z.boolean() }).strict();
 export const SimPrinterFault = z.object({ fault: PrinterSimFaultName, on: z.boolean() }).strict();
 export const SimConnectedBody = z.object({ connected: z.boolean() }).strict();
+export const SimPlatformOutage = z.object({ on: z.boolean() }).strict();
 export const SimScannerFault = z.object({ fault: ScannerSimFaultName.nullable(), pagesPerScan: z.number().int().min(1).max(20).optional() }).strict();
 export const SimPaymentFault = z.object({ fault: PaymentSimFaultName.nullable() }).strict();
+
+/**
+ * GET /sim/api/printer/receipts: the bytes the simulated printer accepted for each receipt it cut, newest
+ * last (at most 20), base64 — tests decode them with the ESC/POS decoder, independently of the preview.
+ */
+export const SimPrinterReceipts = z.object({
+  receipts: z.array(z.object({ at: z.number(), bytes: z.string() })),
+});
+export type SimPrinterReceipts = z.infer<typeof SimPrinterReceipts>;
+
+/**
+ * GET /sim/api/platform/deliveries: what the kiosk delivered to the embedded platform (case submissions and
+ * ratings, with the platform's reply status), oldest first, the last 100. Sample data only (web mode).
+ */
+export const PlatformDelivery = z.object({
+  kind: z.enum(['case', 'rating']),
+  at: z.number(),
+  /** The platform's HTTP status (201 new case, 200 replay or rating, 0 when it could not be reached). */
+  status: z.number().int(),
+  idempotencyKey: z.string().nullable(),
+  /** The case number: from the platform's reply for a case, from the path for a rating. */
+  caseNumber: z.string().nullable(),
+  body: z.unknown(),
+});
+export type PlatformDelivery = z.infer<typeof PlatformDelivery>;
+export const SimPlatformDeliveries = z.object({ deliveries: z.array(PlatformDelivery) });
+export type SimPlatformDeliveries = z.infer<typeof SimPlatformDeliveries>;

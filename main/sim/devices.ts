@@ -9,7 +9,9 @@ import { MemoryPort, type MemoryTransport } from '../../drivers/transport/memory
 import { IdCardSimulator } from '../../drivers/id-card/simulator.js';
 import { SAMPLE_IDENTITIES } from '../../drivers/id-card/samples.js';
 import { PrinterSimulator, renderSvg, testReceipt, type ProfileName, type VirtualReceipt } from '../../drivers/receipt-printer/index.js';
-import type { PaymentSimFaultName, PrinterSimFaultName, PrinterSimState, ScannerSimFaultName, SimState } from '../contract/index.js';
+import type { PaymentSimFaultName, PlatformSimState, PrinterSimFaultName, PrinterSimState, ScannerSimFaultName, SimPlatformDeliveries, SimPrinterReceipts, SimState } from '../contract/index.js';
+import type { PlatformSimulator } from '../platform/simulator.js';
+import type { PlatformTap } from './platform-tap.js';
 import { SimulatedPageSource, SimulatedPaymentTerminal } from './matter-devices.js';
 import type { Profile } from '../core/profile.js';
 import type { SimulatedOpeners } from '../core/devices.js';
@@ -28,6 +30,12 @@ export interface SimControl {
   setPrinterConnected(connected: boolean): void;
   /** Prints the test receipt through the kiosk's own printer device (the same path a citizen's receipt takes). */
   printTestReceipt(signal?: AbortSignal): Promise<void>;
+  /** The bytes the simulated printer accepted for each receipt it cut (newest last). */
+  printerReceipts(): SimPrinterReceipts;
+  /** Takes the embedded platform simulator down (every request refused, as an unreachable platform) or back up. */
+  setPlatformOutage(on: boolean): void;
+  /** What the kiosk delivered to the embedded platform (case submissions and ratings). */
+  platformDeliveries(): SimPlatformDeliveries;
   /** The simulated scanner: a fault for the next scans (null clears), and how many pages the feeder holds. */
   setScannerFault(fault: ScannerSimFaultName | null, pagesPerScan?: number): void;
   setScannerConnected(connected: boolean): void;
@@ -35,6 +43,9 @@ export interface SimControl {
   setPaymentFault(fault: PaymentSimFaultName | null): void;
   setPaymentConnected(connected: boolean): void;
 }
+
+/** Receipts kept for the panel and the tests. */
+const KEPT_RECEIPTS = 20;
 
 /** A request the simulated devices cannot serve (unknown sample, device not simulated). */
 export class SimRequestError extends Error {
@@ -54,6 +65,8 @@ interface PrinterSim {
   receipts(): VirtualReceipt[];
   setFault(fault: PrinterSimFaultName, on: boolean): void;
   setConnected(connected: boolean): void;
+  /** The bytes the printer accepted for each receipt it cut (the last KEPT_RECEIPTS), base64. */
+  receiptBytes(): SimPrinterReceipts;
 }
 
 function buildIdCardSim(): { opener: MemoryPort; control: IdCardSim } {
@@ -90,14 +103,27 @@ function buildPrinterSim(paper: ProfileName): { opener: MemoryPort; control: Pri
   const sim = new PrinterSimulator(undefined, { profile: paper, model: `SIM-${paper}`, firmware: 'sim-1' });
   let receipts = 0;
   let lastSvg: string | null = null;
+  // The bytes of the receipt being printed: what reached the printer while it could print (bytes sent while
+  // it is out of paper or its cover is open are thrown away by the printer, so they are not the receipt's).
+  let pending: Uint8Array[] = [];
   const cut: VirtualReceipt[] = [];
+  const cutBytes: { at: number; bytes: Uint8Array }[] = [];
   sim.onCut((r) => {
     receipts++;
     lastSvg = renderSvg(r, paper);
     cut.push(r);
     if (cut.length > 50) cut.shift();
+    cutBytes.push({ at: Date.now(), bytes: Buffer.concat(pending) });
+    pending = [];
+    if (cutBytes.length > KEPT_RECEIPTS) cutBytes.shift();
   });
-  const port = new MemoryPort('simulated:printer', (deviceEnd: MemoryTransport) => sim.attach(deviceEnd));
+  const port = new MemoryPort('simulated:printer', (deviceEnd: MemoryTransport) => {
+    // Subscribed before the simulator, so a chunk is recorded before the cut it carries is reported.
+    deviceEnd.onData((chunk) => {
+      if (sim.state.online && !sim.faults.silence) pending.push(Uint8Array.from(chunk));
+    });
+    sim.attach(deviceEnd);
+  });
   return {
     opener: port,
     control: {
@@ -119,6 +145,7 @@ function buildPrinterSim(paper: ProfileName): { opener: MemoryPort; control: Pri
         if (connected) port.plug();
         else port.unplug();
       },
+      receiptBytes: () => ({ receipts: cutBytes.map((c) => ({ at: c.at, bytes: Buffer.from(c.bytes).toString('base64') })) }),
     },
   };
 }
@@ -132,8 +159,14 @@ export interface SimulatedDevices {
   readonly payment: SimulatedPaymentTerminal;
   /** Receipts the simulated printer cut, decoded from its bytes (empty without a simulated printer). */
   printedReceipts(): VirtualReceipt[];
-  /** The control panel over these simulators and the running core's own devices. */
-  control(core: KioskCore): SimControl;
+  /** The control panel over these simulators, the running core's own devices and the embedded platform (if any). */
+  control(core: KioskCore, platform?: EmbeddedPlatform | null): SimControl;
+}
+
+/** The embedded platform simulator of web mode and the tap the core reaches it through. */
+export interface EmbeddedPlatform {
+  simulator: PlatformSimulator;
+  tap: PlatformTap;
 }
 
 /** Builds a simulator for every device the profile names as `{ type: 'simulated' }`. */
@@ -153,8 +186,18 @@ export function createSimulatedDevices(profile: Profile): SimulatedDevices {
     scanner,
     payment,
     printedReceipts: () => printerSim?.control.receipts() ?? [],
-    control(core) {
+    control(core, platform = null) {
       const kioskPrinter = core.devices.printer;
+      const platformState = (): PlatformSimState | null => {
+        if (!platform) return null;
+        const sim = platform.simulator;
+        const stats = sim.stats();
+        return { url: sim.url, outage: sim.faults().outage !== undefined && sim.faults().outage !== false, cases: stats.cases, ratings: stats.ratings };
+      };
+      const needPlatform = (): EmbeddedPlatform => {
+        if (!platform) throw new SimRequestError('this kiosk uses a real platform, not the embedded simulator');
+        return platform;
+      };
       let lastPrint: PrinterSimState['lastPrint'] = null;
       const needIdSim = (): IdCardSim => {
         if (!idSim) throw new SimRequestError('the ID card reader is not simulated in this profile');
@@ -185,6 +228,7 @@ export function createSimulatedDevices(profile: Profile): SimulatedDevices {
             samples: Object.entries(SAMPLE_IDENTITIES).map(([key, s]) => ({ key, label: s.label, cardType: s.cardType })),
             idCard: idSim ? idSim.control.state() : { placed: null, connected: false },
             printer: printerState,
+            platform: platformState(),
             scanner: { connected: scanner.state() !== 'offline', fault: scanner.fault, pagesPerScan: scanner.pagesPerScan, scans: scanner.scans },
             payment: { connected: payment.state() !== 'offline', fault: payment.fault, sales: payment.sales() },
           };
@@ -194,6 +238,9 @@ export function createSimulatedDevices(profile: Profile): SimulatedDevices {
         setIdCardConnected: (connected) => needIdSim().setConnected(connected),
         setPrinterFault: (fault, on) => needPrinterSim().setFault(fault, on),
         setPrinterConnected: (connected) => needPrinterSim().setConnected(connected),
+        printerReceipts: () => needPrinterSim().receiptBytes(),
+        setPlatformOutage: (on) => needPlatform().simulator.setOutage(on),
+        platformDeliveries: () => ({ deliveries: needPlatform().tap.deliveries() }),
         setScannerFault: (fault, pagesPerScan) => {
           scanner.setFault(fault);
           if (pagesPerScan !== undefined) scanner.pagesPerScan = pagesPerScan;

@@ -11,6 +11,7 @@ import { createSimulatedDevices, type SimControl } from './devices.js';
 import type { SimulatedPageSource, SimulatedPaymentTerminal } from './matter-devices.js';
 import type { VirtualReceipt } from '../../drivers/receipt-printer/index.js';
 import { startEmbeddedPlatform } from './platform.js';
+import { startPlatformTap, type PlatformTap } from './platform-tap.js';
 
 export interface SimulatedKiosk {
   core: KioskCore;
@@ -39,14 +40,21 @@ export async function startSimulatedKiosk(opts: SimulatedKioskOptions): Promise<
   const loaded = loadProfile(opts.profilePath, opts.cwd ? { cwd: opts.cwd } : {});
   const devices = createSimulatedDevices(loaded.profile);
   let platform: PlatformSimulator | null = null;
+  // The core reaches the embedded platform through a tap that keeps what it delivered (panel, tests).
+  let tap: PlatformTap | null = null;
   let platformProblem: string | null = null;
   if (loaded.profile.platform.url === null && opts.embeddedPlatform !== false) {
     try {
       mkdirSync(loaded.dataDir, { recursive: true, mode: 0o750 });
       platform = await startEmbeddedPlatform(loaded, opts.platformProgressionMs ? { progressionStepMs: opts.platformProgressionMs } : {});
+      tap = await startPlatformTap(platform.url);
     } catch (e) {
       // The kiosk still serves and queues; submissions wait for a platform.
       platformProblem = e instanceof Error ? e.message : String(e);
+      await tap?.close();
+      await platform?.close();
+      tap = null;
+      platform = null;
     }
   }
   let core: KioskCore;
@@ -58,9 +66,10 @@ export async function startSimulatedKiosk(opts: SimulatedKioskOptions): Promise<
       simulatedDevices: devices.openers,
       pageSource: devices.scanner,
       paymentTerminal: devices.payment,
-      ...(platform ? { embeddedPlatformUrl: platform.url } : {}),
+      ...(tap ? { embeddedPlatformUrl: tap.url } : {}),
     });
   } catch (e) {
+    await tap?.close();
     await platform?.close();
     throw e;
   }
@@ -68,13 +77,14 @@ export async function startSimulatedKiosk(opts: SimulatedKioskOptions): Promise<
   const hasSim = Object.keys(devices.openers).length > 0;
   return {
     core,
-    sim: hasSim ? devices.control(core) : null,
+    sim: hasSim ? devices.control(core, platform && tap ? { simulator: platform, tap } : null) : null,
     scanner: devices.scanner,
     payment: devices.payment,
     printedReceipts: () => devices.printedReceipts(),
     platform,
     async close() {
       await core.close();
+      await tap?.close();
       await platform?.close();
     },
   };

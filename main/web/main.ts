@@ -53,9 +53,6 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const host = await startWebHost({ core, sim: kiosk.sim, rendererDir, host: web.host, port, allowRemote: web.allowRemote });
-  // One line, one URL: what a person opens, and what the tests read.
-  console.log(`kiosk: web mode ready at ${host.url}  (simulator panel: /sim, data: ${core.loaded.dataDir})`);
-
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -68,6 +65,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // One line, one URL: what a person opens, and what the tests read.
+  console.log(`kiosk: web mode ready at ${host.url}  (simulator panel: /sim, data: ${core.loaded.dataDir})`);
 }
 
 main().catch((e: unknown) => {

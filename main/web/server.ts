@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
-import { MAX_MESSAGE_CHARS, SimConnectedBody, SimPaymentFault, SimPlaceCard, SimPrinterFault, SimScannerFault, type ServerMessage } from '../contract/index.js';
+import { MAX_MESSAGE_CHARS, SimConnectedBody, SimPaymentFault, SimPlaceCard, SimPlatformOutage, SimPrinterFault, SimScannerFault, type ServerMessage } from '../contract/index.js';
 import type { KioskCore } from '../core/kiosk.js';
 import { isLoopback } from '../core/profile.js';
 import type { SimControl } from '../sim/devices.js';
@@ -53,6 +53,7 @@ const simRoutes: Record<string, SimRoute<unknown> | undefined> = {
     run: (sim, b) => sim.setPrinterFault(b.fault, b.on),
   }),
   '/sim/api/printer/connected': route({ body: SimConnectedBody, expected: CONNECTED, run: (sim, b) => sim.setPrinterConnected(b.connected) }),
+  '/sim/api/platform/outage': route({ body: SimPlatformOutage, expected: 'expected {"on": boolean}', run: (sim, b) => sim.setPlatformOutage(b.on) }),
   '/sim/api/scanner/fault': route({
     body: SimScannerFault,
     expected: 'expected {"fault": "jam"|"empty"|null, "pagesPerScan"?: 1..20}',
@@ -160,6 +161,8 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     if (!sim) return send(res, 404, { ok: false, error: { code: 'not-allowed', message: 'no simulated devices in this profile' } });
     try {
       if (req.method === 'GET' && path === '/sim/api/state') return send(res, 200, { ok: true, value: sim.state() });
+      if (req.method === 'GET' && path === '/sim/api/printer/receipts') return send(res, 200, { ok: true, value: sim.printerReceipts() });
+      if (req.method === 'GET' && path === '/sim/api/platform/deliveries') return send(res, 200, { ok: true, value: sim.platformDeliveries() });
       const route = Object.hasOwn(simRoutes, path) ? simRoutes[path] : undefined;
       if (req.method === 'POST' && route) {
         const body = route.body ? route.body.safeParse(await readJson(req)) : { success: true as const, data: undefined };

@@ -2,6 +2,9 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DeviceStatus, SessionView, SystemStatus } from '../../main/contract/index.js';
 import { getBridge } from './bridge.js';
 import { dictionaries, type Dict } from './i18n.js';
+import { Goodbye } from './journey/Goodbye.js';
+import { MatterList } from './journey/MatterList.js';
+import { MatterScreen } from './journey/MatterScreen.js';
 
 function useKioskState() {
   const [view, setView] = useState<SessionView | null>(null);
@@ -45,7 +48,7 @@ function useActivityReporter(active: boolean) {
 
 export function KioskApp({ webMode }: { webMode: boolean }) {
   const { view, devices, system } = useKioskState();
-  useActivityReporter(view?.screen === 'welcome');
+  useActivityReporter(view?.screen === 'welcome' || view?.screen === 'matter');
   const locale = view?.locale ?? 'zh-CN';
   const t = dictionaries[locale];
 
@@ -79,7 +82,8 @@ export function KioskApp({ webMode }: { webMode: boolean }) {
       </header>
       {view.screen === 'attract' && <Attract t={t} devices={devices} system={system} />}
       {view.screen === 'welcome' && <Welcome view={view} t={t} />}
-      {view.screen === 'finished' && <Finished view={view} t={t} />}
+      {view.screen === 'matter' && view.matter && <MatterScreen matter={view.matter} locale={locale} t={t} />}
+      {view.screen === 'finished' && <Goodbye view={view} locale={locale} t={t} />}
       {view.screen === 'out-of-service' && <OutOfService t={t} reason={view.outOfServiceReason} />}
       {view.idleWarning && <IdleWarning seconds={view.idleWarning.secondsLeft} t={t} />}
       <footer className="footer">
@@ -150,48 +154,34 @@ function Welcome({ view, t }: { view: SessionView; t: Dict }) {
   const c = view.citizen;
   return (
     <main className="screen welcome">
-      <h1 className="title">{c ? t.welcomeTitle(c.name) : ''}</h1>
-      {c && (
-        <dl className="identity">
-          <div>
-            <dt>{t.idNumber}</dt>
-            <dd className="mono" data-testid="masked-id">
-              {c.maskedId}
-            </dd>
-          </div>
-          <div>
-            <dt className="visually-hidden">{t.idNumber}</dt>
-            <dd>{t.cardTypes[c.cardType]}</dd>
-          </div>
-        </dl>
-      )}
+      <div className="welcome-head">
+        <div className="welcome-who">
+          <h1 className="title">{c ? t.welcomeTitle(c.name) : ''}</h1>
+          {c && (
+            <dl className="identity">
+              <div>
+                <dt>{t.idNumber}</dt>
+                <dd className="mono" data-testid="masked-id">
+                  {c.maskedId}
+                </dd>
+              </div>
+              <div>
+                <dt className="visually-hidden">{t.idNumber}</dt>
+                <dd>{t.cardTypes[c.cardType]}</dd>
+              </div>
+            </dl>
+          )}
+        </div>
+        <button type="button" className="secondary big-ish" onClick={() => void getBridge().invoke('session.finish', {})}>
+          {t.finish}
+        </button>
+      </div>
       {c?.notices.map((n) => (
         <p key={n} className="notice" role="alert">
           {t.notices[n]}
         </p>
       ))}
-      <p className="hint">{t.welcomeHint}</p>
-      <div className="actions">
-        <button type="button" className="primary big" onClick={() => void getBridge().invoke('session.finish', {})}>
-          {t.finish}
-        </button>
-      </div>
-    </main>
-  );
-}
-
-function Finished({ view, t }: { view: SessionView; t: Dict }) {
-  return (
-    <main className="screen finished">
-      <h1 className="title">{t.finishedTitle}</h1>
-      <p className={view.cardOnReader ? 'reminder' : 'hint'} role={view.cardOnReader ? 'alert' : undefined}>
-        {view.cardOnReader ? t.takeCard : t.cardTaken}
-      </p>
-      <div className="actions">
-        <button type="button" className="primary big" onClick={() => void getBridge().invoke('session.dismiss', {})}>
-          {t.backToStart}
-        </button>
-      </div>
+      {view.matters ? <MatterList list={view.matters} locale={view.locale} t={t} /> : <p className="hint">{t.welcomeHint}</p>}
     </main>
   );
 }

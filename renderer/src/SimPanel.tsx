@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { SimState, type PrinterSimFaultName, type PrinterSimState } from '../../main/contract/index.js';
+import { SimState, type PaymentSimFaultName, type PrinterSimFaultName, type PrinterSimState, type ScannerSimFaultName } from '../../main/contract/index.js';
 import { takeToken } from './bridge.js';
 
 type Reply = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string }; value?: unknown };
@@ -10,6 +10,16 @@ const PRINTER_FAULTS: { fault: PrinterSimFaultName; label: string }[] = [
   { fault: 'coverOpen', label: '打开纸仓盖 Open cover' },
   { fault: 'cutterError', label: '切刀故障 Cutter error' },
   { fault: 'silence', label: '不应答 Silence' },
+];
+
+const SCANNER_FAULTS: { fault: ScannerSimFaultName; label: string }[] = [
+  { fault: 'jam', label: '卡纸 Paper jam' },
+  { fault: 'empty', label: '无纸 Nothing on the glass' },
+];
+
+const PAYMENT_FAULTS: { fault: PaymentSimFaultName; label: string }[] = [
+  { fault: 'decline', label: '拒绝交易 Decline' },
+  { fault: 'lostAfterDebit', label: '扣款后无应答 Lost after debit' },
 ];
 
 const DEVICE_STATE: Record<PrinterSimState['device']['state'], string> = {
@@ -37,7 +47,7 @@ async function call(path: string, token: string, body?: unknown): Promise<Reply>
   return (await res.json()) as Reply;
 }
 
-/** The simulator control panel (web mode): place and take away sample ID cards, unplug the reader. */
+/** The simulator control panel (web mode): sample ID cards, the reader and the printer (faults, unplug), the embedded platform (down / up). */
 export function SimPanel() {
   const [token] = useState(() => takeToken() ?? '');
   const [state, setState] = useState<SimState | null>(null);
@@ -96,6 +106,9 @@ export function SimPanel() {
   }, [apply, token]);
 
   const printer = state?.printer ?? null;
+  const platform = state?.platform ?? null;
+  const scanner = state?.scanner ?? null;
+  const payment = state?.payment ?? null;
   const preview = printer?.lastReceiptSvg ? `data:image/svg+xml;charset=utf-8,${encodeURIComponent(printer.lastReceiptSvg)}` : null;
 
   return (
@@ -140,6 +153,82 @@ export function SimPanel() {
           </button>
         </div>
       </section>
+      {platform && (
+        <section aria-labelledby="sim-platform">
+          <h2 id="sim-platform">政务服务平台（模拟） · Government platform (simulated)</h2>
+          <p role="status" aria-label="平台状态 Platform status">
+            {`${platform.outage ? '已断开 down' : '在线 up'} · 办件 cases: ${platform.cases} · 评价 ratings: ${platform.ratings}`}
+          </p>
+          <div className="actions">
+            <button
+              type="button"
+              className="tool"
+              disabled={busy}
+              aria-pressed={platform.outage}
+              onClick={() => void run('/sim/api/platform/outage', { on: !platform.outage })}
+            >
+              断开平台 Platform down
+            </button>
+          </div>
+        </section>
+      )}
+      {scanner && (
+        <section aria-labelledby="sim-scanner">
+          <h2 id="sim-scanner">扫描仪（模拟） · Scanner (simulated)</h2>
+          <p role="status" aria-label="扫描仪状态 Scanner status">
+            {`${scanner.connected ? '已连接 connected' : '未连接 disconnected'} · 已扫描 scans: ${scanner.scans} · 每次 pages per scan: ${scanner.pagesPerScan}${scanner.fault ? ` · 故障 fault: ${scanner.fault}` : ''}`}
+          </p>
+          <div className="actions">
+            {SCANNER_FAULTS.map(({ fault, label }) => (
+              <button
+                key={fault}
+                type="button"
+                className="tool"
+                disabled={busy}
+                aria-pressed={scanner.fault === fault}
+                onClick={() => void run('/sim/api/scanner/fault', { fault: scanner.fault === fault ? null : fault })}
+              >
+                {label}
+              </button>
+            ))}
+            <button type="button" className="tool" disabled={busy} aria-pressed={!scanner.connected} onClick={() => void run('/sim/api/scanner/connected', { connected: !scanner.connected })}>
+              拔出扫描仪 Unplug scanner
+            </button>
+          </div>
+        </section>
+      )}
+      {payment && (
+        <section aria-labelledby="sim-payment">
+          <h2 id="sim-payment">缴费设备（模拟） · Payment pad (simulated)</h2>
+          <p role="status" aria-label="缴费设备状态 Payment pad status">
+            {`${payment.connected ? '已连接 connected' : '未连接 disconnected'} · 交易 sales: ${payment.sales.length}${payment.fault ? ` · 故障 fault: ${payment.fault}` : ''}`}
+          </p>
+          <div className="actions">
+            {PAYMENT_FAULTS.map(({ fault, label }) => (
+              <button
+                key={fault}
+                type="button"
+                className="tool"
+                disabled={busy}
+                aria-pressed={payment.fault === fault}
+                onClick={() => void run('/sim/api/payment/fault', { fault: payment.fault === fault ? null : fault })}
+              >
+                {label}
+              </button>
+            ))}
+            <button type="button" className="tool" disabled={busy} aria-pressed={!payment.connected} onClick={() => void run('/sim/api/payment/connected', { connected: !payment.connected })}>
+              拔出缴费设备 Unplug pad
+            </button>
+          </div>
+          {payment.sales.length > 0 && (
+            <ul className="small">
+              {payment.sales.map((sale) => (
+                <li key={sale.key}>{`${sale.outcome === 'approved' ? '成功 approved' : '拒绝 declined'}${sale.amountFen !== null ? ` ¥${(sale.amountFen / 100).toFixed(2)}` : ''}${sale.reversed ? ' · 已冲正 reversed' : ''}`}</li>
+              ))}
+            </ul>
+          )}
+        </section>
+      )}
       {printer && (
         <section aria-labelledby="sim-printer">
           <h2 id="sim-printer">回执打印机 · Receipt printer ({printer.paper})</h2>

@@ -35,12 +35,16 @@ describe('the simulated terminal (web mode, tests)', () => {
     const k = await startSimulatedKiosk({ profilePath: profileFile(), host: 'web', deliveryIdleMs: 20 });
     kiosks.push(k);
     expect(k.platform).not.toBeNull();
-    expect(k.core.platformUrl).toBe(k.platform?.url);
+    // The core reaches it through the tap that keeps what was delivered (main/sim/platform-tap.ts), on loopback.
+    expect(k.core.platformUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(k.core.platformUrl).not.toBe(k.platform?.url);
     await k.core.submit({ kind: 'matter', idempotencyKey: 'emb-1', payload: { matterCode: 'M-1', applicantToken: 'tok', form: {} } });
     await waitFor(() => k.core.queueStats()?.acked === 1, 'the entry acknowledged');
     const res = await fetch(`${k.platform?.url ?? ''}/_sim/cases`);
     const cases = (await res.json()) as { idempotencyKey: string }[];
     expect(cases.map((x) => x.idempotencyKey)).toEqual(['emb-1']);
+    const delivered = k.sim?.platformDeliveries().deliveries ?? [];
+    expect(delivered).toEqual([expect.objectContaining({ kind: 'case', idempotencyKey: 'emb-1', body: expect.objectContaining({ matterCode: 'M-1' }) })]);
   });
 
   it('drives the simulated devices: a placed sample card reaches the session, the test receipt prints', async () => {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { ServerMessage } from '../../../main/contract/index.js';
+import { ServerMessage, SimPrinterReceipts, SimState } from '../../../main/contract/index.js';
+import { decodeEscPos } from '../../../drivers/receipt-printer/index.js';
 import type { KioskCore } from '../../../main/core/kiosk.js';
 import { startSimulatedKiosk, type SimulatedKiosk } from '../../../main/sim/terminal.js';
 import { startWebHost, type WebHost } from '../../../main/web/server.js';
@@ -96,6 +97,39 @@ describe('web host', () => {
     expect(bad.status).toBe(400);
     const unknown = await fetch(`${base}/sim/api/id-card/place`, { method: 'POST', headers: auth, body: JSON.stringify({ key: 'nobody' }) });
     expect(unknown.status).toBe(400);
+  });
+
+  it('takes the embedded platform down and back up from the panel', async () => {
+    const base = `http://127.0.0.1:${host.port}`;
+    const auth = { authorization: `Bearer ${host.token}`, 'content-type': 'application/json' };
+    const post = async (on: unknown) => fetch(`${base}/sim/api/platform/outage`, { method: 'POST', headers: auth, body: JSON.stringify({ on }) });
+    const initial = SimState.parse(((await (await fetch(`${base}/sim/api/state`, { headers: auth })).json()) as { value: unknown }).value);
+    expect(initial.platform).toMatchObject({ outage: false, cases: 0, ratings: 0 });
+    const platformUrl = initial.platform?.url ?? '';
+    expect(platformUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const down = await post(true);
+    expect(SimState.parse(((await down.json()) as { value: unknown }).value).platform?.outage).toBe(true);
+    // The platform itself now refuses (the kiosk's link sees an unreachable platform).
+    await expect(fetch(`${platformUrl}/v1/health`)).rejects.toThrow();
+    expect((await post('yes')).status).toBe(400);
+    const up = await post(false);
+    expect(SimState.parse(((await up.json()) as { value: unknown }).value).platform?.outage).toBe(false);
+    expect((await fetch(`${platformUrl}/v1/health`)).status).toBeLessThan(500);
+  });
+
+  it('hands out the bytes the simulated printer accepted for each receipt, decodable as ESC/POS', async () => {
+    const base = `http://127.0.0.1:${host.port}`;
+    const auth = { authorization: `Bearer ${host.token}`, 'content-type': 'application/json' };
+    const receipts = async () => SimPrinterReceipts.parse(((await (await fetch(`${base}/sim/api/printer/receipts`, { headers: auth })).json()) as { value: unknown }).value).receipts;
+    const before = (await receipts()).length;
+    expect((await fetch(`${base}/sim/api/printer/test`, { method: 'POST', headers: auth, body: '{}' })).status).toBe(200);
+    const after = await receipts();
+    expect(after).toHaveLength(before + 1);
+    const decoded = decodeEscPos(Buffer.from(after.at(-1)?.bytes ?? '', 'base64'));
+    expect(decoded.filter((r) => r.cut)).toHaveLength(1);
+    expect(decoded[0]?.text).toContain('打印测试');
+    expect(decoded[0]?.items.some((i) => i.type === 'qr' && i.data.startsWith('TEST '))).toBe(true);
+    expect((await fetch(`${base}/sim/api/printer/receipts`)).status).toBe(401);
   });
 
   it('serves the renderer with a strict CSP and never a file outside it', async () => {
