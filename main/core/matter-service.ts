@@ -25,7 +25,8 @@ import { matterViewOf, stepAccepts, type ViewEnv } from '../workflows/view.js';
 import { isDeviceError } from '../../drivers/device.js';
 import { nationName } from '../../drivers/id-card/protocol/text.js';
 import type { IdentityRecord } from '../../drivers/id-card/types.js';
-import { acceptanceReceipt, type ReceiptMaterialHow } from '../../drivers/receipt-printer/templates.js';
+import type { ReceiptMaterialHow } from '../../drivers/receipt-printer/templates.js';
+import { acceptanceReceiptFor, printerWords, receiptHow } from './receipts.js';
 import type { ReceiptPrinter } from '../../drivers/receipt-printer/types.js';
 import { isStorageError, type Journal, type JournalEntry, type Outbox } from '../../offline-cache/index.js';
 import type { PlatformClient } from '../platform/client.js';
@@ -33,7 +34,6 @@ import { holderToken } from '../platform/signing.js';
 import type { CatalogService } from './catalog-service.js';
 import { enqueueRating, type Delivery } from './delivery.js';
 import type { DeviceSupervisor } from './device-supervisor.js';
-import { maskIdNumber, maskName } from './masking.js';
 import { MatterDeviceError, type PageSource, type PaymentTerminal } from './matter-devices.js';
 import type { PlatformLink } from './platform-link.js';
 import type { Profile } from './profile.js';
@@ -150,24 +150,6 @@ const WORDS = {
   noPrinter: w('本终端没有回执打印机。请记下受理编号，或用手机扫描屏幕上的二维码。', 'This terminal has no receipt printer. Note the number or scan the QR code on screen.'),
   mayHavePrinted: w('终端重启前回执可能已经打印，请查看出纸口。如没有取到，请按"重新打印"。', 'The receipt may have printed before the terminal restarted: please check the tray. If it is not there, press Print again.'),
 };
-
-const SHOW_INSTEAD = w('请记下屏幕上的受理编号，或用手机扫描二维码保存。', 'Note the acceptance number on screen, or scan the QR code with your phone.');
-
-function printerWords(e: unknown): LocalText {
-  const fault = isDeviceError(e) ? e.fault : undefined;
-  const code = isDeviceError(e) ? e.code : undefined;
-  const why =
-    fault === 'paper-out'
-      ? w('打印机缺纸。', 'The printer is out of paper.')
-      : fault === 'cover-open'
-        ? w('打印机盖未关好。', 'The printer cover is open.')
-        : fault === 'cutter-error'
-          ? w('打印机切纸故障。', 'The printer cutter is stuck.')
-          : code === 'disconnected' || code === 'not-found' || code === 'timeout'
-            ? w('打印机未连接。', 'The printer is not connected.')
-            : w('打印机暂时无法打印。', 'The printer cannot print now.');
-  return { 'zh-CN': `${why['zh-CN']}${SHOW_INSTEAD['zh-CN']}`, en: `${why.en} ${SHOW_INSTEAD.en}` };
-}
 
 /** The 告知承诺 text's version: SHA-256 of both languages, as shown. */
 export function commitmentVersion(text: LocalText): string {
@@ -626,39 +608,22 @@ export class MatterService {
     const printer = this.#o.printer;
     if (printer === null) throw new StepError(WORDS.noPrinter);
     const { app } = run;
-    const p = this.#o.profile;
     const a = input.acceptance;
-    const how = (m: Application['materials'][number]): ReceiptMaterialHow | null => {
-      const x = input.data.materials[m.key];
-      return x === undefined ? null : x.by === 'scan' ? 'scanned' : x.by === 'e-certificate' ? 'e-certificate' : 'committed';
-    };
-    const materials = app.materials.flatMap((m) => {
-      const h = how(m);
-      return h === null ? [] : [{ name: m.name['zh-CN'], how: h }];
-    });
+    const materials: Record<string, ReceiptMaterialHow> = {};
+    for (const [key, p] of Object.entries(input.data.materials)) materials[key] = receiptHow(p);
     // The current case number, if delivery brought it since the acceptance.
     const caseNumber = a.caseNumber ?? this.#o.queue().outbox?.findByKey(run.key)?.platformCaseNumber ?? null;
     let bytes: Uint8Array;
     try {
-      bytes = acceptanceReceipt({
-        terminalId: p.terminalId,
-        siteName: p.siteName,
-        time: new Date(a.submittedAt),
-        matterName: app.name['zh-CN'],
-        applicantName: maskName(run.record.name),
-        maskedId: maskIdNumber(run.record.idNumber, run.record.cardType),
+      bytes = acceptanceReceiptFor(this.#o.profile, printer.profile.name, {
+        app,
         acceptanceNumber: a.acceptanceNumber,
-        qrPayload: a.acceptanceNumber,
-        offline: a.offline && caseNumber === null,
-        profile: printer.profile.name,
+        acceptedAt: a.submittedAt,
         caseNumber,
-        implementationCode: app.code,
-        body: app.body['zh-CN'],
-        members: app.members.map((m) => m.name['zh-CN']),
+        offline: a.offline,
+        promisedDate: a.promisedDate,
         materials,
-        promised: app.processing.kind === 'promised' && a.promisedDate !== null ? { kind: 'promised', workingDays: app.processing.workingDays, date: a.promisedDate } : { kind: 'immediate' },
-        consultationPhone: app.contact.consultation,
-        complaintPhone: app.contact.complaint,
+        applicant: run.record,
       });
     } catch (e) {
       this.#o.log.error({ matter: app.code, err: e instanceof Error ? e.message : String(e) }, 'acceptance receipt could not be encoded');
