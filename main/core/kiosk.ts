@@ -30,6 +30,8 @@ import { CatalogCache, PlatformLink } from './platform-link.js';
 import { CatalogService, checkPlatformCatalog, loadSiteCatalog } from './catalog-service.js';
 import { MatterService } from './matter-service.js';
 import { ResumeService } from './resume.js';
+import { CaseQueryService } from './case-query.js';
+import type { CaseQueryEvent } from '../workflows/case-query.js';
 import type { PageSource, PaymentTerminal } from './matter-devices.js';
 import type { MatterEvent } from '../workflows/matter-types.js';
 
@@ -171,6 +173,14 @@ export class KioskCore {
       'matter.reprint': () => this.#send({ type: 'REPRINT' }),
       'matter.rate': ({ level }) => this.#send({ type: 'RATE', level, at: this.#now() }),
       'matter.rateReasons': ({ reasons, text }) => this.#send({ type: 'RATE_REASONS', reasons, text, at: this.#now() }),
+      'cases.open': () => this.#openQuery(),
+      'cases.byNumber': ({ digits }) => this.#query({ type: 'BY_NUMBER', digits }),
+      'cases.select': ({ id }) => this.#query({ type: 'SELECT', id }),
+      'cases.back': () => this.#query({ type: 'BACK' }),
+      'cases.reprint': () => this.#query({ type: 'REPRINT' }),
+      'cases.rate': ({ level }) => this.#query({ type: 'RATE', level, at: this.#now() }),
+      'cases.rateReasons': ({ reasons, text }) => this.#query({ type: 'RATE_REASONS', reasons, text, at: this.#now() }),
+      'cases.close': () => this.#closeQuery(),
     };
     session.onView((v) => this.#broadcast(pushMessage('session.view', v)));
     supervisor.onChange((list) => this.#broadcast(pushMessage('devices.status', list)));
@@ -229,6 +239,21 @@ export class KioskCore {
       ...(opts.now ? { now: opts.now } : {}),
       ...(opts.caseNumberWaitMs !== undefined ? { caseNumberWaitMs: opts.caseNumberWaitMs } : {}),
     });
+    session.attachCases(
+      new CaseQueryService({
+        profile,
+        catalogs,
+        session,
+        printer: built.printer,
+        queue: () => {
+          const q = core.#queue;
+          return { outbox: q.cache?.outbox ?? null, journal: q.cache?.journal ?? null, client: q.client, link: q.link, delivery: q.delivery };
+        },
+        log: log.child({ part: 'cases' }),
+        qrPresent: () => profile.devices.qrReader.type !== 'none',
+        ...(opts.now ? { now: opts.now } : {}),
+      }),
+    );
     core.#resume = new ResumeService({
       session,
       matters: core.#matters,
@@ -677,6 +702,30 @@ export class KioskCore {
 
   #send(event: MatterEvent): null {
     this.matters.send(event);
+    return null;
+  }
+
+  /** cases.open: the case query, from the attract screen (or the card reminder after goodbye). */
+  #openQuery(): null {
+    const screen = this.session.view().screen;
+    if (screen !== 'attract' && !(screen === 'finished' && this.session.view().citizen === null)) {
+      throw new KioskError('not-allowed', 'the case query opens from the start screen');
+    }
+    this.session.openQuery();
+    return null;
+  }
+
+  #query(event: CaseQueryEvent): null {
+    if (this.session.view().screen !== 'query') throw new KioskError('not-allowed', 'the case query is not open');
+    if (!this.session.queryAccepts(event)) throw new KioskError('not-allowed', `${event.type.toLowerCase()} is not possible in the case query now`);
+    this.session.queryEvent(event);
+    return null;
+  }
+
+  #closeQuery(): null {
+    if (this.session.view().screen !== 'query') throw new KioskError('not-allowed', 'the case query is not open');
+    if (this.session.queryBusy()) throw new KioskError('not-allowed', 'the case query is working: wait a moment');
+    this.session.closeQuery();
     return null;
   }
 

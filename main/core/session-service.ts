@@ -1,4 +1,4 @@
-import { createActor, fromCallback, type ActorOptions, type AnyActorLogic, type AnyActorRef } from 'xstate';
+import { createActor, fromCallback, fromPromise, type ActorOptions, type AnyActorLogic, type AnyActorRef } from 'xstate';
 
 /** The clock xstate schedules with; tests pass a SimulatedClock. */
 export type SessionClock = NonNullable<ActorOptions<AnyActorLogic>['clock']>;
@@ -7,6 +7,19 @@ import type { IdCardReader, IdentityRecord } from '../../drivers/id-card/types.j
 import { Emitter } from '../../drivers/device.js';
 import type { CitizenView, Display, LocalText, Locale, MatterList, MatterView, SessionView } from '../contract/index.js';
 import { confirmingCancel, screenOf, sessionMachine, type SessionEmitted, type SessionEvent, type SessionSnapshot } from '../workflows/session.js';
+import {
+  caseQueryBusy,
+  caseQueryMachine,
+  caseQueryViewOf,
+  CaseQueryError,
+  type CaseLookup,
+  type CaseLookupResult,
+  type CaseQueryEvent,
+  type CaseQueryInput,
+  type CaseQuerySnapshot,
+  type RateCaseInput,
+  type ReprintCaseInput,
+} from '../workflows/case-query.js';
 import type { MatterEvent } from '../workflows/matter-types.js';
 import type { Profile } from './profile.js';
 import { maskIdNumber } from './masking.js';
@@ -43,6 +56,16 @@ export interface MatterViews {
   matterView(ref: AnyActorRef, confirmCancel: boolean): MatterView | null;
 }
 
+/** What the case query needs of the core (main/core/case-query.ts). */
+export interface CaseQueryHandlers {
+  input(serial: number): CaseQueryInput;
+  lookup(l: CaseLookup, signal: AbortSignal): Promise<CaseLookupResult>;
+  reprint(input: ReprintCaseInput, signal: AbortSignal): Promise<void>;
+  rate(input: RateCaseInput, signal: AbortSignal): Promise<void>;
+}
+
+const QUERY_UNAVAILABLE = { 'zh-CN': '查询暂不可用', en: 'The case query is not available' };
+
 export type StartMatter = Omit<Extract<SessionEvent, { type: 'START_MATTER' }>, 'type'>;
 /** What the session resumes an interrupted matter with (the citizen view is the card's, read now). */
 export type ResumeStart = Omit<Extract<SessionEvent, { type: 'RESUME' }>, 'type' | 'citizen'>;
@@ -68,6 +91,7 @@ export class SessionService {
   #pending: IdentityRecord | null = null;
   #current: IdentityRecord | null = null;
   #matters: MatterViews | null = null;
+  #cases: CaseQueryHandlers | null = null;
   readonly #stopped = new Emitter<MatterStopped>();
   readonly #settled = new Emitter<void>();
   #scheduled = false;
@@ -97,6 +121,13 @@ export class SessionService {
             offCard();
             offRemoved();
           };
+        }),
+        caseQuery: caseQueryMachine.provide({
+          actors: {
+            lookupCases: fromPromise<CaseLookupResult, CaseLookup>(({ input, signal }) => this.#caseHandlers().lookup(input, signal)),
+            reprintCase: fromPromise<void, ReprintCaseInput>(({ input, signal }) => this.#caseHandlers().reprint(input, signal)),
+            rateCase: fromPromise<void, RateCaseInput>(({ input, signal }) => this.#caseHandlers().rate(input, signal)),
+          },
         }),
       },
     });
@@ -148,6 +179,47 @@ export class SessionService {
 
   get actorRef(): AnyActorRef {
     return this.#actor;
+  }
+
+  /** The case query service provides the query's look-up, reprint and rating. */
+  attachCases(handlers: CaseQueryHandlers): void {
+    this.#cases = handlers;
+  }
+
+  #caseHandlers(): CaseQueryHandlers {
+    if (this.#cases === null) throw new CaseQueryError(QUERY_UNAVAILABLE);
+    return this.#cases;
+  }
+
+  /** The running case query's snapshot, or null. */
+  #querySnapshot(): CaseQuerySnapshot | null {
+    const child = (this.#actor.getSnapshot().children as Record<string, AnyActorRef | undefined>).query;
+    return child ? (child.getSnapshot() as CaseQuerySnapshot) : null;
+  }
+
+  /** Opens the case query (from the attract screen). */
+  openQuery(): void {
+    const s = this.#actor.getSnapshot();
+    this.#actor.send({ type: 'QUERY_OPEN', input: this.#caseHandlers().input(s.context.sessionSerial + 1) });
+  }
+
+  /** Whether the query takes this event now (not busy, and its state has a transition for it). */
+  queryAccepts(event: CaseQueryEvent): boolean {
+    const q = this.#querySnapshot();
+    return q !== null && q.status === 'active' && !caseQueryBusy(q) && q.can(event);
+  }
+
+  queryBusy(): boolean {
+    const q = this.#querySnapshot();
+    return q !== null && caseQueryBusy(q);
+  }
+
+  queryEvent(event: CaseQueryEvent): void {
+    this.#actor.send({ type: 'QUERY', event });
+  }
+
+  closeQuery(): void {
+    this.#actor.send({ type: 'QUERY_CLOSE' });
   }
 
   /** The matter service provides the list and the step views. */
@@ -290,6 +362,11 @@ export class SessionService {
     record.photo?.bytes.fill(0);
   }
 
+  #queryView(): SessionView['query'] {
+    const q = this.#querySnapshot();
+    return q === null ? null : caseQueryViewOf(q);
+  }
+
   #publish(s: SessionSnapshot): void {
     const next = this.#build(s);
     const { seq: _a, ...a } = next;
@@ -308,8 +385,8 @@ export class SessionService {
       screen,
       locale: c.locale,
       display: c.display,
-      citizen: screen === 'welcome' || screen === 'matter' || screen === 'finished' ? c.citizen : null,
-      idleWarning: (screen === 'welcome' || screen === 'matter') && c.warningSecondsLeft !== null ? { secondsLeft: c.warningSecondsLeft } : null,
+      citizen: screen === 'welcome' || screen === 'matter' || screen === 'finished' || screen === 'query' ? c.citizen : null,
+      idleWarning: (screen === 'welcome' || screen === 'matter' || screen === 'query') && c.warningSecondsLeft !== null ? { secondsLeft: c.warningSecondsLeft } : null,
       cardOnReader: c.cardOnReader,
       terminal: { id: profile.terminalId, siteName: profile.siteName, siteType: profile.siteType },
       outOfServiceReason: screen === 'out-of-service' ? c.outOfServiceReason : null,
@@ -317,6 +394,7 @@ export class SessionService {
       matter: screen === 'matter' && this.#matters && c.matter ? this.#matters.matterView(c.matter.ref, confirmingCancel(s)) : null,
       outcome: screen === 'finished' ? c.outcome : null,
       resumable: screen === 'attract' && c.resumeOffer ? { matter: c.resumeOffer.name } : null,
+      query: screen === 'query' ? this.#queryView() : null,
     };
   }
 }

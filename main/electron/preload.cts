@@ -56,6 +56,14 @@ const INVOKE_NAMES = [
   'matter.reprint',
   'matter.rate',
   'matter.rateReasons',
+  'cases.open',
+  'cases.byNumber',
+  'cases.select',
+  'cases.back',
+  'cases.reprint',
+  'cases.rate',
+  'cases.rateReasons',
+  'cases.close',
 ] as const;
 const PUSH_NAMES = ['session.view', 'devices.status', 'system.status'] as const;
 const ERROR_CODES = [

@@ -1,4 +1,5 @@
-import { assign, emit, fromCallback, sendTo, setup, stopChild, type ActorRefFrom, type AnyActorLogic, type AnyActorRef, type SnapshotFrom } from 'xstate';
+import { assign, emit, enqueueActions, fromCallback, sendTo, setup, stopChild, type ActorRefFrom, type AnyActorLogic, type AnyActorRef, type SnapshotFrom } from 'xstate';
+import { caseQueryMachine, type CaseQueryEvent, type CaseQueryInput } from './case-query.js';
 import type { CitizenView, Display, LocalText, Locale, MatterOutcome } from '../contract/index.js';
 import type { MatterInput, MatterOutput, MatterSnapshot } from './compile.js';
 import type { MatterEvent } from './matter-types.js';
@@ -56,6 +57,8 @@ export interface SessionContext {
   outcome: MatterOutcome | null;
   /** A matter interrupted by a crash of the core waits for its citizen's card (the attract screen says so). */
   resumeOffer: { name: LocalText } | null;
+  /** What the case query starts with (the core's QUERY_OPEN). */
+  queryInput: CaseQueryInput | null;
 }
 
 export interface RunningMatter {
@@ -90,7 +93,11 @@ export type SessionEvent =
    * The card of the interrupted matter's citizen is back: the session starts on the matter, whose `logic`
    * restores the matter's saved snapshot (the core builds it), with the citizen's language and display.
    */
-  | { type: 'RESUME'; citizen: CitizenView; locale: Locale; display: Display; logic: AnyActorLogic; input: MatterInput; code: string; name: LocalText };
+  | { type: 'RESUME'; citizen: CitizenView; locale: Locale; display: Display; logic: AnyActorLogic; input: MatterInput; code: string; name: LocalText }
+  /** The case query (查询办件) from the attract screen; its screen events; leaving it. */
+  | { type: 'QUERY_OPEN'; input: CaseQueryInput }
+  | { type: 'QUERY'; event: CaseQueryEvent }
+  | { type: 'QUERY_CLOSE' };
 
 export type SessionEmitted =
   | { type: 'session.started'; serial: number }
@@ -111,10 +118,31 @@ function submittedOf(m: RunningMatter | null): boolean {
 const DEFAULT_DISPLAY: Display = { largeText: false, highContrast: false };
 
 /** Every event a person causes on the screen restarts the idle timer. */
-const ACTIVITY_EVENTS = ['ACTIVITY', 'MATTER', 'START_MATTER', 'CANCEL', 'CANCEL_CONFIRM', 'CANCEL_DISMISS'] as const;
+const ACTIVITY_EVENTS = ['ACTIVITY', 'MATTER', 'START_MATTER', 'CANCEL', 'CANCEL_CONFIRM', 'CANCEL_DISMISS', 'QUERY'] as const;
 function activityRestarts<T>(transition: T): Record<(typeof ACTIVITY_EVENTS)[number], T> {
   return Object.fromEntries(ACTIVITY_EVENTS.map((e) => [e, transition])) as Record<(typeof ACTIVITY_EVENTS)[number], T>;
 }
+
+/**
+ * The inactivity timer of a session (identified) and of the case query: activity restarts it by re-entering
+ * `active` (its parent is a region of a parallel state: a transition that re-entered the region itself would exit
+ * the whole state); the warning counts down each second, then the session is wiped.
+ */
+const IDLE_STATES = {
+  active: {
+    on: activityRestarts({ target: 'active', reenter: true, actions: 'clearWarning' } as const),
+    after: { idleBeforeWarning: { target: 'warning', actions: 'startWarning' } },
+  },
+  warning: {
+    on: activityRestarts({ target: 'active', actions: 'clearWarning' } as const),
+    after: {
+      countdownTick: [
+        { guard: 'lastSecond', target: '#session.inService.attract', actions: ['announceIdleWipe', 'wipe'] },
+        { target: 'warning', reenter: true, actions: 'countDown' },
+      ],
+    },
+  },
+} as const;
 
 export const sessionMachine = setup({
   types: {
@@ -126,6 +154,8 @@ export const sessionMachine = setup({
   actors: {
     /** Card presence; the core provides the real one (reader.onCard / onRemoved → sendBack). */
     cardReader: fromCallback<SessionEvent>(() => () => undefined),
+    /** The case query; the core provides it with its look-up, reprint and rating actors. */
+    caseQuery: caseQueryMachine,
   },
   delays: {
     idleBeforeWarning: ({ context }) => context.config.idleTimeoutMs - context.config.warningMs,
@@ -138,6 +168,7 @@ export const sessionMachine = setup({
     lastSecond: ({ context }) => (context.warningSecondsLeft ?? 0) <= 1,
     matterSubmitted: ({ context }) => submittedOf(context.matter),
     cardAway: ({ context }) => !context.cardOnReader,
+    someoneIdentified: ({ context }) => context.citizen !== null,
     cardStays: ({ context }) => context.cardOnReader,
     choicesChanged: ({ context }) =>
       context.locale !== context.config.defaultLocale || JSON.stringify(context.display) !== JSON.stringify(DEFAULT_DISPLAY),
@@ -151,6 +182,13 @@ export const sessionMachine = setup({
     restoreChoices: assign(({ event }) => (event.type === 'RESUME' ? { locale: event.locale, display: event.display } : {})),
     offerResume: assign(({ event }) => (event.type === 'RESUME_OFFER' ? { resumeOffer: { name: event.name } } : {})),
     withdrawResume: assign({ resumeOffer: null }),
+    openQuery: assign(({ event }) => (event.type === 'QUERY_OPEN' ? { queryInput: event.input, outcome: null } : {})),
+    forwardToQuery: sendTo('query', ({ event }) => (event.type === 'QUERY' ? event.event : { type: 'IGNORED' })),
+    cardToQuery: sendTo('query', ({ event }) => (event.type === 'CARD_READ' ? { type: 'BY_CARD' as const, holderName: event.citizen.name } : { type: 'IGNORED' })),
+    /** Leaving the query: the cardholder's session (if a card was read there) is wiped. */
+    announceQueryEnd: enqueueActions(({ context, enqueue }) => {
+      if (context.citizen !== null) enqueue.emit({ type: 'session.wiped' as const, serial: context.sessionSerial, reason: 'finished' as const });
+    }),
     announceStart: emit(({ context }) => ({ type: 'session.started' as const, serial: context.sessionSerial })),
     markCardRemoved: assign({ cardOnReader: false }),
     startWarning: assign(({ context }) => ({ warningSecondsLeft: Math.max(1, Math.ceil(context.config.warningMs / 1000)) })),
@@ -213,6 +251,7 @@ export const sessionMachine = setup({
     matter: null,
     outcome: null,
     resumeOffer: null,
+    queryInput: null,
   }),
   invoke: { id: 'cardReader', src: 'cardReader' },
   on: {
@@ -236,6 +275,7 @@ export const sessionMachine = setup({
             CARD_READ: { target: 'identified', actions: ['identify', 'announceStart'] },
             // Only from here: a restarted core starts on the attract screen.
             RESUME: { target: '#session.inService.identified.task.matter', actions: ['identify', 'restoreChoices', 'announceStart', 'spawnMatter'] },
+            QUERY_OPEN: { target: 'query', actions: 'openQuery' },
             CARD_REMOVED: { actions: 'markCardRemoved' },
             SET_LOCALE: { target: 'attract', reenter: true, actions: 'setLocale' },
             SET_DISPLAY: { target: 'attract', reenter: true, actions: 'setDisplay' },
@@ -296,26 +336,26 @@ export const sessionMachine = setup({
                 },
               },
             },
-            idle: {
-              initial: 'active',
-              states: {
-                // Activity restarts the timer by re-entering `active` (its parent `idle` is a region of a
-                // parallel state: a transition that re-entered `idle` itself would exit the whole state).
-                active: {
-                  on: activityRestarts({ target: 'active', reenter: true, actions: 'clearWarning' }),
-                  after: { idleBeforeWarning: { target: 'warning', actions: 'startWarning' } },
-                },
-                warning: {
-                  on: activityRestarts({ target: 'active', actions: 'clearWarning' }),
-                  after: {
-                    countdownTick: [
-                      { guard: 'lastSecond', target: '#session.inService.attract', actions: ['announceIdleWipe', 'wipe'] },
-                      { target: 'warning', reenter: true, actions: 'countDown' },
-                    ],
-                  },
-                },
-              },
+            idle: { initial: 'active', states: IDLE_STATES },
+          },
+        },
+        query: {
+          // The case query runs as the invoked child 'query'; a card read here is the query's, and its holder's session.
+          type: 'parallel',
+          on: {
+            QUERY_CLOSE: { target: 'attract', actions: ['announceQueryEnd', 'wipe'] },
+            CARD_READ: [
+              { guard: 'someoneIdentified', actions: ['announceReplacedWipe', 'identify', 'announceStart', 'cardToQuery'] },
+              { actions: ['identify', 'announceStart', 'cardToQuery'] },
+            ],
+            CARD_REMOVED: { actions: 'markCardRemoved' },
+          },
+          states: {
+            task: {
+              invoke: { id: 'query', src: 'caseQuery', input: ({ context }: { context: SessionContext }) => context.queryInput as CaseQueryInput },
+              on: { QUERY: { actions: 'forwardToQuery' } },
             },
+            idle: { initial: 'active', states: IDLE_STATES },
           },
         },
         finished: {
@@ -355,8 +395,9 @@ export type SessionActor = ActorRefFrom<typeof sessionMachine>;
 export type SessionSnapshot = SnapshotFrom<typeof sessionMachine>;
 
 /** The screen a snapshot shows. */
-export function screenOf(s: SessionSnapshot): 'attract' | 'welcome' | 'matter' | 'finished' | 'out-of-service' {
+export function screenOf(s: SessionSnapshot): 'attract' | 'welcome' | 'matter' | 'finished' | 'out-of-service' | 'query' {
   if (s.matches('outOfService')) return 'out-of-service';
+  if (s.matches({ inService: 'query' })) return 'query';
   if (s.matches({ inService: { identified: { task: 'matter' } } })) return 'matter';
   if (s.matches({ inService: 'identified' })) return 'welcome';
   if (s.matches({ inService: 'finished' }) || s.matches({ inService: 'cardLeft' })) return 'finished';
