@@ -1,5 +1,8 @@
 import { defineConfig } from '@playwright/test';
 
+// The kiosks these tests start speak nothing aloud (the voice journey records to WAV files instead).
+process.env.KIOSK_VOICE_ENGINE ??= 'muted';
+
 export default defineConfig({
   testDir: 'test/e2e',
   outputDir: 'test-results/e2e',

@@ -7,7 +7,8 @@ export default defineConfig({
     environment: 'node',
     // The tests run the sources: kioskctl (bin/kioskctl.mjs) spawned by a test runs main/cli through tsx,
     // never the compiled build npm start and technicians use.
-    env: { KIOSK_FROM_SOURCES: '1' },
+    // Voice guidance is silent in tests (tests that check speech pass a recording engine).
+    env: { KIOSK_FROM_SOURCES: '1', KIOSK_VOICE_ENGINE: 'muted' },
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Integration tests use real ptys, sockets and child processes: keep parallelism modest on 2 cores.

@@ -19,6 +19,7 @@ import { isStorageError, StorageError } from './errors.js';
 import { Journal, JOURNAL_FILE, type JournalHash } from './journal.js';
 import { openGuardedSealer } from './key-guard.js';
 import { KvCache } from './kv.js';
+import { UsageCounters } from './counters.js';
 import { PaymentJournal } from './payments.js';
 import { Outbox, type StatfsFn } from './outbox.js';
 import { availableSuites, type CryptoRuntime, type Sealer, type SealSuite } from './sealing.js';
@@ -53,6 +54,8 @@ export interface OfflineCache {
   outbox: Outbox;
   attachments: AttachmentStore;
   kv: KvCache;
+  /** Per-device, per-day usage counters. */
+  counters: UsageCounters;
   /** The payment journal (one row per payment; written before every request to the pad). */
   payments: PaymentJournal;
   /** The session's draft (crash resume), sealed; wiped with the session. */
@@ -105,6 +108,7 @@ export function openOfflineCache(opts: OfflineCacheOptions): OfflineCache {
       ...(opts.clock ? { clock: opts.clock } : {}),
     });
     const kv = new KvCache(db, sealer, opts.clock ? { clock: opts.clock } : {});
+    const counters = new UsageCounters(db);
     const payments = new PaymentJournal(db, opts.clock ? { clock: opts.clock } : {});
     const drafts = new DraftStore(db, sealer, opts.clock ? { clock: opts.clock } : {});
     let sweep: SweepResult = { removed: 0, tempRemoved: 0 };
@@ -136,6 +140,7 @@ export function openOfflineCache(opts: OfflineCacheOptions): OfflineCache {
       outbox,
       attachments,
       kv,
+      counters,
       payments,
       drafts,
       sealer,
@@ -201,6 +206,7 @@ export {
 } from './outbox.js';
 export { KvCache, type CachedDocument } from './kv.js';
 export { DraftStore, MAX_DRAFT_BYTES, MAX_DRAFT_PAGES_BYTES, decodePages, encodePages, type StoredDraft, type DraftStoreOptions } from './drafts.js';
+export { UsageCounters, type CounterRow } from './counters.js';
 export {
   collectRetentionExports,
   deadLetterDocument,

@@ -211,6 +211,22 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 4,
+    name: 'device usage counters per day',
+    up(db) {
+      db.exec(`
+        -- UnifiedPOS-style statistics, per device and per day (China Standard Time), kept across restarts.
+        CREATE TABLE device_counters (
+          day    TEXT NOT NULL,
+          device TEXT NOT NULL,
+          name   TEXT NOT NULL,
+          value  INTEGER NOT NULL CHECK (value >= 0),
+          PRIMARY KEY (day, device, name)
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
+  {
+    version: 5,
     name: 'session drafts (crash resume)',
     up(db) {
       db.exec(`

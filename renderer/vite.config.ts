@@ -15,5 +15,13 @@ export default defineConfig({
     // No inline scripts or styles: the CSP is script-src 'self'; style-src 'self'.
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
+    // Two pages: the citizen screen (index.html, with the /sim panel) and the technician screen (tech.html),
+    // so citizens' pages never carry the technician bundle.
+    rollupOptions: {
+      input: {
+        index: fileURLToPath(new URL('./index.html', import.meta.url)),
+        tech: fileURLToPath(new URL('./tech.html', import.meta.url)),
+      },
+    },
   },
 });

@@ -7,14 +7,16 @@
 #   fonts-noto-cjk  Chinese glyphs for the browser and screenshots
 #   sane-utils      saned, the SANE network scanner daemon (scanner tests)
 #   mosquitto       MQTT broker (telemetry tests)
-#   espeak-ng       the embedded text-to-speech engine (voice guidance, Mandarin with -v cmn)
+#   espeak-ng       the embedded text-to-speech engine (voice guidance; Mandarin with -v cmn-latn-pinyin, see README)
 #   faketime        clock-skew tests (the kiosk's clock off from the platform's)
 #   zbar-tools      zbarimg, an independent QR decoder for receipts and screenshots
 #   poppler-utils   pdftoppm, an independent PDF renderer for the scanned-document PDFs
+#   passwd          groupadd/groupdel: the control-socket test makes a throwaway technician group (as root)
+#   util-linux      setpriv: the same test runs a client as a second uid outside / inside that group
 # Usage: bash scripts/install-system-deps.sh [--check]   (--check only lists what is missing)
 set -euo pipefail
 
-PACKAGES=(socat libusb-1.0-0 udev chromium fonts-noto-cjk sane-utils mosquitto espeak-ng faketime zbar-tools poppler-utils)
+PACKAGES=(socat libusb-1.0-0 udev chromium fonts-noto-cjk sane-utils mosquitto espeak-ng faketime zbar-tools poppler-utils passwd util-linux)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

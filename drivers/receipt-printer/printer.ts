@@ -74,7 +74,7 @@ const WARM_UP_RECEIPT = (profile: ProfileName): AcceptanceReceiptInput => ({
   profile,
 });
 
-type CounterName = 'linesPrinted' | 'cuts' | 'paperOutEvents' | 'bytesSent' | 'garbageBytes';
+type CounterName = 'receiptsPrinted' | 'linesPrinted' | 'cuts' | 'paperOutEvents' | 'linkDrops' | 'bytesSent' | 'garbageBytes';
 
 export class EscPosPrinter implements ReceiptPrinter {
   readonly kind = 'receipt-printer' as const;
@@ -82,7 +82,7 @@ export class EscPosPrinter implements ReceiptPrinter {
   readonly #opener: TransportOpener;
   readonly #keeper: LinkKeeper;
   readonly #opts: Required<Omit<EscPosPrinterOptions, 'keeper' | 'profile'>>;
-  readonly #counters = new Counters<CounterName>(['linesPrinted', 'cuts', 'paperOutEvents', 'bytesSent', 'garbageBytes']);
+  readonly #counters = new Counters<CounterName>(['receiptsPrinted', 'linesPrinted', 'cuts', 'paperOutEvents', 'linkDrops', 'bytesSent', 'garbageBytes']);
   readonly #events = new Emitter<DeviceStatusSnapshot>();
   readonly #asbEvents = new Emitter<PrinterStatus>();
   readonly #jobs = new Lock();
@@ -141,6 +141,8 @@ export class EscPosPrinter implements ReceiptPrinter {
         this.#lineFault = undefined;
         if (!this.#infoAsked && this.#opts.queryInfo) void this.#readInfo();
       } else {
+        // A link that was up and went away (not a failed open): UnifiedPOS statistics count it.
+        if (this.#linkUp) this.#counters.add('linkDrops');
         this.#linkUp = false;
         this.#useLink(undefined);
         this.#lastError = errorSummary(e.error);
@@ -298,6 +300,8 @@ export class EscPosPrinter implements ReceiptPrinter {
       }
       const after = faultOf(await this.#readStatus(link, signal));
       if (after.error) throw after.error;
+      // A job the printer took whole (UnifiedPOS statistics: receipts).
+      this.#counters.add('receiptsPrinted');
     } catch (e) {
       this.#counters.add('errors');
       const err = PrintJobError.from(e, sent, total);

@@ -21,6 +21,8 @@ export interface Command<V = Record<string, unknown>> {
   summary: string;
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
+  /** Names of positional arguments (optional ones too), put into the values under these names. */
+  positionals?: readonly string[];
   run(values: V, ctx: CommandContext): Promise<CommandResult>;
 }
 
@@ -88,7 +90,13 @@ export function requiredString(values: Record<string, unknown>, name: string): s
 export async function runCommand(cmd: Command, argv: string[], io: { out: (l: string) => void; err: (l: string) => void }): Promise<number> {
   let values: Record<string, unknown>;
   try {
-    values = parseArgs({ args: argv, options: { ...cmd.options, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: false, strict: true }).values;
+    const names = cmd.positionals ?? [];
+    const parsed = parseArgs({ args: argv, options: { ...cmd.options, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: names.length > 0, strict: true });
+    if (parsed.positionals.length > names.length) throw new UsageError(`unexpected argument "${parsed.positionals[names.length] ?? ''}"`);
+    values = { ...parsed.values };
+    names.forEach((n, i) => {
+      if (parsed.positionals[i] !== undefined) values[n] = parsed.positionals[i];
+    });
   } catch (e) {
     io.err(`kioskctl ${cmd.path.join(' ')}: ${describeError(e)}`);
     io.err(`usage: kioskctl ${cmd.path.join(' ')} ${cmd.usage}`);

@@ -7,9 +7,25 @@ import { commands as qrCommands } from './commands/qr.js';
 import { commands as queueCommands } from './commands/queue.js';
 import { commands as scannerCommands } from './commands/scanner.js';
 import { output } from './output.js';
+import { logsTailDirect, pinHash } from './commands/core.js';
+import { composeCommands } from './routing.js';
 
-/** Every kioskctl command; each group lives in main/cli/commands/<group>.ts. */
-export const COMMANDS: Command[] = [...deviceCommands, ...payCommands, ...qrCommands, ...queueCommands, ...journalCommands, ...keyCommands, ...scannerCommands];
+/**
+ * Direct device commands without a core counterpart: --direct only, refused while a core runs (the core holds
+ * the devices; a payment on the pad beside a running core could charge twice; a scan would take the scanner
+ * from a citizen in the middle of a matter).
+ */
+const DIRECT_DEVICE_COMMANDS = ['printer print', 'pay status', 'pay sale', 'pay reverse', 'qr read', 'scanner list', 'scanner scan'];
+
+/**
+ * Every kioskctl command; each group lives in main/cli/commands/<group>.ts. Commands go through the running
+ * core when one runs on the data directory (routing.ts), and work directly only where that is safe.
+ */
+export const COMMANDS: Command[] = composeCommands(
+  [...deviceCommands, ...payCommands, ...qrCommands, ...queueCommands, ...journalCommands, ...keyCommands, ...scannerCommands, logsTailDirect],
+  DIRECT_DEVICE_COMMANDS,
+  [pinHash],
+);
 
 /** stdout and stderr, guarded: a closed pipe ends the command quietly (see output.ts). */
 const processIo = { out: (l: string): void => output.line(l), err: (l: string): void => output.errLine(l) };

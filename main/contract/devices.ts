@@ -1,8 +1,10 @@
 import { z } from 'zod';
 
 export const DeviceKind = z.enum(['id-card', 'receipt-printer', 'scanner', 'payment', 'qr-reader']);
+export type DeviceKind = z.infer<typeof DeviceKind>;
 export const DeviceState = z.enum(['online', 'offline', 'busy', 'error', 'no-device']);
 export const NextAction = z.enum(['retry', 'reset', 'clear', 'maintenance', 'wait']);
+export type NextAction = z.infer<typeof NextAction>;
 
 export const DeviceStatus = z.object({
   id: z.string(),

@@ -6,7 +6,8 @@ import { z } from 'zod';
  * each side's tests check it speaks the other's schema.
  *
  *   shell → core  { type: 'connect' } with a MessagePort transferred (once per renderer load); the contract's
- *                 request/reply envelopes then travel over that port.
+ *                 request/reply envelopes then travel over that port. `audience: 'technician'` when the page is
+ *                 the technician screen (tech.html): tech.* after a PIN login, nothing of the citizen's.
  *   core → shell  { type: 'ready' } once the core serves (storage problems included: the kiosk shows its
  *                 out-of-service screen, the core keeps running so it can recover and be inspected);
  *                 { type: 'fatal', message } before exiting with CORE_EXIT.config: a configuration the core
@@ -15,7 +16,13 @@ import { z } from 'zod';
 
 // Unknown extra fields are dropped, not refused: a newer shell or core may add some (forward compatible);
 // an unknown `type` is refused.
-export const ShellToCoreMessage = z.discriminatedUnion('type', [z.object({ type: z.literal('connect') })]);
+export const ShellToCoreMessage = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('connect'),
+    /** The technician screen's page (tech.html): its port reaches tech.* after a PIN login. Absent = the citizen screen. */
+    audience: z.literal('technician').optional(),
+  }),
+]);
 export type ShellToCoreMessage = z.infer<typeof ShellToCoreMessage>;
 
 /** Longest fatal message (it names the profile file and the field; never citizen data). */

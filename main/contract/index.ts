@@ -5,4 +5,7 @@ export * from './cases.js';
 export * from './devices.js';
 export * from './messages.js';
 export * from './simulator.js';
+export * from './service.js';
+export * from './tech.js';
 export * from './host.js';
+export * from './voice.js';

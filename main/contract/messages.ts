@@ -2,8 +2,10 @@ import { z } from 'zod';
 import { KioskErrorBody } from './errors.js';
 import { Display, Locale, SessionView } from './session.js';
 import { DeviceStatus } from './devices.js';
+import { ServiceStatus } from './service.js';
 import { matterRequests } from './matters.js';
 import { caseRequests } from './cases.js';
+import { VoiceChoice, VoiceStatus } from './voice.js';
 
 /**
  * Every request the renderer may make of the core: name → params and result schemas.
@@ -20,6 +22,8 @@ export const invoke = {
   'session.dismiss': { params: z.object({}).strict(), result: z.null() },
   'ui.setLocale': { params: z.object({ locale: Locale }).strict(), result: z.null() },
   'ui.setDisplay': { params: Display.strict(), result: z.null() },
+  /** Voice guidance on or off, and its volume (0–100), for this citizen. */
+  'ui.setVoice': { params: VoiceChoice.strict(), result: z.null() },
   'devices.list': { params: z.object({}).strict(), result: z.array(DeviceStatus) },
   'system.get': { params: z.object({}).strict(), result: z.lazy(() => SystemStatus) },
   ...nullResults(matterRequests),
@@ -41,6 +45,8 @@ export const SystemStatus = z.object({
   queueDepth: z.number().int().nonnegative(),
   /** 'web' (browser + embedded simulators) or 'electron'. */
   host: z.enum(['web', 'electron']),
+  /** Voice guidance: the engine and whether it can be heard (technician screen). */
+  voice: VoiceStatus.optional(),
 });
 export type SystemStatus = z.infer<typeof SystemStatus>;
 
@@ -49,6 +55,8 @@ export const push = {
   'session.view': SessionView,
   'devices.status': z.array(DeviceStatus),
   'system.status': SystemStatus,
+  /** In service, closing (a notice for the citizen) or out of service; also says how technicians enter. */
+  'service.status': ServiceStatus,
 } as const;
 
 export type InvokeName = keyof typeof invoke;

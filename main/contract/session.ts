@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LocalText, MatterList, MatterOutcome, MatterView } from './matters.js';
 import { CaseQueryView } from './cases.js';
+import { VoiceChoice } from './voice.js';
 
 export const Locale = z.enum(['zh-CN', 'en']);
 export type Locale = z.infer<typeof Locale>;
@@ -54,6 +55,8 @@ export const SessionView = z.object({
   screen: Screen,
   locale: Locale,
   display: Display,
+  /** Voice guidance as the citizen set it (reset for each citizen, like locale and display). See voice.ts. */
+  voice: VoiceChoice,
   citizen: CitizenView.nullable(),
   /** Present while the inactivity warning counts down. */
   idleWarning: IdleView.nullable(),

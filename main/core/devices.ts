@@ -37,8 +37,11 @@ class NoSimulatorOpener implements TransportOpener {
   }
 }
 
+/** Wraps a device's opener before the driver gets it (the core's protocol trace taps the link here). */
+export type OpenerWrap = (device: string, kind: Device['kind'], opener: TransportOpener) => TransportOpener;
+
 /** Builds the devices the profile names; simulated devices sit on in-process memory links. */
-export function buildDevices(profile: Profile, log: Logger, simulated: SimulatedOpeners = {}): BuiltDevices {
+export function buildDevices(profile: Profile, log: Logger, simulated: SimulatedOpeners = {}, wrap: OpenerWrap = (_d, _k, o) => o): BuiltDevices {
   const devices: Device[] = [];
   let reader: IdCardReader | null = null;
   let printer: ReceiptPrinter | null = null;
@@ -53,7 +56,7 @@ export function buildDevices(profile: Profile, log: Logger, simulated: Simulated
     } else {
       opener = new HidOpener({ path: idCfg.path, reportId: idCfg.reportId, reportSize: idCfg.reportSize });
     }
-    reader = new SamIdCardReader('id-card', opener);
+    reader = new SamIdCardReader('id-card', wrap('id-card', 'id-card', opener));
     devices.push(reader);
     log.info({ device: 'id-card', transport: opener.kind, path: opener.path }, 'device configured');
     warnUnstablePath(log, 'id-card', opener.path);
@@ -67,7 +70,7 @@ export function buildDevices(profile: Profile, log: Logger, simulated: Simulated
     } else {
       opener = new SerialOpener({ path: prCfg.path, baudRate: prCfg.baudRate });
     }
-    printer = new EscPosPrinter('receipt-printer', opener, { profile: prCfg.paper });
+    printer = new EscPosPrinter('receipt-printer', wrap('receipt-printer', 'receipt-printer', opener), { profile: prCfg.paper });
     devices.push(printer);
     log.info({ device: 'receipt-printer', transport: opener.kind, path: opener.path, paper: prCfg.paper }, 'device configured');
     warnUnstablePath(log, 'receipt-printer', opener.path);

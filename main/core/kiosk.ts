@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { SessionClock } from './session-service.js';
 import type { Logger } from 'pino';
 import type { ServerMessage, SystemStatus } from '../contract/index.js';
+import { isTechMethod } from '../contract/index.js';
 import { loadProfile, type LoadedProfile } from './profile.js';
 import { createLogging, type KioskLogging } from './logging.js';
 import { SessionService } from './session-service.js';
@@ -27,6 +28,13 @@ import { PlatformClient } from '../platform/client.js';
 import type { Catalog } from '../platform/schemas.js';
 import { Delivery, acceptanceNumber, enqueueSubmission, type DeliveryEvent, type NewSubmission } from './delivery.js';
 import { CatalogCache, PlatformLink } from './platform-link.js';
+import { Emitter } from '../../drivers/device.js';
+import { CardRouter } from './card-router.js';
+import { refuseSecondCore } from './control-socket.js';
+import { DeviceTrace } from './trace.js';
+import type { Timers } from './maintenance.js';
+import { createTechJournal, type TechJournal } from './tech-journal.js';
+import { wireTechnician, type TechParts } from './tech-wiring.js';
 import { CatalogService, checkPlatformCatalog, loadSiteCatalog } from './catalog-service.js';
 import { MatterService } from './matter-service.js';
 import { ResumeService } from './resume.js';
@@ -34,6 +42,7 @@ import { CaseQueryService } from './case-query.js';
 import type { CaseQueryEvent } from '../workflows/case-query.js';
 import type { PageSource, PaymentTerminal } from './matter-devices.js';
 import type { MatterEvent } from '../workflows/matter-types.js';
+import { MutedSpeech, SpeechGuard, VoiceGuide, createSpeech, type TextToSpeech } from './voice/index.js';
 
 const CATALOG_REFRESH_MS = 30 * 60_000;
 const RETENTION_SWEEP_MS = 6 * 3600_000;
@@ -76,6 +85,11 @@ export interface KioskCoreOptions {
   /** Mirror warnings and errors to stderr. */
   stderrLogs?: boolean;
   clock?: SessionClock;
+  /**
+   * The text-to-speech engine of voice guidance: a vendor's engine, or the WAV recorder of tests.
+   * Default: the profile's voice.engine (the embedded espeak-ng, or none).
+   */
+  speech?: TextToSpeech;
   /** Tests: free-space probe of the data directory (default fs.statfsSync). */
   statfs?: StatfsFn;
   /** Tests: how long the delivery loop idles when nothing is due (default 1000 ms). */
@@ -87,7 +101,14 @@ export interface KioskCoreOptions {
   storageCheckMs?: number;
   /** Tests: the wall clock for retention and the journal (default Date.now). */
   now?: () => number;
+  /** Tests: the technician side's timers (maintenance notice, screen idle, PIN lockout). */
+  timers?: Timers;
+  /** Start the control socket (default: the profile's technician.socket.enabled). */
+  controlSocket?: boolean;
 }
+
+/** Who is on the other end of a connection: the citizen screen, or the technician screen (PIN-gated). */
+export type ConnectionAudience = 'citizen' | 'technician';
 
 export interface SubmitInput {
   /** 'matter' or 'bundle'. */
@@ -107,7 +128,7 @@ export interface SubmitResult {
 }
 
 /** Storage, platform link and delivery: everything the offline queue needs, started together. */
-interface QueueParts {
+export interface QueueParts {
   cache: OfflineCache | null;
   /** The platform base URL in use; null when none is configured. */
   url: string | null;
@@ -125,9 +146,15 @@ export class KioskCore {
   readonly #connections = new Set<Connection>();
   readonly handlers: Handlers;
   #system: SystemStatus;
+  readonly #systemChanges = new Emitter<SystemStatus>();
   #closed = false;
+  /** The technician side (tech-wiring.ts): set once start() has wired it. */
+  #tech: TechParts | null = null;
+  /** Technician actions and hand-overs, recorded in the tamper-evident journal (tech-journal.ts). */
+  readonly techJournal: TechJournal;
   #matters: MatterService | null = null;
   #resume: ResumeService | null = null;
+  #voice: VoiceGuide | null = null;
   /** Which matter catalog is offered (platform, cached, site file or bundled; limited by include). */
   readonly catalogs: CatalogService;
 
@@ -141,9 +168,14 @@ export class KioskCore {
     queue: QueueParts,
     private readonly opts: KioskCoreOptions,
     catalogs: CatalogService,
+    /** The card reader as the session sees it (technician tests divert cards from the session). */
+    readonly cardRouter: CardRouter | null,
+    /** The last protocol frames of every device (headers only). */
+    readonly trace: DeviceTrace,
   ) {
     this.#queue = queue;
     this.catalogs = catalogs;
+    this.techJournal = createTechJournal(this);
     this.#system = { platform: 'unknown', platformProblem: null, queueDepth: 0, host };
     this.handlers = {
       'session.get': () => this.session.view(),
@@ -152,8 +184,9 @@ export class KioskCore {
       'session.dismiss': () => (this.session.dismiss(), null),
       'ui.setLocale': ({ locale }) => (this.session.setLocale(locale), null),
       'ui.setDisplay': (display) => (this.session.setDisplay(display), null),
+      'ui.setVoice': (voice) => (this.session.setVoice(voice), null),
       'devices.list': () => this.supervisor.list(),
-      'system.get': () => this.#system,
+      'system.get': () => (this.#voice ? { ...this.#system, voice: this.#voice.status() } : this.#system),
       'matter.choose': ({ code }) => (this.matters.choose(code), null),
       'matter.input': ({ key, value }) => this.#send({ type: 'INPUT', key, value }),
       'matter.next': () => this.#send({ type: 'NEXT' }),
@@ -208,11 +241,23 @@ export class KioskCore {
     });
     const log = logging.logger;
     log.info({ host: opts.host, profile: loaded.file ?? '(defaults)', siteType: profile.siteType }, 'core starting');
-    const built = buildDevices(profile, log, opts.simulatedDevices);
+    // Before the offline cache is opened (and its in-flight entries recovered): one core per data directory.
+    if (opts.controlSocket ?? profile.technician.socket.enabled) {
+      try {
+        await refuseSecondCore(dataDir);
+      } catch (e) {
+        logging.close();
+        throw e;
+      }
+    }
+    // The protocol trace taps every device link (headers only, never citizen data: trace.ts).
+    const trace = new DeviceTrace();
+    const built = buildDevices(profile, log, opts.simulatedDevices, (id, kind, opener) => trace.wrap(id, kind, opener));
     const supervisor = new DeviceSupervisor(built.devices, log.child({ part: 'devices' }));
+    const cardRouter = built.reader ? new CardRouter(built.reader) : null;
     const session = new SessionService({
       profile,
-      reader: built.reader,
+      reader: cardRouter,
       redactor: logging.redactor,
       log: log.child({ part: 'session' }),
       ...(opts.clock ? { clock: opts.clock } : {}),
@@ -220,7 +265,7 @@ export class KioskCore {
     supervisor.start();
     const empty: QueueParts = { cache: null, url: null, client: null, link: null, delivery: null, catalog: null };
     const catalogs = new CatalogService({ site, include: profile.catalog.include, log: log.child({ part: 'catalog' }) });
-    const core = new KioskCore(loaded, logging, supervisor, session, built, opts.host, empty, opts, catalogs);
+    const core = new KioskCore(loaded, logging, supervisor, session, built, opts.host, empty, opts, catalogs, cardRouter, trace);
     core.#matters = new MatterService({
       profile,
       catalogs,
@@ -239,6 +284,13 @@ export class KioskCore {
       ...(opts.now ? { now: opts.now } : {}),
       ...(opts.caseNumberWaitMs !== undefined ? { caseNumberWaitMs: opts.caseNumberWaitMs } : {}),
     });
+    core.#startVoice();
+    try {
+      await core.#wireTechnician();
+    } catch (e) {
+      await core.close();
+      throw e;
+    }
     session.attachCases(
       new CaseQueryService({
         profile,
@@ -288,6 +340,33 @@ export class KioskCore {
       (r) => this.log.info({ draft: r }, 'crash resume checked'),
       (e: unknown) => this.log.error({ err: e instanceof Error ? e.message : String(e) }, 'crash resume check failed'),
     );
+  }
+
+  /** Voice guidance: speaks every view the session pushes (main/core/voice). */
+  get voice(): VoiceGuide {
+    if (this.#voice === null) throw new Error('voice guidance is not started');
+    return this.#voice;
+  }
+
+  #startVoice(): void {
+    const v = this.loaded.profile.voice;
+    const voice = new VoiceGuide({
+      // KIOSK_VOICE_ENGINE=muted: a working engine that plays nothing (test runs on machines with speakers).
+      speech: this.opts.speech ?? (process.env.KIOSK_VOICE_ENGINE === 'muted' ? new MutedSpeech() : createSpeech(v)),
+      guard: new SpeechGuard(this.logging.redactor),
+      log: this.log.child({ part: 'voice' }),
+      defaultChoice: { on: v.defaultOn, volume: v.volume },
+      rate: v.rate,
+      elderRate: v.elderRate,
+      reminderSeconds: v.reminderSeconds,
+      ...(this.opts.clock ? { clock: this.opts.clock } : {}),
+      ...(this.opts.now ? { now: this.opts.now } : {}),
+    });
+    this.#voice = voice;
+    this.#system = { ...this.#system, voice: voice.status() };
+    voice.onStatus((s) => this.setSystem({ voice: s }));
+    this.session.onView((view) => voice.show(view));
+    voice.show(this.session.view());
   }
 
   /** Storage, platform link and delivery as they are now (the cache may open later, e.g. after a key restore). */
@@ -345,9 +424,16 @@ export class KioskCore {
     if (this.#closed) return;
     const reason = this.#problems.size === 0 ? null : [...this.#problems.values()].join('\n');
     if (reason === this.#shownReason) return;
-    if (this.#shownReason !== null) this.session.backInService();
     this.#shownReason = reason;
-    if (reason !== null) this.session.outOfService(reason);
+    // One owner of "in service": the maintenance hand-over, where a storage problem is a hold beside a technician's.
+    const m = this.#tech?.maintenance;
+    if (m) {
+      if (reason === null) m.release('storage');
+      else m.hold('storage', reason);
+      return;
+    }
+    if (reason === null) this.session.backInService();
+    else this.session.outOfService(reason);
   }
 
   #storageFull(what: string): void {
@@ -405,6 +491,8 @@ export class KioskCore {
     const { sweep, recoveredInFlight } = cache.startup;
     log.info({ sweep, recoveredInFlight, stats: cache.outbox.stats() }, 'offline cache opened');
     this.#queue = { ...this.#queue, cache };
+    // A technician's hold kept from before a restart lives in the cache: out of service again at once.
+    this.#tech?.maintenance.restoreKept();
     this.#checkJournal(cache);
     this.journalAppend({ type: 'core-started', host: this.opts.host });
     this.#retention();
@@ -599,6 +687,40 @@ export class KioskCore {
   #unlink: (() => void)[] = [];
   readonly #stopping = new AbortController();
 
+  async #wireTechnician(): Promise<void> {
+    const opts = this.opts;
+    this.#tech = await wireTechnician({
+      loaded: this.loaded,
+      logging: this.logging,
+      supervisor: this.supervisor,
+      session: this.session,
+      router: this.cardRouter,
+      printer: this.devices.printer,
+      // The queue may open later (a restored key file): always the parts as they are now.
+      queue: () => this.#queue,
+      platformState: () => this.#system.platform,
+      platformProblem: () => this.#system.platformProblem ?? null,
+      catalog: () => this.catalog(),
+      queueChanged: () => {
+        this.#publishQueueDepth();
+        this.#queue.delivery?.notify();
+      },
+      onSystem: (l) => this.#systemChanges.on(l),
+      journal: this.techJournal,
+      trace: this.trace,
+      ...(opts.timers ? { timers: opts.timers } : {}),
+      ...(opts.controlSocket !== undefined ? { socket: opts.controlSocket } : {}),
+    });
+    const { maintenance } = this.#tech;
+    this.#unlink.push(maintenance.onChange(() => this.#broadcast(pushMessage('service.status', maintenance.status()))));
+  }
+
+  /** The technician side: maintenance hand-over, usage counters, the tech.* service and the control socket. */
+  get technician(): TechParts {
+    if (!this.#tech) throw new Error('the core is not started');
+    return this.#tech;
+  }
+
   #onDelivery(e: DeliveryEvent): void {
     const r = e.result;
     // A rating waiting for its case, like a held entry, learned nothing about the platform.
@@ -733,17 +855,29 @@ export class KioskCore {
     return (this.opts.now ?? Date.now)();
   }
 
-  /** Attaches a renderer connection; returns the function that detaches it. */
-  connect(conn: Connection): () => void {
+  /**
+   * Attaches a renderer connection; returns the function that detaches it. A 'technician' connection (the
+   * technician screen's own page) reaches tech.* after a PIN login, and nothing of the citizen's.
+   */
+  connect(conn: Connection, audience: ConnectionAudience = 'citizen'): () => void {
+    if (audience === 'technician') return this.technician.tech.connect(conn, 'screen');
     this.#connections.add(conn);
     conn.send(pushMessage('session.view', this.session.view()));
     conn.send(pushMessage('devices.status', this.supervisor.list()));
     conn.send(pushMessage('system.status', this.#system));
+    if (this.#tech) conn.send(pushMessage('service.status', this.#tech.maintenance.status()));
     return () => this.#connections.delete(conn);
   }
 
   /** Handles one raw message from a connection and sends the reply back on it. */
   async receive(conn: Connection, raw: unknown): Promise<void> {
+    if (this.#tech?.tech.has(conn)) return this.#tech.tech.receive(conn, raw);
+    const refused = refuseTechnicianMethod(raw);
+    if (refused) {
+      this.log.warn({ method: refused.method }, 'a technician method was refused on the citizen channel');
+      if (this.#connections.has(conn)) conn.send(refused.reply);
+      return;
+    }
     const reply = await dispatch(raw, this.handlers, this.log);
     if (this.#connections.has(conn)) conn.send(reply);
   }
@@ -751,6 +885,7 @@ export class KioskCore {
   setSystem(patch: Partial<SystemStatus>): void {
     this.#system = { ...this.#system, ...patch };
     this.#broadcast(pushMessage('system.status', this.#system));
+    this.#systemChanges.emit(this.#system);
   }
 
   #broadcast(msg: ServerMessage): void {
@@ -772,8 +907,10 @@ export class KioskCore {
     const resume = this.#resume;
     resume?.close();
     this.#matters?.close((key) => resume?.keeps(key) ?? false);
-    this.session.stop();
+    await this.#voice?.close();
     for (const off of this.#unlink) off();
+    await this.#tech?.close();
+    this.session.stop();
     for (const t of this.#storageTimers) clearInterval(t);
     this.#stopping.abort(new Error('core stopping'));
     const q = this.#queue;
@@ -789,4 +926,21 @@ export class KioskCore {
 
 function mib(n: number): string {
   return (n / (1024 * 1024)).toFixed(0);
+}
+
+/** The citizen channel never reaches tech.*: a typed refusal for any request naming a technician method. */
+function refuseTechnicianMethod(raw: unknown): { method: string; reply: ServerMessage } | null {
+  let data: unknown = raw;
+  if (typeof raw === 'string') {
+    if (!raw.includes('tech.')) return null;
+    try {
+      data = JSON.parse(raw);
+    } catch {
+      return null;
+    }
+  }
+  const m = data as { type?: unknown; id?: unknown; method?: unknown } | null;
+  if (m?.type !== 'request' || typeof m.method !== 'string' || !isTechMethod(m.method)) return null;
+  const id = typeof m.id === 'number' && Number.isSafeInteger(m.id) && m.id >= 0 ? m.id : null;
+  return { method: m.method.slice(0, 100), reply: { type: 'reply', id, reply: { ok: false, error: { code: 'not-allowed', message: 'technician methods are not available on the citizen channel' } } } };
 }

@@ -19,6 +19,11 @@ const CITIZEN_KEYS = new Set([
 /** 18-character resident ID numbers, 15-digit old ones, and foreign permanent resident card numbers. */
 const ID_PATTERNS = [/\d{17}[\dXx]/g, /(?<!\d)\d{15}(?!\d)/g, /[A-Z]{3}\d{12}/g];
 
+/** Letters and digits only, compatibility-folded (full-width → ASCII) and lower-cased: how secrets are compared in speech. */
+export function foldForMatch(s: string): string {
+  return s.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+}
+
 export class Redactor {
   readonly #secrets = new Set<string>();
 
@@ -29,6 +34,27 @@ export class Redactor {
 
   removeSecrets(values: Iterable<string | undefined | null>): void {
     for (const v of values) if (v) this.#secrets.delete(v.trim());
+  }
+
+  /**
+   * For the speech guard (voice/guard.ts): whether `text` reveals a registered secret, compared without
+   * spaces, punctuation or letter case; a long secret (an address) also by any 8 consecutive characters
+   * of it. Secrets listed in `except` (the citizen's name, in the greeting only) do not count.
+   */
+  revealsSecret(text: string, except: readonly string[] = []): boolean {
+    const t = foldForMatch(text);
+    if (t.length === 0) return false;
+    const skip = new Set(except.map(foldForMatch));
+    for (const secret of this.#secrets) {
+      const s = foldForMatch(secret);
+      if (s.length < 2 || skip.has(s)) continue;
+      if (t.includes(s)) return true;
+      const chars = [...s];
+      if (chars.length >= 12) {
+        for (let i = 0; i + 8 <= chars.length; i++) if (t.includes(chars.slice(i, i + 8).join(''))) return true;
+      }
+    }
+    return false;
   }
 
   scrubString(s: string): string {

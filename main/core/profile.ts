@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { TERMINATORS } from '../../drivers/qr-reader/protocol/serial.js';
-import { Locale, SiteType } from '../contract/index.js';
+import { Locale, SiteType, TechnicianEntry } from '../contract/index.js';
+import { PinHash } from './pin.js';
+import { VOICE_DEFAULTS, VoiceConfig } from './voice/config.js';
 
 /**
  * The terminal profile: one JSON file per kiosk, written at installation.
@@ -103,6 +105,54 @@ const STORAGE_DEFAULTS = {
   keyFile: null,
   deadLetterRetentionDays: 30,
   journalHash: 'sha256' as const,
+};
+
+/**
+ * The technician section: PIN slots (scrypt hashes only, never a PIN), lockout, idle time, how the screen is
+ * entered, and the control socket's group.
+ */
+const TechnicianConfig = z
+  .object({
+    /** One slot per technician or team; the slot name is what the journal records. */
+    pins: z
+      .array(z.object({ slot: z.string().regex(/^[A-Za-z0-9._-]{1,40}$/, 'letters, digits, dot, dash or underscore, at most 40'), hash: PinHash }).strict())
+      .max(50)
+      .default([])
+      .refine((a) => new Set(a.map((p) => p.slot)).size === a.length, { message: 'PIN slot names must be unique' }),
+    lockout: z
+      .object({
+        /** Wrong PINs in a row before the PIN pad locks. */
+        attempts: z.number().int().min(3).max(10).default(5),
+        /** The first lock; each further lock doubles it, up to maxSeconds. */
+        baseSeconds: z.number().int().min(5).max(3600).default(60),
+        maxSeconds: z.number().int().min(5).max(86_400).default(3600),
+      })
+      .strict()
+      .default({ attempts: 5, baseSeconds: 60, maxSeconds: 3600 })
+      .refine((l) => l.baseSeconds <= l.maxSeconds, { message: 'baseSeconds must not exceed maxSeconds', path: ['baseSeconds'] }),
+    /** The technician screen leaves by itself after this long without a touch. */
+    idleSeconds: z.number().int().min(30).max(1800).default(120),
+    /** With `service out --now`, how long the citizen is told before the session is ended. */
+    closingNoticeSeconds: z.number().int().min(3).max(120).default(15),
+    entry: TechnicianEntry.default({ gesture: { corner: 'top-left', taps: 5, withinMs: 3000 }, key: null }),
+    socket: z
+      .object({
+        /** The control socket <dataDir>/control/kiosk.sock (kioskctl talks to the running core through it). */
+        enabled: z.boolean().default(true),
+        /** Group allowed to connect (mode 0660), by name or number; null = the core's own group. */
+        group: z.union([z.string().regex(/^[a-z_][a-z0-9_.-]{0,31}\$?$/i), z.number().int().nonnegative()]).nullable().default(null),
+      })
+      .strict()
+      .default({ enabled: true, group: null }),
+  })
+  .strict();
+const TECHNICIAN_DEFAULTS = {
+  pins: [],
+  lockout: { attempts: 5, baseSeconds: 60, maxSeconds: 3600 },
+  idleSeconds: 120,
+  closingNoticeSeconds: 15,
+  entry: { gesture: { corner: 'top-left' as const, taps: 5, withinMs: 3000 }, key: null },
+  socket: { enabled: true, group: null },
 };
 
 const YMD = z.string().regex(/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/, 'a date is YYYY-MM-DD');
@@ -220,6 +270,8 @@ export const Profile = z
     siteName: z.string().min(1).max(100).default('银川市民大厅（开发）'),
     siteType: SiteType.default('service-hall'),
     defaultLocale: Locale.default('zh-CN'),
+    /** Voice guidance (语音播报): the engine, each citizen's defaults, the elder-mode rate. See main/core/voice/. */
+    voice: VoiceConfig.default(VOICE_DEFAULTS),
     idle: z
       .object({
         /** Seconds without any touch before the warning appears. */
@@ -272,6 +324,7 @@ export const Profile = z
     platform: PlatformConfig.default(PLATFORM_DEFAULTS),
     catalog: CatalogConfig.default({ holidays: [], workdays: [] }),
     storage: StorageConfig.default(STORAGE_DEFAULTS),
+    technician: TechnicianConfig.default(TECHNICIAN_DEFAULTS),
   })
   .strict();
 

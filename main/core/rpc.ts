@@ -4,7 +4,6 @@ import {
   MAX_MESSAGE_CHARS,
   RequestEnvelope,
   invoke,
-  isInvokeName,
   type InvokeName,
   type KioskErrorBody,
   type Params,
@@ -30,6 +29,41 @@ export interface Connection {
  * the answer is a typed reply.
  */
 export async function dispatch(raw: unknown, handlers: Handlers, log: Logger): Promise<ReplyEnvelope> {
+  return dispatchTable(raw, invoke, handlers as unknown as TableHandlers<typeof invoke, undefined>, undefined, log);
+}
+
+/** A method table of the contract (name → params and result schemas). */
+export type MethodTable = Record<string, { params: z.ZodType; result: z.ZodType }>;
+export type TableHandlers<T extends MethodTable, C> = {
+  [N in keyof T]: (params: z.infer<T[N]['params']>, ctx: C) => Promise<z.infer<T[N]['result']>> | z.infer<T[N]['result']>;
+};
+
+/** What happened to one dispatched call (for journals); `params` are the validated ones. */
+export interface DispatchOutcome {
+  method: string;
+  params: unknown;
+  ok: boolean;
+  /** The error code when the call failed (KioskError code, or 'internal'). */
+  code?: KioskErrorBody['code'];
+  message?: string;
+}
+
+export interface DispatchHooks<C> {
+  /** Runs after the method is known and before params are parsed: an error body refuses the call. */
+  guard?(method: string, ctx: C): KioskErrorBody | null;
+  /** After the handler ran (or failed), before the reply is sent. */
+  done?(outcome: DispatchOutcome, ctx: C): void;
+}
+
+/** The dispatcher over any method table; handlers get the caller's context (e.g. who runs a technician action). */
+export async function dispatchTable<T extends MethodTable, C>(
+  raw: unknown,
+  table: T,
+  handlers: TableHandlers<T, C>,
+  ctx: C,
+  log: Logger,
+  hooks: DispatchHooks<C> = {},
+): Promise<ReplyEnvelope> {
   let data: unknown = raw;
   if (typeof raw === 'string') {
     if (raw.length > MAX_MESSAGE_CHARS) return fail(null, 'invalid-message', `message too large (${raw.length} characters)`);
@@ -45,18 +79,25 @@ export async function dispatch(raw: unknown, handlers: Handlers, log: Logger): P
     return fail(Number.isSafeInteger(id) && (id ?? -1) >= 0 ? id : null, 'invalid-message', `not a request envelope: ${summarise(env.error)}`);
   }
   const { id, method, params } = env.data;
-  if (!isInvokeName(method)) return fail(id, 'unknown-method', `unknown method "${method.slice(0, 100)}"`);
-  const spec = invoke[method];
+  if (!Object.prototype.hasOwnProperty.call(table, method)) return fail(id, 'unknown-method', `unknown method "${method.slice(0, 100)}"`);
+  const refused = hooks.guard?.(method, ctx) ?? null;
+  if (refused) return fail(id, refused.code, refused.message);
+  const spec = table[method] as T[keyof T];
   const parsed = spec.params.safeParse(params ?? {});
   if (!parsed.success) return fail(id, 'invalid-params', `${method}: ${summarise(parsed.error)}`);
   try {
-    const handler = handlers[method] as (p: unknown) => unknown;
-    const value = await handler(parsed.data);
+    const handler = handlers[method] as (p: unknown, c: C) => unknown;
+    const value = await handler(parsed.data, ctx);
+    hooks.done?.({ method, params: parsed.data, ok: true }, ctx);
     return { type: 'reply', id, reply: { ok: true, value: value === undefined ? null : value } };
   } catch (e) {
-    if (e instanceof KioskError) return fail(id, e.code, e.message);
+    if (e instanceof KioskError) {
+      hooks.done?.({ method, params: parsed.data, ok: false, code: e.code, message: e.message }, ctx);
+      return fail(id, e.code, e.message);
+    }
     const ref = Math.random().toString(36).slice(2, 10);
     log.error({ err: e, method, ref }, 'handler failed');
+    hooks.done?.({ method, params: parsed.data, ok: false, code: 'internal', message: `internal error (ref ${ref})` }, ctx);
     return fail(id, 'internal', `internal error (ref ${ref})`);
   }
 }

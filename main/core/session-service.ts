@@ -5,7 +5,7 @@ export type SessionClock = NonNullable<ActorOptions<AnyActorLogic>['clock']>;
 import type { Logger } from 'pino';
 import type { IdCardReader, IdentityRecord } from '../../drivers/id-card/types.js';
 import { Emitter } from '../../drivers/device.js';
-import type { CitizenView, Display, LocalText, Locale, MatterList, MatterView, SessionView } from '../contract/index.js';
+import type { CitizenView, Display, LocalText, Locale, MatterList, MatterView, SessionView, VoiceChoice } from '../contract/index.js';
 import { confirmingCancel, screenOf, sessionMachine, type SessionEmitted, type SessionEvent, type SessionSnapshot } from '../workflows/session.js';
 import {
   caseQueryBusy,
@@ -139,6 +139,7 @@ export class SessionService {
         cardRemovedMs: profile.idle.cardRemovedSeconds * 1000,
         attractResetMs: profile.idle.attractResetSeconds * 1000,
         defaultLocale: profile.defaultLocale,
+        defaultVoice: { on: profile.voice.defaultOn, volume: profile.voice.volume },
       },
       ...(opts.clock ? { clock: opts.clock } : {}),
       // The running matter and its step are child actors: their changes reach the view through inspection.
@@ -324,6 +325,9 @@ export class SessionService {
   setDisplay(display: Display): void {
     this.#actor.send({ type: 'SET_DISPLAY', display });
   }
+  setVoice(voice: VoiceChoice): void {
+    this.#actor.send({ type: 'SET_VOICE', voice });
+  }
   outOfService(reason: string): void {
     this.#actor.send({ type: 'OUT_OF_SERVICE', reason });
   }
@@ -385,6 +389,7 @@ export class SessionService {
       screen,
       locale: c.locale,
       display: c.display,
+      voice: c.voice,
       citizen: screen === 'welcome' || screen === 'matter' || screen === 'finished' || screen === 'query' ? c.citizen : null,
       idleWarning: (screen === 'welcome' || screen === 'matter' || screen === 'query') && c.warningSecondsLeft !== null ? { secondsLeft: c.warningSecondsLeft } : null,
       cardOnReader: c.cardOnReader,

@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     current?.detach();
     current?.port.close();
     const conn = { send: (m: ServerMessage) => port.postMessage(m) };
-    const detach = core.connect(conn);
+    const detach = core.connect(conn, msg.data.audience === 'technician' ? 'technician' : 'citizen');
     port.on('message', (ev) => void core.receive(conn, ev.data));
     port.on('close', detach);
     port.start();

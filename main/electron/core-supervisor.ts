@@ -75,6 +75,7 @@ export class CoreSupervisor<P> {
   private timer: unknown = null;
   private readyTimer: unknown = null;
   private renderer: RendererSink<P> | null = null;
+  private audience: 'citizen' | 'technician' = 'citizen';
   private current: CoreState = { state: 'stopped' };
   private readonly listeners = new Set<(s: CoreState) => void>();
   private stopping = false;
@@ -125,8 +126,9 @@ export class CoreSupervisor<P> {
    * The renderer is loaded (sink) or gone (null). When set and the core is spawned, the renderer gets a fresh
    * port at once; otherwise it gets one as soon as the core spawns.
    */
-  setRenderer(sink: RendererSink<P> | null): void {
+  setRenderer(sink: RendererSink<P> | null, audience: 'citizen' | 'technician' = 'citizen'): void {
     this.renderer = sink;
+    this.audience = audience;
     if (sink) this.connect();
   }
 
@@ -235,7 +237,7 @@ export class CoreSupervisor<P> {
     if (!child || !this.spawned || !sink) return;
     const { port1, port2 } = this.o.createChannel();
     try {
-      child.postMessage({ type: 'connect' }, [port1]);
+      child.postMessage(this.audience === 'technician' ? { type: 'connect', audience: 'technician' } : { type: 'connect' }, [port1]);
     } catch (err) {
       this.o.log?.('error', `could not hand a port to the core: ${String(err)}`);
       this.o.closePort?.(port1);

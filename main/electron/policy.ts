@@ -62,6 +62,15 @@ export function isAppUrl(url: string): boolean {
   return u !== null && u.protocol === `${APP_SCHEME}:` && u.hostname === APP_HOST && u.port === '' && u.username === '' && u.password === '';
 }
 
+/** The technician screen's page: its channel to the core is a technician channel (PIN-gated tech.*). */
+export const TECHNICIAN_PATH = '/tech.html';
+
+export function isTechnicianUrl(url: string): boolean {
+  if (!isAppUrl(url)) return false;
+  const u = parseUrl(url);
+  return u !== null && u.pathname === TECHNICIAN_PATH;
+}
+
 /**
  * Whether the top-level page may go to `url` (will-navigate, will-redirect, will-frame-navigate).
  * Only pages of our own origin; everything else (http(s), file, data, javascript, devtools, ...) is refused.

@@ -21,6 +21,8 @@ import type {
   PushPayload,
   Reply,
   Result,
+  TechInvokeName,
+  TechPushName,
 } from '../contract/index.js';
 
 const PORT_CHANNEL = 'kiosk:port';
@@ -35,6 +37,7 @@ const INVOKE_NAMES = [
   'session.dismiss',
   'ui.setLocale',
   'ui.setDisplay',
+  'ui.setVoice',
   'devices.list',
   'system.get',
   'matter.choose',
@@ -65,7 +68,33 @@ const INVOKE_NAMES = [
   'cases.rateReasons',
   'cases.close',
 ] as const;
-const PUSH_NAMES = ['session.view', 'devices.status', 'system.status'] as const;
+const PUSH_NAMES = ['session.view', 'devices.status', 'system.status', 'service.status'] as const;
+/** The technician page (tech.html) gets these instead, as window.kioskTech; the core still checks its PIN login. */
+const TECH_INVOKE_NAMES = [
+  'tech.hello',
+  'tech.login',
+  'tech.logout',
+  'tech.activity',
+  'tech.state',
+  'tech.devices.list',
+  'tech.devices.health',
+  'tech.devices.counters',
+  'tech.devices.trace',
+  'tech.platform.check',
+  'tech.logs.tail',
+  'tech.journal.verify',
+  'tech.queue.stats',
+  'tech.queue.keys',
+  'tech.queue.dead',
+  'tech.queue.retry',
+  'tech.queue.exportDead',
+  'tech.queue.drainNow',
+  'tech.service.out',
+  'tech.service.in',
+  'tech.printer.test',
+  'tech.idCard.read',
+] as const;
+const TECH_PUSH_NAMES = ['tech.state', 'tech.session', 'tech.challenge'] as const;
 const ERROR_CODES = [
   'invalid-message',
   'unknown-method',
@@ -83,10 +112,14 @@ type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B 
 const invokeNamesMatchContract: Equals<(typeof INVOKE_NAMES)[number], InvokeName> = true;
 const pushNamesMatchContract: Equals<(typeof PUSH_NAMES)[number], PushName> = true;
 const errorCodesMatchContract: Equals<(typeof ERROR_CODES)[number], KioskErrorCode> = true;
-void [invokeNamesMatchContract, pushNamesMatchContract, errorCodesMatchContract];
+const techInvokeNamesMatchContract: Equals<(typeof TECH_INVOKE_NAMES)[number], TechInvokeName> = true;
+const techPushNamesMatchContract: Equals<(typeof TECH_PUSH_NAMES)[number], TechPushName> = true;
+void [invokeNamesMatchContract, pushNamesMatchContract, errorCodesMatchContract, techInvokeNamesMatchContract, techPushNamesMatchContract];
 
-const INVOKE_SET: ReadonlySet<string> = new Set(INVOKE_NAMES);
-const PUSH_SET: ReadonlySet<string> = new Set(PUSH_NAMES);
+/** Which page this preload runs in: the technician screen's own page, or the citizen screen. */
+const TECH_PAGE = (globalThis as { location?: { pathname?: unknown } }).location?.pathname === '/tech.html';
+const INVOKE_SET: ReadonlySet<string> = new Set<string>(TECH_PAGE ? TECH_INVOKE_NAMES : INVOKE_NAMES);
+const PUSH_SET: ReadonlySet<string> = new Set<string>(TECH_PAGE ? TECH_PUSH_NAMES : PUSH_NAMES);
 const ERROR_SET: ReadonlySet<string> = new Set(ERROR_CODES);
 
 /** The renderer-side (DOM) MessagePort, reduced to what we use (tsconfig.electron.json has no DOM lib). */
@@ -258,7 +291,8 @@ function installPreload(e: PreloadElectron, options: BridgeOptions = {}): Bridge
     handle.attachPort(p as RendererPort);
   });
   try {
-    e.contextBridge.exposeInMainWorld('kiosk', handle.bridge);
+    // The technician page gets window.kioskTech (tech.* only), the citizen page window.kiosk (never tech.*).
+    e.contextBridge.exposeInMainWorld(TECH_PAGE ? 'kioskTech' : 'kiosk', handle.bridge);
   } catch (err) {
     console.error('kiosk: could not expose the bridge', err instanceof Error ? err.message : String(err));
   }

@@ -19,6 +19,7 @@ import {
   decidePermission,
   isAllowedNavigation,
   isAppUrl,
+  isTechnicianUrl,
   windowOpenDecision,
 } from './policy.js';
 import { RendererGuard } from './renderer-guard.js';
@@ -221,10 +222,13 @@ export function runShell(options: ShellOptions): ShellHandle | null {
     wc.on('did-finish-load', () => {
       const url = wc.getURL();
       if (isAppUrl(url) && url !== OUT_OF_SERVICE_URL) {
-        supervisor.setRenderer((port) => {
-          if (!w.isDestroyed()) wc.postMessage(PORT_CHANNEL, null, [port]);
-          else port.close();
-        });
+        supervisor.setRenderer(
+          (port) => {
+            if (!w.isDestroyed()) wc.postMessage(PORT_CHANNEL, null, [port]);
+            else port.close();
+          },
+          isTechnicianUrl(url) ? 'technician' : 'citizen',
+        );
       }
     });
     wc.on('render-process-gone', (_event, details) => {

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ProfileError } from '../core/profile.js';
+import { WavRecorder } from '../core/voice/index.js';
 import { startSimulatedKiosk, type SimulatedKiosk } from '../sim/terminal.js';
 import { startWebHost } from './server.js';
 
@@ -32,7 +33,16 @@ async function main(): Promise<void> {
   let kiosk: SimulatedKiosk;
   try {
     // Web mode: the simulators the profile asks for, and the embedded platform when it names none.
-    kiosk = await startSimulatedKiosk({ profilePath, host: 'web', stderrLogs: true, platformProgressionMs: SIM_CASE_STEP_MS });
+    // End-to-end tests: voice guidance written to WAV files with an index (utterances.jsonl) instead of the speaker.
+    const recordVoice = process.env.KIOSK_VOICE_RECORD_DIR;
+    kiosk = await startSimulatedKiosk({
+      profilePath,
+      host: 'web',
+      stderrLogs: true,
+      platformProgressionMs: SIM_CASE_STEP_MS,
+      ...(recordVoice ? { speech: new WavRecorder({ dir: resolve(recordVoice), index: true }) } : {}),
+    });
+    if (recordVoice) kiosk.core.log.warn({ dir: resolve(recordVoice) }, 'voice guidance is recorded to WAV files (KIOSK_VOICE_RECORD_DIR), not played: for tests only');
   } catch (e) {
     if (e instanceof ProfileError) {
       console.error(`kiosk: cannot start: ${e.message}`);

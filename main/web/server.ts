@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
 import { MAX_MESSAGE_CHARS, SimConnectedBody, SimPaymentFault, SimPlaceCard, SimPlatformOutage, SimPrinterFault, SimScannerFault, type ServerMessage } from '../contract/index.js';
-import type { KioskCore } from '../core/kiosk.js';
+import type { ConnectionAudience, KioskCore } from '../core/kiosk.js';
 import { isLoopback } from '../core/profile.js';
 import type { SimControl } from '../sim/devices.js';
 import { readStatic } from './static.js';
@@ -203,7 +203,8 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       return;
     }
     if (path === '/healthz') return send(res, 200, { ok: true });
-    const file = path === '/' || path === '/sim' || path === '/sim/' ? '/index.html' : path;
+    // The technician screen is its own page (its own bundle): citizens' pages never carry it.
+    const file = path === '/' || path === '/sim' || path === '/sim/' ? '/index.html' : path === '/tech' || path === '/tech/' ? '/tech.html' : path;
     void readStatic(opts.rendererDir, file).then((found) => {
       if (!found) {
         res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found');
@@ -212,7 +213,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       res.writeHead(200, {
         'content-type': found.type,
         'content-security-policy': csp(),
-        'cache-control': file === '/index.html' ? 'no-store' : 'public, max-age=3600',
+        'cache-control': file === '/index.html' || file === '/tech.html' ? 'no-store' : 'public, max-age=3600',
       });
       res.end(req.method === 'HEAD' ? undefined : found.body);
     });
@@ -225,21 +226,23 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     const hostHeader = req.headers.host;
     const hostOk = hostAllowed(hostHeader);
     const originOk = !origin || (hostHeader !== undefined && (origin === `http://${hostHeader}` || origin === `https://${hostHeader}`));
-    if (url.pathname !== '/ws' || !hostOk || !tokenMatches(tokenBuf, url.searchParams.get('t')) || !originOk) {
+    const audience = url.pathname === '/ws' ? 'citizen' : url.pathname === '/ws/tech' ? 'technician' : null;
+    if (audience === null || !hostOk || !tokenMatches(tokenBuf, url.searchParams.get('t')) || !originOk) {
       log.warn({ path: url.pathname.slice(0, 100), hostOk, originOk }, 'websocket refused');
       socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => attach(ws));
+    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, audience));
   });
 
-  const attach = (ws: WebSocket): void => {
+  /** '/ws' is the citizen screen's channel; '/ws/tech' the technician screen's (tech.* after a PIN login). */
+  const attach = (ws: WebSocket, audience: ConnectionAudience): void => {
     const conn = {
       send(message: ServerMessage): void {
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
       },
     };
-    const detach = core.connect(conn);
+    const detach = core.connect(conn, audience);
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
         void core.receive(conn, '\u0000binary');

@@ -1,6 +1,6 @@
 import { assign, emit, enqueueActions, fromCallback, sendTo, setup, stopChild, type ActorRefFrom, type AnyActorLogic, type AnyActorRef, type SnapshotFrom } from 'xstate';
 import { caseQueryMachine, type CaseQueryEvent, type CaseQueryInput } from './case-query.js';
-import type { CitizenView, Display, LocalText, Locale, MatterOutcome } from '../contract/index.js';
+import type { CitizenView, Display, LocalText, Locale, MatterOutcome, VoiceChoice } from '../contract/index.js';
 import type { MatterInput, MatterOutput, MatterSnapshot } from './compile.js';
 import type { MatterEvent } from './matter-types.js';
 
@@ -39,6 +39,8 @@ export interface SessionInput {
   /** Language and display chosen on the attract screen by nobody identified are reset after this long without a choice. */
   attractResetMs: number;
   defaultLocale: Locale;
+  /** Each citizen's voice guidance to begin with (the profile's voice.defaultOn and volume). */
+  defaultVoice: VoiceChoice;
 }
 
 export interface SessionContext {
@@ -48,6 +50,7 @@ export interface SessionContext {
   warningSecondsLeft: number | null;
   locale: Locale;
   display: Display;
+  voice: VoiceChoice;
   outOfServiceReason: string | null;
   /** Counts sessions; a new identification always starts a new one. */
   sessionSerial: number;
@@ -76,6 +79,7 @@ export type SessionEvent =
   | { type: 'DISMISS' }
   | { type: 'SET_LOCALE'; locale: Locale }
   | { type: 'SET_DISPLAY'; display: Display }
+  | { type: 'SET_VOICE'; voice: VoiceChoice }
   | { type: 'OUT_OF_SERVICE'; reason: string }
   | { type: 'BACK_IN_SERVICE' }
   /** The core compiled the chosen matter; `logic` is its machine, `input` its key and pre-fill. */
@@ -171,7 +175,9 @@ export const sessionMachine = setup({
     someoneIdentified: ({ context }) => context.citizen !== null,
     cardStays: ({ context }) => context.cardOnReader,
     choicesChanged: ({ context }) =>
-      context.locale !== context.config.defaultLocale || JSON.stringify(context.display) !== JSON.stringify(DEFAULT_DISPLAY),
+      context.locale !== context.config.defaultLocale ||
+      JSON.stringify(context.display) !== JSON.stringify(DEFAULT_DISPLAY) ||
+      JSON.stringify(context.voice) !== JSON.stringify(context.config.defaultVoice),
   },
   actions: {
     identify: assign(({ context, event }) => {
@@ -196,14 +202,16 @@ export const sessionMachine = setup({
     clearWarning: assign({ warningSecondsLeft: null }),
     setLocale: assign(({ event }) => (event.type === 'SET_LOCALE' ? { locale: event.locale } : {})),
     setDisplay: assign(({ event }) => (event.type === 'SET_DISPLAY' ? { display: event.display } : {})),
+    setVoice: assign(({ event }) => (event.type === 'SET_VOICE' ? { voice: event.voice } : {})),
     setOutOfService: assign(({ event }) => (event.type === 'OUT_OF_SERVICE' ? { outOfServiceReason: event.reason } : {})),
     clearOutOfService: assign({ outOfServiceReason: null }),
-    /** Forgets everything about the citizen, including their language and display choices. */
+    /** Forgets everything about the citizen, including their language, display and voice choices. */
     wipe: assign(({ context }) => ({
       citizen: null,
       warningSecondsLeft: null,
       locale: context.config.defaultLocale,
       display: DEFAULT_DISPLAY,
+      voice: context.config.defaultVoice,
       outcome: null,
     })),
     spawnMatter: assign(({ event, spawn }) => {
@@ -246,6 +254,7 @@ export const sessionMachine = setup({
     warningSecondsLeft: null,
     locale: input.defaultLocale,
     display: DEFAULT_DISPLAY,
+    voice: input.defaultVoice,
     outOfServiceReason: null,
     sessionSerial: 0,
     matter: null,
@@ -257,6 +266,7 @@ export const sessionMachine = setup({
   on: {
     SET_LOCALE: { actions: 'setLocale' },
     SET_DISPLAY: { actions: 'setDisplay' },
+    SET_VOICE: { actions: 'setVoice' },
     RESUME_OFFER: { actions: 'offerResume' },
     RESUME_WITHDRAWN: { actions: 'withdrawResume' },
   },
@@ -279,6 +289,7 @@ export const sessionMachine = setup({
             CARD_REMOVED: { actions: 'markCardRemoved' },
             SET_LOCALE: { target: 'attract', reenter: true, actions: 'setLocale' },
             SET_DISPLAY: { target: 'attract', reenter: true, actions: 'setDisplay' },
+            SET_VOICE: { target: 'attract', reenter: true, actions: 'setVoice' },
             ACTIVITY: { target: 'attract', reenter: true },
           },
         },

@@ -1,10 +1,12 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { DeviceStatus, SessionView, SystemStatus } from '../../main/contract/index.js';
+import { VOLUME_STEPS, type DeviceStatus, type SessionView, type SystemStatus } from '../../main/contract/index.js';
 import { getBridge } from './bridge.js';
 import { dictionaries, type Dict } from './i18n.js';
 import { Goodbye } from './journey/Goodbye.js';
 import { MatterList } from './journey/MatterList.js';
 import { MatterScreen } from './journey/MatterScreen.js';
+import { ClosingNotice, useServiceStatus, useTechnicianEntry } from './service.js';
+import { useActivityReporter } from './activity.js';
 
 function useKioskState() {
   const [view, setView] = useState<SessionView | null>(null);
@@ -26,29 +28,13 @@ function useKioskState() {
   return { view, devices, system };
 }
 
-/** Any touch or key press counts as activity; reported at most once a second. */
-function useActivityReporter(active: boolean) {
-  const last = useRef(0);
-  useEffect(() => {
-    if (!active) return;
-    const report = () => {
-      const now = Date.now();
-      if (now - last.current < 1000) return;
-      last.current = now;
-      void getBridge().invoke('session.activity', {});
-    };
-    window.addEventListener('pointerdown', report, { capture: true });
-    window.addEventListener('keydown', report, { capture: true });
-    return () => {
-      window.removeEventListener('pointerdown', report, { capture: true });
-      window.removeEventListener('keydown', report, { capture: true });
-    };
-  }, [active]);
-}
+const reportActivity = (): void => void getBridge().invoke('session.activity', {});
 
 export function KioskApp({ webMode }: { webMode: boolean }) {
   const { view, devices, system } = useKioskState();
-  useActivityReporter(view?.screen === 'welcome' || view?.screen === 'matter');
+  useActivityReporter(view?.screen === 'welcome' || view?.screen === 'matter', reportActivity, 1000);
+  const service = useServiceStatus();
+  useTechnicianEntry(service?.technicianEntry ?? null, view?.screen === 'attract' || view?.screen === 'out-of-service');
   const locale = view?.locale ?? 'zh-CN';
   const t = dictionaries[locale];
 
@@ -78,14 +64,15 @@ export function KioskApp({ webMode }: { webMode: boolean }) {
             {view.terminal.siteName} · {t.siteType[view.terminal.siteType]}
           </span>
         </div>
-        <Toolbar view={view} t={t} />
+        <Toolbar view={view} system={system} t={t} />
       </header>
       {view.screen === 'attract' && <Attract t={t} devices={devices} system={system} />}
       {view.screen === 'welcome' && <Welcome view={view} t={t} />}
       {view.screen === 'matter' && view.matter && <MatterScreen matter={view.matter} locale={locale} t={t} />}
       {view.screen === 'finished' && <Goodbye view={view} locale={locale} t={t} />}
-      {view.screen === 'out-of-service' && <OutOfService t={t} reason={view.outOfServiceReason} />}
+      {view.screen === 'out-of-service' && <OutOfService t={t} reason={service?.reason ?? view.outOfServiceReason} />}
       {view.idleWarning && <IdleWarning seconds={view.idleWarning.secondsLeft} t={t} />}
+      <ClosingNotice status={service} t={t} />
       <footer className="footer">
         <span>{view.terminal.id}</span>
         {webMode && (
@@ -98,7 +85,12 @@ export function KioskApp({ webMode }: { webMode: boolean }) {
   );
 }
 
-function Toolbar({ view, t }: { view: SessionView; t: Dict }) {
+/** The next louder step of the volume control, round to the quietest after the loudest. */
+function nextVolume(volume: number): number {
+  return VOLUME_STEPS.find((v) => v > volume) ?? VOLUME_STEPS[0] ?? volume;
+}
+
+function Toolbar({ view, system, t }: { view: SessionView; system: SystemStatus | null; t: Dict }) {
   const large = view.display.largeText;
   const toggleLocale = useCallback(() => {
     void getBridge().invoke('ui.setLocale', { locale: view.locale === 'zh-CN' ? 'en' : 'zh-CN' });
@@ -115,7 +107,26 @@ function Toolbar({ view, t }: { view: SessionView; t: Dict }) {
         <span aria-hidden="true">A+ </span>
         {t.largeText}
       </button>
+      <VoiceControls view={view} system={system} t={t} />
     </nav>
+  );
+}
+
+/** Voice guidance on/off and its volume (the core speaks; the screen only asks). Hidden when the terminal has no voice. */
+function VoiceControls({ view, system, t }: { view: SessionView; system: SystemStatus | null; t: Dict }) {
+  const { on, volume } = view.voice;
+  const toggle = useCallback(() => void getBridge().invoke('ui.setVoice', { on: !on, volume }), [on, volume]);
+  const louder = useCallback(() => void getBridge().invoke('ui.setVoice', { on: true, volume: nextVolume(volume) }), [volume]);
+  if (system?.voice?.state === 'disabled') return null;
+  return (
+    <>
+      <button type="button" className="tool" onClick={toggle} aria-pressed={on} aria-label={t.voice}>
+        {t.voice}
+      </button>
+      <button type="button" className="tool" onClick={louder} disabled={!on} aria-label={t.volume} aria-describedby="volume-level">
+        {t.volume} <span id="volume-level">{volume}</span>
+      </button>
+    </>
   );
 }
 

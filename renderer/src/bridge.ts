@@ -34,8 +34,14 @@ export function takeToken(): string | null {
 
 type Pending = { resolve: (r: Reply<unknown>) => void; timer: number };
 
-/** The web-mode bridge: the contract's messages over a WebSocket, reconnecting with backoff. */
-export class WebSocketBridge implements KioskBridge {
+/** Push schemas a channel accepts (the citizen table, or the technician table). */
+type PushTable = Record<string, { safeParse(v: unknown): { success: true; data: unknown } | { success: false } }>;
+
+/**
+ * The contract's messages over a WebSocket, reconnecting with backoff. Pushes are validated against the
+ * channel's own table and dropped otherwise; the citizen and the technician screen each have one.
+ */
+export class WebSocketChannel {
   #ws: WebSocket | null = null;
   #nextId = 1;
   #pending = new Map<number, Pending>();
@@ -44,7 +50,10 @@ export class WebSocketBridge implements KioskBridge {
   #attempt = 0;
   #statusListeners = new Set<(connected: boolean) => void>();
 
-  constructor(private readonly url: string) {
+  constructor(
+    private readonly url: string,
+    private readonly pushTable: PushTable,
+  ) {
     this.#open();
   }
 
@@ -89,33 +98,56 @@ export class WebSocketBridge implements KioskBridge {
       return;
     }
     const name = msg.data.name;
-    if (!(name in push)) return;
-    const parsed = push[name as PushName].safeParse(msg.data.payload);
-    if (!parsed.success) return;
+    if (!Object.prototype.hasOwnProperty.call(this.pushTable, name)) return;
+    const parsed = this.pushTable[name]?.safeParse(msg.data.payload);
+    if (!parsed?.success) return;
     for (const l of this.#listeners.get(name) ?? []) l(parsed.data);
   }
 
-  invoke<N extends InvokeName>(name: N, params: Params<N>): Promise<Reply<Result<N>>> {
+  request(name: string, params: unknown, timeoutMs = REQUEST_TIMEOUT_MS): Promise<Reply<unknown>> {
     const id = this.#nextId++;
     const text = JSON.stringify({ type: 'request', id, method: name, params });
     return new Promise((resolve) => {
       const timer = window.setTimeout(() => {
         this.#pending.delete(id);
         resolve({ ok: false, error: { code: 'internal', message: 'no reply from the kiosk core' } });
-      }, REQUEST_TIMEOUT_MS);
-      this.#pending.set(id, { resolve: resolve as (r: Reply<unknown>) => void, timer });
+      }, timeoutMs);
+      this.#pending.set(id, { resolve, timer });
       if (this.#ws?.readyState === WebSocket.OPEN) this.#ws.send(text);
       else this.#queue.push(text);
     });
   }
 
-  on<P extends PushName>(name: P, listener: (payload: PushPayload<P>) => void): () => void {
+  on(name: string, listener: (payload: unknown) => void): () => void {
     let set = this.#listeners.get(name);
     if (!set) this.#listeners.set(name, (set = new Set()));
-    const l = listener as (payload: unknown) => void;
-    set.add(l);
-    return () => set.delete(l);
+    set.add(listener);
+    return () => set.delete(listener);
   }
+}
+
+/** The web-mode citizen bridge: the citizen contract over the '/ws' channel. */
+export class WebSocketBridge implements KioskBridge {
+  readonly #ch: WebSocketChannel;
+  constructor(url: string) {
+    this.#ch = new WebSocketChannel(url, push);
+  }
+  onConnection(listener: (connected: boolean) => void): () => void {
+    return this.#ch.onConnection(listener);
+  }
+  invoke<N extends InvokeName>(name: N, params: Params<N>): Promise<Reply<Result<N>>> {
+    return this.#ch.request(name, params) as Promise<Reply<Result<N>>>;
+  }
+  on<P extends PushName>(name: P, listener: (payload: PushPayload<P>) => void): () => void {
+    return this.#ch.on(name, listener as (payload: unknown) => void);
+  }
+}
+
+/** ws(s)://<host><path>?t=<token> for this page. */
+export function channelUrl(path: string): string {
+  const token = takeToken() ?? '';
+  const proto = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${proto}//${window.location.host}${path}?t=${encodeURIComponent(token)}`;
 }
 
 let bridge: KioskBridge | null = null;
@@ -126,8 +158,6 @@ export function getBridge(): KioskBridge {
     bridge = window.kiosk;
     return bridge;
   }
-  const token = takeToken() ?? '';
-  const proto = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
-  bridge = new WebSocketBridge(`${proto}//${window.location.host}/ws?t=${encodeURIComponent(token)}`);
+  bridge = new WebSocketBridge(channelUrl('/ws'));
   return bridge;
 }

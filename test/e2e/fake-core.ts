@@ -20,6 +20,7 @@ export function baseView(patch: Partial<SessionView> = {}): SessionView {
     screen: 'welcome',
     locale: 'zh-CN',
     display: { largeText: false, highContrast: false },
+    voice: { on: true, volume: 60 },
     citizen: CITIZEN,
     idleWarning: null,
     cardOnReader: true,
@@ -57,6 +58,11 @@ export class FakeCore {
   show(patch: Partial<SessionView>): void {
     this.#view = SessionView.parse({ ...this.#view, ...patch, seq: ++this.#seq });
     this.#ws?.send(JSON.stringify({ type: 'event', name: 'session.view', payload: this.#view }));
+  }
+
+  /** Pushes another event as the core would (e.g. 'system.status'). */
+  push(name: string, payload: unknown): void {
+    this.#ws?.send(JSON.stringify({ type: 'event', name, payload }));
   }
 
   /** Requests of one method, in order. */

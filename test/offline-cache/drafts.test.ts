@@ -90,14 +90,16 @@ describe('session drafts (offline-cache/drafts.ts)', () => {
     c.close();
   });
 
-  it('migration 4 is appended: a version-3 database gains the draft tables and keeps its rows', () => {
+  it('migration 5 is appended after the device counters (4): a version-4 database gains the draft tables and keeps its rows', () => {
     const dir = tempDir();
-    const v3 = openDatabase({ dir, migrations: MIGRATIONS.slice(0, 3) });
-    v3.prepare("INSERT INTO kv_cache(name, etag, body, sealed, fetched_at) VALUES ('catalog', 'e1', x'7b7d', 0, 1)").run();
-    expect(v3.pragma('user_version', { simple: true })).toBe(3);
-    v3.close();
+    const v4 = openDatabase({ dir, migrations: MIGRATIONS.slice(0, 4) });
+    v4.prepare("INSERT INTO kv_cache(name, etag, body, sealed, fetched_at) VALUES ('catalog', 'e1', x'7b7d', 0, 1)").run();
+    v4.prepare("INSERT INTO device_counters(day, device, name, value) VALUES ('2026-12-01', 'printer', 'cuts', 3)").run();
+    expect(v4.pragma('user_version', { simple: true })).toBe(4);
+    v4.close();
     const db = openDatabase({ dir });
-    expect(db.pragma('user_version', { simple: true })).toBe(4);
+    expect(db.pragma('user_version', { simple: true })).toBe(5);
+    expect((db.prepare('SELECT value FROM device_counters').get() as { value: number }).value).toBe(3);
     expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'session_draft%' ORDER BY name").all()).toEqual([
       { name: 'session_draft_pages' },
       { name: 'session_drafts' },
@@ -105,7 +107,8 @@ describe('session drafts (offline-cache/drafts.ts)', () => {
     expect((db.prepare('SELECT etag FROM kv_cache').get() as { etag: string }).etag).toBe('e1');
     db.close();
     const check = new Database(path.join(dir, 'kiosk.db'), { readonly: true });
-    expect(check.prepare('SELECT version, name FROM schema_migrations WHERE version = 4').get()).toEqual({ version: 4, name: 'session drafts (crash resume)' });
+    expect(check.prepare('SELECT version, name FROM schema_migrations WHERE version = 5').get()).toEqual({ version: 5, name: 'session drafts (crash resume)' });
+    expect(check.prepare('SELECT version, name FROM schema_migrations WHERE version = 4').get()).toEqual({ version: 4, name: 'device usage counters per day' });
     check.close();
   });
 });

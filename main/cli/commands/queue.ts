@@ -4,16 +4,15 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
   collectRetentionExports,
-  deadLetterDocument,
   listRetentionExports,
   openOfflineCache,
   writeDeadLetterExport,
-  type DeadLetter,
   type JournalEntry,
   type OfflineCache,
   type OutboxStats,
 } from '../../../offline-cache/index.js';
 import { acceptanceNumber, CASE_KIND, Delivery, enqueueSubmission } from '../../core/delivery.js';
+import { sealedDeadLetterDocument } from '../../core/queue-admin.js';
 import { expireDeadLetters, reconcileJournal } from '../../../offline-cache/index.js';
 import { loadProfile, type LoadedProfile } from '../../core/profile.js';
 import { PlatformClient } from '../../platform/client.js';
@@ -284,25 +283,11 @@ const exportDead: Command = {
     if (outFile === undefined) throw new UsageError('--out FILE is required');
     const cache = openInspect(s);
     try {
-      const letters: DeadLetter[] = [];
-      let afterId = 0;
-      for (;;) {
-        const page = cache.outbox.exportDead({ afterId, limit: 200 });
-        if (page.length === 0) break;
-        letters.push(...page);
-        afterId = page[page.length - 1]?.id ?? afterId;
-      }
-      const doc = deadLetterDocument(letters, {
-        attachments: cache.attachments,
-        sealer: cache.sealer,
-        reason: 'technician',
-        now: Date.now(),
-        acceptanceNumberOf: (l) => acceptanceNumber(s.terminalId, l),
-      });
+      const { doc, count } = sealedDeadLetterDocument(cache, new Date(), s.terminalId);
       const abs = resolve(outFile);
       writeDeadLetterExport(abs, doc);
-      journalAction(cache, { type: 'technician-action', action: 'dead-letter-export', count: letters.length }, ctx);
-      return Promise.resolve({ data: { out: abs, count: letters.length }, human: [`${letters.length} dead letter(s) written, still sealed, to ${abs}`] });
+      journalAction(cache, { type: 'technician-action', action: 'dead-letter-export', count }, ctx);
+      return Promise.resolve({ data: { out: abs, count }, human: [`${count} dead letter(s) written, still sealed, to ${abs}`] });
     } finally {
       cache.close();
     }

@@ -31,7 +31,7 @@ describe('kioskctl id-card read against kioskctl sim id-card (pty)', () => {
   for (const key of ['resident-rare', 'hk-mo-tw', 'foreign-old', 'foreign-2023']) {
     it(`prints every field of ${key}`, async () => {
       if (key !== 'resident-rare') await sim.control(`place ${key}`);
-      const r = await kioskctl(['id-card', 'read', '--port', pty.hostPath, '--timeout', '5000', '--json']);
+      const r = await kioskctl(['id-card', 'read', '--direct', '--port', pty.hostPath, '--timeout', '5000', '--json']);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       const got = JSON.parse(r.stdout) as Record<string, unknown>;
@@ -46,11 +46,11 @@ describe('kioskctl id-card read against kioskctl sim id-card (pty)', () => {
 
   it('gives the photo as base64 under --photo, and Chinese+English labels without --json', async () => {
     await sim.control('place resident-zhang');
-    const r = await kioskctl(['id-card', 'read', '--port', pty.hostPath, '--timeout', '5000', '--photo', '--json']);
+    const r = await kioskctl(['id-card', 'read', '--direct', '--port', pty.hostPath, '--timeout', '5000', '--photo', '--json']);
     expect(r.code).toBe(0);
     const got = JSON.parse(r.stdout) as { photo: { base64: string } };
     expect(new Uint8Array(Buffer.from(got.photo.base64, 'base64'))).toEqual(sampleRecord('resident-zhang')?.photo?.bytes);
-    const human = await kioskctl(['id-card', 'read', '--port', pty.hostPath, '--timeout', '5000']);
+    const human = await kioskctl(['id-card', 'read', '--direct', '--port', pty.hostPath, '--timeout', '5000']);
     expect(human.code).toBe(0);
     expect(human.stdout).toContain('姓名 Name: 张晓宁');
     expect(human.stdout).toContain('民族 Ethnic group: 汉 (01)');
@@ -60,7 +60,7 @@ describe('kioskctl id-card read against kioskctl sim id-card (pty)', () => {
   it('a corrupted frame (bad checksum) exits non-zero with one clear line, no stack trace', async () => {
     await sim.control('fault bad-checksum');
     try {
-      const r = await kioskctl(['id-card', 'read', '--port', pty.hostPath, '--timeout', '1500', '--json']);
+      const r = await kioskctl(['id-card', 'read', '--direct', '--port', pty.hostPath, '--timeout', '1500', '--json']);
       expectOneLineError(r, /^kioskctl id-card read: id-card: corrupted frames from the reader: \d+ with a bad checksum/);
       expect(JSON.parse(r.stdout)).toMatchObject({ ok: false });
     } finally {
@@ -141,7 +141,7 @@ describe('kioskctl printer print against kioskctl sim printer (pty)', () => {
     const out = await mkdtemp(join(tmpdir(), 'cli-printer-'));
     const sim = await SimProcess.start(['printer', '--port', pty.devicePath, '--out', out]);
     try {
-      const r = await kioskctl(['printer', 'print', '--port', pty.hostPath, '--text', TEXT, '--json']);
+      const r = await kioskctl(['printer', 'print', '--direct', '--port', pty.hostPath, '--text', TEXT, '--json']);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, printed: 'text' });
@@ -166,7 +166,7 @@ describe('kioskctl printer print against kioskctl sim printer (pty)', () => {
     const out = await mkdtemp(join(tmpdir(), 'cli-printer-'));
     const sim = await SimProcess.start(['printer', '--port', pty.devicePath, '--out', out, '--fault', 'paper-out']);
     try {
-      const r = await kioskctl(['printer', 'print', '--port', pty.hostPath, '--text', TEXT]);
+      const r = await kioskctl(['printer', 'print', '--direct', '--port', pty.hostPath, '--text', TEXT]);
       expectOneLineError(r, /^kioskctl printer print: receipt-printer: printer is out of paper .*nothing was printed/);
       const summary = await sim.stop();
       expect(summary).toMatchObject({ receipts: 0, printDataBytes: 0 });

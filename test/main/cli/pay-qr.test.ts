@@ -40,18 +40,18 @@ async function padOnPty(opts: PadSimulatorOptions = {}): Promise<{ host: string;
 describe('kioskctl pay against a pad simulator (pty)', () => {
   it('sale → status → reverse on a simulator, with --json', async () => {
     const { host, sim } = await padOnPty();
-    const sale = await kioskctl(['pay', 'sale', '--port', host, '--amount', '12.50', '--reference', 'tech-test-1', '--json']);
+    const sale = await kioskctl(['pay', 'sale', '--direct', '--port', host, '--amount', '12.50', '--reference', 'tech-test-1', '--json']);
     expect(sale.stderr).toBe('');
     expect(sale.code).toBe(0);
     const s = JSON.parse(sale.stdout) as { outcome: string; serviceId: string; amountFen: number; poiTransaction: { transactionId: string } };
     expect(s).toMatchObject({ outcome: 'approved', amountFen: 1250, authorizedFen: 1250 });
     expect(sim.captured()).toMatchObject([{ saleTransactionId: 'tech-test-1', amountFen: 1250 }]);
 
-    const status = await kioskctl(['pay', 'status', '--port', host, '--service-id', s.serviceId, '--json']);
+    const status = await kioskctl(['pay', 'status', '--direct', '--port', host, '--service-id', s.serviceId, '--json']);
     expect(status.code).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ poiId: 'SIM-PAD-01', status: 'found', payment: { outcome: 'approved', poiTransaction: { transactionId: s.poiTransaction.transactionId } } });
 
-    const rev = await kioskctl(['pay', 'reverse', '--port', host, '--service-id', s.serviceId, '--json']);
+    const rev = await kioskctl(['pay', 'reverse', '--direct', '--port', host, '--service-id', s.serviceId, '--json']);
     expect(rev.code).toBe(0);
     expect(JSON.parse(rev.stdout)).toMatchObject({ outcome: 'reversed', reversedFen: 1250, reference: s.poiTransaction.transactionId });
     expect(sim.captured()).toEqual([]);
@@ -59,14 +59,14 @@ describe('kioskctl pay against a pad simulator (pty)', () => {
 
   it('a real pad (not SIM-…): sale and reverse refuse without --confirm-real-payment, and nothing is charged', async () => {
     const { host, sim } = await padOnPty({ poiId: 'P400-0042' });
-    const refused = await kioskctl(['pay', 'sale', '--port', host, '--amount', '1.00']);
+    const refused = await kioskctl(['pay', 'sale', '--direct', '--port', host, '--amount', '1.00']);
     expectOneLineError(refused, /^kioskctl pay sale: refusing to charge ¥1\.00 on the real payment pad P400-0042: .*--confirm-real-payment/);
     expect(refused.code).toBe(2);
     expect(sim.ledger()).toEqual([]);
-    const ok = await kioskctl(['pay', 'sale', '--port', host, '--amount', '1.00', '--confirm-real-payment', '--json']);
+    const ok = await kioskctl(['pay', 'sale', '--direct', '--port', host, '--amount', '1.00', '--confirm-real-payment', '--json']);
     expect(ok.code).toBe(0);
     expect(sim.captured()).toHaveLength(1);
-    const rev = await kioskctl(['pay', 'reverse', '--port', host, '--service-id', (JSON.parse(ok.stdout) as { serviceId: string }).serviceId]);
+    const rev = await kioskctl(['pay', 'reverse', '--direct', '--port', host, '--service-id', (JSON.parse(ok.stdout) as { serviceId: string }).serviceId]);
     expectOneLineError(rev, /refusing to reverse a payment on the real payment pad P400-0042/);
     expect(sim.captured()).toHaveLength(1);
   });
@@ -74,13 +74,13 @@ describe('kioskctl pay against a pad simulator (pty)', () => {
   it('timeout after debit: the command asks the pad at once and reports the one charge; a decline exits non-zero', async () => {
     const { host, sim } = await padOnPty();
     sim.setFaults({ timeoutAfterDebit: true });
-    const r = await kioskctl(['pay', 'sale', '--port', host, '--amount', '3', '--payment-timeout', '1000']);
+    const r = await kioskctl(['pay', 'sale', '--direct', '--port', host, '--amount', '3', '--payment-timeout', '1000']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('confirmed by a status inquiry');
     expect(sim.captured()).toHaveLength(1);
     sim.clearFaults();
     sim.setFaults({ decline: true });
-    const d = await kioskctl(['pay', 'sale', '--port', host, '--amount', '3']);
+    const d = await kioskctl(['pay', 'sale', '--direct', '--port', host, '--amount', '3']);
     expectOneLineError(d, /^kioskctl pay sale: the payment was declined \(refused\); nothing was charged$/);
   });
 
@@ -88,7 +88,7 @@ describe('kioskctl pay against a pad simulator (pty)', () => {
     const pty = await createPtyPair();
     const simProc = await SimProcess.start(['pay', '--port', pty.devicePath]);
     stops.push(() => simProc.stop());
-    const r = await kioskctl(['pay', 'sale', '--port', pty.hostPath, '--amount', '0.01', '--json']);
+    const r = await kioskctl(['pay', 'sale', '--direct', '--port', pty.hostPath, '--amount', '0.01', '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ outcome: 'approved', amountFen: 1 });
     await simProc.control('ledger');
@@ -96,7 +96,7 @@ describe('kioskctl pay against a pad simulator (pty)', () => {
   });
 
   it('bad amounts are usage errors before anything is opened', async () => {
-    const r = await kioskctl(['pay', 'sale', '--port', '/nonexistent', '--amount', '12.345']);
+    const r = await kioskctl(['pay', 'sale', '--direct', '--port', '/nonexistent', '--amount', '12.345']);
     expectOneLineError(r, /--amount must be yuan with at most two decimals/);
     expect(r.code).toBe(2);
   });
@@ -108,7 +108,7 @@ const BIN = join(process.cwd(), 'bin', 'kioskctl.mjs');
 async function readWhileSending(args: string[], devicePath: string, frame: Uint8Array): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const device = await SerialTransport.open({ path: devicePath, baudRate: 9600 });
   try {
-    const child = spawn(process.execPath, [BIN, 'qr', 'read', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'qr', 'read', '--direct', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -147,7 +147,7 @@ describe('kioskctl qr read (pty)', () => {
 
   it('no code in time: one line and a non-zero exit', async () => {
     const pty = await createPtyPair();
-    const r = await kioskctl(['qr', 'read', '--port', pty.hostPath, '--timeout', '300']);
+    const r = await kioskctl(['qr', 'read', '--direct', '--port', pty.hostPath, '--timeout', '300']);
     expectOneLineError(r, /^kioskctl qr read: qr-reader: no code was scanned within 300 ms/);
   });
 });

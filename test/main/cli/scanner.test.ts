@@ -37,7 +37,7 @@ describe('kioskctl scanner against a real saned', () => {
   const at = (): string[] => ['--host', '127.0.0.1', '--port', String(saned.port)];
 
   it('scanner list --json names the devices; --device adds what it can do', async () => {
-    const r = await kioskctl(['scanner', 'list', ...at(), '--device', 'test:0', '--json']);
+    const r = await kioskctl(['scanner', 'list', '--direct', ...at(), '--device', 'test:0', '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const data = JSON.parse(r.stdout) as { devices: { name: string }[]; capabilities: { modes: { mode: string }[]; sources: { source: string }[] } };
@@ -48,7 +48,7 @@ describe('kioskctl scanner against a real saned', () => {
 
   it('scanner scan writes a gray page as PNG with the pixel size saned reports', async () => {
     const dir = join(out, 'gray');
-    const r = await kioskctl(['scanner', 'scan', ...at(), '--device', 'test:0', '--mode', 'gray', '--resolution', '75', '--page-size', 'A6', '--out', dir, '--json']);
+    const r = await kioskctl(['scanner', 'scan', '--direct', ...at(), '--device', 'test:0', '--mode', 'gray', '--resolution', '75', '--page-size', 'A6', '--out', dir, '--json']);
     expect(r.code).toBe(0);
     const data = JSON.parse(r.stdout) as ScanJson;
     expect(data).toMatchObject({ ok: true, device: 'test:0', endedBy: 'single-page', settings: { mode: 'gray', resolution: 75, source: 'flatbed' } });
@@ -63,7 +63,7 @@ describe('kioskctl scanner against a real saned', () => {
     const sizes: number[] = [];
     for (const dpi of ['50', '100']) {
       const dir = join(out, `color-${dpi}`);
-      const r = await kioskctl(['scanner', 'scan', ...at(), '--device', 'test:0', '--mode', 'color', '--resolution', dpi, '--page-size', 'A6', '--out', dir]);
+      const r = await kioskctl(['scanner', 'scan', '--direct', ...at(), '--device', 'test:0', '--mode', 'color', '--resolution', dpi, '--page-size', 'A6', '--out', dir]);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`Scanned 1 page\\(s\\) from test:0 \\(Color, ${dpi} dpi, Flatbed\\)`));
       expect(r.stderr).toMatch(/page 1: scanning \(\d+ lines\)/);
@@ -76,7 +76,7 @@ describe('kioskctl scanner against a real saned', () => {
 
   it('scanner scan --source ADF writes every page of the feeder, and --pdf one PDF of them', async () => {
     const dir = join(out, 'adf');
-    const r = await kioskctl(['scanner', 'scan', ...at(), '--device', 'test:0', '--source', 'ADF', '--resolution', '25', '--page-size', 'A6', '--pdf', '--out', dir, '--json']);
+    const r = await kioskctl(['scanner', 'scan', '--direct', ...at(), '--device', 'test:0', '--source', 'ADF', '--resolution', '25', '--page-size', 'A6', '--pdf', '--out', dir, '--json']);
     expect(r.code).toBe(0);
     const data = JSON.parse(r.stdout) as ScanJson;
     expect(data.endedBy).toBe('feeder-empty');
@@ -92,26 +92,26 @@ describe('kioskctl scanner against a real saned', () => {
 
   it('without --device it scans the first device saned lists', async () => {
     const dir = join(out, 'first');
-    const r = await kioskctl(['scanner', 'scan', ...at(), '--resolution', '20', '--out', dir, '--json']);
+    const r = await kioskctl(['scanner', 'scan', '--direct', ...at(), '--resolution', '20', '--out', dir, '--json']);
     expect(r.code).toBe(0);
     expect((JSON.parse(r.stdout) as ScanJson).device).toBe('test:0');
   });
 
   it('a bad option is a usage error (exit 2) naming the choices', async () => {
-    const r = await kioskctl(['scanner', 'scan', ...at(), '--mode', 'sepia', '--out', join(out, 'x')]);
+    const r = await kioskctl(['scanner', 'scan', '--direct', ...at(), '--mode', 'sepia', '--out', join(out, 'x')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--mode must be one of color, gray, lineart');
   });
 
   it('a stopped saned gives one clear line and a non-zero exit', async () => {
     await saned.stop();
-    const r = await kioskctl(['scanner', 'scan', ...at(), '--device', 'test:0', '--out', join(out, 'stopped')]);
+    const r = await kioskctl(['scanner', 'scan', '--direct', ...at(), '--device', 'test:0', '--out', join(out, 'stopped')]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(new RegExp(`^kioskctl scanner scan: scanner: cannot reach saned: 127\\.0\\.0\\.1:${saned.port}: connection refused \\(is the service running\\?\\)`));
-    const j = await kioskctl(['scanner', 'list', ...at(), '--json']);
+    const j = await kioskctl(['scanner', 'list', '--direct', ...at(), '--json']);
     expect(j.code).toBe(1);
     expect(JSON.parse(j.stdout)).toMatchObject({ ok: false });
   });
@@ -137,7 +137,7 @@ describe('kioskctl sim scanner', () => {
       expect(ready.device).toBe('sim:0');
       const dir = await mkdtemp(join(tmpdir(), 'kioskctl-sim-'));
       try {
-        const r = await kioskctl(['scanner', 'scan', '--port', String(ready.port), '--device', 'sim:0', '--source', 'ADF', '--mode', 'gray', '--resolution', '75', '--page-size', 'A6', '--out', dir, '--json']);
+        const r = await kioskctl(['scanner', 'scan', '--direct', '--port', String(ready.port), '--device', 'sim:0', '--source', 'ADF', '--mode', 'gray', '--resolution', '75', '--page-size', 'A6', '--out', dir, '--json']);
         expect(r.code).toBe(0);
         const data = JSON.parse(r.stdout) as ScanJson;
         expect(data.endedBy).toBe('feeder-empty');

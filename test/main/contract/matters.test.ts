@@ -23,6 +23,7 @@ describe('matter contract', () => {
       seq: 1,
       locale: 'zh-CN',
       display: { largeText: false, highContrast: false },
+  voice: { on: true, volume: 70 },
       citizen: null,
       idleWarning: null,
       cardOnReader: true,

@@ -16,7 +16,7 @@ const WARN = 10_000;
 function start(a: Application = ALL) {
   const clock = new SimulatedClock();
   const fakes = new Fakes();
-  const session = createActor(sessionMachine, { clock, input: { idleTimeoutMs: IDLE, warningMs: WARN, goodbyeMs: 5000, cardRemovedMs: 5000, attractResetMs: 30_000, defaultLocale: 'zh-CN' } });
+  const session = createActor(sessionMachine, { clock, input: { idleTimeoutMs: IDLE, warningMs: WARN, goodbyeMs: 5000, cardRemovedMs: 5000, attractResetMs: 30_000, defaultLocale: 'zh-CN', defaultVoice: { on: true, volume: 70 } } });
   const emitted: SessionEmitted[] = [];
   session.on('*', (e) => emitted.push(e));
   session.start();

@@ -30,6 +30,7 @@ function start(overrides: Partial<SessionInput> = {}) {
     cardRemovedMs: 5_000,
     attractResetMs: 30_000,
     defaultLocale: 'zh-CN',
+    defaultVoice: { on: true, volume: 70 },
     ...overrides,
   };
   const actor = createActor(sessionMachine, { clock, input });

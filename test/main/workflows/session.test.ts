@@ -18,7 +18,7 @@ function start(overrides: Partial<{ idleTimeoutMs: number; warningMs: number; go
   const clock = new SimulatedClock();
   const actor = createActor(sessionMachine, {
     clock,
-    input: { idleTimeoutMs: 60_000, warningMs: 10_000, goodbyeMs: 5_000, cardRemovedMs: 5_000, attractResetMs: 30_000, defaultLocale: 'zh-CN', ...overrides },
+    input: { idleTimeoutMs: 60_000, warningMs: 10_000, goodbyeMs: 5_000, cardRemovedMs: 5_000, attractResetMs: 30_000, defaultLocale: 'zh-CN', defaultVoice: { on: true, volume: 70 }, ...overrides },
   });
   const emitted: SessionEmitted[] = [];
   actor.on('*', (e) => emitted.push(e));
