@@ -82,7 +82,7 @@ export function KioskApp({ webMode }: { webMode: boolean }) {
         </div>
         <Toolbar view={view} system={system} t={t} />
       </header>
-      {view.screen === 'attract' && <Attract t={t} devices={devices} system={system} />}
+      {view.screen === 'attract' && <Attract t={t} devices={devices} system={system} resumable={view.resumable ? view.resumable.matter[locale] : null} />}
       {view.screen === 'query' && view.query && <CaseQueryScreen query={view.query} locale={locale} t={t} cardOnReader={view.cardOnReader} />}
       {view.screen === 'welcome' && <Welcome view={view} t={t} />}
       {view.screen === 'matter' && view.matter && <MatterScreen matter={view.matter} locale={locale} t={t} />}
@@ -147,7 +147,7 @@ function VoiceControls({ view, system, t }: { view: SessionView; system: SystemS
   );
 }
 
-function Attract({ t, devices, system }: { t: Dict; devices: DeviceStatus[]; system: SystemStatus | null }) {
+function Attract({ t, devices, system, resumable }: { t: Dict; devices: DeviceStatus[]; system: SystemStatus | null; resumable: string | null }) {
   const reader = devices.find((d) => d.kind === 'id-card');
   const printer = devices.find((d) => d.kind === 'receipt-printer');
   const printerDown = printer !== undefined && printer.state !== 'online' && printer.state !== 'busy';
@@ -175,6 +175,11 @@ function Attract({ t, devices, system }: { t: Dict; devices: DeviceStatus[]; sys
           </div>
           <p className="hint">{t.attractHint}</p>
         </>
+      )}
+      {resumable && (
+        <p className="notice" role="status" data-testid="resume-offer">
+          {t.resumeOffer(resumable)}
+        </p>
       )}
       <button type="button" className="secondary big query-open" onClick={() => void getBridge().invoke('cases.open', {})}>
         <span>{t.query.open}</span>

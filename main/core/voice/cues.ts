@@ -181,6 +181,7 @@ export function cueOf(v: SessionView, opts: CueOptions): Cue {
   switch (v.screen) {
     case 'attract':
       prompt = [line(S.attract, locale)];
+      if (v.resumable) items.push({ id: 'resume-offer', kind: 'notice', lines: [line(I.resumeOffer, locale)] });
       break;
     case 'welcome': {
       const name = v.citizen ? speakableName(v.citizen.name, locale) : null;

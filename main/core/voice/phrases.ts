@@ -213,6 +213,8 @@ export const PHRASES = {
     fieldError: (label: Words, error: Words): Words =>
       t(error['zh-CN'].includes(label['zh-CN']) ? error['zh-CN'] : `${label['zh-CN']}：${error['zh-CN']}`, error.en.includes(label.en) ? error.en : `${label.en}: ${error.en}`),
     voiceOn: t('语音播报已开启。', 'Voice guidance is on.'),
+    /** The attract screen after a restart of the core: an interrupted application waits for its applicant's card. */
+    resumeOffer: t('刚才有一项申请因终端中断尚未办完。申请人请将身份证放回读卡区，继续办理。', 'An application was interrupted when the terminal stopped. The applicant can place their ID card on the reader again to continue.'),
     volume: (percent: number): Words => t(`音量${zhNumber(percent)}。`, `Volume ${percent}.`),
   },
 } as const;
