@@ -170,7 +170,7 @@ export interface EmbeddedPlatform {
 }
 
 /** Builds a simulator for every device the profile names as `{ type: 'simulated' }`. */
-export function createSimulatedDevices(profile: Profile): SimulatedDevices {
+export function createSimulatedDevices(profile: Profile, opts: { paymentStore?: string | null } = {}): SimulatedDevices {
   const idSim = profile.devices.idCard.type === 'simulated' ? buildIdCardSim() : null;
   const prCfg = profile.devices.printer;
   const printerSim = prCfg.type === 'simulated' ? buildPrinterSim(prCfg.paper) : null;
@@ -179,7 +179,7 @@ export function createSimulatedDevices(profile: Profile): SimulatedDevices {
   if (printerSim) openers.printer = printerSim.opener;
   // No profile field names the scanner or the pad yet (issue 9 adds them): web mode always simulates both.
   const scanner = new SimulatedPageSource();
-  const payment = new SimulatedPaymentTerminal();
+  const payment = new SimulatedPaymentTerminal(200, opts.paymentStore ?? null);
 
   return {
     openers,

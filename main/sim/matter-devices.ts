@@ -7,6 +7,8 @@
  * outcome lost after the debit / unplugged. SAMPLE behaviour only: no real money, no real scans.
  */
 import { randomBytes } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { PNG } from 'pngjs';
 import { Emitter } from '../../drivers/device.js';
 import type { LocalText } from '../contract/index.js';
@@ -113,7 +115,33 @@ export class SimulatedPaymentTerminal implements PaymentTerminal {
   readonly #sales = new Map<string, Sale>();
   readonly #changes = new Emitter<MatterDeviceState>();
 
-  constructor(private readonly stepMs = 200) {}
+  /**
+   * `storeFile`: a real pad is a device of its own that outlives a crash of the kiosk's core, so the simulator can
+   * keep its sales in a JSON-lines file (web mode: <dataDir>/payment-sim.jsonl), read back when it starts again. A
+   * line is appended (one write) at every sale and reversal, before the answer; a torn last line is ignored.
+   */
+  constructor(
+    private readonly stepMs = 200,
+    private readonly storeFile: string | null = null,
+  ) {
+    if (storeFile === null || !existsSync(storeFile)) return;
+    for (const l of readFileSync(storeFile, 'utf8').split('\n')) {
+      if (l.trim() === '') continue;
+      try {
+        const r = JSON.parse(l) as { key?: unknown; outcome?: SaleOutcome; reversed?: unknown };
+        if (typeof r.key === 'string' && r.outcome && typeof r.outcome === 'object') this.#sales.set(r.key, { outcome: r.outcome, reversed: r.reversed === true });
+      } catch {
+        // a torn last line (killed mid-write): that sale never answered
+      }
+    }
+  }
+
+  #record(key: string, sale: Sale): void {
+    this.#sales.set(key, sale);
+    if (this.storeFile === null) return;
+    mkdirSync(dirname(this.storeFile), { recursive: true });
+    appendFileSync(this.storeFile, `${JSON.stringify({ key, outcome: sale.outcome, reversed: sale.reversed })}\n`);
+  }
 
   state(): MatterDeviceState {
     return this.#state;
@@ -158,11 +186,11 @@ export class SimulatedPaymentTerminal implements PaymentTerminal {
       const fault = this.#fault;
       if (fault === 'decline') {
         const outcome: SaleOutcome = { outcome: 'declined', words: { 'zh-CN': '支付未成功：银行卡余额不足。可换一张卡重试。', en: 'Payment declined: insufficient funds. You may try another card.' }, reason: 'sim decline 51' };
-        this.#sales.set(req.key, { outcome, reversed: false });
+        this.#record(req.key, { outcome, reversed: false });
         return outcome;
       }
       const outcome: SaleOutcome = { outcome: 'approved', transactionId: `SIM-${randomBytes(6).toString('hex')}`, amountFen: req.amountFen, approvedAt: Date.now() };
-      this.#sales.set(req.key, { outcome, reversed: false });
+      this.#record(req.key, { outcome, reversed: false });
       if (fault === 'lostAfterDebit') {
         this.#fault = null; // once: the next status query finds the approval
         throw new MatterDeviceError({ 'zh-CN': '支付结果未能确认，请再按一次"支付"查询。', en: 'The payment could not be confirmed. Press Pay again to check.' }, 'reply lost after the debit');
@@ -185,6 +213,6 @@ export class SimulatedPaymentTerminal implements PaymentTerminal {
   async reverse(key: string, signal: AbortSignal): Promise<void> {
     signal.throwIfAborted();
     const s = this.#sales.get(key);
-    if (s && s.outcome.outcome === 'approved') s.reversed = true;
+    if (s && s.outcome.outcome === 'approved' && !s.reversed) this.#record(key, { ...s, reversed: true });
   }
 }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page, TestInfo } from '@playwright/test';
 import WebSocket from 'ws';
-import { Album, RESIDENT, identify, next, placeCard, platformGet, platformHolds, printedReceipts, stepHeading, typeOnPad } from './journey-helpers.js';
+import { Album, RESIDENT, identify, next, placeCard, platformGet, platformHolds, printedReceipts, simState, stepHeading, typeOnPad } from './journey-helpers.js';
 import { expect, screenshot, test, type Kiosk } from './kiosk-fixture.js';
 
 test.use({ viewport: { width: 1080, height: 1920 } });
@@ -188,6 +188,78 @@ test.describe('crash resume (issue 12 item 4)', () => {
       await page.getByRole('button', { name: '提交', exact: true }).click();
       await expect(page.getByText('受理回执已打印，请从出纸口取走回执')).toBeVisible({ timeout: 20_000 });
       await expect.poll(async () => (await platformGet<unknown[]>(b.kiosk, '/_sim/cases')).length, { timeout: 30_000 }).toBe(1);
+      await panel.close();
+    } finally {
+      for (const c of running) await killed(c);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+test.describe('a SIGKILL between payment and submission (issue 12 item 4)', () => {
+  /** Up to the summary after the fee was paid; then the core is killed. The paid sale's key. */
+  async function paidThenKilled(page: Page, a: Running): Promise<string> {
+    await page.goto(a.kiosk.url);
+    const panel = await panelOf(page, a.kiosk);
+    await placeCard(panel);
+    await expect(page.getByRole('heading', { level: 1, name: `您好，${RESIDENT.name}` })).toBeVisible();
+    await page.getByRole('button', { name: '社会保障卡补换', exact: true }).click();
+    await next(page);
+    await page.getByRole('radiogroup', { name: '补换原因' }).getByRole('radio', { name: '遗失' }).click();
+    await typeOnPad(page, '联系电话', '13912345678');
+    await next(page);
+    await page.getByRole('button', { name: '开始缴费' }).click();
+    await expect(stepHeading(page, '核对并提交')).toBeVisible({ timeout: 20_000 });
+    const sales = (await simState(a.kiosk)).payment?.sales ?? [];
+    expect(sales.filter((x) => x.outcome === 'approved')).toHaveLength(1);
+    await killed(a.child);
+    await panel.close();
+    return sales[0]?.key ?? '';
+  }
+
+  test('the same citizen comes back: the paid application is submitted once, with its one charge (never charged twice)', async ({ page }) => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiosk-e2e-pay-'));
+    const running: ChildProcess[] = [];
+    try {
+      const a = await startOn(dir);
+      running.push(a.child);
+      const key = await paidThenKilled(page, a);
+      const b = await startOn(dir);
+      running.push(b.child);
+      await page.goto(b.kiosk.url);
+      await expect(page.getByTestId('resume-offer')).toBeVisible({ timeout: 20_000 });
+      const panel = await panelOf(page, b.kiosk);
+      await placeCard(panel);
+      await expect(stepHeading(page, '核对并提交')).toBeVisible({ timeout: 20_000 });
+      await expect(page.getByText(/已缴费/)).toBeVisible();
+      await page.getByRole('button', { name: '提交', exact: true }).click();
+      await expect(page.getByText('受理回执已打印，请从出纸口取走回执')).toBeVisible({ timeout: 20_000 });
+      await expect.poll(async () => (await platformGet<unknown[]>(b.kiosk, '/_sim/cases')).length, { timeout: 30_000 }).toBe(1);
+      const sales = (await simState(b.kiosk)).payment?.sales ?? [];
+      expect(sales).toEqual([expect.objectContaining({ key, outcome: 'approved', reversed: false })]);
+      await panel.close();
+    } finally {
+      for (const c of running) await killed(c);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('someone else comes next: the unsubmitted payment is reversed and no case reaches the platform', async ({ page }) => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiosk-e2e-pay-'));
+    const running: ChildProcess[] = [];
+    try {
+      const a = await startOn(dir);
+      running.push(a.child);
+      const key = await paidThenKilled(page, a);
+      const b = await startOn(dir);
+      running.push(b.child);
+      await page.goto(b.kiosk.url);
+      await expect(page.getByTestId('resume-offer')).toBeVisible({ timeout: 20_000 });
+      const panel = await panelOf(page, b.kiosk);
+      await placeCard(panel, 'resident-longterm');
+      await expect(page.getByRole('heading', { name: '请选择要办理的事项' })).toBeVisible({ timeout: 20_000 });
+      await expect.poll(async () => (await simState(b.kiosk)).payment?.sales ?? [], { timeout: 20_000 }).toEqual([expect.objectContaining({ key, outcome: 'approved', reversed: true })]);
+      expect(await platformGet<unknown[]>(b.kiosk, '/_sim/cases')).toHaveLength(0);
       await panel.close();
     } finally {
       for (const c of running) await killed(c);

@@ -1,3 +1,6 @@
+import { appendFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import { MatterDeviceError } from '../../../main/core/matter-devices.js';
@@ -66,5 +69,25 @@ describe('the simulated payment pad', () => {
     expect(await pad.status('B', never())).toMatchObject({ outcome: 'approved' });
     pad.setConnected(false);
     await expect(sale(pad, 'C')).rejects.toBeInstanceOf(MatterDeviceError);
+  });
+
+  it('with a store file its sales outlive a restart of the host (a real pad outlives a crash of the core); a torn last line is ignored', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'pad-sim-')), 'payment-sim.jsonl');
+    const a = new SimulatedPaymentTerminal(1, file);
+    const sale = await a.sale({ key: 'k1', amountFen: 2000, description: 'fee', signal: never(), onPrompt: () => undefined });
+    expect(sale.outcome).toBe('approved');
+    await a.sale({ key: 'k2', amountFen: 500, description: 'fee', signal: never(), onPrompt: () => undefined });
+    await a.reverse('k2', never());
+    appendFileSync(file, '{"key":"k3","outc');
+    const b = new SimulatedPaymentTerminal(1, file);
+    expect(await b.status('k1', never())).toEqual(sale);
+    expect((await b.status('k2', never())).outcome).toBe('declined');
+    expect((await b.status('k3', never())).outcome).toBe('unknown');
+    // The same key after the restart: the same sale, never a second charge.
+    expect(await b.sale({ key: 'k1', amountFen: 2000, description: 'fee', signal: never(), onPrompt: () => undefined })).toEqual(sale);
+    expect(b.sales().map((x) => [x.key, x.reversed])).toEqual([
+      ['k1', false],
+      ['k2', true],
+    ]);
   });
 });
