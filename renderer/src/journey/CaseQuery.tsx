@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { RATING_LEVELS, type CaseQueryView, type CaseView, type Locale } from '../../../main/contract/index.js';
 import type { Dict } from '../i18n.js';
 import { Busy } from './Busy.js';
@@ -236,7 +236,6 @@ function Reasons({ query, locale, t }: { query: CaseQueryView; locale: Locale; t
   const r = t.rating;
   const [chosen, setChosen] = useState<string[]>([]);
   const [missing, setMissing] = useState(false);
-  useEffect(() => setMissing(false), [chosen]);
   const level = RATING_LEVELS.find((l) => l.level === query.rating.selected);
   const submit = () => {
     if (chosen.length === 0) setMissing(true);
@@ -253,7 +252,14 @@ function Reasons({ query, locale, t }: { query: CaseQueryView; locale: Locale; t
         <legend>{r.reasonsTitle}</legend>
         {query.rating.reasons.map((x) => (
           <label key={x.key} className={`reason${chosen.includes(x.key) ? ' reason-on' : ''}`}>
-            <input type="checkbox" checked={chosen.includes(x.key)} onChange={() => setChosen((c) => (c.includes(x.key) ? c.filter((k) => k !== x.key) : [...c, x.key]))} />
+            <input
+              type="checkbox"
+              checked={chosen.includes(x.key)}
+              onChange={() => {
+                setMissing(false);
+                setChosen((c) => (c.includes(x.key) ? c.filter((k) => k !== x.key) : [...c, x.key]));
+              }}
+            />
             <span>{lt(x.label, locale)}</span>
           </label>
         ))}
