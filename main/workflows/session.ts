@@ -173,6 +173,7 @@ export const sessionMachine = setup({
     matterSubmitted: ({ context }) => submittedOf(context.matter),
     cardAway: ({ context }) => !context.cardOnReader,
     someoneIdentified: ({ context }) => context.citizen !== null,
+    holderAway: ({ context }) => context.citizen !== null && !context.cardOnReader,
     cardStays: ({ context }) => context.cardOnReader,
     choicesChanged: ({ context }) =>
       context.locale !== context.config.defaultLocale ||
@@ -367,6 +368,18 @@ export const sessionMachine = setup({
               on: { QUERY: { actions: 'forwardToQuery' } },
             },
             idle: { initial: 'active', states: IDLE_STATES },
+            // The cardholder's own cases stay on screen only while their card does: taken away, the query ends
+            // cardRemovedMs later, as on the matter list (a look-up by number has nobody identified: not affected).
+            holder: {
+              initial: 'watching',
+              states: {
+                watching: { always: { guard: 'holderAway', target: 'away' } },
+                away: {
+                  always: { guard: 'cardStays', target: 'watching' },
+                  after: { cardRemoved: { target: '#session.inService.attract', actions: ['announceCardRemovedWipe', 'wipe'] } },
+                },
+              },
+            },
           },
         },
         finished: {

@@ -71,3 +71,14 @@ test('the kiosk URL without its token says what is wrong instead of "正在连�
   await expect(page.getByText('access token')).toBeVisible();
   await expect(page.getByText('正在连接终端服务…')).toHaveCount(0);
 });
+
+test.describe('storage below its floor', () => {
+  test.use({ kioskProfile: { storage: { minFreeBytes: 1e15 }, idle: { timeoutSeconds: 60, warningSeconds: 10, goodbyeSeconds: 30 } } });
+  test('the screen says which services are unavailable (new applications) and that queued ones are kept', async ({ page, kiosk }, testInfo) => {
+    await page.goto(kiosk.url);
+    await expect(page.getByRole('heading', { level: 1, name: '暂停服务' })).toBeVisible({ timeout: 20_000 });
+    await expect(page.getByText(/存储空间不足，暂停受理新业务/)).toBeVisible();
+    await expect(page.getByText(/已排队的提交照常发送/)).toBeVisible();
+    await screenshot(page, 'walkthrough-storage-below-floor', testInfo);
+  });
+});

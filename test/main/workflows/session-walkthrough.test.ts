@@ -1,3 +1,4 @@
+import type { CaseQueryInput } from '../../../main/workflows/case-query.js';
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock, createActor, createMachine } from 'xstate';
 import { screenOf, sessionMachine, type SessionEmitted, type SessionInput } from '../../../main/workflows/session.js';
@@ -87,6 +88,40 @@ describe('walk-through: the card leaves the reader on the welcome screen', () =>
     advance(clock, 5_000);
     expect(screenOf(actor.getSnapshot())).toBe('attract');
     expect(emitted.at(-1)).toEqual({ type: 'session.wiped', serial: 1, reason: 'card-removed' });
+  });
+});
+
+describe('the case query: the cardholder\'s cases stay only while the card does', () => {
+  const input = { serial: 1, numberPrefix: 'NX-TEST-0001-', numberDigits: 14, qrReader: false, rating: { version: 'v1', reasons: [] } } as unknown as CaseQueryInput;
+
+  it('the card taken away in the query by card ends it cardRemovedMs later, wiping the holder', () => {
+    const { actor, clock, emitted } = start();
+    actor.send({ type: 'QUERY_OPEN', input });
+    actor.send({ type: 'CARD_READ', citizen });
+    expect(screenOf(actor.getSnapshot())).toBe('query');
+    actor.send({ type: 'CARD_REMOVED' });
+    advance(clock, 4_999);
+    expect(screenOf(actor.getSnapshot())).toBe('query');
+    advance(clock, 1);
+    expect(screenOf(actor.getSnapshot())).toBe('attract');
+    expect(actor.getSnapshot().context.citizen).toBeNull();
+    expect(emitted.at(-1)).toEqual({ type: 'session.wiped', serial: 1, reason: 'card-removed' });
+  });
+
+  it('the card put back in time keeps the query; a look-up by number (nobody identified) is not ended by anything but idle', () => {
+    const { actor, clock } = start();
+    actor.send({ type: 'QUERY_OPEN', input });
+    actor.send({ type: 'CARD_READ', citizen });
+    actor.send({ type: 'CARD_REMOVED' });
+    advance(clock, 3_000);
+    actor.send({ type: 'CARD_READ', citizen });
+    advance(clock, 10_000);
+    expect(screenOf(actor.getSnapshot())).toBe('query');
+    actor.send({ type: 'QUERY_CLOSE' });
+    actor.send({ type: 'QUERY_OPEN', input });
+    actor.send({ type: 'CARD_REMOVED' });
+    advance(clock, 10_000);
+    expect(screenOf(actor.getSnapshot())).toBe('query');
   });
 });
 
