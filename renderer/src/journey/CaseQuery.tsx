@@ -16,9 +16,12 @@ export function CaseQueryScreen({ query, locale, t, cardOnReader }: { query: Cas
   const shown = query.cases.find((c) => c.id === query.selected) ?? null;
   const busy = query.phase === 'looking-up' || query.phase === 'printing' || query.phase === 'sending';
   return (
-    <main className="screen query">
+    // Focusable: it scrolls, and while the query is busy every button in it is disabled (keyboard and switch users).
+    <main className="screen query" tabIndex={0} aria-labelledby="query-title">
       <div className="query-head">
-        <h1 className="title">{q.title}</h1>
+        <h1 className="title" id="query-title">
+          {q.title}
+        </h1>
         <button type="button" className="secondary big-ish" disabled={busy} onClick={() => void send('cases.close', {})}>
           {q.close}
         </button>
