@@ -827,12 +827,9 @@ export class KioskCore {
     return null;
   }
 
-  /** cases.open: the case query, from the attract screen (or the card reminder after goodbye). */
+  /** cases.open: the case query, from the attract screen only (the session machine takes QUERY_OPEN there). */
   #openQuery(): null {
-    const screen = this.session.view().screen;
-    if (screen !== 'attract' && !(screen === 'finished' && this.session.view().citizen === null)) {
-      throw new KioskError('not-allowed', 'the case query opens from the start screen');
-    }
+    if (this.session.view().screen !== 'attract') throw new KioskError('not-allowed', 'the case query opens from the start screen');
     this.session.openQuery();
     return null;
   }
