@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { IdentityRecord } from '../../drivers/id-card/types.js';
 import { isStorageError, type DraftStore, type StoredDraft } from '../../offline-cache/index.js';
-import { CardType, Display, LocalText, Locale } from '../contract/index.js';
+import { CardType, Display, LocalText, Locale, VoiceChoice } from '../contract/index.js';
 import type { CatalogService } from './catalog-service.js';
 import type { MatterService, RunState } from './matter-service.js';
 import type { CardDecision, SessionClock, SessionService } from './session-service.js';
@@ -58,6 +58,8 @@ export const DraftBody = z.object({
   cardType: CardType,
   locale: Locale,
   display: Display,
+  /** The citizen's voice guidance choice (absent in drafts saved before it was kept). */
+  voice: VoiceChoice.optional(),
   run: RunStateSchema,
 });
 export type DraftBody = z.infer<typeof DraftBody>;
@@ -243,7 +245,7 @@ export class ResumeService {
       // What was saved is what is running now.
       this.#last = null;
       this.#lastKey = draft.run.key;
-      return { kind: 'resume', resume: { ...start, locale: draft.locale, display: draft.display } };
+      return { kind: 'resume', resume: { ...start, locale: draft.locale, display: draft.display, ...(draft.voice ? { voice: draft.voice } : {}) } };
     } catch (e) {
       this.#o.log.warn({ key: draft.run.key, err: e instanceof Error ? e.message : String(e) }, 'the interrupted matter cannot be restored: discarded');
       this.#o.session.withdrawResume();
@@ -278,6 +280,7 @@ export class ResumeService {
       cardType: record.cardType,
       locale: view.locale,
       display: view.display,
+      voice: view.voice,
       run,
     };
     const json = JSON.stringify(body);

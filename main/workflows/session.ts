@@ -97,7 +97,7 @@ export type SessionEvent =
    * The card of the interrupted matter's citizen is back: the session starts on the matter, whose `logic`
    * restores the matter's saved snapshot (the core builds it), with the citizen's language and display.
    */
-  | { type: 'RESUME'; citizen: CitizenView; locale: Locale; display: Display; logic: AnyActorLogic; input: MatterInput; code: string; name: LocalText }
+  | { type: 'RESUME'; citizen: CitizenView; locale: Locale; display: Display; voice?: VoiceChoice; logic: AnyActorLogic; input: MatterInput; code: string; name: LocalText }
   /** The case query (查询办件) from the attract screen; its screen events; leaving it. */
   | { type: 'QUERY_OPEN'; input: CaseQueryInput }
   | { type: 'QUERY'; event: CaseQueryEvent }
@@ -186,7 +186,7 @@ export const sessionMachine = setup({
       return { citizen: event.citizen, cardOnReader: true, warningSecondsLeft: null, sessionSerial: context.sessionSerial + 1, resumeOffer: null };
     }),
     /** The resumed citizen's language and display, as they had set them. */
-    restoreChoices: assign(({ event }) => (event.type === 'RESUME' ? { locale: event.locale, display: event.display } : {})),
+    restoreChoices: assign(({ event }) => (event.type === 'RESUME' ? { locale: event.locale, display: event.display, ...(event.voice ? { voice: event.voice } : {}) } : {})),
     offerResume: assign(({ event }) => (event.type === 'RESUME_OFFER' ? { resumeOffer: { name: event.name } } : {})),
     withdrawResume: assign({ resumeOffer: null }),
     openQuery: assign(({ event }) => (event.type === 'QUERY_OPEN' ? { queryInput: event.input, outcome: null } : {})),

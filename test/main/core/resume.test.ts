@@ -53,6 +53,8 @@ describe('crash resume (in one process: a crash image and a restarted core)', ()
     const k = await first();
     await k.waitFor(() => k.kiosk.core.queue.link?.state === 'online', 'the platform online');
     const typed = await midForm(k);
+    await k.ok('ui.setVoice', { on: false, volume: 40 });
+    await k.waitFor(() => draftOf(k)?.voice?.volume === 40, 'the voice choice in the draft');
     const draft = draftOf(k);
     expect(draft?.run.matterCode).toBe(NEWBORN);
     expect(draft?.run.snapshot).toContain('13912345678');
@@ -69,6 +71,8 @@ describe('crash resume (in one process: a crash image and a restarted core)', ()
     const fields = v.matter?.step.kind === 'form' ? v.matter.step.fields : [];
     expect(Object.fromEntries(fields.filter((f) => f.key in typed).map((f) => [f.key, f.value]))).toEqual(typed);
     expect(v.citizen?.name).toBe(ZHANG.name);
+    // Their voice guidance choice too.
+    expect(v.voice).toEqual({ on: false, volume: 40 });
     // The rest of the form, submit, print, rate.
     for (const f of fields) if (f.value === '') await b.ok('matter.input', { key: f.key, value: valueFor(f) });
     await b.ok('matter.next', {});
