@@ -14,6 +14,7 @@
 import path from 'node:path';
 import { AttachmentStore, type SweepResult } from './attachments.js';
 import { DEFAULT_DB_FILE, openDatabase, type SqliteDatabase } from './database.js';
+import { DraftStore } from './drafts.js';
 import { checkIntegrity, type IntegrityOptions, type IntegrityResult } from './integrity.js';
 import { isStorageError, StorageError } from './errors.js';
 import { Journal, JOURNAL_FILE, type JournalHash } from './journal.js';
@@ -65,6 +66,8 @@ export interface OfflineCache {
   counters: UsageCounters;
   /** The payment journal (one row per payment; written before every request to the pad). */
   payments: PaymentJournal;
+  /** The session's draft (crash resume), sealed; wiped with the session. */
+  drafts: DraftStore;
   sealer: Sealer;
   /** The journal; null when disabled or when it could not be opened (see journalProblem). */
   journal: Journal | null;
@@ -122,6 +125,7 @@ export function openOfflineCache(opts: OfflineCacheOptions): OfflineCache {
     const kv = new KvCache(db, sealer, opts.clock ? { clock: opts.clock } : {});
     const counters = new UsageCounters(db);
     const payments = new PaymentJournal(db, opts.clock ? { clock: opts.clock } : {});
+    const drafts = new DraftStore(db, sealer, opts.clock ? { clock: opts.clock } : {});
     let sweep: SweepResult = { removed: 0, tempRemoved: 0 };
     let recoveredInFlight = 0;
     if (owner) {
@@ -153,6 +157,7 @@ export function openOfflineCache(opts: OfflineCacheOptions): OfflineCache {
       kv,
       counters,
       payments,
+      drafts,
       sealer,
       journal: j,
       journalProblem,
@@ -233,6 +238,7 @@ export {
   type StatfsLike,
 } from './outbox.js';
 export { KvCache, type CachedDocument } from './kv.js';
+export { DraftStore, MAX_DRAFT_BYTES, MAX_DRAFT_PAGES_BYTES, decodePages, encodePages, type StoredDraft, type DraftStoreOptions } from './drafts.js';
 export { UsageCounters, type CounterRow } from './counters.js';
 export {
   collectRetentionExports,

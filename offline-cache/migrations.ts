@@ -225,4 +225,28 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    name: 'session drafts (crash resume)',
+    up(db) {
+      db.exec(`
+        -- The session's draft (drafts.ts): one citizen, one row. The body is sealed (AAD: the matter key) and
+        -- holds no ID number; it is replaced at every step and wiped with the session.
+        CREATE TABLE session_drafts (
+          id         INTEGER PRIMARY KEY CHECK (id = 1),
+          matter_key TEXT NOT NULL,
+          saved_at   INTEGER NOT NULL,
+          body       BLOB NOT NULL
+        );
+
+        -- Scanned pages of the draft's matter, one sealed row per batch, written once when the batch arrives.
+        CREATE TABLE session_draft_pages (
+          ref        TEXT NOT NULL,
+          matter_key TEXT NOT NULL,
+          body       BLOB NOT NULL,
+          PRIMARY KEY (matter_key, ref)
+        );
+      `);
+    },
+  },
 ];

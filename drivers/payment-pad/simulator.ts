@@ -68,6 +68,21 @@ export interface PadSimulatorOptions {
   /** Pulling the cable (default: close the device end). A pty harness kills socat instead. */
   unplug?: () => void;
   seed?: number;
+  /**
+   * What the pad remembered before (its `memory()`): a real pad is a device of its own that outlives a crash of
+   * the kiosk's core, so a host that restarts can give its simulator back the charges and answers it had.
+   */
+  memory?: PadMemory;
+  /** Called with the pad's memory after every charge, reversal or answer, before the answer goes out. */
+  onChange?: (memory: PadMemory) => void;
+}
+
+/** What a pad remembers across a restart of its host: the bank's charges, the answers by ServiceID, its counter. */
+export interface PadMemory {
+  seq: number;
+  ledger: LedgerEntry[];
+  answers: [serviceId: string, answer: { header: Header; body: PaymentResponse | ReversalResponse }][];
+  lastServiceId: string | null;
 }
 
 /** One charge in the simulated bank. */
@@ -99,6 +114,7 @@ export class PadSimulator extends SimulatorBase<PadFaults> {
   readonly #ackTimeoutMs: number;
   readonly #unplug: (() => void) | undefined;
   readonly #random: () => number;
+  readonly #onChange: ((memory: PadMemory) => void) | undefined;
   /** Charges by POI transaction id. */
   readonly #ledger = new Map<string, LedgerEntry>();
   /** Answers by ServiceID ('in-progress' while a payment runs), for deduplication and status inquiries. */
@@ -127,7 +143,25 @@ export class PadSimulator extends SimulatorBase<PadFaults> {
     this.#ackTimeoutMs = opts.ackTimeoutMs ?? 1000;
     this.#unplug = opts.unplug;
     this.#random = seededRandom(opts.seed ?? 0x5a1e);
+    this.#onChange = opts.onChange;
+    if (opts.memory) {
+      this.#seq = opts.memory.seq;
+      for (const e of opts.memory.ledger) this.#ledger.set(e.poiTransaction.transactionId, { ...e, poiTransaction: { ...e.poiTransaction } });
+      for (const [sid, a] of opts.memory.answers) this.#answers.set(sid, a);
+      this.#lastServiceId = opts.memory.lastServiceId ?? undefined;
+    }
     if (deviceEnd) this.attach(deviceEnd);
+  }
+
+  /** What the pad would remember after a restart of its host (payments still running are not in it: they never answered). */
+  memory(): PadMemory {
+    const answers: PadMemory['answers'] = [];
+    for (const [sid, a] of this.#answers) if (a !== 'in-progress') answers.push([sid, a]);
+    return { seq: this.#seq, ledger: this.ledger(), answers, lastServiceId: this.#lastServiceId ?? null };
+  }
+
+  #changed(): void {
+    this.#onChange?.(this.memory());
   }
 
   /** Every charge the bank has seen, approved or reversed. */
@@ -291,6 +325,7 @@ export class PadSimulator extends SimulatorBase<PadFaults> {
       body = { category: 'Payment', result: 'Success', saleTransaction: sale, poiTransaction, authorizedFen: request.amountFen };
     }
     this.#answers.set(request.header.serviceId, { header, body });
+    this.#changed();
     if (!aborted && f.unplugMidTransaction === 'after-debit') {
       this.patchFaultsQuietly({ unplugMidTransaction: false });
       this.#pullCable();
@@ -329,6 +364,7 @@ export class PadSimulator extends SimulatorBase<PadFaults> {
     if (!this.activeFaults.busy) {
       this.#answers.set(request.header.serviceId, { header, body });
       this.#lastServiceId = request.header.serviceId;
+      this.#changed();
     }
     this.#respond({ ...body, header });
   }

@@ -36,6 +36,8 @@ export interface AcceptanceReceiptInput {
   /** How to follow the case and complain (咨询电话, 监督投诉电话). */
   consultationPhone?: string;
   complaintPhone?: string;
+  /** A reprint (补打) asked for later (the case query): marked under the title, with when it was printed again. */
+  reprintedAt?: Date;
 }
 
 /** How a material reached the kiosk: scanned here, as an e-certificate, or replaced by the signed commitment. */
@@ -99,7 +101,9 @@ export function acceptanceReceipt(input: AcceptanceReceiptInput): Uint8Array {
     promised = `${p.workingDays}个工作日（${p.date}前）`;
   }
 
+  const reprintedAt = input.reprintedAt === undefined ? null : formatChinaTime(input.reprintedAt);
   const e = header(new EscPosEncoder(input.profile), '受理回执');
+  if (reprintedAt !== null) e.bold(true).line('（补打）').bold(false);
   e.paragraph(siteName).align('left').rule('-');
   const rows: [string, string][] = [['受理编号', acceptanceNumber]];
   if (caseNumber !== null) rows.push(['办件编号', caseNumber]);
@@ -107,6 +111,7 @@ export function acceptanceReceipt(input: AcceptanceReceiptInput): Uint8Array {
   if (code !== null) rows.push(['实施编码', code]);
   if (body !== null) rows.push(['实施机构', body]);
   rows.push(['申请人', applicantName], ['证件号码', maskedId], ['受理时间', time]);
+  if (reprintedAt !== null) rows.push(['补打时间', reprintedAt]);
   if (promised !== null) rows.push(['承诺办结', promised]);
   e.table(rows);
   if (members.length > 0) {

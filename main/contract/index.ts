@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './session.js';
 export * from './matters.js';
+export * from './cases.js';
 export * from './devices.js';
 export * from './messages.js';
 export * from './simulator.js';

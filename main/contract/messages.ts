@@ -3,7 +3,8 @@ import { KioskErrorBody } from './errors.js';
 import { Display, Locale, SessionView } from './session.js';
 import { DeviceStatus } from './devices.js';
 import { ServiceStatus } from './service.js';
-import { matterRequests, type MatterRequestName } from './matters.js';
+import { matterRequests } from './matters.js';
+import { caseRequests } from './cases.js';
 import { VoiceChoice, VoiceStatus } from './voice.js';
 
 /**
@@ -31,14 +32,15 @@ export const invoke = {
   'ui.focusField': { params: z.object({ key: z.string().min(1).max(64) }).strict(), result: z.null() },
   'devices.list': { params: z.object({}).strict(), result: z.array(DeviceStatus) },
   'system.get': { params: z.object({}).strict(), result: z.lazy(() => SystemStatus) },
-  ...matterInvokes(),
+  ...nullResults(matterRequests),
+  ...nullResults(caseRequests),
 } as const;
 
-/** The matter requests (matters.ts): params as defined there, every result null. */
-function matterInvokes(): { [N in MatterRequestName]: { params: (typeof matterRequests)[N]; result: z.ZodNull } } {
+/** Requests defined by their params alone (matters.ts, cases.ts): every result is null. */
+function nullResults<R extends Record<string, z.ZodType>>(requests: R): { [N in keyof R]: { params: R[N]; result: z.ZodNull } } {
   const out = {} as Record<string, { params: z.ZodType; result: z.ZodNull }>;
-  for (const [name, params] of Object.entries(matterRequests)) out[name] = { params, result: z.null() };
-  return out as { [N in MatterRequestName]: { params: (typeof matterRequests)[N]; result: z.ZodNull } };
+  for (const [name, params] of Object.entries(requests)) out[name] = { params, result: z.null() };
+  return out as { [N in keyof R]: { params: R[N]; result: z.ZodNull } };
 }
 
 /** Platform reachability and the offline queue, shown discreetly on the attract screen. */

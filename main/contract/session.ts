@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { MatterList, MatterOutcome, MatterView } from './matters.js';
+import { LocalText, MatterList, MatterOutcome, MatterView } from './matters.js';
+import { CaseQueryView } from './cases.js';
 import { VoiceChoice } from './voice.js';
 
 export const Locale = z.enum(['zh-CN', 'en']);
@@ -34,9 +35,9 @@ export type CitizenView = z.infer<typeof CitizenView>;
 
 /**
  * attract: nobody identified; welcome: identified, the matter list; matter: a matter runs;
- * finished: goodbye (card reminder); out-of-service.
+ * finished: goodbye (card reminder); out-of-service; query: the case query (查询办件, cases.ts).
  */
-export const Screen = z.enum(['attract', 'welcome', 'matter', 'finished', 'out-of-service']);
+export const Screen = z.enum(['attract', 'welcome', 'matter', 'finished', 'out-of-service', 'query']);
 export type Screen = z.infer<typeof Screen>;
 
 export const IdleView = z.object({
@@ -76,5 +77,12 @@ export const SessionView = z.object({
   matter: MatterView.nullable(),
   /** The matter just finished (screen 'finished' only; null when none was submitted). */
   outcome: MatterOutcome.nullable(),
+  /**
+   * Screen 'attract' only: a matter interrupted when the kiosk restarted waits for its citizen — "put your ID
+   * card back on the reader to continue <matter>" (crash resume; the card must be the same holder's).
+   */
+  resumable: z.object({ matter: LocalText }).nullable().optional(),
+  /** The case query (screen 'query' only). See cases.ts. */
+  query: CaseQueryView.nullable().optional(),
 });
 export type SessionView = z.infer<typeof SessionView>;

@@ -40,6 +40,9 @@ import { MatterService } from './matter-service.js';
 import { padFees, scannerPages, type FeeTerminal } from './matter-devices.js';
 import { PaymentService, reportingSteps, type SubmissionFate } from './payments.js';
 import { newServiceId } from '../../drivers/payment-pad/pad.js';
+import { ResumeService } from './resume.js';
+import { CaseQueryService } from './case-query.js';
+import type { CaseQueryEvent } from '../workflows/case-query.js';
 import type { MatterEvent } from '../workflows/matter-types.js';
 import { QrScans } from './qr-scans.js';
 import { MutedSpeech, SpeechGuard, VoiceGuide, createSpeech, type TextToSpeech } from './voice/index.js';
@@ -154,6 +157,7 @@ export class KioskCore {
   /** Technician actions and hand-overs, recorded in the tamper-evident journal (tech-journal.ts). */
   readonly techJournal: TechJournal;
   #matters: MatterService | null = null;
+  #resume: ResumeService | null = null;
   #voice: VoiceGuide | null = null;
   /** Which matter catalog is offered (platform, cached, site file or bundled; limited by include). */
   readonly catalogs: CatalogService;
@@ -213,6 +217,14 @@ export class KioskCore {
       'matter.reprint': () => this.#send({ type: 'REPRINT' }),
       'matter.rate': ({ level }) => this.#send({ type: 'RATE', level, at: this.#now() }),
       'matter.rateReasons': ({ reasons, text }) => this.#send({ type: 'RATE_REASONS', reasons, text, at: this.#now() }),
+      'cases.open': () => this.#openQuery(),
+      'cases.byNumber': ({ digits }) => this.#query({ type: 'BY_NUMBER', digits }),
+      'cases.select': ({ id }) => this.#query({ type: 'SELECT', id }),
+      'cases.back': () => this.#query({ type: 'BACK' }),
+      'cases.reprint': () => this.#query({ type: 'REPRINT' }),
+      'cases.rate': ({ level }) => this.#query({ type: 'RATE', level, at: this.#now() }),
+      'cases.rateReasons': ({ reasons, text }) => this.#query({ type: 'RATE_REASONS', reasons, text, at: this.#now() }),
+      'cases.close': () => this.#closeQuery(),
     };
     let screen = session.view().screen;
     session.onView((v) => {
@@ -222,6 +234,10 @@ export class KioskCore {
       screen = v.screen;
     });
     this.qr.onScan((c) => this.#broadcast(pushMessage('qr.scanned', c.kind === 'acceptance-number' ? { kind: c.kind, acceptanceNumber: c.acceptanceNumber, at: c.at } : { kind: 'code', at: c.at })));
+    // A receipt's QR code shown on the start screen or in the case query looks its case up (查询办件 by QR).
+    this.qr.onScan((c) => {
+      if (c.kind === 'acceptance-number') this.#caseByQr(c.acceptanceNumber);
+    });
     supervisor.onChange((list) => this.#broadcast(pushMessage('devices.status', list)));
   }
 
@@ -297,8 +313,40 @@ export class KioskCore {
       await core.close();
       throw e;
     }
+    session.attachCases(
+      new CaseQueryService({
+        profile,
+        catalogs,
+        session,
+        printer: built.printer,
+        queue: () => {
+          const q = core.#queue;
+          return { outbox: q.cache?.outbox ?? null, journal: q.cache?.journal ?? null, client: q.client, link: q.link, delivery: q.delivery, fees: q.fees };
+        },
+        log: log.child({ part: 'cases' }),
+        qrPresent: () => profile.devices.qrReader.type !== 'none',
+        ...(opts.now ? { now: opts.now } : {}),
+      }),
+    );
+    core.#resume = new ResumeService({
+      session,
+      matters: core.#matters,
+      catalogs,
+      // Payments in an unknown state are resolved before the interrupted matter's card is considered (rule 1).
+      paymentsSettled: async () => {
+        const payments = core.#queue.payments;
+        if (payments !== null && core.devices.pad?.status().state === 'online') await payments.recover(core.#stopping.signal);
+      },
+      drafts: () => core.#queue.cache?.drafts ?? null,
+      idleTimeoutMs: profile.idle.timeoutSeconds * 1000,
+      warningMs: profile.idle.warningSeconds * 1000,
+      log: log.child({ part: 'resume' }),
+      ...(opts.clock ? { clock: opts.clock } : {}),
+      ...(opts.now ? { now: opts.now } : {}),
+    });
     if (dataDirProblem !== null) log.error({ err: dataDirProblem instanceof Error ? dataDirProblem.message : String(dataDirProblem) }, 'data directory cannot be created');
     core.#openQueue();
+    core.#startResume();
     core.#startStorageWatch();
     core.#watchPayments();
     log.info({ platform: core.#queue.client ? 'configured' : 'none', storage: core.#queue.cache ? 'ok' : 'unavailable', problems: [...core.#problems.keys()] }, 'core started');
@@ -307,6 +355,21 @@ export class KioskCore {
 
 
   #queue: QueueParts;
+
+  /** Crash resume (main/core/resume.ts): the session's draft, and the interrupted matter found at start. */
+  get resume(): ResumeService {
+    if (this.#resume === null) throw new KioskError('internal', 'crash resume is not started');
+    return this.#resume;
+  }
+
+  /** Looks for an interrupted matter once storage is open (at start, or when it opens later). */
+  #startResume(): void {
+    if (this.#queue.cache === null || this.#resume === null) return;
+    this.#resume.start().then(
+      (r) => this.log.info({ draft: r }, 'crash resume checked'),
+      (e: unknown) => this.log.error({ err: e instanceof Error ? e.message : String(e) }, 'crash resume check failed'),
+    );
+  }
 
   /** Voice guidance: speaks every view the session pushes (main/core/voice). */
   get voice(): VoiceGuide {
@@ -533,7 +596,14 @@ export class KioskCore {
   #submissionFate(key: string): SubmissionFate {
     const entry = this.#queue.cache?.outbox.findByKey(key);
     if (entry !== undefined) return entry.state === 'acked' ? 'delivered' : entry.state === 'dead' || entry.state === 'expired' ? 'failed' : 'submitted';
-    return this.#matters?.holds(key) === true ? 'active' : 'failed';
+    if (this.#matters?.holds(key) === true || this.#resume?.keeps(key) === true) return 'active';
+    // A matter interrupted by a crash waits in its draft for its citizen (crash resume): its payment stands until the draft is discarded.
+    try {
+      if (this.#queue.cache?.drafts.matterKey() === key) return 'active';
+    } catch {
+      // the draft cannot be read: the resume treats it as gone, and so do its payments
+    }
+    return 'failed';
   }
 
   #recovering = false;
@@ -726,7 +796,10 @@ export class KioskCore {
       try {
         if (this.#queue.cache === null) {
           // A restored key file or a freed disk: at once. A corrupt database only after a technician's work: now and then.
-          if (this.#problems.has('key') || this.#problems.has('full') || ticks % 6 === 0) this.#openQueue();
+          if (this.#problems.has('key') || this.#problems.has('full') || ticks % 6 === 0) {
+            this.#openQueue();
+            this.#startResume();
+          }
         } else {
           this.#checkFreeSpace();
         }
@@ -947,6 +1020,39 @@ export class KioskCore {
     return null;
   }
 
+  /** cases.open: the case query, from the attract screen only (the session machine takes QUERY_OPEN there). */
+  #openQuery(): null {
+    if (this.session.view().screen !== 'attract') throw new KioskError('not-allowed', 'the case query opens from the start screen');
+    this.session.openQuery();
+    return null;
+  }
+
+  /** A receipt's QR code: on the start screen it opens the case query; in the query (choosing) it looks the case up. */
+  #caseByQr(acceptanceNumber: string): void {
+    try {
+      if (this.session.view().screen === 'attract') this.session.openQuery();
+      if (this.session.view().screen !== 'query') return;
+      const event: CaseQueryEvent = { type: 'BY_QR', acceptanceNumber };
+      if (this.session.queryAccepts(event)) this.session.queryEvent(event);
+    } catch (e) {
+      this.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'a receipt QR code could not open its case');
+    }
+  }
+
+  #query(event: CaseQueryEvent): null {
+    if (this.session.view().screen !== 'query') throw new KioskError('not-allowed', 'the case query is not open');
+    if (!this.session.queryAccepts(event)) throw new KioskError('not-allowed', `${event.type.toLowerCase()} is not possible in the case query now`);
+    this.session.queryEvent(event);
+    return null;
+  }
+
+  #closeQuery(): null {
+    if (this.session.view().screen !== 'query') throw new KioskError('not-allowed', 'the case query is not open');
+    if (this.session.queryBusy()) throw new KioskError('not-allowed', 'the case query is working: wait a moment');
+    this.session.closeQuery();
+    return null;
+  }
+
   #now(): number {
     return (this.opts.now ?? Date.now)();
   }
@@ -999,7 +1105,10 @@ export class KioskCore {
     if (this.#closed) return;
     this.#closed = true;
     this.#connections.clear();
-    this.#matters?.close();
+    // A matter whose draft is kept keeps its payments: a restart within the idle timeout resumes it.
+    const resume = this.#resume;
+    resume?.close();
+    this.#matters?.close((key) => resume?.keeps(key) ?? false);
     this.qr.close();
     await this.#voice?.close();
     for (const off of [...this.#unlink, ...this.#unlinkQueue.splice(0)]) off();

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Application } from '../catalog/index.js';
 import { KioskError, type LocalText, type MatterList, type MatterSummary, type MatterView, type UnavailableReason } from '../contract/index.js';
 import { compileMatter, type MatterActorRef, type MatterActors, type Prefilled } from '../workflows/compile.js';
+import { persistMatter, restoredMatterLogic } from '../workflows/persist.js';
 import {
   StepError,
   type AcceptCodesInput,
@@ -26,7 +27,8 @@ import { matterViewOf, stepAccepts, type ViewEnv } from '../workflows/view.js';
 import { isDeviceError } from '../../drivers/device.js';
 import { nationName } from '../../drivers/id-card/protocol/text.js';
 import type { IdentityRecord } from '../../drivers/id-card/types.js';
-import { acceptanceReceipt, type ReceiptMaterialHow } from '../../drivers/receipt-printer/templates.js';
+import type { ReceiptMaterialHow } from '../../drivers/receipt-printer/templates.js';
+import { acceptanceReceiptFor, printerWords, receiptHow } from './receipts.js';
 import type { ReceiptPrinter } from '../../drivers/receipt-printer/types.js';
 import { isStorageError, type Journal, type JournalEntry, type Outbox } from '../../offline-cache/index.js';
 import type { PlatformClient } from '../platform/client.js';
@@ -36,11 +38,11 @@ import { holderToken } from '../platform/signing.js';
 import type { CatalogService } from './catalog-service.js';
 import { enqueueRating, type Delivery } from './delivery.js';
 import type { DeviceSupervisor } from './device-supervisor.js';
-import { maskIdNumber, maskName } from './masking.js';
 import { MatterDeviceError, type FeeTerminal, type PageSource } from './matter-devices.js';
 import type { PlatformLink } from './platform-link.js';
 import type { Profile } from './profile.js';
-import type { SessionService } from './session-service.js';
+import type { SessionService, StartMatter } from './session-service.js';
+import { Emitter } from '../../drivers/device.js';
 import { addWorkingDays, chinaDate, type WorkCalendar } from './working-days.js';
 
 /**
@@ -103,7 +105,10 @@ interface Run {
   record: IdentityRecord;
   /** Scanned pages by batch ref (PNG bytes). */
   pages: Map<string, Uint8Array[]>;
+  /** Print keys whose receipt came out. */
   printed: Set<string>;
+  /** Print keys whose bytes went (or were about to go) to the printer without a confirmation yet. */
+  printing: Set<string>;
   submitted: boolean;
   batches: number;
 }
@@ -112,6 +117,30 @@ const w = (zh: string, en: string): LocalText => ({ 'zh-CN': zh, en });
 
 /** A device that answers (online, working, or reporting a fault it may recover from at the next operation). */
 const answering = (s: string | undefined): boolean => s === 'online' || s === 'busy' || s === 'error';
+
+/**
+ * What a run is, as the crash-resume draft keeps it (main/core/resume.ts): enough to put the citizen back on
+ * their step and to reconcile what the run had started (prints, the submission). Never the ID number. Its
+ * payments are not in it: the payment journal (offline-cache/payments.ts) holds them by matter key, and
+ * PaymentService resolves and settles them (a restored fee step asks again under the same key, never charging twice).
+ */
+export interface RunState {
+  key: string;
+  matterCode: string;
+  /** The holder token of the run's card (HMAC of the ID number under the holder key). */
+  holder: string;
+  /** The matter's persisted snapshot (workflows/persist.ts). */
+  snapshot: string;
+  printed: string[];
+  printing: string[];
+  submitted: boolean;
+  batches: number;
+}
+
+/** Something a run did that the draft must hold before it goes further (a print about to start, a scan batch). */
+export type RunEvent =
+  | { type: 'changed'; key: string }
+  | { type: 'pages'; key: string; ref: string; pages: readonly Uint8Array[] };
 
 const WORDS = {
   printer: w('回执打印机暂不可用', 'The receipt printer is not available'),
@@ -135,25 +164,8 @@ const WORDS = {
   payNotRecorded: w('终端暂时无法记录支付，缴费暂停，不会重复扣款。请联系工作人员。', 'The terminal cannot record payments right now; paying is paused and you will not be charged twice. Please ask staff.'),
   ratingFailed: w('评价未能保存，请重试。', 'Your rating could not be saved. Please try again.'),
   noPrinter: w('本终端没有回执打印机。请记下受理编号，或用手机扫描屏幕上的二维码。', 'This terminal has no receipt printer. Note the number or scan the QR code on screen.'),
+  mayHavePrinted: w('终端重启前回执可能已经打印，请查看出纸口。如没有取到，请按"重新打印"。', 'The receipt may have printed before the terminal restarted: please check the tray. If it is not there, press Print again.'),
 };
-
-const SHOW_INSTEAD = w('请记下屏幕上的受理编号，或用手机扫描二维码保存。', 'Note the acceptance number on screen, or scan the QR code with your phone.');
-
-function printerWords(e: unknown): LocalText {
-  const fault = isDeviceError(e) ? e.fault : undefined;
-  const code = isDeviceError(e) ? e.code : undefined;
-  const why =
-    fault === 'paper-out'
-      ? w('打印机缺纸。', 'The printer is out of paper.')
-      : fault === 'cover-open'
-        ? w('打印机盖未关好。', 'The printer cover is open.')
-        : fault === 'cutter-error'
-          ? w('打印机切纸故障。', 'The printer cutter is stuck.')
-          : code === 'disconnected' || code === 'not-found' || code === 'timeout'
-            ? w('打印机未连接。', 'The printer is not connected.')
-            : w('打印机暂时无法打印。', 'The printer cannot print now.');
-  return { 'zh-CN': `${why['zh-CN']}${SHOW_INSTEAD['zh-CN']}`, en: `${why.en} ${SHOW_INSTEAD.en}` };
-}
 
 /** The 告知承诺 text's version: SHA-256 of both languages, as shown. */
 export function commitmentVersion(text: LocalText): string {
@@ -213,6 +225,7 @@ export class MatterService {
   readonly #holderKey: Buffer;
   readonly #calendar: WorkCalendar;
   readonly #offs: (() => void)[] = [];
+  readonly #runEvents = new Emitter<RunEvent>();
 
   constructor(opts: MatterServiceOptions) {
     this.#o = opts;
@@ -230,9 +243,85 @@ export class MatterService {
     return this.#runs.size;
   }
 
-  close(): void {
+  /**
+   * Stops the service. A run `keep` names (its draft stays for crash resume: a restart of the core picks it up)
+   * keeps its payments; every other run is stopped as the session would stop it.
+   */
+  close(keep: (key: string) => boolean = () => false): void {
     for (const off of this.#offs.splice(0)) off();
-    for (const key of [...this.#runs.keys()]) this.#stopped(key, false);
+    for (const key of [...this.#runs.keys()]) {
+      if (keep(key)) this.#forgetRun(key);
+      else this.#stopped(key, false);
+    }
+    this.#runEvents.clear();
+  }
+
+  // ---- crash resume (main/core/resume.ts keeps the draft) ----
+
+  /** A run changed in a way the draft must hold now (synchronously, before the run goes on). */
+  onRunEvent(listener: (e: RunEvent) => void): () => void {
+    return this.#runEvents.on(listener);
+  }
+
+  /** The running matter's run as a draft keeps it; null when no matter of this service runs. */
+  runState(): RunState | null {
+    const ref = this.#o.session.matterRef();
+    if (ref === null) return null;
+    const key = (ref as MatterActorRef).getSnapshot().context.idempotencyKey;
+    const run = this.#runs.get(key);
+    if (run === undefined || (ref as MatterActorRef).getSnapshot().status !== 'active') return null;
+    return {
+      key,
+      matterCode: run.app.code,
+      holder: holderToken(this.#holderKey, run.record.idNumber),
+      snapshot: persistMatter(ref, run.app, this.#o.catalogs.catalog.rating),
+      printed: [...run.printed],
+      printing: [...run.printing].filter((k) => !run.printed.has(k)),
+      submitted: run.submitted,
+      batches: run.batches,
+    };
+  }
+
+  /** The holder token of a card (to compare with a draft's; never stored with the ID number). */
+  holderOf(record: IdentityRecord): string {
+    return holderToken(this.#holderKey, record.idNumber);
+  }
+
+  /**
+   * Recreates an interrupted run for the citizen whose card is on the reader again, and returns what the session
+   * resumes it with: the matter's logic restoring its snapshot, bound to this run's actors. Throws when the matter
+   * is no longer in the catalog in use or its snapshot does not restore (the caller discards the draft).
+   */
+  resumeRun(state: RunState, record: IdentityRecord, pages: Map<string, Uint8Array[]>): StartMatter {
+    const { catalogs } = this.#o;
+    const app = catalogs.catalog.applications.get(state.matterCode);
+    if (app === undefined) throw new KioskError('not-allowed', `no matter "${state.matterCode.slice(0, 128)}" in the catalog in use`);
+    const run: Run = {
+      app,
+      key: state.key,
+      record,
+      pages,
+      printed: new Set(state.printed),
+      printing: new Set(state.printing),
+      submitted: state.submitted,
+      batches: state.batches,
+    };
+    const logic = restoredMatterLogic(compileMatter(app, { actors: this.#actors(run), rating: catalogs.catalog.rating }), state.snapshot, app, catalogs.catalog.rating);
+    this.#runs.set(state.key, run);
+    this.#o.log.info({ matter: app.code, key: state.key }, 'matter resumed after a restart');
+    return { logic, input: { idempotencyKey: state.key, prefill: prefillFrom(app, record) }, code: app.code, name: app.name };
+  }
+
+  /** An interrupted run that will not be resumed (too late, another card, gone from the catalog): what it paid and never submitted is reversed. */
+  discardRun(state: Pick<RunState, 'key' | 'matterCode' | 'submitted'>): void {
+    const app = this.#o.catalogs.catalog.applications.get(state.matterCode);
+    // Gone from the catalog: settle anyway (PaymentService finds nothing to do for a matter that took no fee).
+    this.#settlePayments(state.key, state.matterCode, state.submitted, app === undefined || app.fee.kind === 'fixed');
+  }
+
+  /** A submission the draft did not know of yet (the core died between the commit and the draft). */
+  submittedBefore(key: string): boolean {
+    return this.#o.queue().outbox?.findByKey(key) !== undefined;
   }
 
   get #now(): number {
@@ -328,7 +417,7 @@ export class MatterService {
     const no = this.unavailable(app);
     if (no !== null) throw new KioskError('not-allowed', `${no.message['zh-CN']} / ${no.message.en}`);
     const key = randomUUID();
-    const run: Run = { app, key, record, pages: new Map(), printed: new Set(), submitted: false, batches: 0 };
+    const run: Run = { app, key, record, pages: new Map(), printed: new Set(), printing: new Set(), submitted: false, batches: 0 };
     this.#runs.set(key, run);
     const logic = compileMatter(app, { actors: this.#actors(run), rating: catalogs.catalog.rating });
     this.#o.log.info({ matter: app.code, kind: app.kind, key }, 'matter started');
@@ -369,24 +458,37 @@ export class MatterService {
   // ---- end of a run ----
 
   #stopped(key: string, submitted: boolean): void {
-    const run = this.#runs.get(key);
+    const run = this.#forgetRun(key);
     if (!run) return;
+    this.#settlePayments(key, run.app.code, run.submitted || submitted, run.app.fee.kind === 'fixed');
+  }
+
+  /** Forgets a run's data (pages zeroed); returns it. */
+  #forgetRun(key: string): Run | undefined {
+    const run = this.#runs.get(key);
+    if (!run) return undefined;
     this.#runs.delete(key);
     for (const pages of run.pages.values()) for (const p of pages) p.fill(0);
     run.pages.clear();
-    this.#o.log.info({ matter: run.app.code, key, submitted: run.submitted || submitted }, 'matter stopped');
-    // A payment of a matter that was never submitted is reversed (PaymentService asks the outbox and holds());
-    // one still being taken finishes first (the service takes one operation at a time).
+    return run;
+  }
+
+  /**
+   * A matter that stopped, or an interrupted one that will not be resumed: a payment of a matter never
+   * submitted is reversed (PaymentService asks the outbox, holds() and the crash-resume draft); one still
+   * being taken finishes first (the service takes one operation at a time).
+   */
+  #settlePayments(key: string, matterCode: string, submitted: boolean, hasFee: boolean): void {
+    this.#o.log.info({ matter: matterCode, key, submitted }, 'matter stopped');
     const fees = this.#o.queue().fees;
-    if (fees && run.app.fee.kind === 'fixed') {
-      void fees.settle(key).then(
-        (r) => {
-          if (r.reversed > 0) this.#o.log.info({ key, reversed: r.reversed }, 'payment reversed: the matter was not submitted');
-          if (r.open > 0) this.#o.log.warn({ key, open: r.open }, 'payment not settled yet: recovery asks the pad again');
-        },
-        (e: unknown) => this.#o.log.error({ key, err: e instanceof Error ? e.message : String(e) }, 'payment settlement failed: recovery tries again'),
-      );
-    }
+    if (!fees || !hasFee) return;
+    void fees.settle(key).then(
+      (r) => {
+        if (r.reversed > 0) this.#o.log.info({ key, reversed: r.reversed }, 'payment reversed: the matter was not submitted');
+        if (r.open > 0) this.#o.log.warn({ key, open: r.open }, 'payment not settled yet: recovery asks the pad again');
+      },
+      (e: unknown) => this.#o.log.error({ key, err: e instanceof Error ? e.message : String(e) }, 'payment settlement failed: recovery tries again'),
+    );
   }
 
   // ---- the six actors ----
@@ -466,6 +568,7 @@ export class MatterService {
     }
     // The core's submit wrote the journal's submission-accepted record right after the commit.
     run.submitted = true;
+    this.#runEvents.emit({ type: 'changed', key: run.key });
     const caseNumber = online ? await this.#caseNumber(run.key, signal) : null;
     const p = app.processing;
     return {
@@ -507,51 +610,43 @@ export class MatterService {
 
   async #printReceipt(run: Run, input: PrintReceiptInput, signal: AbortSignal): Promise<void> {
     if (run.printed.has(input.idempotencyKey)) return;
+    // Sent before the core died, never confirmed: it may be in the tray. Printed again only when asked (a reprint has its own key).
+    if (run.printing.has(input.idempotencyKey)) throw new StepError(WORDS.mayHavePrinted);
     const printer = this.#o.printer;
     if (printer === null) throw new StepError(WORDS.noPrinter);
     const { app } = run;
-    const p = this.#o.profile;
     const a = input.acceptance;
-    const how = (m: Application['materials'][number]): ReceiptMaterialHow | null => {
-      const x = input.data.materials[m.key];
-      return x === undefined ? null : x.by === 'scan' ? 'scanned' : x.by === 'e-certificate' ? 'e-certificate' : 'committed';
-    };
-    const materials = app.materials.flatMap((m) => {
-      const h = how(m);
-      return h === null ? [] : [{ name: m.name['zh-CN'], how: h }];
-    });
+    const materials: Record<string, ReceiptMaterialHow> = {};
+    for (const [key, p] of Object.entries(input.data.materials)) materials[key] = receiptHow(p);
     // The current case number, if delivery brought it since the acceptance.
     const caseNumber = a.caseNumber ?? this.#o.queue().outbox?.findByKey(run.key)?.platformCaseNumber ?? null;
     let bytes: Uint8Array;
     try {
-      bytes = acceptanceReceipt({
-        terminalId: p.terminalId,
-        siteName: p.siteName,
-        time: new Date(a.submittedAt),
-        matterName: app.name['zh-CN'],
-        applicantName: maskName(run.record.name),
-        maskedId: maskIdNumber(run.record.idNumber),
+      bytes = acceptanceReceiptFor(this.#o.profile, printer.profile.name, {
+        app,
         acceptanceNumber: a.acceptanceNumber,
-        qrPayload: a.acceptanceNumber,
-        offline: a.offline && caseNumber === null,
-        profile: printer.profile.name,
+        acceptedAt: a.submittedAt,
         caseNumber,
-        implementationCode: app.code,
-        body: app.body['zh-CN'],
-        members: app.members.map((m) => m.name['zh-CN']),
+        offline: a.offline,
+        promisedDate: a.promisedDate,
         materials,
-        promised: app.processing.kind === 'promised' && a.promisedDate !== null ? { kind: 'promised', workingDays: app.processing.workingDays, date: a.promisedDate } : { kind: 'immediate' },
-        consultationPhone: app.contact.consultation,
-        complaintPhone: app.contact.complaint,
+        applicant: run.record,
       });
     } catch (e) {
       this.#o.log.error({ matter: app.code, err: e instanceof Error ? e.message : String(e) }, 'acceptance receipt could not be encoded');
       throw new StepError(printerWords(e), { cause: e });
     }
+    // The draft holds the intent before the first byte goes out (crash resume never prints it twice by itself).
+    run.printing.add(input.idempotencyKey);
+    this.#runEvents.emit({ type: 'changed', key: run.key });
     try {
       await printer.print(bytes, { signal });
       run.printed.add(input.idempotencyKey);
+      run.printing.delete(input.idempotencyKey);
+      this.#runEvents.emit({ type: 'changed', key: run.key });
     } catch (e) {
+      run.printing.delete(input.idempotencyKey);
+      this.#runEvents.emit({ type: 'changed', key: run.key });
       this.#o.log.warn({ matter: app.code, err: isDeviceError(e) ? e.toJSON() : String(e) }, 'acceptance receipt not printed: shown on screen');
       throw new StepError(printerWords(e), { cause: e });
     }
@@ -594,6 +689,7 @@ export class MatterService {
           run.batches += 1;
           const ref = `batch-${run.batches}`;
           run.pages.set(ref, good);
+          this.#runEvents.emit({ type: 'pages', key: run.key, ref, pages: good });
           sendBack({ type: 'SCAN_DONE', pages: good.length, ref });
         },
         (e: unknown) => {

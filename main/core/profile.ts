@@ -328,9 +328,13 @@ export const Profile = z
           })
           .strict()
           .default({}),
+        /** Seconds after the card leaves the reader on the matter list (no matter running) until the session ends. */
+        cardRemovedSeconds: z.number().int().min(1).max(60).default(5),
+        /** Seconds after the last language or display choice on the attract screen (nobody identified) until they are reset. */
+        attractResetSeconds: z.number().int().min(5).max(600).default(30),
       })
       .strict()
-      .default({ timeoutSeconds: 90, warningSeconds: 20, goodbyeSeconds: 10, elder: {} })
+      .default({ timeoutSeconds: 90, warningSeconds: 20, goodbyeSeconds: 10, elder: {}, cardRemovedSeconds: 5, attractResetSeconds: 30 })
       .refine((v) => v.warningSeconds < v.timeoutSeconds, { message: 'warningSeconds must be shorter than timeoutSeconds' })
       .superRefine((v, ctx) => {
         const e = elderIdleSeconds(v);

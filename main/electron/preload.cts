@@ -60,6 +60,14 @@ const INVOKE_NAMES = [
   'matter.reprint',
   'matter.rate',
   'matter.rateReasons',
+  'cases.open',
+  'cases.byNumber',
+  'cases.select',
+  'cases.back',
+  'cases.reprint',
+  'cases.rate',
+  'cases.rateReasons',
+  'cases.close',
 ] as const;
 const PUSH_NAMES = ['session.view', 'devices.status', 'system.status', 'service.status', 'qr.scanned'] as const;
 /** The technician page (tech.html) gets these instead, as window.kioskTech; the core still checks its PIN login. */

@@ -183,6 +183,8 @@ export interface SimulatedDevicesOptions {
   padProcessingMs?: number;
   /** How long the kiosk waits for the simulated pad's answer before asking about the payment (default 10 s). */
   padTimeoutMs?: number;
+  /** A file the simulated pad keeps its memory in across restarts of the host (web mode: `<dataDir>/payment-sim.json`). */
+  paymentStore?: string | null;
 }
 
 /** The acceptance number on a receipt: the payload of its QR code. */
@@ -198,7 +200,7 @@ export function createSimulatedDevices(profile: Profile, opts: SimulatedDevicesO
   const prCfg = d.printer;
   const printerSim = prCfg.type === 'simulated' ? buildPrinterSim(prCfg.paper) : null;
   const scanner = d.scanner.type === 'simulated' ? new SimulatedScanner() : null;
-  const pad = d.paymentPad.type === 'simulated' ? new SimulatedPad(opts.padProcessingMs !== undefined ? { processingMs: opts.padProcessingMs } : {}) : null;
+  const pad = d.paymentPad.type === 'simulated' ? new SimulatedPad({ ...(opts.padProcessingMs !== undefined ? { processingMs: opts.padProcessingMs } : {}), store: opts.paymentStore ?? null }) : null;
   const qr = d.qrReader.type === 'simulated' ? new SimulatedQrReader() : null;
   const openers: { -readonly [K in keyof SimulatedOpeners]: SimulatedOpeners[K] } = {};
   if (idSim) openers.idCard = idSim.opener;

@@ -12,10 +12,13 @@
  *   removed, timeout after the debit, a reply lost after the debit).
  * - The QR reader is a serial reader (CR terminator): scan() sends what a real one sends for a code.
  */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { z } from 'zod';
 import type { Device } from '../../drivers/device.js';
 import { MemorySaneNetwork, SAMPLE_DOCUMENT, SIM_DEVICE, type SimDocument } from '../../drivers/document-scanner/simulator.js';
 import type { ScanRequest } from '../../drivers/document-scanner/types.js';
-import { PadSimulator, type LedgerEntry, type PadFaults } from '../../drivers/payment-pad/simulator.js';
+import { PadSimulator, type LedgerEntry, type PadFaults, type PadMemory } from '../../drivers/payment-pad/simulator.js';
 import { QrReaderSimulator } from '../../drivers/qr-reader/simulator.js';
 import { MemoryPort, type MemoryTransport } from '../../drivers/transport/memory.js';
 import type { PaymentSimFaultName, ScannerSimFaultName } from '../contract/index.js';
@@ -185,14 +188,67 @@ const PAD_FAULTS: Record<PaymentSimFaultName, Partial<PadFaults>> = {
   lostAfterDebit: { lostReply: true },
 };
 
+const StoredPadMemory = z.object({
+  seq: z.number().int().min(0),
+  ledger: z.array(
+    z.object({
+      poiTransaction: z.object({ transactionId: z.string(), timeStamp: z.string() }),
+      saleTransactionId: z.string(),
+      serviceId: z.string(),
+      amountFen: z.number().int(),
+      state: z.enum(['approved', 'reversed']),
+    }),
+  ),
+  // The pad's own answers, as it sent them (the simulator wrote them; their shape is the protocol module's).
+  answers: z.array(z.tuple([z.string(), z.object({ header: z.looseObject({ category: z.string() }), body: z.looseObject({ category: z.string(), result: z.string() }) })])),
+  lastServiceId: z.string().nullable(),
+});
+
+/** The pad's memory from its store file; none when there is no file yet (a damaged one is set aside, not trusted). */
+function readPadMemory(file: string): PadMemory | null {
+  if (!existsSync(file)) return null;
+  const parsed = StoredPadMemory.safeParse((() => {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    } catch {
+      return null;
+    }
+  })());
+  if (!parsed.success) {
+    renameSync(file, `${file}.damaged-${Date.now()}`);
+    return null;
+  }
+  return parsed.data as unknown as PadMemory;
+}
+
+function writePadMemory(file: string, memory: PadMemory): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, JSON.stringify(memory));
+  renameSync(tmp, file);
+}
+
 export class SimulatedPad {
   readonly sim: PadSimulator;
   readonly port: MemoryPort;
   #fault: PaymentSimFaultName | null = null;
 
-  /** `processingMs`: from the request to the answer, as if the citizen were tapping the card. */
-  constructor(opts: { processingMs?: number; seed?: number } = {}) {
-    this.sim = new PadSimulator(undefined, { poiId: 'SIM-PAD-01', processingMs: opts.processingMs ?? 800, ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
+  /**
+   * `processingMs`: from the request to the answer, as if the citizen were tapping the card. `store`: a file
+   * the pad keeps its memory in (the bank's charges, its answers by ServiceID), replaced atomically before
+   * every answer and read back at start — a real pad outlives a crash of the kiosk's core, so web mode keeps
+   * `<dataDir>/payment-sim.json` and a core killed between payment and submission finds the charge again.
+   */
+  constructor(opts: { processingMs?: number; seed?: number; store?: string | null } = {}) {
+    const store = opts.store ?? null;
+    const memory = store !== null ? readPadMemory(store) : null;
+    this.sim = new PadSimulator(undefined, {
+      poiId: 'SIM-PAD-01',
+      processingMs: opts.processingMs ?? 800,
+      ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+      ...(memory ? { memory } : {}),
+      ...(store !== null ? { onChange: (m: PadMemory) => writePadMemory(store, m) } : {}),
+    });
     this.port = new MemoryPort('simulated:payment-pad', (deviceEnd: MemoryTransport) => this.sim.attach(deviceEnd));
   }
 

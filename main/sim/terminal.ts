@@ -4,6 +4,7 @@
  * profile names no platform. The production composition root (main/core) never builds any of this.
  */
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { KioskCore, type KioskCoreOptions } from '../core/kiosk.js';
 import { loadProfile } from '../core/profile.js';
 import type { PlatformSimulator } from '../platform/simulator.js';
@@ -41,7 +42,8 @@ export type SimulatedKioskOptions = Omit<KioskCoreOptions, 'profile' | 'simulate
 /** Loads the profile, builds its simulators, starts the core with them. */
 export async function startSimulatedKiosk(opts: SimulatedKioskOptions): Promise<SimulatedKiosk> {
   const loaded = loadProfile(opts.profilePath, opts.cwd ? { cwd: opts.cwd } : {});
-  const devices = createSimulatedDevices(loaded.profile, opts.devices);
+  // The simulated pad keeps its memory beside the data (a real pad outlives a crash of the core).
+  const devices = createSimulatedDevices(loaded.profile, { paymentStore: join(loaded.dataDir, 'payment-sim.json'), ...opts.devices });
   let platform: PlatformSimulator | null = null;
   // The core reaches the embedded platform through a tap that keeps what it delivered (panel, tests).
   let tap: PlatformTap | null = null;

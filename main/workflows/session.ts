@@ -1,4 +1,5 @@
-import { assign, emit, fromCallback, raise, sendTo, setup, stopChild, type ActorRefFrom, type AnyActorLogic, type AnyActorRef, type SnapshotFrom } from 'xstate';
+import { assign, emit, enqueueActions, fromCallback, raise, sendTo, setup, stopChild, type ActorRefFrom, type AnyActorLogic, type AnyActorRef, type SnapshotFrom } from 'xstate';
+import { caseQueryMachine, type CaseQueryEvent, type CaseQueryInput } from './case-query.js';
 import type { CitizenView, Display, LocalText, Locale, MatterOutcome, VoiceChoice } from '../contract/index.js';
 import type { MatterInput, MatterOutput, MatterSnapshot } from './compile.js';
 import type { MatterEvent } from './matter-types.js';
@@ -7,6 +8,8 @@ import type { MatterEvent } from './matter-types.js';
  * The session machine: one citizen at the terminal.
  *
  *   attract ──CARD_READ──▶ identified ──FINISH──▶ finished ──(goodbye | DISMISS)──▶ attract
+ *                           ║                             └─(goodbye, card still on the reader)─▶ cardLeft ──CARD_REMOVED──▶ attract
+ *                           ║ task.choosing: the card taken away ──(cardRemoved)──▶ wipe ▶ attract
  *                           ║ task:  choosing ──START_MATTER──▶ matter (child actor 'matter')
  *                           ║          ▲   └──────────────── running ──CANCEL──▶ confirmingCancel
  *                           ║          └──────CANCEL_CONFIRM (discarded)─────────────────┘
@@ -14,6 +17,7 @@ import type { MatterEvent } from './matter-types.js';
  *                           ║ idle:  active ──(idle)──▶ warning ──(countdown 0)──▶ wipe ▶ attract
  *                           ║          ▲──ACTIVITY / any MATTER event──┘
  *   any ──OUT_OF_SERVICE──▶ outOfService ──BACK_IN_SERVICE──▶ attract
+ *   attract ──RESUME (after a crash of the core: the draft's citizen's card is back)──▶ identified.task.matter
  *
  * Elder mode (长辈模式, `display.largeText`) is slower: its idle timeout, warning and goodbye come from
  * `input.elder` (each at least the normal one doubled, see elderTimings); switching it on or off restarts
@@ -42,6 +46,10 @@ export interface SessionTimings {
 }
 
 export interface SessionInput extends SessionTimings {
+  /** The card taken away on the matter list (no matter running): the session ends this long after. */
+  cardRemovedMs: number;
+  /** Language and display chosen on the attract screen by nobody identified are reset after this long without a choice. */
+  attractResetMs: number;
   defaultLocale: Locale;
   /** Each citizen's voice guidance to begin with (the profile's voice.defaultOn and volume). */
   defaultVoice: VoiceChoice;
@@ -81,6 +89,10 @@ export interface SessionContext {
   matter: RunningMatter | null;
   /** What the goodbye screen says about the matter just finished. */
   outcome: MatterOutcome | null;
+  /** A matter interrupted by a crash of the core waits for its citizen's card (the attract screen says so). */
+  resumeOffer: { name: LocalText } | null;
+  /** What the case query starts with (the core's QUERY_OPEN). */
+  queryInput: CaseQueryInput | null;
 }
 
 export interface RunningMatter {
@@ -110,11 +122,23 @@ export type SessionEvent =
   | { type: 'CANCEL_DISMISS' }
   | { type: 'xstate.done.actor.matter'; output: MatterOutput }
   /** Raised by the machine itself when the display mode changed (the idle timer restarts with its delays). */
-  | { type: 'DISPLAY_CHANGED'; elderBefore: boolean };
+  | { type: 'DISPLAY_CHANGED'; elderBefore: boolean }
+  /** The core found a draft of an interrupted matter: the attract screen asks for the card to continue it. */
+  | { type: 'RESUME_OFFER'; name: LocalText }
+  | { type: 'RESUME_WITHDRAWN' }
+  /**
+   * The card of the interrupted matter's citizen is back: the session starts on the matter, whose `logic`
+   * restores the matter's saved snapshot (the core builds it), with the citizen's language and display.
+   */
+  | { type: 'RESUME'; citizen: CitizenView; locale: Locale; display: Display; voice?: VoiceChoice; logic: AnyActorLogic; input: MatterInput; code: string; name: LocalText }
+  /** The case query (查询办件) from the attract screen; its screen events; leaving it. */
+  | { type: 'QUERY_OPEN'; input: CaseQueryInput }
+  | { type: 'QUERY'; event: CaseQueryEvent }
+  | { type: 'QUERY_CLOSE' };
 
 export type SessionEmitted =
   | { type: 'session.started'; serial: number }
-  | { type: 'session.wiped'; serial: number; reason: 'idle' | 'finished' | 'replaced' | 'out-of-service' }
+  | { type: 'session.wiped'; serial: number; reason: 'idle' | 'finished' | 'replaced' | 'out-of-service' | 'card-removed' }
   /** The matter child is stopped (for any reason): the core forgets its data; `submitted` says whether it reached the outbox. */
   | { type: 'matter.stopped'; code: string; idempotencyKey: string; submitted: boolean };
 
@@ -131,7 +155,7 @@ function submittedOf(m: RunningMatter | null): boolean {
 const DEFAULT_DISPLAY: Display = { largeText: false, highContrast: false };
 
 /** Every event a person causes on the screen restarts the idle timer. */
-const ACTIVITY_EVENTS = ['ACTIVITY', 'MATTER', 'START_MATTER', 'CANCEL', 'CANCEL_CONFIRM', 'CANCEL_DISMISS'] as const;
+const ACTIVITY_EVENTS = ['ACTIVITY', 'MATTER', 'START_MATTER', 'CANCEL', 'CANCEL_CONFIRM', 'CANCEL_DISMISS', 'QUERY'] as const;
 function activityRestarts<T>(transition: T): Record<(typeof ACTIVITY_EVENTS)[number], T> {
   return Object.fromEntries(ACTIVITY_EVENTS.map((e) => [e, transition])) as Record<(typeof ACTIVITY_EVENTS)[number], T>;
 }
@@ -144,6 +168,35 @@ function displayRestarts(reenter: boolean) {
   ];
 }
 
+/**
+ * The inactivity timer of a session (identified) and of the case query: activity restarts it by re-entering
+ * `active` (its parent is a region of a parallel state: a transition that re-entered the region itself would exit
+ * the whole state); the warning counts down each second, then the session is wiped. A display change restarts it
+ * with the new mode's delays (elder mode: slower); this region takes the event, so the root's handler does not
+ * run here: the voice hook is in displayRestarts too.
+ */
+const IDLE_STATES = {
+  active: {
+    on: {
+      ...activityRestarts({ target: 'active', reenter: true, actions: 'clearWarning' } as const),
+      DISPLAY_CHANGED: displayRestarts(true),
+    },
+    after: { idleBeforeWarning: { target: 'warning', actions: 'startWarning' } },
+  },
+  warning: {
+    on: {
+      ...activityRestarts({ target: 'active', actions: 'clearWarning' } as const),
+      DISPLAY_CHANGED: displayRestarts(false),
+    },
+    after: {
+      countdownTick: [
+        { guard: 'lastSecond', target: '#session.inService.attract', actions: ['announceIdleWipe', 'wipe'] },
+        { target: 'warning', reenter: true, actions: 'countDown' },
+      ],
+    },
+  },
+} as const;
+
 export const sessionMachine = setup({
   types: {
     input: {} as SessionInput,
@@ -154,21 +207,45 @@ export const sessionMachine = setup({
   actors: {
     /** Card presence; the core provides the real one (reader.onCard / onRemoved → sendBack). */
     cardReader: fromCallback<SessionEvent>(() => () => undefined),
+    /** The case query; the core provides it with its look-up, reprint and rating actors. */
+    caseQuery: caseQueryMachine,
   },
   delays: {
     idleBeforeWarning: ({ context }) => timingsOf(context).idleTimeoutMs - timingsOf(context).warningMs,
     goodbye: ({ context }) => timingsOf(context).goodbyeMs,
+    cardRemoved: ({ context }) => context.config.cardRemovedMs,
+    // Elder mode chosen on the attract screen waits longer for the card too (finding it takes an elder longer).
+    attractReset: ({ context }) => context.config.attractResetMs * (context.display.largeText ? ELDER_SLOWDOWN : 1),
     countdownTick: 1000,
   },
   guards: {
     lastSecond: ({ context }) => (context.warningSecondsLeft ?? 0) <= 1,
     matterSubmitted: ({ context }) => submittedOf(context.matter),
     elderModeEntered: ({ context, event }) => event.type === 'DISPLAY_CHANGED' && !event.elderBefore && context.display.largeText,
+    cardAway: ({ context }) => !context.cardOnReader,
+    someoneIdentified: ({ context }) => context.citizen !== null,
+    holderAway: ({ context }) => context.citizen !== null && !context.cardOnReader,
+    cardStays: ({ context }) => context.cardOnReader,
+    choicesChanged: ({ context }) =>
+      context.locale !== context.config.defaultLocale ||
+      JSON.stringify(context.display) !== JSON.stringify(DEFAULT_DISPLAY) ||
+      JSON.stringify(context.voice) !== JSON.stringify(context.config.defaultVoice),
   },
   actions: {
     identify: assign(({ context, event }) => {
-      if (event.type !== 'CARD_READ') return {};
-      return { citizen: event.citizen, cardOnReader: true, warningSecondsLeft: null, sessionSerial: context.sessionSerial + 1 };
+      if (event.type !== 'CARD_READ' && event.type !== 'RESUME') return {};
+      return { citizen: event.citizen, cardOnReader: true, warningSecondsLeft: null, sessionSerial: context.sessionSerial + 1, resumeOffer: null };
+    }),
+    /** The resumed citizen's language and display, as they had set them. */
+    restoreChoices: assign(({ event }) => (event.type === 'RESUME' ? { locale: event.locale, display: event.display, ...(event.voice ? { voice: event.voice } : {}) } : {})),
+    offerResume: assign(({ event }) => (event.type === 'RESUME_OFFER' ? { resumeOffer: { name: event.name } } : {})),
+    withdrawResume: assign({ resumeOffer: null }),
+    openQuery: assign(({ event }) => (event.type === 'QUERY_OPEN' ? { queryInput: event.input, outcome: null } : {})),
+    forwardToQuery: sendTo('query', ({ event }) => (event.type === 'QUERY' ? event.event : { type: 'IGNORED' })),
+    cardToQuery: sendTo('query', ({ event }) => (event.type === 'CARD_READ' ? { type: 'BY_CARD' as const, holderName: event.citizen.name } : { type: 'IGNORED' })),
+    /** Leaving the query: the cardholder's session (if a card was read there) is wiped. */
+    announceQueryEnd: enqueueActions(({ context, enqueue }) => {
+      if (context.citizen !== null) enqueue.emit({ type: 'session.wiped' as const, serial: context.sessionSerial, reason: 'finished' as const });
     }),
     announceStart: emit(({ context }) => ({ type: 'session.started' as const, serial: context.sessionSerial })),
     markCardRemoved: assign({ cardOnReader: false }),
@@ -194,7 +271,7 @@ export const sessionMachine = setup({
       outcome: null,
     })),
     spawnMatter: assign(({ event, spawn }) => {
-      if (event.type !== 'START_MATTER') return {};
+      if (event.type !== 'START_MATTER' && event.type !== 'RESUME') return {};
       // xstate's types allow an id only for logic named in setup(); the runtime takes it for any logic,
       // and the id is what stopChild('matter') and 'xstate.done.actor.matter' refer to.
       const spawnWithId = spawn as unknown as (logic: AnyActorLogic, options: { id: string; input: MatterInput }) => AnyActorRef;
@@ -222,6 +299,7 @@ export const sessionMachine = setup({
     announceFinishedWipe: emit(({ context }) => ({ type: 'session.wiped' as const, serial: context.sessionSerial, reason: 'finished' as const })),
     announceReplacedWipe: emit(({ context }) => ({ type: 'session.wiped' as const, serial: context.sessionSerial, reason: 'replaced' as const })),
     announceServiceWipe: emit(({ context }) => ({ type: 'session.wiped' as const, serial: context.sessionSerial, reason: 'out-of-service' as const })),
+    announceCardRemovedWipe: emit(({ context }) => ({ type: 'session.wiped' as const, serial: context.sessionSerial, reason: 'card-removed' as const })),
   },
 }).createMachine({
   id: 'session',
@@ -237,6 +315,8 @@ export const sessionMachine = setup({
     sessionSerial: 0,
     matter: null,
     outcome: null,
+    resumeOffer: null,
+    queryInput: null,
   }),
   invoke: { id: 'cardReader', src: 'cardReader' },
   on: {
@@ -244,6 +324,8 @@ export const sessionMachine = setup({
     SET_DISPLAY: { actions: ['announceDisplay', 'setDisplay'] },
     DISPLAY_CHANGED: { guard: 'elderModeEntered', actions: 'voiceOnForElder' },
     SET_VOICE: { actions: 'setVoice' },
+    RESUME_OFFER: { actions: 'offerResume' },
+    RESUME_WITHDRAWN: { actions: 'withdrawResume' },
   },
   initial: 'inService',
   states: {
@@ -254,9 +336,18 @@ export const sessionMachine = setup({
       },
       states: {
         attract: {
+          // Choices made here by nobody identified are not left for the next person (the wipe resets them).
+          after: { attractReset: { guard: 'choicesChanged', actions: 'wipe' } },
           on: {
             CARD_READ: { target: 'identified', actions: ['identify', 'announceStart'] },
+            // Only from here: a restarted core starts on the attract screen.
+            RESUME: { target: '#session.inService.identified.task.matter', actions: ['identify', 'restoreChoices', 'announceStart', 'spawnMatter'] },
+            QUERY_OPEN: { target: 'query', actions: 'openQuery' },
             CARD_REMOVED: { actions: 'markCardRemoved' },
+            SET_LOCALE: { target: 'attract', reenter: true, actions: 'setLocale' },
+            SET_DISPLAY: { target: 'attract', reenter: true, actions: 'setDisplay' },
+            SET_VOICE: { target: 'attract', reenter: true, actions: 'setVoice' },
+            ACTIVITY: { target: 'attract', reenter: true },
           },
         },
         identified: {
@@ -272,9 +363,20 @@ export const sessionMachine = setup({
               initial: 'choosing',
               states: {
                 choosing: {
+                  // Without a matter the card is the session: taken away, the session ends soon after.
+                  initial: 'card',
                   on: {
                     START_MATTER: { target: 'matter', actions: 'spawnMatter' },
                     FINISH: { target: '#session.inService.finished', actions: 'clearWarning' },
+                  },
+                  states: {
+                    card: {
+                      always: { guard: 'cardAway', target: 'cardGone' },
+                      on: { CARD_REMOVED: { target: 'cardGone', actions: 'markCardRemoved' } },
+                    },
+                    cardGone: {
+                      after: { cardRemoved: { target: '#session.inService.attract', actions: ['announceCardRemovedWipe', 'wipe'] } },
+                    },
                   },
                 },
                 matter: {
@@ -302,42 +404,60 @@ export const sessionMachine = setup({
                 },
               },
             },
-            idle: {
-              initial: 'active',
+            idle: { initial: 'active', states: IDLE_STATES },
+          },
+        },
+        query: {
+          // The case query runs as the invoked child 'query'; a card read here is the query's, and its holder's session.
+          type: 'parallel',
+          on: {
+            QUERY_CLOSE: { target: 'attract', actions: ['announceQueryEnd', 'wipe'] },
+            CARD_READ: [
+              { guard: 'someoneIdentified', actions: ['announceReplacedWipe', 'identify', 'announceStart', 'cardToQuery'] },
+              { actions: ['identify', 'announceStart', 'cardToQuery'] },
+            ],
+            CARD_REMOVED: { actions: 'markCardRemoved' },
+          },
+          states: {
+            task: {
+              invoke: { id: 'query', src: 'caseQuery', input: ({ context }: { context: SessionContext }) => context.queryInput as CaseQueryInput },
+              on: { QUERY: { actions: 'forwardToQuery' } },
+            },
+            idle: { initial: 'active', states: IDLE_STATES },
+            // The cardholder's own cases stay on screen only while their card does: taken away, the query ends
+            // cardRemovedMs later, as on the matter list (a look-up by number has nobody identified: not affected).
+            holder: {
+              initial: 'watching',
               states: {
-                // Activity restarts the timer by re-entering `active` (its parent `idle` is a region of a
-                // parallel state: a transition that re-entered `idle` itself would exit the whole state).
-                active: {
-                  on: {
-                    ...activityRestarts({ target: 'active', reenter: true, actions: 'clearWarning' }),
-                    // The new mode's delays from now on (elder mode: slower). This region takes the event, so the
-                    // root's handler does not run here: the voice hook is in displayRestarts too.
-                    DISPLAY_CHANGED: displayRestarts(true),
-                  },
-                  after: { idleBeforeWarning: { target: 'warning', actions: 'startWarning' } },
-                },
-                warning: {
-                  on: {
-                    ...activityRestarts({ target: 'active', actions: 'clearWarning' }),
-                    DISPLAY_CHANGED: displayRestarts(false),
-                  },
-                  after: {
-                    countdownTick: [
-                      { guard: 'lastSecond', target: '#session.inService.attract', actions: ['announceIdleWipe', 'wipe'] },
-                      { target: 'warning', reenter: true, actions: 'countDown' },
-                    ],
-                  },
+                watching: { always: { guard: 'holderAway', target: 'away' } },
+                away: {
+                  always: { guard: 'cardStays', target: 'watching' },
+                  after: { cardRemoved: { target: '#session.inService.attract', actions: ['announceCardRemovedWipe', 'wipe'] } },
                 },
               },
             },
           },
         },
         finished: {
-          after: { goodbye: { target: 'attract', actions: ['announceFinishedWipe', 'wipe'] } },
+          after: {
+            goodbye: [
+              // The card still on the reader: the citizen's data goes, the reminder stays until the card does.
+              { guard: 'cardStays', target: 'cardLeft', actions: ['announceFinishedWipe', 'wipe'] },
+              { target: 'attract', actions: ['announceFinishedWipe', 'wipe'] },
+            ],
+          },
           on: {
             DISMISS: { target: 'attract', actions: ['announceFinishedWipe', 'wipe'] },
             CARD_REMOVED: { actions: 'markCardRemoved' },
             CARD_READ: { target: 'identified', actions: ['announceFinishedWipe', 'wipe', 'identify', 'announceStart'] },
+          },
+        },
+        /** After goodbye, nobody's session: only the card reminder, for as long as the card sits on the reader. */
+        cardLeft: {
+          on: {
+            CARD_REMOVED: { target: 'attract', actions: 'markCardRemoved' },
+            DISMISS: { target: 'attract' },
+            CARD_READ: { target: 'identified', actions: ['identify', 'announceStart'] },
           },
         },
       },
@@ -355,11 +475,12 @@ export type SessionActor = ActorRefFrom<typeof sessionMachine>;
 export type SessionSnapshot = SnapshotFrom<typeof sessionMachine>;
 
 /** The screen a snapshot shows. */
-export function screenOf(s: SessionSnapshot): 'attract' | 'welcome' | 'matter' | 'finished' | 'out-of-service' {
+export function screenOf(s: SessionSnapshot): 'attract' | 'welcome' | 'matter' | 'finished' | 'out-of-service' | 'query' {
   if (s.matches('outOfService')) return 'out-of-service';
+  if (s.matches({ inService: 'query' })) return 'query';
   if (s.matches({ inService: { identified: { task: 'matter' } } })) return 'matter';
   if (s.matches({ inService: 'identified' })) return 'welcome';
-  if (s.matches({ inService: 'finished' })) return 'finished';
+  if (s.matches({ inService: 'finished' }) || s.matches({ inService: 'cardLeft' })) return 'finished';
   return 'attract';
 }
 

@@ -1,12 +1,13 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DeviceStatus, SessionView, SystemStatus } from '../../main/contract/index.js';
 import { VOLUME_STEPS } from '../../main/contract/levels.js';
-import { getBridge } from './bridge.js';
+import { getBridge, takeToken } from './bridge.js';
 import { DisplayContext } from './display.js';
 import { dictionaries, type Dict } from './i18n.js';
 import { Goodbye } from './journey/Goodbye.js';
 import { MatterList } from './journey/MatterList.js';
 import { MatterScreen } from './journey/MatterScreen.js';
+import { CaseQueryScreen } from './journey/CaseQuery.js';
 import { ClosingNotice, useServiceStatus, useTechnicianEntry } from './service.js';
 import { useActivityReporter } from './activity.js';
 
@@ -34,7 +35,7 @@ const reportActivity = (): void => void getBridge().invoke('session.activity', {
 
 export function KioskApp({ webMode }: { webMode: boolean }) {
   const { view, devices, system } = useKioskState();
-  useActivityReporter(view?.screen === 'welcome' || view?.screen === 'matter', reportActivity, 1000);
+  useActivityReporter(view?.screen === 'welcome' || view?.screen === 'matter' || view?.screen === 'query', reportActivity, 1000);
   const service = useServiceStatus();
   useTechnicianEntry(service?.technicianEntry ?? null, view?.screen === 'attract' || view?.screen === 'out-of-service');
   const locale = view?.locale ?? 'zh-CN';
@@ -48,6 +49,21 @@ export function KioskApp({ webMode }: { webMode: boolean }) {
     cl.toggle('high-contrast', view?.display.highContrast ?? false);
   }, [locale, t, view?.display.largeText, view?.display.highContrast]);
 
+  // Web mode opened without the per-start token: say what is wrong instead of waiting forever.
+  const [token] = useState(() => (webMode ? takeToken() : 'electron'));
+  if (!view && token === null) {
+    return (
+      <main className="screen center">
+        <h1 className="title">{dictionaries['zh-CN'].noToken.split('：')[0]}</h1>
+        <p className="hint" role="alert">
+          {dictionaries['zh-CN'].noToken}
+        </p>
+        <p className="hint" lang="en">
+          {dictionaries.en.noToken}
+        </p>
+      </main>
+    );
+  }
   if (!view) {
     return (
       <main className="screen center" aria-busy="true">
@@ -69,7 +85,8 @@ export function KioskApp({ webMode }: { webMode: boolean }) {
           </div>
           <Toolbar view={view} system={system} t={t} />
         </header>
-        {view.screen === 'attract' && <Attract view={view} t={t} devices={devices} system={system} />}
+        {view.screen === 'attract' && <Attract view={view} t={t} devices={devices} system={system} resumable={view.resumable ? view.resumable.matter[locale] : null} />}
+        {view.screen === 'query' && view.query && <CaseQueryScreen query={view.query} locale={locale} t={t} cardOnReader={view.cardOnReader} />}
         {view.screen === 'welcome' && <Welcome view={view} t={t} />}
         {view.screen === 'matter' && view.matter && <MatterScreen matter={view.matter} locale={locale} t={t} />}
         {view.screen === 'finished' && <Goodbye view={view} locale={locale} t={t} />}
@@ -79,7 +96,7 @@ export function KioskApp({ webMode }: { webMode: boolean }) {
         <footer className="footer">
           <span>{view.terminal.id}</span>
           {webMode && (
-            <a className="sim-link" href="/sim" target="_blank" rel="noopener">
+            <a className="sim-link" href={`/sim?t=${encodeURIComponent(token ?? '')}`} target="_blank" rel="noopener">
               {t.simLink}
             </a>
           )}
@@ -149,10 +166,11 @@ function VoiceControls({ view, system, t }: { view: SessionView; system: SystemS
   );
 }
 
-function Attract({ view, t, devices, system }: { view: SessionView; t: Dict; devices: DeviceStatus[]; system: SystemStatus | null }) {
+function Attract({ view, t, devices, system, resumable }: { view: SessionView; t: Dict; devices: DeviceStatus[]; system: SystemStatus | null; resumable: string | null }) {
   const reader = devices.find((d) => d.kind === 'id-card');
   const printer = devices.find((d) => d.kind === 'receipt-printer');
   const printerDown = printer !== undefined && printer.state !== 'online' && printer.state !== 'busy';
+  const readerDown = reader !== undefined && reader.state !== 'online' && reader.state !== 'busy';
   const readerText = !reader ? null : reader.state === 'online' ? t.readerReady : reader.state === 'busy' ? t.readerBusy : t.readerOffline;
   const platformText =
     system?.platform === 'online' ? t.platformOnline : system?.platform === 'offline' ? t.platformOffline : t.platformUnknown;
@@ -160,17 +178,35 @@ function Attract({ view, t, devices, system }: { view: SessionView; t: Dict; dev
   return (
     <main className="screen attract">
       <div className="attract-prompt">
-        <h1 className="title">{t.attractTitle}</h1>
-        <p className="subtitle" lang={t.attractOther === '请放置身份证' ? 'zh-CN' : 'en'}>
-          {t.attractOther}
-        </p>
+        {readerDown ? (
+          <>
+            <h1 className="title">{t.readerDownTitle}</h1>
+            <p className="hint" role="alert">
+              {t.readerDownHint}
+            </p>
+          </>
+        ) : (
+          <>
+            <h1 className="title">{t.attractTitle}</h1>
+            <p className="subtitle" lang={t.attractOther === '请放置身份证' ? 'zh-CN' : 'en'}>
+              {t.attractOther}
+            </p>
+          </>
+        )}
       </div>
-      <div className="attract-card">
-        <div className="card-slot" aria-hidden="true">
-          <div className="card-illustration" />
+      {!readerDown && (
+        <div className="attract-card">
+          <div className="card-slot" aria-hidden="true">
+            <div className="card-illustration" />
+          </div>
+          <p className="hint">{t.attractHint}</p>
         </div>
-        <p className="hint">{t.attractHint}</p>
-      </div>
+      )}
+      {resumable && (
+        <p className="notice" role="status" data-testid="resume-offer">
+          {t.resumeOffer(resumable)}
+        </p>
+      )}
       <div className="attract-entries">
         {/* The prominent 长辈模式 entry (适老化): before anything is asked of the citizen. */}
         <button
@@ -190,6 +226,13 @@ function Attract({ view, t, devices, system }: { view: SessionView; t: Dict; dev
               {t.elderModeHint}
             </span>
           </span>
+        </button>
+        <button type="button" className="secondary big query-open" onClick={() => void getBridge().invoke('cases.open', {})}>
+          <span>{t.query.open}</span>
+          <span className="query-open-other" lang={t.query.openOther === 'My cases' ? 'en' : 'zh-CN'}>
+            {t.query.openOther}
+          </span>
+          <span className="small">{t.query.openHint}</span>
         </button>
       </div>
       <div className="status-row" role="status" aria-live="polite">
@@ -237,7 +280,15 @@ function Welcome({ view, t }: { view: SessionView; t: Dict }) {
           {t.notices[n]}
         </p>
       ))}
-      {view.matters ? <MatterList list={view.matters} locale={view.locale} t={t} /> : <p className="hint">{t.welcomeHint}</p>}
+      {view.matters ? (
+        <MatterList list={view.matters} locale={view.locale} t={t} />
+      ) : (
+        <p className="hint">
+          {/* "Verified" is never shown under a warning about the card. */}
+          {c && c.notices.length === 0 ? `${t.welcomeVerified}` : ''}
+          {t.welcomeHint}
+        </p>
+      )}
     </main>
   );
 }

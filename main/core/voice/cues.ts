@@ -117,6 +117,10 @@ export function viewSecrets(v: SessionView): string[] {
   if (step?.kind === 'print') out.push(step.receipt.acceptanceNumber, ...(step.receipt.caseNumber ? [step.receipt.caseNumber] : []));
   if (step?.kind === 'materials') for (const m of step.items) for (const c of [m.offer, m.provided?.by === 'e-certificate' ? m.provided.certificate : null]) if (c) out.push(c.title);
   if (v.outcome) out.push(v.outcome.acceptanceNumber);
+  if (v.query) {
+    if (v.query.holderName) out.push(v.query.holderName);
+    for (const c of v.query.cases) out.push(...(c.acceptanceNumber ? [c.acceptanceNumber] : []), ...(c.caseNumber ? [c.caseNumber] : []), ...c.corrections, ...(c.reason ? [c.reason] : []));
+  }
   return out.filter((s) => s.trim().length >= 2);
 }
 
@@ -177,6 +181,7 @@ export function cueOf(v: SessionView, opts: CueOptions): Cue {
   switch (v.screen) {
     case 'attract':
       prompt = [line(S.attract, locale)];
+      if (v.resumable) items.push({ id: 'resume-offer', kind: 'notice', lines: [line(I.resumeOffer, locale)] });
       break;
     case 'welcome': {
       const name = v.citizen ? speakableName(v.citizen.name, locale) : null;
@@ -205,6 +210,19 @@ export function cueOf(v: SessionView, opts: CueOptions): Cue {
     case 'out-of-service':
       prompt = [line(S['out-of-service'], locale)];
       break;
+    case 'query': {
+      const q = v.query ?? null;
+      const phase = q?.phase ?? 'choose';
+      screen = `query:${phase}`;
+      stage = 'query';
+      prompt = [line(S.query[phase], locale)];
+      if (q !== null && q.platform === 'offline' && (phase === 'list' || phase === 'case')) prompt.push(line(S.query.offline, locale));
+      const shown = q?.cases.find((c) => c.id === q.selected);
+      if (phase === 'case' && shown?.canRate === true) prompt.push(line(S.query.rate, locale));
+      // What just happened (printed, rated, failed…): the query's own words, which never hold citizen data.
+      if (q?.message && phase !== 'not-found') items.push({ id: `query-message:${q.message.en}`, kind: 'notice', lines: [line(q.message, locale)] });
+      break;
+    }
   }
   if (v.idleWarning) items.push({ id: 'idle-warning', kind: 'dialog', lines: [line(I.idleWarning(v.idleWarning.secondsLeft), locale)] });
   // The card left on the reader: reminded on the goodbye and the attract screen, again and again while it stays.

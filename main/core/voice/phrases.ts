@@ -1,4 +1,4 @@
-import { RATING_LEVELS, type CitizenView, type LocalText, type Locale, type Screen, type StepKind, type StepViewOf } from '../../contract/index.js';
+import { RATING_LEVELS, type CaseQueryPhase, type CitizenView, type LocalText, type Locale, type Screen, type StepKind, type StepViewOf } from '../../contract/index.js';
 
 /**
  * Every word the kiosk speaks, in both languages: the one phrase table of voice guidance. cues.ts
@@ -110,6 +110,27 @@ export const PHRASES = {
       belongings: t('请带好您的回执和随身物品。', 'Please take your receipt and your belongings.'),
     },
     'out-of-service': t('本终端暂停服务，请到其他终端或窗口办理。', 'This terminal is out of service. Please use another terminal or a service window.'),
+    /**
+     * The case query (查询办件), by phase. Never a case's number, matter or state aloud (the citizen's data, and
+     * whoever stands near hears it): "on the screen" instead.
+     */
+    query: {
+      choose: t(
+        '查询办件。请将身份证放在读卡区，查询您本人的申请；或者在数字键盘上输入回执上的受理编号。',
+        'Case query. Place your ID card on the reader to see your own applications, or type the acceptance number from your receipt on the digit pad.',
+      ),
+      'looking-up': t('正在查询，请稍候。', 'Looking it up, please wait.'),
+      list: t('查询结果显示在屏幕上。请点击要查看的一件申请。', 'The applications found are on the screen. Press one to see it.'),
+      case: t('这件申请的办理状态和下一步怎么做，显示在屏幕上。', 'The state of this application and what to do next are on the screen.'),
+      printing: t('正在补打受理回执，请稍候。', 'Printing the acceptance receipt again, please wait.'),
+      reasons: t('请选择不满意的原因，可以多选，然后请点击提交评价。', 'Please choose what was not satisfactory, as many as apply, then press Submit rating.'),
+      sending: t('正在提交评价。', 'Sending your rating.'),
+      'not-found': t('没有查到申请，原因显示在屏幕上。您可以重新输入，或返回。', 'Nothing was found; the screen says why. You can type the number again or go back.'),
+      /** The platform cannot be reached: said with the list. */
+      offline: t('暂时无法连接政务服务平台，这里只显示本终端知道的情况。', 'The government platform cannot be reached: only what this terminal knows is shown.'),
+      /** The offer to rate a case, with the five levels. */
+      rate: t(`您可以对这件申请作出评价：${ratingLevels['zh-CN']}。`, `You can rate this application: ${ratingLevels.en}.`),
+    } satisfies Record<CaseQueryPhase | 'offline' | 'rate', Words>,
   } satisfies Record<Screen, unknown>,
 
   /** What each step says, by kind and phase. `next` is the step that follows (null: the last). */
@@ -201,6 +222,8 @@ export const PHRASES = {
         `Item ${n} of ${of}: ${label.en}. ${how === 'type' ? 'Type it on the screen keyboard.' : how === 'choose' ? 'Choose on the screen.' : 'Read from your ID card; no change needed.'}`,
       ),
     voiceOn: t('语音播报已开启。', 'Voice guidance is on.'),
+    /** The attract screen after a restart of the core: an interrupted application waits for its applicant's card. */
+    resumeOffer: t('刚才有一项申请因终端中断尚未办完。申请人请将身份证放回读卡区，继续办理。', 'An application was interrupted when the terminal stopped. The applicant can place their ID card on the reader again to continue.'),
     volume: (percent: number): Words => t(`音量${zhNumber(percent)}。`, `Volume ${percent}.`),
   },
 } as const;

@@ -6,4 +6,7 @@ describe('contract enums restate the drivers', () => {
     expect([...CHECKED_ENUMS.contractDeviceKinds]).toEqual([...CHECKED_ENUMS.driverDeviceKinds]);
     expect([...CHECKED_ENUMS.contractCardTypes]).toEqual([...CHECKED_ENUMS.driverCardTypes]);
   });
+  it('the platform case states, and the kiosk adds only its own three', () => {
+    expect([...CHECKED_ENUMS.contractCaseStates]).toEqual([...CHECKED_ENUMS.platformCaseStates]);
+  });
 });

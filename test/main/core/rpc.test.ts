@@ -1,7 +1,7 @@
 import { fc, test as ftest } from '@fast-check/vitest';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { KioskError, ReplyEnvelope, matterRequests, type MatterRequestName, type SessionView } from '../../../main/contract/index.js';
+import { KioskError, ReplyEnvelope, caseRequests, matterRequests, type CaseRequestName, type MatterRequestName, type SessionView } from '../../../main/contract/index.js';
 import { dispatch, type Handlers } from '../../../main/core/rpc.js';
 
 const silent = pino({ level: 'silent' });
@@ -39,6 +39,7 @@ const handlers: Handlers = {
   'devices.list': () => [],
   'system.get': () => ({ platform: 'unknown', queueDepth: 0, host: 'web' }),
   ...(Object.fromEntries(Object.keys(matterRequests).map((n) => [n, () => (calls.push(n), null)])) as unknown as Pick<Handlers, MatterRequestName>),
+  ...(Object.fromEntries(Object.keys(caseRequests).map((n) => [n, () => (calls.push(n), null)])) as unknown as Pick<Handlers, CaseRequestName>),
 };
 
 describe('contract dispatch', () => {

@@ -187,6 +187,53 @@ describe('the simulated pad (nexo over a memory link, PaymentService, the paymen
   });
 });
 
+describe('the simulated pad across a restart of its host (a real pad outlives a crash of the core)', () => {
+  it('with a store, a new simulator remembers the charge and its answer: the inquiry finds it, the reversal reverses it; a damaged store is set aside', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nx-simpad-store-'));
+    cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const store = path.join(dir, 'payment-sim.json');
+    const db = openDatabase({ dir });
+    cleanup.push(() => {
+      db.close();
+    });
+    const records = reportingSteps(new PaymentJournal(db), () => undefined);
+    const fates = new Map<string, SubmissionFate>([['M8', 'active']]);
+    const rig = async (sim: SimulatedPad) => {
+      const pad = new NexoPaymentPad('payment-pad', sim.port, { saleId: 'NX-DEV-0001', ackTimeoutMs: 100, paymentTimeoutMs: 300, abortWaitMs: 200, serviceTimeoutMs: 300, keeper: { baseMs: 5, capMs: 20 } });
+      pad.start();
+      await vi.waitFor(() => expect(pad.status().state).toBe('online'), { timeout: 2000, interval: 5 });
+      return { pad, fees: padFees(new PaymentService({ journal: records, pad, newServiceId, submissionFate: (m) => fates.get(m) ?? 'failed' }), records) };
+    };
+    const first = new SimulatedPad({ processingMs: 5, store });
+    const a = await rig(first);
+    first.setFault('lostAfterDebit');
+    expect(await a.fees.pay(fee('M8'))).toMatchObject({ outcome: 'unresolved' });
+    expect(first.ledger()).toHaveLength(1);
+    await a.pad.close();
+    first.sim.dispose();
+
+    // The host restarts: a new simulator from the same store.
+    const second = new SimulatedPad({ processingMs: 5, store });
+    cleanup.push(() => second.sim.dispose());
+    expect(second.ledger()).toEqual(first.ledger());
+    const b = await rig(second);
+    cleanup.push(() => b.pad.close());
+    // Asked again under the same key: the inquiry finds the one charge, nothing is charged twice.
+    expect(await b.fees.pay(fee('M8'))).toMatchObject({ outcome: 'approved', key: 'M8/fee/1' });
+    expect(second.ledger()).toHaveLength(1);
+    fates.set('M8', 'failed');
+    expect(await b.fees.settle('M8')).toEqual({ reversed: 1, open: 0 });
+    expect(second.ledger().map((e) => e.state)).toEqual(['reversed']);
+    expect(JSON.parse(fs.readFileSync(store, 'utf8')).ledger[0].state).toBe('reversed');
+
+    fs.writeFileSync(store, '{"seq":1,"ledg');
+    const third = new SimulatedPad({ processingMs: 5, store });
+    cleanup.push(() => third.sim.dispose());
+    expect(third.ledger()).toEqual([]);
+    expect(fs.readdirSync(dir).some((f) => f.startsWith('payment-sim.json.damaged-'))).toBe(true);
+  });
+});
+
 describe('the simulated QR reader (serial, CR terminated, the kiosk\'s QR reader class)', () => {
   it('a code held in front of it reaches onScan once; unplugged, the reader goes offline and comes back', async () => {
     const sim = new SimulatedQrReader();

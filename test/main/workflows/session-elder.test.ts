@@ -20,7 +20,7 @@ function start(input: Partial<SessionInput> = {}) {
   const clock = new SimulatedClock();
   const actor = createActor(sessionMachine, {
     clock,
-    input: { idleTimeoutMs: 60_000, warningMs: 10_000, goodbyeMs: 5_000, defaultLocale: 'zh-CN', defaultVoice: { on: false, volume: 40 }, ...input },
+    input: { idleTimeoutMs: 60_000, warningMs: 10_000, goodbyeMs: 5_000, cardRemovedMs: 5_000, attractResetMs: 600_000, defaultLocale: 'zh-CN', defaultVoice: { on: false, volume: 40 }, ...input },
   });
   const emitted: SessionEmitted[] = [];
   actor.on('*', (e) => emitted.push(e));
@@ -35,7 +35,7 @@ describe('elder mode timings', () => {
     expect(ELDER_SLOWDOWN).toBeGreaterThanOrEqual(2);
     expect(elderTimings(normal)).toEqual({ idleTimeoutMs: 180_000, warningMs: 40_000, goodbyeMs: 20_000 });
     expect(elderTimings(normal, { idleTimeoutMs: 300_000 })).toEqual({ idleTimeoutMs: 300_000, warningMs: 40_000, goodbyeMs: 20_000 });
-    const config = { ...normal, defaultLocale: 'zh-CN' as const, defaultVoice: { on: false, volume: 40 } };
+    const config = { ...normal, cardRemovedMs: 5_000, attractResetMs: 30_000, defaultLocale: 'zh-CN' as const, defaultVoice: { on: false, volume: 40 } };
     expect(timingsOf({ config, display: NORMAL })).toBe(config);
     expect(timingsOf({ config, display: { largeText: false, highContrast: true } })).toBe(config);
     expect(timingsOf({ config, display: ELDER }).idleTimeoutMs).toBe(180_000);

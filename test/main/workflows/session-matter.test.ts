@@ -16,7 +16,7 @@ const WARN = 10_000;
 function start(a: Application = ALL) {
   const clock = new SimulatedClock();
   const fakes = new Fakes();
-  const session = createActor(sessionMachine, { clock, input: { idleTimeoutMs: IDLE, warningMs: WARN, goodbyeMs: 5000, defaultLocale: 'zh-CN', defaultVoice: { on: true, volume: 70 } } });
+  const session = createActor(sessionMachine, { clock, input: { idleTimeoutMs: IDLE, warningMs: WARN, goodbyeMs: 5000, cardRemovedMs: 5000, attractResetMs: 30_000, defaultLocale: 'zh-CN', defaultVoice: { on: true, volume: 70 } } });
   const emitted: SessionEmitted[] = [];
   session.on('*', (e) => emitted.push(e));
   session.start();
@@ -157,6 +157,7 @@ describe('a whole matter in the session', () => {
     await t.until(() => screenOf(t.session.getSnapshot()) === 'finished');
     expect(t.session.getSnapshot().context.outcome).toEqual({ name: ALL.name, acceptanceNumber: 'T-20250102-000001', rated: true });
     expect(t.fakes.rate.calls).toHaveLength(1);
+    t.session.send({ type: 'CARD_REMOVED' });
     advance(t.clock, 5000);
     expect(screenOf(t.session.getSnapshot())).toBe('attract');
     expect(t.session.getSnapshot().context.outcome).toBeNull();

@@ -6,7 +6,7 @@ const citizen = { name: '马晓燕', maskedId: '110105********002X', cardType: '
 
 function start(defaultVoice = { on: true, volume: 70 }) {
   const clock = new SimulatedClock();
-  const actor = createActor(sessionMachine, { clock, input: { idleTimeoutMs: 60_000, warningMs: 10_000, goodbyeMs: 5_000, defaultLocale: 'zh-CN', defaultVoice } });
+  const actor = createActor(sessionMachine, { clock, input: { idleTimeoutMs: 60_000, warningMs: 10_000, goodbyeMs: 5_000, cardRemovedMs: 5_000, attractResetMs: 30_000, defaultLocale: 'zh-CN', defaultVoice } });
   actor.start();
   const advance = (ms: number): void => {
     for (let t = 0; t < ms; t += 250) clock.increment(250);

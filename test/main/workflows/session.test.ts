@@ -18,7 +18,7 @@ function start(overrides: Partial<{ idleTimeoutMs: number; warningMs: number; go
   const clock = new SimulatedClock();
   const actor = createActor(sessionMachine, {
     clock,
-    input: { idleTimeoutMs: 60_000, warningMs: 10_000, goodbyeMs: 5_000, defaultLocale: 'zh-CN', defaultVoice: { on: true, volume: 70 }, ...overrides },
+    input: { idleTimeoutMs: 60_000, warningMs: 10_000, goodbyeMs: 5_000, cardRemovedMs: 5_000, attractResetMs: 30_000, defaultLocale: 'zh-CN', defaultVoice: { on: true, volume: 70 }, ...overrides },
   });
   const emitted: SessionEmitted[] = [];
   actor.on('*', (e) => emitted.push(e));
@@ -41,6 +41,8 @@ describe('session machine', () => {
     actor.send({ type: 'FINISH' });
     expect(screenOf(actor.getSnapshot())).toBe('finished');
     expect(actor.getSnapshot().context.citizen).toEqual(citizen);
+    // The citizen takes the card (left on the reader, the reminder stays: session-walkthrough.test.ts).
+    actor.send({ type: 'CARD_REMOVED' });
     advance(clock, 4_999);
     expect(screenOf(actor.getSnapshot())).toBe('finished');
     advance(clock, 1);

@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fc, test as ftest } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { Locale, Screen, StepView, type SessionView } from '../../../../main/contract/index.js';
+import { CaseQueryPhase, Locale, Screen, StepView, type SessionView } from '../../../../main/contract/index.js';
 import { Redactor } from '../../../../main/core/logging.js';
 import { cueOf } from '../../../../main/core/voice/cues.js';
 import { SpeechGuard } from '../../../../main/core/voice/guard.js';
 import { PHRASES, amountWords, dateWords, zhNumber } from '../../../../main/core/voice/phrases.js';
 import { WavRecorder } from '../../../../main/core/voice/recorder.js';
 import { isAudible } from '../../../../main/core/voice/wav.js';
-import { CITIZEN, WELCOME, baseView, stepIn, viewOfStep } from './views.js';
+import { CITIZEN, EXAMPLE_CASE, WELCOME, baseView, queryView, stepIn, viewOfStep } from './views.js';
 
 /** Every step kind and its phases, read from the contract's zod union (a new kind or phase appears here by itself). */
 const STEP_PHASES: { kind: StepView['kind']; phases: (string | undefined)[] }[] = StepView.options.map((o) => {
@@ -25,6 +25,7 @@ function everyView(): { name: string; view: SessionView }[] {
     if (screen === 'matter') {
       for (const { kind, phases } of STEP_PHASES) for (const phase of phases) out.push({ name: `matter/${kind}${phase ? `/${phase}` : ''}`, view: viewOfStep(stepIn(kind, phase)) });
     } else if (screen === 'welcome') out.push({ name: 'welcome', view: WELCOME() });
+    else if (screen === 'query') for (const phase of CaseQueryPhase.options) out.push({ name: `query/${phase}`, view: queryView(phase) });
     else out.push({ name: screen, view: baseView({ screen, citizen: screen === 'finished' ? CITIZEN : null }) });
   }
   return out;
@@ -46,7 +47,7 @@ describe('the phrase table', () => {
       for (const p of phases) if (p !== undefined) expect((steps[kind] as Record<string, unknown>)[p], `step ${kind} phase ${p}`).toBeDefined();
     }
     const views = everyView();
-    expect(views.length).toBe(Screen.options.length - 1 + STEP_PHASES.reduce((n, s) => n + s.phases.length, 0));
+    expect(views.length).toBe(Screen.options.length - 2 + STEP_PHASES.reduce((n, s) => n + s.phases.length, 0) + CaseQueryPhase.options.length);
     for (const { name, view } of views) {
       const [zh, en] = Locale.options.map((locale) => textOf({ ...view, locale }));
       expect(zh, name).toMatch(/\p{Script=Han}/u);
@@ -55,6 +56,23 @@ describe('the phrase table', () => {
       expect(en, name).toMatch(/[A-Za-z]{3}/);
       expect(en, name).not.toMatch(/\p{Script=Han}/u);
     }
+  });
+
+  it('the case query never says the case aloud: not its numbers, its matter, its state or the corrections', () => {
+    for (const phase of CaseQueryPhase.options) {
+      for (const locale of Locale.options) {
+        const v = queryView(phase);
+        const text = textOf({ ...v, locale });
+        for (const secret of [EXAMPLE_CASE.acceptanceNumber ?? '', EXAMPLE_CASE.caseNumber ?? '', EXAMPLE_CASE.matter[locale], EXAMPLE_CASE.stateWords[locale], ...EXAMPLE_CASE.corrections]) {
+          expect(text, `${phase} ${locale}`).not.toContain(secret);
+        }
+        if (v.query?.cases.length) expect(cue(v).secrets).toContain(EXAMPLE_CASE.acceptanceNumber);
+      }
+    }
+    // The phases of the query do not share words either, and offline is said with what is shown.
+    const texts = CaseQueryPhase.options.map((p) => textOf(queryView(p)));
+    expect(new Set(texts).size).toBe(CaseQueryPhase.options.length);
+    expect(textOf(queryView('case'))).toContain('本终端知道的情况');
   });
 
   it('a new phase gets its own prompt (phases of a step never share words)', () => {

@@ -55,12 +55,12 @@ describe('voice guidance of a session (real espeak-ng, WAV files)', () => {
     session.activity();
     session.finish();
     await guide.idle();
-    advance(4_000); // goodbye over, the card still on the reader: the attract screen reminds
+    advance(4_000); // goodbye over, the card still on the reader: the goodbye screen stays and reminds
     await guide.idle();
     advance(10_000); // and again while it stays
     await guide.idle();
     reader.remove();
-    advance(30_000); // taken: no more reminders
+    advance(30_000); // taken: the attract screen, no more reminders
     await guide.idle();
     const texts = recorder.utterances.filter((u) => u.outcome === 'spoken').map((u) => u.text);
     expect(texts).toEqual([
@@ -71,9 +71,8 @@ describe('voice guidance of a session (real espeak-ng, WAV files)', () => {
       PHRASES.items.idleWarning(5)['zh-CN'],
       PHRASES.screens.finished.ended['zh-CN'],
       PHRASES.items.takeCard['zh-CN'],
+      PHRASES.items.takeCard['zh-CN'],
       PHRASES.screens.attract['zh-CN'],
-      PHRASES.items.takeCard['zh-CN'],
-      PHRASES.items.takeCard['zh-CN'],
     ]);
     for (const u of recorder.utterances) {
       expect(u.text).not.toContain(ZHANG.idNumber);
