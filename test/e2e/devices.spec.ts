@@ -5,10 +5,9 @@
  * citizen sees, what the panel's payment journal and simulated bank show, what the embedded platform
  * holds and what the tamper-evident journal recorded.
  *
- * The case-query screen is not on this branch (another engineer builds it): the receipt's QR at the attract
- * screen is checked as far as this branch takes it — the core recognises the acceptance number and pushes it
- * to the renderer (`qr.scanned`), which stays on the attract screen; a code that is not a receipt is pushed
- * as `code` without its payload.
+ * The receipt's QR at the attract screen opens the case query (查询办件) on its case: the core recognises the
+ * acceptance number, pushes it (`qr.scanned`) and looks the case up; a code that is not a receipt is pushed as
+ * `code` without its payload and changes nothing on screen.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -55,7 +54,7 @@ async function toTheFee(page: Page): Promise<void> {
 }
 
 test.describe('scanner, payment pad and QR reader (issue 9)', () => {
-  test('a fee matter paid on the simulated pad: one charge in the journal and at the bank, the case carries its reference; the receipt’s QR at the attract screen is recognised as its acceptance number', async ({ page, kiosk }, testInfo) => {
+  test('a fee matter paid on the simulated pad: one charge in the journal and at the bank, the case carries its reference; the receipt’s QR at the attract screen opens its case in 查询办件', async ({ page, kiosk }, testInfo) => {
     const shots = new Album(page, 'devices-fee', testInfo);
     const pushed = pushes(page);
     const panel = await identify(page, kiosk);
@@ -95,6 +94,13 @@ test.describe('scanner, payment pad and QR reader (issue 9)', () => {
     await qr.getByRole('button', { name: `扫描最近回执 Scan the last receipt（${number}）` }).click();
     await expect.poll(() => pushed.filter((p) => p.name === 'qr.scanned').map((p) => p.payload)).toEqual([expect.objectContaining({ kind: 'acceptance-number', acceptanceNumber: number })]);
     await expect(qr.getByRole('status')).toContainText('已扫描 scans: 1');
+    // The case query opens on that case, its state in words.
+    await expect(page.getByRole('heading', { level: 1, name: '查询办件' })).toBeVisible();
+    await expect(page.getByTestId('case-state')).toBeVisible({ timeout: 20_000 });
+    await expect(page.getByText(number ?? '', { exact: true }).first()).toBeVisible();
+    await shots.shot('query-by-qr');
+    await page.getByRole('button', { name: '返回首页', exact: true }).click();
+    await expect(page.getByRole('heading', { level: 1, name: '请放置身份证' })).toBeVisible();
     // An e-certificate shown here is a code for the platform: pushed without its payload, and never logged.
     const sample = qr.getByRole('button', { name: /^扫描 Scan: 电子证照码/ }).first();
     const samplePayload = (await simState(kiosk)).qr?.samples[0]?.payload ?? '';
