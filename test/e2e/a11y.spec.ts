@@ -9,10 +9,11 @@
  * with its countdown, and the out-of-service screen with the technician's reason.
  */
 import type { Page } from '@playwright/test';
-import type { DeviceStatus, MatterList, MatterSummary, MatterView, ServiceStatus, SessionView, StepView, SystemStatus } from '../../main/contract/index.js';
+import { CaseQueryPhase, type DeviceStatus, type MatterList, type MatterSummary, type MatterView, type ServiceStatus, type SessionView, type StepView, type SystemStatus } from '../../main/contract/index.js';
 import { EXAMPLE_MATTER_LIST, EXAMPLE_STEPS, exampleMatterView } from '../fixtures/matters/views.js';
 import { ELDER_FLOOR, NORMAL_FLOOR, measureFloor } from './a11y-checks.js';
 import { FakeCore, baseView } from './fake-core.js';
+import { queryView } from './query-views.js';
 import { seriousViolations } from './journey-helpers.js';
 import { expect, screenshot, test } from './kiosk-fixture.js';
 
@@ -112,6 +113,8 @@ const SCREENS: Screen[] = [
   inMatter('closing-after-session', EXAMPLE_STEPS.form, {}, undefined, CLOSING_AFTER),
   { name: 'closing-now', view: { screen: 'welcome', matters: longList(), matter: null }, service: CLOSING_NOW, noControls: true },
   { name: 'maintenance', view: { screen: 'out-of-service', citizen: null, matters: null, matter: null, outOfServiceReason: null }, service: MAINTENANCE },
+  // 查询办件 (issue 12 item 3), from the attract screen: every phase of the query.
+  ...CaseQueryPhase.options.map((phase): Screen => ({ name: `query-${phase}`, view: { screen: 'query', citizen: null, cardOnReader: false, matters: null, matter: null, outcome: null, query: queryView(phase) } })),
 ];
 
 const ORIENTATIONS = { portrait: { width: 1080, height: 1920 }, landscape: { width: 1920, height: 1080 } } as const;
