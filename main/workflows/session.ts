@@ -345,7 +345,7 @@ export const sessionMachine = setup({
             QUERY_OPEN: { target: 'query', actions: 'openQuery' },
             CARD_REMOVED: { actions: 'markCardRemoved' },
             SET_LOCALE: { target: 'attract', reenter: true, actions: 'setLocale' },
-            SET_DISPLAY: { target: 'attract', reenter: true, actions: 'setDisplay' },
+            SET_DISPLAY: { target: 'attract', reenter: true, actions: ['announceDisplay', 'setDisplay'] },
             SET_VOICE: { target: 'attract', reenter: true, actions: 'setVoice' },
             ACTIVITY: { target: 'attract', reenter: true },
           },

@@ -4,7 +4,8 @@
  * offline is offered disabled with the reason; a two-page scan travels as two sealed attachments; a pad
  * timeout after the debit ends with exactly one charge (or, once the matter is abandoned, a reversal),
  * as the payment journal and the tamper-evident journal show; a core stopped between the payment and
- * the submission reverses the payment when it comes back, before anything else.
+ * the submission resolves the payment when it comes back, before anything else, and reverses it once the
+ * interrupted matter's draft is discarded.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -130,7 +131,7 @@ describe('scanner, pad and QR reader in the kiosk', () => {
 });
 
 describe('a core stopped between the payment and the submission', () => {
-  it('reverses the payment when it comes back, before anything else; the same pad, one charge reversed', async () => {
+  it('resolves the payment when it comes back, before anything else, keeps it while the draft waits, and reverses it when someone else comes; the same pad, one charge reversed', async () => {
     const dir = tempDir('devices-restart-');
     const file = join(dir, 'kiosk.json');
     // No platform: nothing is delivered, and the pad is the same device across the restart.
@@ -166,8 +167,17 @@ describe('a core stopped between the payment and the submission', () => {
 
     sim.setPaymentFault(null);
     sim.setPaymentConnected(true);
+    sim.removeCard(); // the citizen walked away while the kiosk restarted
     core = await start();
-    await waitUntil(() => core.queue.cache?.payments.all()[0]?.state === 'reversed', 'the payment resolved and reversed at start', 10_000);
+    // The stopped matter's draft waits for its citizen (crash resume): its payment is resolved first (asked
+    // about, never charged again) and kept while the draft waits.
+    await waitUntil(() => core.queue.cache?.payments.all()[0]?.state === 'approved', 'the unknown payment resolved at start', 10_000);
+    await waitUntil(() => core.resume.offering, 'the interrupted matter offered to its citizen');
+    expect(sims.pad?.ledger().map((e) => e.state)).toEqual(['approved']);
+    // Someone else comes: the draft is discarded, and what it paid and never submitted is reversed.
+    sims.control(core).placeCard('resident-longterm');
+    await waitUntil(() => core.queue.cache?.payments.all()[0]?.state === 'reversed', 'the payment reversed once the draft is discarded', 10_000);
+    expect(core.resume.offering).toBe(false);
     expect(sims.pad?.ledger().map((e) => e.state)).toEqual(['reversed']);
     const history = core.queue.cache?.payments.history(core.queue.cache.payments.all()[0]?.id ?? 0).map((e) => e.event);
     // Asked about first (the status inquiry), then reversed: never charged again.

@@ -124,6 +124,7 @@ describe('elder mode timings', () => {
     const { actor, clock, screen } = start();
     actor.send({ type: 'CARD_READ', citizen });
     actor.send({ type: 'SET_DISPLAY', display: ELDER });
+    actor.send({ type: 'CARD_REMOVED' }); // a card left on the reader keeps the reminder until it is taken
     actor.send({ type: 'FINISH' });
     advance(clock, 9_999);
     expect(screen()).toBe('finished');
@@ -148,6 +149,7 @@ describe('elder mode timings', () => {
     // In the middle of a session (the parallel state, whose idle region takes the event) as well.
     actor.send({ type: 'SET_DISPLAY', display: ELDER });
     expect(voice().on).toBe(true);
+    actor.send({ type: 'CARD_REMOVED' });
     actor.send({ type: 'FINISH' });
     advance(clock, 10_000);
     expect(screenOf(actor.getSnapshot())).toBe('attract');

@@ -168,15 +168,24 @@ describe('walk-through: language and large text chosen on the attract screen', (
     const { actor, clock, emitted } = start();
     actor.send({ type: 'SET_LOCALE', locale: 'en' });
     advance(clock, 20_000);
-    actor.send({ type: 'SET_DISPLAY', display: { largeText: true, highContrast: true } });
+    actor.send({ type: 'SET_DISPLAY', display: { largeText: false, highContrast: true } });
     advance(clock, 29_999);
     expect(actor.getSnapshot().context.locale).toBe('en');
-    expect(actor.getSnapshot().context.display.largeText).toBe(true);
+    expect(actor.getSnapshot().context.display.highContrast).toBe(true);
     advance(clock, 1);
     expect(actor.getSnapshot().context.locale).toBe('zh-CN');
     expect(actor.getSnapshot().context.display).toEqual({ largeText: false, highContrast: false });
     // Nothing of a citizen was there to wipe.
     expect(emitted).toEqual([]);
+  });
+
+  it('elder mode chosen on the attract screen waits twice as long for the card before the reset', () => {
+    const { actor, clock } = start();
+    actor.send({ type: 'SET_DISPLAY', display: { largeText: true, highContrast: false } });
+    advance(clock, 59_999);
+    expect(actor.getSnapshot().context.display.largeText).toBe(true);
+    advance(clock, 1);
+    expect(actor.getSnapshot().context.display).toEqual({ largeText: false, highContrast: false });
   });
 
   it('hold when the citizen identifies before the reset (their choice carries into the session)', () => {
