@@ -19,9 +19,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { writeHeapSnapshot } from 'node:v8';
-import type { FieldView, InvokeName, Params, SessionView } from '../../main/contract/index.js';
+import type { InvokeName, Params, SessionView } from '../../main/contract/index.js';
 import { dispatch } from '../../main/core/rpc.js';
 import { startSimulatedKiosk } from '../../main/sim/terminal.js';
+import { sampleInput as valueFor } from '../../main/sim/sample-input.js';
 
 const [nRaw = '1000', everyRaw = '100', warmRaw = '50'] = process.argv.slice(2);
 const N = Number(nRaw);
@@ -90,24 +91,6 @@ const stepOf = (v: SessionView): string =>
   v.matter ? `${v.matter.step.kind}:${(v.matter.step as { phase?: string }).phase ?? ''}:${v.matter.progress.findIndex((p) => p.state === 'current')}` : v.screen;
 const isStep = (kind: string, phase?: string) => (v: SessionView) => v.matter?.step.kind === kind && (phase === undefined || (v.matter.step as { phase?: string }).phase === phase);
 
-function valueFor(f: FieldView): string {
-  switch (f.kind) {
-    case 'choice':
-      return f.options?.[0]?.value ?? '';
-    case 'yesno':
-      return 'yes';
-    case 'date':
-      return '2025-01-15';
-    case 'phone':
-      return '13912345678';
-    case 'digits':
-      return '6222020200112233445';
-    case 'chinese':
-      return '金凤区北京中路九号';
-    case 'text':
-      return '测试';
-  }
-}
 
 const nextMs: number[] = [];
 const getMs: number[] = [];

@@ -10,12 +10,14 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SimulatedClock } from 'xstate';
 import { SAMPLE_CATALOG } from '../../../main/catalog/index.js';
-import type { FieldView, InvokeName, Params, ReplyEnvelope, SessionView, StepView, StepViewOf } from '../../../main/contract/index.js';
+import type { InvokeName, Params, ReplyEnvelope, SessionView, StepView, StepViewOf } from '../../../main/contract/index.js';
 import { dispatch } from '../../../main/core/rpc.js';
 import { DEV_HOLDER_KEY, DEV_TERMINAL_KEY } from '../../../main/core/profile.js';
 import { startPlatformSimulator, type PlatformSimulator } from '../../../main/platform/simulator.js';
 import { sampleCertificates } from '../../../main/sim/certificates.js';
 import { startSimulatedKiosk, type SimulatedKiosk } from '../../../main/sim/terminal.js';
+import { sampleInput as valueFor } from '../../../main/sim/sample-input.js';
+export { valueFor };
 import type { SimulatedDevicesOptions } from '../../../main/sim/devices.js';
 import { tempDir } from '../../integration/queue/helpers.js';
 
@@ -170,24 +172,6 @@ export function ratingRequests(p: RecordingProxy): { path: string; status: numbe
 export const step = <K extends StepView['kind']>(v: SessionView, kind: K): StepViewOf<K> | null => (v.matter?.step.kind === kind ? (v.matter.step as StepViewOf<K>) : null);
 export const stepIs = (kind: string, phase?: string) => (v: SessionView) => v.matter?.step.kind === kind && (phase === undefined || (v.matter.step as { phase?: string }).phase === phase);
 
-export function valueFor(f: FieldView): string {
-  switch (f.kind) {
-    case 'choice':
-      return f.options?.[0]?.value ?? '';
-    case 'yesno':
-      return 'yes';
-    case 'date':
-      return '2025-01-15';
-    case 'phone':
-      return '13912345678';
-    case 'digits':
-      return '6222020200112233445';
-    case 'chinese':
-      return '金凤区北京中路九号';
-    case 'text':
-      return '测试';
-  }
-}
 
 /** Places the card and waits for the matter list. */
 export async function identify(k: MatterKiosk, sample = 'resident-zhang'): Promise<SessionView> {

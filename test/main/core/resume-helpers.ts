@@ -7,12 +7,13 @@
 import { copyFileSync, cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SimulatedClock } from 'xstate';
-import type { FieldView, InvokeName, Params, ReplyEnvelope, SessionView } from '../../../main/contract/index.js';
+import type { InvokeName, Params, ReplyEnvelope, SessionView } from '../../../main/contract/index.js';
 import { dispatch } from '../../../main/core/rpc.js';
 import { startSimulatedKiosk, type SimulatedKiosk } from '../../../main/sim/terminal.js';
 import { JOURNAL_FILE } from '../../../offline-cache/index.js';
 import { tempDir } from '../../integration/queue/helpers.js';
 import { waitUntil, type MatterKiosk } from './matters-helpers.js';
+export { sampleInput as valueFor } from '../../../main/sim/sample-input.js';
 
 export interface Driven {
   kiosk: SimulatedKiosk;
@@ -72,22 +73,3 @@ export async function restart(dataDir: string, platformUrl: string, opts: { prof
   return drive(kiosk);
 }
 
-/** A valid value for a form field of the sample catalog. */
-export function valueFor(f: FieldView): string {
-  switch (f.kind) {
-    case 'choice':
-      return f.options?.[0]?.value ?? '';
-    case 'yesno':
-      return 'yes';
-    case 'date':
-      return '2024-11-15';
-    case 'phone':
-      return '13912345678';
-    case 'digits':
-      return '6222020200112233445';
-    case 'chinese':
-      return '马小宁';
-    case 'text':
-      return '测试';
-  }
-}
