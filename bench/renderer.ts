@@ -52,6 +52,14 @@ function staticClosure(files: string[]): Set<string> {
   return out;
 }
 
+/** What must not be on the citizen page but is, in the built renderer (dist/renderer): [] when the page is clean. */
+export function citizenPageMarks(): string[] {
+  const text = [...staticClosure(pageScripts(join(DIST, 'index.html')))].map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+  return Object.entries(MARKS)
+    .filter(([, res]) => res.some((re) => re.test(text)))
+    .map(([name]) => name);
+}
+
 export const rendererSection: BenchSection = {
   id: 'renderer',
   name: 'Citizen page JavaScript',

@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { RATING_LEVELS, type CaseQueryView, type CaseView, type Locale } from '../../../main/contract/index.js';
+import type { CaseQueryView, CaseView, Locale } from '../../../main/contract/index.js';
+import { RATING_LEVELS } from '../../../main/contract/levels.js';
 import type { Dict } from '../i18n.js';
 import { Busy } from './Busy.js';
 import { send } from './send.js';
