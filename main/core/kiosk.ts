@@ -233,9 +233,9 @@ export class KioskCore {
       if (v.screen === 'attract' && screen !== 'attract') this.qr.reset();
       screen = v.screen;
     });
-    this.qr.onScan((c) => this.#broadcast(pushMessage('qr.scanned', c.kind === 'acceptance-number' ? { kind: c.kind, acceptanceNumber: c.acceptanceNumber, at: c.at } : { kind: 'code', at: c.at })));
-    // A receipt's QR code shown on the start screen or in the case query looks its case up (查询办件 by QR).
     this.qr.onScan((c) => {
+      this.#broadcast(pushMessage('qr.scanned', c.kind === 'acceptance-number' ? { kind: c.kind, acceptanceNumber: c.acceptanceNumber, at: c.at } : { kind: 'code', at: c.at }));
+      // A receipt's QR code shown on the start screen or in the case query looks its case up (查询办件 by QR).
       if (c.kind === 'acceptance-number') this.#caseByQr(c.acceptanceNumber);
     });
     supervisor.onChange((list) => this.#broadcast(pushMessage('devices.status', list)));
