@@ -5,9 +5,11 @@
  * PNG predictors, which PDF's FlateDecode reads with `/DecodeParms << /Predictor 15 … >>`. Nothing is
  * decoded or recompressed on the event loop (pdf-lib's own embedPng would inflate to RGBA in JavaScript).
  * No dates or producer are written, so the same pages give the same bytes (content-addressed storage).
+ *
+ * pdf-lib (with pako, about 1 MB of JavaScript, half the kiosk's bundled dependencies) loads on the first PDF,
+ * not at start-up: every start of the kiosk and of kioskctl would otherwise parse it (issue 10, start-up).
  */
-import type { PDFName} from 'pdf-lib';
-import { PDFDocument, concatTransformationMatrix, drawObject, popGraphicsState, pushGraphicsState } from 'pdf-lib';
+import type { PDFName } from 'pdf-lib';
 import { SaneProtocolError } from './protocol/wire.js';
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -63,6 +65,7 @@ export interface PdfPageInput {
 
 /** All pages, in order, as one PDF. */
 export async function pagesToPdf(pages: readonly PdfPageInput[], meta: { title?: string } = {}): Promise<Uint8Array> {
+  const { PDFDocument, concatTransformationMatrix, drawObject, popGraphicsState, pushGraphicsState } = await import('pdf-lib');
   const doc = await PDFDocument.create({ updateMetadata: false });
   if (meta.title !== undefined) doc.setTitle(meta.title);
   for (const page of pages) {
