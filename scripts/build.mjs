@@ -11,10 +11,10 @@
 // Usage: node scripts/build.mjs [renderer|node|electron ...] [--force] [--quiet]
 // Runs after `npm ci` (it imports vite); the checks it shares with npm start use Node built-ins only.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { refuseUnsupportedNode } from './lib/node-version.mjs';
 import { withLock } from './lib/lock.mjs';
 import { snapshot, readStamp, writeStamp } from './lib/fingerprint.mjs';
@@ -121,7 +121,23 @@ async function bundleNode() {
       },
     },
   });
-  return { inputs: ownFiles(ids), outputs: outputsOf(result, 'dist') };
+  const outputs = outputsOf(result, 'dist');
+  outputs.push(await writeCliHelp());
+  return { inputs: ownFiles(ids), outputs };
+}
+
+/**
+ * dist/main/cli/help.txt: the compiled kioskctl's own overview (help() of main/cli/index.ts, from the bundle just
+ * built), so that `kioskctl --help` prints it without loading every command and its dependencies
+ * (scripts/lib/run-kioskctl.mjs). Derived, never edited: COMMANDS stays the one owner of the text.
+ */
+async function writeCliHelp() {
+  const rel = 'dist/main/cli/help.txt';
+  const cli = await import(`${pathToFileURL(join(root, 'dist', 'main', 'cli', 'index.js')).href}?built=${Date.now()}`);
+  const text = cli.help();
+  if (typeof text !== 'string' || !text.startsWith('kioskctl')) throw new Error('the compiled kioskctl gave no help text');
+  writeFileSync(join(root, rel), `${text}\n`);
+  return rel;
 }
 
 async function buildRenderer() {

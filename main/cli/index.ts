@@ -30,7 +30,11 @@ export const COMMANDS: Command[] = composeCommands(
 /** stdout and stderr, guarded: a closed pipe ends the command quietly (see output.ts). */
 const processIo = { out: (l: string): void => output.line(l), err: (l: string): void => output.errLine(l) };
 
-function help(): string {
+/**
+ * The overview `kioskctl --help` prints. The build also writes it to dist/main/cli/help.txt, which the compiled
+ * launcher prints without loading the commands (scripts/lib/run-kioskctl.mjs): same text, one owner (COMMANDS).
+ */
+export function help(): string {
   const lines = ['kioskctl — technician command line for the Ningxia self-service kiosk', '', 'commands (every command takes --json and --help):'];
   for (const c of COMMANDS) lines.push(`  kioskctl ${c.path.join(' ')} ${c.usage}`.trimEnd(), `      ${c.summary}`);
   return lines.join('\n');

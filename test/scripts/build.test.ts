@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { help } from '../../main/cli/index.js';
 import { readStamp } from '../../scripts/lib/fingerprint.mjs';
 import { stampFile, targetState } from '../../scripts/lib/targets.mjs';
 import { plainEnv, run, scratchRepo } from './helpers.js';
@@ -64,6 +65,12 @@ describe('the compiled Node side', () => {
     const second = await run(process.execPath, ['bin/kioskctl.mjs', '--help'], { cwd: dir, env: plainEnv() });
     expect(second.code).toBe(0);
     expect(second.stderr).toBe('');
+    // The overview comes from the build's help.txt without loading the commands: the same text as the sources' help().
+    expect(readFileSync(join(dir, 'dist', 'main', 'cli', 'help.txt'), 'utf8')).toBe(second.stdout);
+    expect(second.stdout).toBe(`${help()}\n`);
+    // No arguments: the overview and exit 2, as the CLI itself does; a command still runs the compiled CLI.
+    const bare = await run(process.execPath, ['bin/kioskctl.mjs'], { cwd: dir, env: plainEnv() });
+    expect([bare.code, bare.stdout]).toEqual([2, second.stdout]);
 
     // A file nothing imports is no input; once an entry imports it, it is.
     writeFileSync(join(dir, 'main', 'web', 'probe-unused.ts'), 'export const unused = 1;\n');
