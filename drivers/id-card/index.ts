@@ -1,5 +1,5 @@
 /** Public surface of the ID card reader driver. */
-export { CARD_TYPES, type CardType, type IdentityRecord, type IdCardReader } from './types.js';
+export { CARD_TYPES, PRESENCE_DEFAULTS, type CardType, type IdentityRecord, type IdCardReader } from './types.js';
 export { SamIdCardReader, readCardOnce, type SamIdCardReaderOptions, type ReadCardOnceOptions } from './reader.js';
 export { SamLink, type LinkHooks } from './link.js';
 export { IdCardSimulator, NO_ID_CARD_FAULTS, DEFAULT_SAM_ID, type SimulatorFaults, type IdCardSimulatorOptions } from './simulator.js';

@@ -36,20 +36,19 @@ import type { ResponseFrame } from './protocol/frame.js';
 import { decodeReadReply, type ReadReplyResult } from './protocol/read-reply.js';
 import { SHAPES, acceptShape, matchesShape, type Reply } from './protocol/replies.js';
 import { SAM_STATUS, formatSamId, samStatusInfo, statusError } from './protocol/status.js';
-import type { IdCardReader, IdentityRecord } from './types.js';
+import { PRESENCE_DEFAULTS, type IdCardReader, type IdentityRecord } from './types.js';
 
 export interface SamIdCardReaderOptions {
   /**
    * While no card is on the reader: from the start of one find-card poll to the start of the next (default
-   * 40 ms), so a card is noticed within this plus one exchange. The SAM has no "card arrived" notification
-   * (fact sheet §1: the host polls 20 01), so this is what a citizen waits for before anything happens. Its
-   * cost at the default, measured by `npm run bench` (the idle presence loop): about half a percent of one
-   * core, within the budget of 1 %.
+   * PRESENCE_DEFAULTS.pollMs), so a card is noticed within this plus one exchange. The SAM has no "card
+   * arrived" notification (fact sheet §1: the host polls 20 01), so this is what a citizen waits for before
+   * anything happens; its CPU is measured by `npm run bench` (the idle presence loop).
    */
   pollMs?: number;
   /**
    * While a card that was read lies on the reader (watching for its removal), and after a failed poll: the
-   * same, slower (default 250 ms). Never below pollMs.
+   * same, slower (default PRESENCE_DEFAULTS.presentPollMs). Never below pollMs.
    */
   presentPollMs?: number;
   /** Least time between the end of one poll and the start of the next (default 5 ms): the SAM is never polled back to back. */
@@ -162,8 +161,8 @@ export class SamIdCardReader implements IdCardReader {
     opener: TransportOpener,
     opts: SamIdCardReaderOptions = {},
   ) {
-    this.#pollMs = Math.max(0, opts.pollMs ?? 40);
-    this.#presentPollMs = Math.max(this.#pollMs, opts.presentPollMs ?? 250);
+    this.#pollMs = Math.max(0, opts.pollMs ?? PRESENCE_DEFAULTS.pollMs);
+    this.#presentPollMs = Math.max(this.#pollMs, opts.presentPollMs ?? PRESENCE_DEFAULTS.presentPollMs);
     this.#minGapMs = Math.max(0, opts.minGapMs ?? 5);
     this.#timeoutMs = opts.commandTimeoutMs ?? 2000;
     this.#maxReadAttempts = opts.maxReadAttempts ?? 3;

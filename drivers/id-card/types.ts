@@ -58,3 +58,13 @@ export interface IdCardReader extends Device {
   /** Whether a card that was read is still in the field. */
   readonly cardPresent: boolean;
 }
+
+/**
+ * How often the reader looks for a card (SamIdCardReader; the profile's devices.idCard.presence defaults to
+ * these). The SAM has no "card arrived" notification (fact sheet §1): the host polls find-card. Idle: every
+ * 60 ms start to start — a card is noticed within 60 ms plus one exchange (issue 10's goal: ≤ 50 ms median,
+ * ≤ 100 ms p95 beyond the wire), with a third fewer polls than at 40 ms for the CPU budget of the idle loop
+ * (`npm run bench`, docs/performance.md). With a card on the reader (watching for its removal) and after a
+ * failed poll: every 250 ms.
+ */
+export const PRESENCE_DEFAULTS = { pollMs: 60, presentPollMs: 250 } as const;

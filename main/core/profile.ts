@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { PRESENCE_DEFAULTS } from '../../drivers/id-card/types.js';
 import { TERMINATORS } from '../../drivers/qr-reader/protocol/serial.js';
 import { PAGE_SIZES, SCAN_MODES, SCAN_SOURCES } from '../../drivers/document-scanner/types.js';
 import { Locale, SiteType, TechnicianEntry } from '../contract/index.js';
@@ -214,8 +215,8 @@ export const SanedScanner = z
 const CardPresence = {
   presence: z
     .object({
-      pollMs: z.number().int().min(5).max(1000).default(40),
-      presentPollMs: z.number().int().min(20).max(5000).default(250),
+      pollMs: z.number().int().min(5).max(1000).default(PRESENCE_DEFAULTS.pollMs),
+      presentPollMs: z.number().int().min(20).max(5000).default(PRESENCE_DEFAULTS.presentPollMs),
     })
     .strict()
     .optional(),
