@@ -15,7 +15,13 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 interface MemSample {
   heapUsed: number;
   rss: number;
+  /** Used bytes per V8 heap space (v8.getHeapSpaceStatistics). */
+  spaces: Record<string, number>;
 }
+
+/** V8's compiled code: what the JIT holds, not objects of the program. */
+const CODE_SPACES = ['code_space', 'code_large_object_space'];
+const codeBytes = (s: MemSample): number => CODE_SPACES.reduce((n, k) => n + (s.spaces[k] ?? 0), 0);
 
 function child<T>(script: string, args: string[]): T {
   const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(ROOT, 'bench', 'child', script), ...args], {
@@ -27,9 +33,28 @@ function child<T>(script: string, args: string[]): T {
   return JSON.parse(out.trim().split('\n').pop() ?? '') as T;
 }
 
-function slopes(samples: (MemSample & { n: number })[]): { heap: number; rss: number } {
+function slopes(samples: (MemSample & { n: number })[]): { heap: number; rss: number; objects: number; code: number } {
   const xs = samples.map((s) => s.n);
-  return { heap: slope(xs, samples.map((s) => s.heapUsed)), rss: slope(xs, samples.map((s) => s.rss)) };
+  return {
+    heap: slope(xs, samples.map((s) => s.heapUsed)),
+    rss: slope(xs, samples.map((s) => s.rss)),
+    objects: slope(xs, samples.map((s) => s.heapUsed - codeBytes(s))),
+    code: slope(xs, samples.map(codeBytes)),
+  };
+}
+
+/** The heap split: its slope without compiled code, and the code's own (what the total row's growth is made of). */
+function objectsRow(what: string, unit: string, s: { objects: number; code: number; heap: number }, first: MemSample | undefined, last: MemSample | undefined): BenchRow {
+  const kb = (b: number): string => (b / 1024).toFixed(0);
+  return {
+    name: `the same heap without V8's compiled code (code space), ${what}: the objects the kiosk holds, slope`,
+    value: s.objects / 1024,
+    unit,
+    anchor: 'flat (0)',
+    goal: '< 0.2 KB per session',
+    holds: s.objects / 1024 < 0.2,
+    note: `compiled code ${(s.code / 1024).toFixed(2)} ${unit} of the total ${(s.heap / 1024).toFixed(2)} (code space ${first ? kb(codeBytes(first)) : '?'} → ${last ? kb(codeBytes(last)) : '?'} KB: the JIT compiling more of the same paths)`,
+  };
 }
 
 export const sessionsSection: BenchSection = {
@@ -44,6 +69,8 @@ export const sessionsSection: BenchSection = {
     const WARM_JOURNEYS = 200;
     const j = child<{ samples: (MemSample & { journeys: number })[]; nextMs: number[]; getMs: number[]; ms: number }>('journeys.ts', [String(JOURNEYS), '100', String(WARM_JOURNEYS)]);
     const js = slopes(j.samples.map((s) => ({ ...s, n: s.journeys })));
+    const jFirst = j.samples[0];
+    const jLast = j.samples[j.samples.length - 1];
     const next = stat(j.nextMs);
     const first = cards.samples[0];
     const last = cards.samples[cards.samples.length - 1];
@@ -57,6 +84,7 @@ export const sessionsSection: BenchSection = {
         holds: cs.heap / 1024 < 0.2,
         note: `RSS slope ${(cs.rss / 1024).toFixed(2)} KB/session; heap ${((first?.heapUsed ?? 0) / 2 ** 20).toFixed(1)} → ${((last?.heapUsed ?? 0) / 2 ** 20).toFixed(1)} MiB; ${(cards.ms / SESSIONS).toFixed(0)} ms a session (presence polled every 5 ms to fit the run). Heap snapshots 1,500 vs 4,500 sessions differ only in V8's compiled code (the JIT tiering up), no retained objects`,
       },
+      objectsRow(`${SESSIONS.toLocaleString('en')} card sessions`, 'KB/session', cs, first, last),
       {
         name: `RSS after forced GC over the same ${SESSIONS.toLocaleString('en')} card sessions, slope`,
         value: cs.rss / 1024,
@@ -74,6 +102,7 @@ export const sessionsSection: BenchSection = {
         holds: js.heap / 1024 < 0.2,
         note: `RSS slope ${(js.rss / 1024).toFixed(2)} KB/journey; ${(j.ms / JOURNEYS).toFixed(0)} ms a journey. What grew was the simulated printer keeping every receipt (now its last 100; web mode's panel keeps 50) and the embedded platform's cases (a platform's database: here in its own process); snapshots 200 vs 500 journeys differ only in compiled code`,
       },
+      objectsRow(`${JOURNEYS.toLocaleString('en')} whole journeys`, 'KB/journey', js, jFirst, jLast),
       {
         name: `Next → the next step's view pushed (matter.next through the core's dispatch to the serialised push), ${j.nextMs.length.toLocaleString('en')} presses in ${JOURNEYS.toLocaleString('en')} journeys, wall time`,
         value: next,

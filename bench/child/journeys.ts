@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import type { InvokeName, Params, SessionView } from '../../main/contract/index.js';
 import { dispatch } from '../../main/core/rpc.js';
 import { startSimulatedKiosk } from '../../main/sim/terminal.js';
@@ -143,12 +143,14 @@ async function journey(record: boolean): Promise<void> {
 
 for (let i = 0; i < 300 && core.queue.link?.state !== 'online'; i++) await new Promise((r) => setTimeout(r, 20));
 for (let i = 0; i < WARM; i++) await journey(false);
-const samples: { journeys: number; heapUsed: number; rss: number }[] = [];
+const samples: { journeys: number; heapUsed: number; rss: number; spaces: Record<string, number> }[] = [];
 const sample = (journeys: number): void => {
   gc();
   gc();
   const m = process.memoryUsage();
-  samples.push({ journeys, heapUsed: m.heapUsed, rss: m.rss });
+  // Per space too (used bytes): compiled code (code_space) apart from the objects the program holds.
+  const spaces = Object.fromEntries(getHeapSpaceStatistics().map((sp) => [sp.space_name, sp.space_used_size]));
+  samples.push({ journeys, heapUsed: m.heapUsed, rss: m.rss, spaces });
   // To find what grows: BENCH_HEAP_SNAPSHOTS=dir writes a heap snapshot at every sample (compare two in DevTools).
   const snapDir = process.env.BENCH_HEAP_SNAPSHOTS;
   if (snapDir) writeHeapSnapshot(join(snapDir, `journeys-${journeys}.heapsnapshot`));

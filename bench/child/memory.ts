@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SessionView } from '../../main/contract/index.js';
 import { startSimulatedKiosk } from '../../main/sim/terminal.js';
+import { getHeapSpaceStatistics } from 'node:v8';
 
 const [mode = 'cards', nRaw = '5000', everyRaw = '100', warmRaw = '0'] = process.argv.slice(2);
 const N = Number(nRaw);
@@ -72,12 +73,14 @@ async function session(i: number): Promise<void> {
   await back;
 }
 
-const samples: { sessions: number; heapUsed: number; rss: number; external: number; arrayBuffers: number }[] = [];
+const samples: { sessions: number; heapUsed: number; rss: number; external: number; arrayBuffers: number; spaces: Record<string, number> }[] = [];
 const sample = (sessions: number): void => {
   gc();
   gc();
   const m = process.memoryUsage();
-  samples.push({ sessions, heapUsed: m.heapUsed, rss: m.rss, external: m.external, arrayBuffers: m.arrayBuffers });
+  // Per space too (used bytes): compiled code (code_space) apart from the objects the program holds.
+  const spaces = Object.fromEntries(getHeapSpaceStatistics().map((sp) => [sp.space_name, sp.space_used_size]));
+  samples.push({ sessions, heapUsed: m.heapUsed, rss: m.rss, external: m.external, arrayBuffers: m.arrayBuffers, spaces });
 };
 if (mode !== 'cards') throw new Error(`unknown mode ${mode}`);
 for (let i = 0; i < Number(warmRaw); i++) await session(i);
