@@ -255,7 +255,7 @@ async function drainRows(): Promise<BenchRow[]> {
 
 async function startupRows(): Promise<BenchRow[]> {
   const SIZES = [0, 10_000, 100_000];
-  const ROUNDS = 7;
+  const ROUNDS = 15; // one start of ~25 ms per size a round: the ratio of single starts needs rounds to settle
   const base = benchDir('startup');
   const profiles = new Map<number, string>();
   for (const n of SIZES) {
