@@ -56,7 +56,19 @@ function show(v: Stat | number | undefined, unit: string, p95 = false): string {
   return typeof v === 'number' ? `${fmt(v)}${unit ? ` ${unit}` : ''}` : fmtStat(v, unit, { p95 });
 }
 
+/**
+ * What this machine charges a process that only sleeps (process.cpuUsage over 2 s of an idle timer): the floor
+ * under every CPU row, which virtual machines raise (tick accounting, host-side work billed to the guest).
+ */
+async function idleCpuFloor(): Promise<number> {
+  const u = process.cpuUsage();
+  await new Promise((r) => setTimeout(r, 2000));
+  const d = process.cpuUsage(u);
+  return (d.user + d.system) / 1000 / 2;
+}
+
 const loadBefore = loadavg();
+const floorBefore = await idleCpuFloor();
 const results: { section: BenchSection; rows: BenchRow[]; seconds: number }[] = [];
 for (const s of chosen) {
   process.stdout.write(`bench: ${s.name} …\n`);
@@ -72,6 +84,7 @@ for (const s of chosen) {
   console.log(`  (${seconds.toFixed(1)} s)`);
 }
 const loadAfter = loadavg();
+const floorAfter = await idleCpuFloor();
 
 if (only.length > 0) {
   console.log('bench: partial run, results not written');
@@ -93,6 +106,8 @@ if (only.length > 0) {
     `Written by \`npm run bench\` on ${when} at commit ${commit}.`,
     '',
     `Machine: ${machine}; ${load}.`,
+    '',
+    `CPU floor: this process, only sleeping for 2 s, was charged ${floorBefore.toFixed(1)} ms of CPU a second before the run and ${floorAfter.toFixed(1)} after (${((floorBefore / 1000) * 100).toFixed(2)} % / ${((floorAfter / 1000) * 100).toFixed(2)} % of one core): the floor under every CPU row.`,
     '',
     // What the load average cannot say (e.g. who else shares the machine): BENCH_NOTE="…" npm run bench.
     ...(process.env.BENCH_NOTE ? [`Conditions: ${process.env.BENCH_NOTE}`, ''] : []),
