@@ -5,8 +5,11 @@
  * every Next of those journeys, the time from the request to the push of the next step's view.
  */
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { heapParts, topGrowth } from './heap-snapshot.js';
 import { slope, stat } from './measure.js';
 import type { BenchRow, BenchSection } from './run.js';
 
@@ -23,9 +26,10 @@ interface MemSample {
 const CODE_SPACES = ['code_space', 'code_large_object_space'];
 const codeBytes = (s: MemSample): number => CODE_SPACES.reduce((n, k) => n + (s.spaces[k] ?? 0), 0);
 
-function child<T>(script: string, args: string[]): T {
+function child<T>(script: string, args: string[], env: NodeJS.ProcessEnv = {}): T {
   const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(ROOT, 'bench', 'child', script), ...args], {
     cwd: ROOT,
+    env: { ...process.env, ...env },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 64 * 1024 * 1024,
@@ -47,7 +51,7 @@ function slopes(samples: (MemSample & { n: number })[]): { heap: number; rss: nu
 function objectsRow(what: string, unit: string, s: { objects: number; code: number; heap: number }, first: MemSample | undefined, last: MemSample | undefined): BenchRow {
   const kb = (b: number): string => (b / 1024).toFixed(0);
   return {
-    name: `the same heap without V8's compiled code (code space), ${what}: the objects the kiosk holds, slope`,
+    name: `the same heap without V8's code space, ${what} (old space still holds V8's bookkeeping of compiled code; the snapshot row separates it), slope`,
     value: s.objects / 1024,
     unit,
     anchor: 'flat (0)',
@@ -67,7 +71,20 @@ export const sessionsSection: BenchSection = {
     const cs = slopes(cards.samples.map((s) => ({ ...s, n: s.sessions })));
     const JOURNEYS = 1000;
     const WARM_JOURNEYS = 200;
-    const j = child<{ samples: (MemSample & { journeys: number })[]; nextMs: number[]; getMs: number[]; ms: number }>('journeys.ts', [String(JOURNEYS), '100', String(WARM_JOURNEYS)]);
+    const snaps = fs.mkdtempSync(join(tmpdir(), 'bench-snapshots-'));
+    let j: { samples: (MemSample & { journeys: number })[]; nextMs: number[]; getMs: number[]; ms: number };
+    let objects: { first: ReturnType<typeof heapParts>; last: ReturnType<typeof heapParts> };
+    try {
+      j = child('journeys.ts', [String(JOURNEYS), '100', String(WARM_JOURNEYS)], { BENCH_FIRST_LAST_SNAPSHOTS: snaps });
+      objects = { first: heapParts(join(snaps, 'first.heapsnapshot')), last: heapParts(join(snaps, 'last.heapsnapshot')) };
+    } finally {
+      fs.rmSync(snaps, { recursive: true, force: true });
+    }
+    const perJourney = (a: number, b: number): number => (b - a) / JOURNEYS / 1024;
+    const objectGrowth = perJourney(objects.first.objectBytes, objects.last.objectBytes);
+    const grew = topGrowth(objects.first, objects.last)
+      .map((g) => `${g.name} ${g.bytes >= 0 ? '+' : ''}${(g.bytes / 1024).toFixed(1)} KB`)
+      .join(', ');
     const js = slopes(j.samples.map((s) => ({ ...s, n: s.journeys })));
     const jFirst = j.samples[0];
     const jLast = j.samples[j.samples.length - 1];
@@ -103,6 +120,15 @@ export const sessionsSection: BenchSection = {
         note: `RSS slope ${(js.rss / 1024).toFixed(2)} KB/journey; ${(j.ms / JOURNEYS).toFixed(0)} ms a journey. What grew was the simulated printer keeping every receipt (now its last 100; web mode's panel keeps 50) and the embedded platform's cases (a platform's database: here in its own process); snapshots 200 vs 500 journeys differ only in compiled code`,
       },
       objectsRow(`${JOURNEYS.toLocaleString('en')} whole journeys`, 'KB/journey', js, jFirst, jLast),
+      {
+        name: `the program's objects in heap snapshots after forced GC, after the warm-up and after ${JOURNEYS.toLocaleString('en')} whole journeys (objects, closures, strings, numbers, buffers; V8's compiled code and its own hidden bookkeeping apart), growth`,
+        value: objectGrowth,
+        unit: 'KB/journey',
+        anchor: 'flat (0)',
+        goal: '< 0.2 KB per session',
+        holds: objectGrowth < 0.2,
+        note: `objects ${(objects.first.objectBytes / 2 ** 20).toFixed(2)} → ${(objects.last.objectBytes / 2 ** 20).toFixed(2)} MiB; grew most: ${grew}; V8's compiled code ${perJourney(objects.first.codeBytes, objects.last.codeBytes).toFixed(2)} KB/journey, its bookkeeping ${perJourney(objects.first.internalBytes, objects.last.internalBytes).toFixed(2)} KB/journey`,
+      },
       {
         name: `Next → the next step's view pushed (matter.next through the core's dispatch to the serialised push), ${j.nextMs.length.toLocaleString('en')} presses in ${JOURNEYS.toLocaleString('en')} journeys, wall time`,
         value: next,

@@ -155,13 +155,25 @@ const sample = (journeys: number): void => {
   const snapDir = process.env.BENCH_HEAP_SNAPSHOTS;
   if (snapDir) writeHeapSnapshot(join(snapDir, `journeys-${journeys}.heapsnapshot`));
 };
+// BENCH_FIRST_LAST_SNAPSHOTS=dir: a snapshot after the warm-up and one after the last journey (bench/sessions.ts
+// compares the program's objects in them).
+const firstLast = process.env.BENCH_FIRST_LAST_SNAPSHOTS;
 const t0 = performance.now();
 sample(0);
+let snapMs = 0;
+const snap = (name: string): void => {
+  if (!firstLast) return;
+  const s0 = performance.now();
+  writeHeapSnapshot(join(firstLast, name));
+  snapMs += performance.now() - s0;
+};
+snap('first.heapsnapshot');
 for (let i = 1; i <= N; i++) {
   await journey(true);
   if (i % EVERY === 0) sample(i);
 }
-const ms = performance.now() - t0;
+snap('last.heapsnapshot');
+const ms = performance.now() - t0 - snapMs;
 const stats = core.queueStats();
 await kiosk.close();
 const gone = new Promise((r) => platformChild.once('exit', r));
