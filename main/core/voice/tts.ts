@@ -74,19 +74,32 @@ export class MutedSpeech implements TextToSpeech {
 }
 
 /**
- * One utterance at a time: runs `task`s in call order; a task whose signal aborted while it waited
- * never starts (its result is 'canceled').
+ * One utterance at a time: runs `task`s in call order; a task whose signal aborts while it waits never starts
+ * and its result is 'canceled' at once — not when its turn comes — so that the caller lets go of it (and of
+ * what it holds, such as listeners on a closing signal) while the utterance before it is still being said.
+ * Screens can change faster than speech: the turns a new screen cancelled must not pile up behind it.
  */
 export class UtteranceQueue {
   #tail: Promise<unknown> = Promise.resolve();
 
   run(signal: AbortSignal | undefined, task: () => Promise<SpeakOutcome>): Promise<SpeakOutcome> {
-    const next = this.#tail.then(
-      () => (signal?.aborted ? 'canceled' : task()),
-      () => (signal?.aborted ? 'canceled' : task()),
-    );
+    if (signal?.aborted) return Promise.resolve('canceled');
+    let started = false;
+    let onAbort = (): void => undefined;
+    const waited = new Promise<SpeakOutcome>((resolve) => {
+      onAbort = (): void => {
+        if (!started) resolve('canceled');
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    const turn = (): Promise<SpeakOutcome> | SpeakOutcome => {
+      if (signal?.aborted) return 'canceled';
+      started = true;
+      return task();
+    };
+    const next = this.#tail.then(turn, turn);
     this.#tail = next.catch(() => undefined);
-    return next;
+    return Promise.race([next, waited]).finally(() => signal?.removeEventListener('abort', onAbort));
   }
 }
 

@@ -92,6 +92,42 @@ describe('EspeakNg (fake process)', () => {
     expect(f.children).toHaveLength(1);
   });
 
+  it('utterances canceled while one is spoken settle at once and let go of the engine: a screen a second never piles them up', async () => {
+    const f = fakeSpawn();
+    const tts = new EspeakNg({ spawn: f.spawn, checkVoices: false });
+    const first = tts.speak('one', ZH);
+    const c1 = await f.next();
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      // Twenty screens in a row while the first is still being said, each cancelling the turn before it.
+      const canceled: Promise<unknown>[] = [];
+      for (let i = 0; i < 20; i++) {
+        const ac = new AbortController();
+        const p = tts.speak(`screen ${i}`, ZH, ac.signal);
+        ac.abort(new Error('the screen changed'));
+        canceled.push(p);
+        await new Promise((r) => setImmediate(r)); // the next screen comes on a later turn of the event loop
+      }
+      // All settled while "one" still plays (before, each waited for its turn, holding a listener on the
+      // engine's closing signal: MaxListenersExceededWarning after ten).
+      expect(await Promise.all(canceled)).toEqual(Array.from({ length: 20 }, () => 'canceled'));
+      expect(c1.exited).toBe(false);
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+    c1.exit(0);
+    expect(await first).toBe('spoken');
+    // None of the canceled ones ever started a process.
+    expect(f.children).toHaveLength(1);
+    const last = tts.speak('last', ZH);
+    (await f.next()).exit(0);
+    expect(await last).toBe('spoken');
+  });
+
   it('no sound card: a typed no-audio-device error', async () => {
     const f = fakeSpawn();
     const tts = new EspeakNg({ spawn: f.spawn, checkVoices: false });
