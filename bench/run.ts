@@ -4,8 +4,12 @@
  * with the machine and the date (bench/results.json the same as data).
  *
  * `npm run bench -- <section> …` runs only those sections (by the id in sections.ts) and writes nothing.
+ *
+ * Every section runs in a fresh process of its own (this file with --section-json ID): what one section leaves
+ * behind — a large heap the collector keeps walking, compiled code, open handles — must not be billed to the
+ * CPU rows of the next.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -44,6 +48,42 @@ export interface BenchSection {
 }
 
 const here = fileURLToPath(new URL('.', import.meta.url));
+
+// A child of the run: one section, its rows as one JSON line on stdout (its progress goes to stderr).
+const childAt = process.argv.indexOf('--section-json');
+if (childAt >= 0) {
+  const id = process.argv[childAt + 1];
+  const section = [...sections, ...parts].find((s) => s.id === id);
+  if (!section) {
+    console.error(`bench: no section ${String(id)}`);
+    process.exit(2);
+  }
+  const rows = await section.run();
+  process.stdout.write(`\n${JSON.stringify(rows)}\n`);
+  process.exit(0);
+}
+
+/** Runs one section in a fresh Node process (tsx, as `npm run bench` itself runs) and returns its rows. */
+function runInChild(s: BenchSection): Promise<BenchRow[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--section-json', s.id], { cwd: join(here, '..'), stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      if (code !== 0) return reject(new Error(`bench: section ${s.id} exited ${String(code)}`));
+      try {
+        resolve(JSON.parse(line) as BenchRow[]);
+      } catch {
+        reject(new Error(`bench: section ${s.id} printed no rows`));
+      }
+    });
+  });
+}
+
 const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const chosen = only.length === 0 ? sections : [...sections, ...parts].filter((s) => only.includes(s.id));
 if (chosen.length === 0) {
@@ -73,7 +113,7 @@ const results: { section: BenchSection; rows: BenchRow[]; seconds: number }[] = 
 for (const s of chosen) {
   process.stdout.write(`bench: ${s.name} …\n`);
   const t0 = performance.now();
-  const rows = await s.run();
+  const rows = await runInChild(s);
   const seconds = (performance.now() - t0) / 1000;
   results.push({ section: s, rows, seconds });
   for (const r of rows) {
