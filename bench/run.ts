@@ -9,7 +9,7 @@
  * behind — a large heap the collector keeps walking, compiled code, open handles — must not be billed to the
  * CPU rows of the next.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -64,24 +64,14 @@ if (childAt >= 0) {
 }
 
 /** Runs one section in a fresh Node process (tsx, as `npm run bench` itself runs) and returns its rows. */
-function runInChild(s: BenchSection): Promise<BenchRow[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--section-json', s.id], { cwd: join(here, '..'), stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      const line = out.trim().split('\n').pop() ?? '';
-      if (code !== 0) return reject(new Error(`bench: section ${s.id} exited ${String(code)}`));
-      try {
-        resolve(JSON.parse(line) as BenchRow[]);
-      } catch {
-        reject(new Error(`bench: section ${s.id} printed no rows`));
-      }
-    });
+function runInChild(s: BenchSection): BenchRow[] {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--section-json', s.id], {
+    cwd: join(here, '..'),
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 1024 * 1024,
   });
+  return JSON.parse(out.trim().split('\n').pop() ?? '') as BenchRow[];
 }
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
@@ -113,7 +103,7 @@ const results: { section: BenchSection; rows: BenchRow[]; seconds: number }[] = 
 for (const s of chosen) {
   process.stdout.write(`bench: ${s.name} …\n`);
   const t0 = performance.now();
-  const rows = await runInChild(s);
+  const rows = runInChild(s);
   const seconds = (performance.now() - t0) / 1000;
   results.push({ section: s, rows, seconds });
   for (const r of rows) {

@@ -75,7 +75,7 @@ export const sessionsSection: BenchSection = {
     let j: { samples: (MemSample & { journeys: number })[]; nextMs: number[]; getMs: number[]; ms: number };
     let objects: { first: ReturnType<typeof heapParts>; last: ReturnType<typeof heapParts> };
     try {
-      j = child('journeys.ts', [String(JOURNEYS), '100', String(WARM_JOURNEYS)], { BENCH_FIRST_LAST_SNAPSHOTS: snaps });
+      j = child('journeys.ts', [String(JOURNEYS), '100', String(WARM_JOURNEYS)], { BENCH_HEAP_SNAPSHOTS: snaps });
       objects = { first: heapParts(join(snaps, 'first.heapsnapshot')), last: heapParts(join(snaps, 'last.heapsnapshot')) };
     } finally {
       fs.rmSync(snaps, { recursive: true, force: true });

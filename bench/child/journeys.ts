@@ -144,35 +144,30 @@ async function journey(record: boolean): Promise<void> {
 for (let i = 0; i < 300 && core.queue.link?.state !== 'online'; i++) await new Promise((r) => setTimeout(r, 20));
 for (let i = 0; i < WARM; i++) await journey(false);
 const samples: { journeys: number; heapUsed: number; rss: number; spaces: Record<string, number> }[] = [];
-const sample = (journeys: number): void => {
+// BENCH_HEAP_SNAPSHOTS=dir: a heap snapshot after the warm-up (first.heapsnapshot) and after the last journey
+// (last.heapsnapshot), after the same forced GC as the samples; bench/sessions.ts compares the program's objects
+// in them (bench/heap-snapshot.ts), and DevTools can compare them by hand. Their time is not the journeys'.
+const snapDir = process.env.BENCH_HEAP_SNAPSHOTS;
+let snapMs = 0;
+const sample = (journeys: number, snapshot?: 'first' | 'last'): void => {
   gc();
   gc();
   const m = process.memoryUsage();
   // Per space too (used bytes): compiled code (code_space) apart from the objects the program holds.
   const spaces = Object.fromEntries(getHeapSpaceStatistics().map((sp) => [sp.space_name, sp.space_used_size]));
   samples.push({ journeys, heapUsed: m.heapUsed, rss: m.rss, spaces });
-  // To find what grows: BENCH_HEAP_SNAPSHOTS=dir writes a heap snapshot at every sample (compare two in DevTools).
-  const snapDir = process.env.BENCH_HEAP_SNAPSHOTS;
-  if (snapDir) writeHeapSnapshot(join(snapDir, `journeys-${journeys}.heapsnapshot`));
+  if (snapDir && snapshot) {
+    const s0 = performance.now();
+    writeHeapSnapshot(join(snapDir, `${snapshot}.heapsnapshot`));
+    snapMs += performance.now() - s0;
+  }
 };
-// BENCH_FIRST_LAST_SNAPSHOTS=dir: a snapshot after the warm-up and one after the last journey (bench/sessions.ts
-// compares the program's objects in them).
-const firstLast = process.env.BENCH_FIRST_LAST_SNAPSHOTS;
 const t0 = performance.now();
-sample(0);
-let snapMs = 0;
-const snap = (name: string): void => {
-  if (!firstLast) return;
-  const s0 = performance.now();
-  writeHeapSnapshot(join(firstLast, name));
-  snapMs += performance.now() - s0;
-};
-snap('first.heapsnapshot');
+sample(0, 'first');
 for (let i = 1; i <= N; i++) {
   await journey(true);
-  if (i % EVERY === 0) sample(i);
+  if (i % EVERY === 0 || i === N) sample(i, i === N ? 'last' : undefined);
 }
-snap('last.heapsnapshot');
 const ms = performance.now() - t0 - snapMs;
 const stats = core.queueStats();
 await kiosk.close();

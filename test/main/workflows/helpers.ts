@@ -6,6 +6,7 @@
 import { fromCallback, fromPromise, type AnyEventObject } from 'xstate';
 import { SAMPLE_CATALOG, loadCatalog, parseCatalog, type Application, type CatalogDocumentInput, type LoadedCatalog } from '../../../main/catalog/index.js';
 import type { MatterView } from '../../../main/contract/index.js';
+import { sampleInput } from '../../../main/sim/sample-input.js';
 import type { MatterActors } from '../../../main/workflows/compile.js';
 import type {
   Acceptance,
@@ -160,26 +161,14 @@ export function everyStepCatalog(): LoadedCatalog {
   return r.catalog;
 }
 
-/** A valid value of a field for automatic driving. */
+/**
+ * A valid value of a field for automatic driving: the simulated citizen's input (main/sim/sample-input.ts), except
+ * digits, which these catalogs constrain (a pattern, a minimum length).
+ */
 export function validValue(f: Application['fields'][number]): string {
-  switch (f.kind) {
-    case 'choice':
-      return f.options?.[0]?.value ?? '';
-    case 'yesno':
-      return 'yes';
-    case 'date':
-      return '2024-05-06';
-    case 'phone':
-      return '13900000000';
-    case 'digits': {
-      if (f.pattern) return '2024';
-      return '6'.repeat(Math.max(f.minLength ?? 1, 12));
-    }
-    case 'chinese':
-      return '宁夏测试';
-    case 'text':
-      return '测试值';
-  }
+  if (f.kind !== 'digits') return sampleInput({ kind: f.kind, options: f.options ?? null });
+  if (f.pattern) return '2024';
+  return '6'.repeat(Math.max(f.minLength ?? 1, 12));
 }
 
 /** SimulatedClock fires timers due at the end of one increment; chained timers need steps. */

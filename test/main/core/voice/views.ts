@@ -1,5 +1,5 @@
-import type { CaseQueryPhase, CaseView, MatterView, SessionView, StepView } from '../../../../main/contract/index.js';
-import { EXAMPLE_MATTER_LIST, EXAMPLE_STEPS, exampleMatterView } from '../../../fixtures/matters/views.js';
+import type { CaseQueryPhase, MatterView, SessionView, StepView } from '../../../../main/contract/index.js';
+import { EXAMPLE_CASE, EXAMPLE_MATTER_LIST, EXAMPLE_STEPS, exampleMatterView } from '../../../fixtures/matters/views.js';
 
 /** Session views for voice tests: every screen, every step in every phase, from the contract's examples. */
 
@@ -50,29 +50,8 @@ export function viewOfStep(step: StepView, over: Partial<SessionView> = {}): Ses
 
 export const WELCOME = (): SessionView => baseView({ screen: 'welcome', citizen: CITIZEN, matters: EXAMPLE_MATTER_LIST });
 
-/** A case of the query (example data: the number, matter and state are the citizen's and must not be spoken). */
-export const EXAMPLE_CASE: CaseView = {
-  id: 'local:NX-TEST-0001-20250102-000001',
-  acceptanceNumber: 'NX-TEST-0001-20250102-000001',
-  caseNumber: 'NX-20250102-0000001',
-  matter: { 'zh-CN': '新生儿社会保障卡申领', en: 'Social security card for a newborn' },
-  state: 'correction-required',
-  stateWords: { 'zh-CN': '待补正', en: 'Corrections required' },
-  source: 'platform',
-  next: { 'zh-CN': '请按下列要求补正材料。', en: 'Please correct what is listed below.' },
-  submittedAt: '2025-01-02 09:30',
-  updatedAt: '2025-01-03 10:00',
-  promisedDate: '2025-01-09',
-  history: [],
-  reason: null,
-  corrections: ['出生医学证明照片不清晰'],
-  decision: null,
-  rated: false,
-  canRate: true,
-  canReprint: true,
-  reprintNote: null,
-  local: true,
-};
+/** A case of the query (its number, matter and state are the citizen's and must not be spoken). */
+export { EXAMPLE_CASE };
 
 /** The case query screen in `phase` (offline, so the honesty line is said too). */
 export function queryView(phase: CaseQueryPhase): SessionView {
