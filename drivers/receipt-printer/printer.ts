@@ -33,7 +33,7 @@ import { EscPosEncoder } from './protocol/encoder.js';
 import { chunkAtCommands, commandGroups, countJob } from './protocol/job.js';
 import { PRINTER_PROFILES, type PrinterProfile, type ProfileName } from './protocol/profiles.js';
 import { faultOf, printerWarnings, type PrinterStatus } from './protocol/status.js';
-import { testReceipt, warmUpReceipts } from './templates.js';
+import { testReceipt, warmUpReceipt, WARM_UP_RECEIPTS } from './templates.js';
 import { PrintJobError, type ReceiptPrinter } from './types.js';
 
 export { PrintJobError } from './types.js';
@@ -185,9 +185,15 @@ export class EscPosPrinter implements ReceiptPrinter {
     // not in the way of its start), not on the event loop while the first citizen waits: the first receipt
     // then costs what every later one costs (bench: the first receipt of a process). A receipt asked for
     // sooner builds what it needs itself.
-    const warm = setTimeout(() => {
-      if (this.#started) warmUpReceipts(this.profile.name);
-    }, WARM_UP_AFTER_MS);
+    // One sample per event-loop turn (setImmediate: I/O and the citizen's touches go between them), so the
+    // warm-up never holds the loop for more than one receipt.
+    let sample = 0;
+    const step = (): void => {
+      if (!this.#started || sample >= WARM_UP_RECEIPTS) return;
+      warmUpReceipt(sample++, this.profile.name);
+      setImmediate(step);
+    };
+    const warm = setTimeout(step, WARM_UP_AFTER_MS);
     warm.unref?.();
     this.#keeper.start();
     if (this.#opts.pollIntervalMs > 0) {

@@ -1,6 +1,8 @@
 /**
- * A pure ESC/POS builder (modelled on ReceiptPrinterEncoder): every call queues command objects,
- * `encode()` flattens them into one Uint8Array. No I/O, no timers.
+ * A pure ESC/POS builder (modelled on ReceiptPrinterEncoder): every call appends its command's bytes to one
+ * growing buffer and records where the command starts and ends; `encode()` copies the bytes out once,
+ * `commands()` cuts them into command objects (tests, debugging). No array or typed array per command or per
+ * character: a receipt is a handful of allocations. No I/O, no timers.
  *
  * Text: printable ASCII goes out as single bytes; every run of non-ASCII characters is wrapped
  * in FS & … FS . (double-byte Chinese mode) and encoded as GB18030.
@@ -8,7 +10,7 @@
 import { qrModules, qrVersionFor } from './qr-capacity.js';
 import { PNG } from 'pngjs';
 import { EscPosEncodeError } from './errors.js';
-import { gb18030CodePoint } from './gb18030.js';
+import { gb18030Packed } from './gb18030.js';
 import { profileOf, type PrinterProfile, type ProfileName } from './profiles.js';
 
 export interface EscPosCommandObject {
@@ -65,7 +67,18 @@ function isInt(n: unknown, min: number, max: number): n is number {
 /** Printed width of a string in columns of the current font: ASCII 1, everything else (Chinese mode) 2. */
 export function displayWidth(s: string): number {
   let w = 0;
-  for (const ch of s) w += (ch.codePointAt(0) ?? 0) < 0x80 ? 1 : 2;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) w += 1;
+    else {
+      w += 2;
+      // A surrogate pair is one character.
+      if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+        const d = s.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d <= 0xdfff) i++;
+      }
+    }
+  }
   return w;
 }
 
@@ -90,6 +103,7 @@ export function wrapByWidth(s: string, cols: number): string[] {
 
 /** Word wrap: breaks at spaces where it can, inside words (and Chinese runs) where it must. */
 export function wrapWords(s: string, cols: number): string[] {
+  if (displayWidth(s) <= cols) return [s];
   const out: string[] = [];
   let cur = '';
   for (const word of s.split(' ')) {
@@ -110,7 +124,7 @@ export function wrapWords(s: string, cols: number): string[] {
 /** Validates and normalises text: CRLF/CR -> LF, TAB -> space; other control characters and lone surrogates are refused. */
 function normaliseText(s: string): string {
   if (typeof s !== 'string') throw new EscPosEncodeError('invalid-text', 'text must be a string');
-  const t = s.replace(/\r\n?/g, '\n').replace(/\t/g, ' ');
+  const t = s.includes('\r') || s.includes('\t') ? s.replace(/\r\n?/g, '\n').replace(/\t/g, ' ') : s;
   for (let i = 0; i < t.length; i++) {
     const c = t.charCodeAt(i);
     if ((c < 0x20 && c !== 0x0a) || c === 0x7f || (c >= 0x80 && c < 0xa0)) {
@@ -125,30 +139,6 @@ function normaliseText(s: string): string {
     }
   }
   return t;
-}
-
-/** The bytes of one text segment without newlines. */
-function encodeLineText(s: string, out: number[]): void {
-  let inChinese = false;
-  for (const ch of s) {
-    const cp = ch.codePointAt(0) ?? 0;
-    if (cp < 0x80) {
-      if (inChinese) {
-        out.push(FS, 0x2e); // FS . leave Chinese mode
-        inChinese = false;
-      }
-      out.push(cp);
-    } else {
-      const b = gb18030CodePoint(cp);
-      if (!b) throw new EscPosEncodeError('invalid-text', `character U+${cp.toString(16)} has no GB18030 encoding`);
-      if (!inChinese) {
-        out.push(FS, 0x26); // FS & enter Chinese mode
-        inChinese = true;
-      }
-      for (const x of b) out.push(x);
-    }
-  }
-  if (inChinese) out.push(FS, 0x2e);
 }
 
 function rasterBits(width: number, height: number, gray: Uint8Array, opts: ImageOptions): Uint8Array {
@@ -201,7 +191,11 @@ function toGray(img: RawImage): Uint8Array {
 
 export class EscPosEncoder {
   readonly profile: PrinterProfile;
-  readonly #queue: EscPosCommandObject[] = [];
+  /** Where each command's bytes are in #buf. */
+  readonly #queue: { type: string; start: number; end: number }[] = [];
+  // From Node's buffer pool (no allocation of its own, not zeroed): only bytes below #len are ever read.
+  #buf: Uint8Array = Buffer.allocUnsafe(1024);
+  #len = 0;
   #font: 'A' | 'B' = 'A';
   #widthMul = 1;
 
@@ -209,9 +203,76 @@ export class EscPosEncoder {
     this.profile = profileOf(profile);
   }
 
+  #reserve(n: number): void {
+    if (this.#len + n <= this.#buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.#len + n));
+    next.set(this.#buf.subarray(0, this.#len));
+    this.#buf = next;
+  }
+
+  /** One command: its bytes appended, where they are recorded. */
   #add(type: string, payload: ArrayLike<number>): this {
-    this.#queue.push({ type, payload: Uint8Array.from(payload) });
+    const start = this.#len;
+    const n = payload.length;
+    this.#reserve(n);
+    const buf = this.#buf;
+    if (payload instanceof Uint8Array) buf.set(payload, start);
+    else for (let i = 0; i < n; i++) buf[start + i] = payload[i] ?? 0;
+    this.#len = start + n;
+    this.#queue.push({ type, start, end: this.#len });
     return this;
+  }
+
+  /**
+   * The bytes of one text segment without newlines, appended: printable ASCII as itself, every run of other
+   * characters inside FS & … FS . as GB18030. The text is normalised already (no lone surrogates).
+   */
+  #encodeLine(s: string): void {
+    // At most 6 bytes per UTF-16 code unit (FS & and a 4-byte form), and the closing FS . once.
+    this.#reserve(s.length * 6 + 2);
+    const buf = this.#buf;
+    let o = this.#len;
+    let inChinese = false;
+    for (let i = 0; i < s.length; i++) {
+      let cp = s.charCodeAt(i);
+      if (cp < 0x80) {
+        if (inChinese) {
+          buf[o++] = FS; // FS . leave Chinese mode
+          buf[o++] = 0x2e;
+          inChinese = false;
+        }
+        buf[o++] = cp;
+        continue;
+      }
+      if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < s.length) {
+        const lo = s.charCodeAt(i + 1);
+        if (lo >= 0xdc00 && lo <= 0xdfff) {
+          cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+          i++;
+        }
+      }
+      const v = gb18030Packed(cp);
+      if (v === 0) throw new EscPosEncodeError('invalid-text', `character U+${cp.toString(16)} has no GB18030 encoding`);
+      if (!inChinese) {
+        buf[o++] = FS; // FS & enter Chinese mode
+        buf[o++] = 0x26;
+        inChinese = true;
+      }
+      if (v < 0x10000) {
+        buf[o++] = v >>> 8;
+        buf[o++] = v & 0xff;
+      } else {
+        buf[o++] = v >>> 24;
+        buf[o++] = (v >>> 16) & 0xff;
+        buf[o++] = (v >>> 8) & 0xff;
+        buf[o++] = v & 0xff;
+      }
+    }
+    if (inChinese) {
+      buf[o++] = FS;
+      buf[o++] = 0x2e;
+    }
+    this.#len = o;
   }
 
   /** Columns per line for the current font and character width. */
@@ -229,20 +290,29 @@ export class EscPosEncoder {
 
   /** Text; '\n' becomes LF. Non-ASCII runs are sent in Chinese mode as GB18030. */
   text(s: string): this {
-    const t = normaliseText(s);
-    const parts = t.split('\n');
-    const out: number[] = [];
-    parts.forEach((p, i) => {
-      if (i > 0) out.push(LF);
-      encodeLineText(p, out);
-    });
-    return this.#add('text', out);
+    return this.#text(normaliseText(s));
+  }
+
+  /** text() of what normaliseText() returned already. */
+  #text(t: string): this {
+    const start = this.#len;
+    let from = 0;
+    for (;;) {
+      const nl = t.indexOf('\n', from);
+      this.#encodeLine(nl < 0 ? t.slice(from) : t.slice(from, nl));
+      if (nl < 0) break;
+      this.#reserve(1);
+      this.#buf[this.#len++] = LF;
+      from = nl + 1;
+    }
+    this.#queue.push({ type: 'text', start, end: this.#len });
+    return this;
   }
 
   /** Text wrapped to the current column width (at spaces where possible), each line ended. */
   paragraph(s: string): this {
     for (const para of normaliseText(s).split('\n')) {
-      for (const l of wrapWords(para, this.columnWidth)) this.text(l).newline();
+      for (const l of wrapWords(para, this.columnWidth)) this.#text(l).newline();
     }
     return this;
   }
@@ -311,8 +381,8 @@ export class EscPosEncoder {
 
   /** One "label ..... value" line; wraps (label, then indented value) when it does not fit. */
   columns(label: string, value: string, opts: ColumnsOptions = {}): this {
-    const l = normaliseText(label).replace(/\n/g, ' ');
-    const v = normaliseText(value).replace(/\n/g, ' ');
+    const l = normaliseText(label).replaceAll('\n', ' ');
+    const v = normaliseText(value).replaceAll('\n', ' ');
     const fill = opts.fill ?? '.';
     if (displayWidth(fill) !== 1) throw new EscPosEncodeError('invalid-argument', 'fill must be one ASCII column wide');
     const cols = this.columnWidth;
@@ -321,10 +391,10 @@ export class EscPosEncoder {
     if (wl + wv + 2 <= cols) {
       const gap = cols - wl - wv;
       const filler = fill === ' ' ? ' '.repeat(gap) : ' ' + fill.repeat(gap - 2) + ' ';
-      return this.text(l + filler + v).newline();
+      return this.#text(l + filler + v).newline();
     }
-    this.text(l).newline();
-    for (const piece of wrapByWidth(v, Math.max(1, cols - 2))) this.text('  ' + piece).newline();
+    this.#text(l).newline();
+    for (const piece of wrapByWidth(v, Math.max(1, cols - 2))) this.#text('  ' + piece).newline();
     return this;
   }
 
@@ -361,7 +431,7 @@ export class EscPosEncoder {
     this.#add('qr-model', [GS, 0x28, 0x6b, 0x04, 0x00, 0x31, 0x41, model === 1 ? 0x31 : 0x32, 0x00]);
     this.#add('qr-size', [GS, 0x28, 0x6b, 0x03, 0x00, 0x31, 0x43, size]);
     this.#add('qr-error', [GS, 0x28, 0x6b, 0x03, 0x00, 0x31, 0x45, QR_EC[level]]);
-    this.#queue.push({ type: 'qr-store', payload: store });
+    this.#add('qr-store', store);
     return this.#add('qr-print', [GS, 0x28, 0x6b, 0x03, 0x00, 0x31, 0x51, 0x30]);
   }
 
@@ -414,7 +484,7 @@ export class EscPosEncoder {
       const payload = new Uint8Array(8 + bpr * rows);
       payload.set([GS, 0x76, 0x30, 0x00, bpr & 0xff, bpr >> 8, rows & 0xff, rows >> 8]);
       payload.set(bits.subarray(y * bpr, (y + rows) * bpr), 8);
-      this.#queue.push({ type: 'raster', payload });
+      this.#add('raster', payload);
     }
     return this;
   }
@@ -433,18 +503,13 @@ export class EscPosEncoder {
 
   /** The queued command objects (for tests and debugging). */
   commands(): readonly EscPosCommandObject[] {
-    return [...this.#queue];
+    return this.#queue.map((c) => ({ type: c.type, payload: Uint8Array.from(this.#buf.subarray(c.start, c.end)) }));
   }
 
+  /** A copy of the bytes (a plain Uint8Array of its own, never a view of the pool). */
   encode(): Uint8Array {
-    let n = 0;
-    for (const c of this.#queue) n += c.payload.length;
-    const out = new Uint8Array(n);
-    let o = 0;
-    for (const c of this.#queue) {
-      out.set(c.payload, o);
-      o += c.payload.length;
-    }
+    const out = new Uint8Array(this.#len);
+    out.set(this.#buf.subarray(0, this.#len));
     return out;
   }
 }

@@ -97,22 +97,33 @@ export function warmUpGb18030(): void {
 }
 
 /**
+ * The GB18030 bytes of one non-ASCII code point packed big-endian into one number (2-byte forms are below
+ * 0x10000, 4-byte forms above), or 0 when it has none (lone surrogates, a BMP code point ICU does not map).
+ * What the encoder writes: no array per character.
+ */
+export function gb18030Packed(cp: number): number {
+  if (cp < 0x80) return cp;
+  if (cp >= 0x10000) {
+    if (cp > 0x10ffff) return 0;
+    const linear = cp - 0x10000;
+    return (
+      ((0x90 + Math.floor(linear / 12600)) * 0x1000000 +
+        ((0x30 + (Math.floor(linear / 1260) % 10)) << 16) +
+        ((0x81 + (Math.floor(linear / 10) % 126)) << 8) +
+        (0x30 + (linear % 10))) >>>
+      0
+    );
+  }
+  return getTable()[cp] ?? 0;
+}
+
+/**
  * Encoded GB18030 bytes of one code point, or undefined when it has none
  * (lone surrogates, or a BMP code point ICU does not map).
  */
 export function gb18030CodePoint(cp: number): number[] | undefined {
   if (cp < 0x80) return [cp];
-  if (cp >= 0x10000) {
-    if (cp > 0x10ffff) return undefined;
-    const linear = cp - 0x10000;
-    return [
-      0x90 + Math.floor(linear / 12600),
-      0x30 + (Math.floor(linear / 1260) % 10),
-      0x81 + (Math.floor(linear / 10) % 126),
-      0x30 + (linear % 10),
-    ];
-  }
-  const v = getTable()[cp] ?? 0;
+  const v = gb18030Packed(cp);
   if (v === 0) return undefined;
   if (v < 0x10000) return [v >>> 8, v & 0xff];
   return [v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];

@@ -4,6 +4,7 @@ import { PNG } from 'pngjs';
 import { EscPosEncoder, displayWidth, wrapByWidth, wrapWords } from '../../../../drivers/receipt-printer/protocol/encoder.js';
 import { decodeEscPos } from '../../../../drivers/receipt-printer/protocol/decoder.js';
 import { EscPosEncodeError } from '../../../../drivers/receipt-printer/protocol/errors.js';
+import { gb18030CodePoint } from '../../../../drivers/receipt-printer/protocol/gb18030.js';
 import { PRINTER_PROFILES } from '../../../../drivers/receipt-printer/protocol/profiles.js';
 import { RARE, fixtures, hex, indexOfBytes, toHex } from '../helpers.js';
 
@@ -185,6 +186,41 @@ describe('encoder -> decodeEscPos round trip', () => {
   test.prop([printable])('arbitrary text round-trips', (s) => {
     const r = decodeEscPos(new EscPosEncoder().text(s).newline().encode());
     expect(r[0]?.text ?? '').toBe(s);
+  });
+
+  /** The bytes the encoder promises for one line of text, spelled out character by character. */
+  const reference = (s: string): number[] => {
+    const out: number[] = [];
+    let chinese = false;
+    for (const ch of s) {
+      const cp = ch.codePointAt(0) ?? 0;
+      if (cp < 0x80) {
+        if (chinese) out.push(0x1c, 0x2e);
+        chinese = false;
+        out.push(cp);
+      } else {
+        if (!chinese) out.push(0x1c, 0x26);
+        chinese = true;
+        out.push(...(gb18030CodePoint(cp) ?? []));
+      }
+    }
+    if (chinese) out.push(0x1c, 0x2e);
+    return out;
+  };
+
+  test.prop([printable.filter((s) => !s.includes('\n'))])('text bytes are the per-character GB18030 spelling with FS & … FS . around non-ASCII runs', (s) => {
+    expect([...new EscPosEncoder().text(s).encode()]).toEqual(reference(s));
+  });
+
+  test.prop([fc.array(printable, { minLength: 1, maxLength: 6 })])('commands() cut encode() into the commands, in order, with nothing lost', (texts) => {
+    const e = new EscPosEncoder().initialise();
+    for (const t of texts) e.bold(t.length % 2 === 0).paragraph(t).columns('标签', t).rule('-');
+    const joined = e.commands().flatMap((c) => [...c.payload]);
+    expect(joined).toEqual([...e.encode()]);
+  });
+
+  test.prop([fc.string({ unit: 'grapheme', maxLength: 40 })])('displayWidth counts characters: 1 for ASCII, 2 for the rest', (s) => {
+    expect(displayWidth(s)).toBe([...s].reduce((w, ch) => w + ((ch.codePointAt(0) ?? 0) < 0x80 ? 1 : 2), 0));
   });
 
   test.prop([fc.string({ unit: 'grapheme', minLength: 1, maxLength: 120 }).filter((s) => !/[\ud800-\udfff]/u.test(s)), fc.constantFrom('L', 'M', 'Q', 'H')])(
