@@ -88,6 +88,11 @@ export const sessionsSection: BenchSection = {
     const js = slopes(j.samples.map((s) => ({ ...s, n: s.journeys })));
     const jFirst = j.samples[0];
     const jLast = j.samples[j.samples.length - 1];
+    const jMid = j.samples[Math.floor((j.samples.length - 1) / 2)];
+    const codeHalves = {
+      first: jFirst && jMid ? (codeBytes(jMid) - codeBytes(jFirst)) / 1024 : Number.NaN,
+      second: jMid && jLast ? (codeBytes(jLast) - codeBytes(jMid)) / 1024 : Number.NaN,
+    };
     const next = stat(j.nextMs);
     const first = cards.samples[0];
     const last = cards.samples[cards.samples.length - 1];
@@ -117,7 +122,7 @@ export const sessionsSection: BenchSection = {
         anchor: 'flat (0)',
         goal: '< 0.2 KB per session',
         holds: js.heap / 1024 < 0.2,
-        note: `RSS slope ${(js.rss / 1024).toFixed(2)} KB/journey; ${(j.ms / JOURNEYS).toFixed(0)} ms a journey. What grew was the simulated printer keeping every receipt (now its last 100; web mode's panel keeps 50) and the embedded platform's cases (a platform's database: here in its own process); snapshots 200 vs 500 journeys differ only in compiled code`,
+        note: `${(j.ms / JOURNEYS).toFixed(0)} ms a journey; RSS slope ${(js.rss / 1024).toFixed(2)} KB/journey (RSS after a GC moves with when V8 and malloc give pages back). The growth is V8's compiled code and its metadata, and it slows: code space +${codeHalves.first.toFixed(0)} KB over the first half, +${codeHalves.second.toFixed(0)} KB over the second; in heap snapshots the new code objects are one optimised code each of functions that became hot late (docs/performance.md), the program's objects do not grow (the snapshot row)`,
       },
       objectsRow(`${JOURNEYS.toLocaleString('en')} whole journeys`, 'KB/journey', js, jFirst, jLast),
       {
