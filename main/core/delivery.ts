@@ -36,7 +36,7 @@ import { backoffDelay, delay } from '../../drivers/device.js';
 import { checkCaseSubmissionSize, problemOf } from '../platform/client.js';
 import type { AttachmentUpload, Outcome, PlatformProblem } from '../platform/client.js';
 import type { CaseReceipt, CaseSubmission, Rating, RatingReceipt } from '../platform/schemas.js';
-import { CaseSubmission as CaseSubmissionSchema, REQUEST_LIMITS, Rating as RatingSchema } from '../platform/schemas.js';
+import { ACCEPTANCE_NUMBER_MAX, CaseSubmission as CaseSubmissionSchema, REQUEST_LIMITS, Rating as RatingSchema } from '../platform/schemas.js';
 
 /** The outbox kind of a case submission. */
 export const CASE_KIND = 'case-submission';
@@ -136,6 +136,17 @@ export interface DeliveryOptions {
 export class DeliveryError extends Error {
   override readonly name = 'DeliveryError';
 }
+
+/** Digits of sequence a kiosk's acceptance numbers are sized for (the outbox row id: up to 9,999,999 submissions). */
+const SEQUENCE_DIGITS_SIZED = 7;
+/**
+ * The longest terminal id: its acceptance numbers (id, "-", the date's 8 digits, "-", the sequence) then always fit
+ * the platform's localAcceptanceNumber and the receipt's field (ACCEPTANCE_NUMBER_MAX, 64): 64 − 10 − 7 = 47.
+ */
+export const TERMINAL_ID_MAX = ACCEPTANCE_NUMBER_MAX - 10 - SEQUENCE_DIGITS_SIZED;
+/** A terminal id (the profile's terminalId, kioskctl's --terminal): letters, digits, dot, dash, underscore. */
+export const TERMINAL_ID = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._-]{0,${TERMINAL_ID_MAX - 1}}$`);
+export const TERMINAL_ID_RULE = `letters, digits, dot, dash or underscore, at most ${TERMINAL_ID_MAX} (its acceptance numbers must fit the platform's ${ACCEPTANCE_NUMBER_MAX})`;
 
 /** What an acceptance number looks like (any kiosk's): the terminal id, the China date, at least six digits of sequence. */
 export const ACCEPTANCE_NUMBER = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}-\d{8}-\d{6,}$/;

@@ -6,6 +6,7 @@ import { TERMINATORS } from '../../drivers/qr-reader/protocol/serial.js';
 import { PAGE_SIZES, SCAN_MODES, SCAN_SOURCES } from '../../drivers/document-scanner/types.js';
 import { Locale, SiteType, TechnicianEntry } from '../contract/index.js';
 import { ELDER_SLOWDOWN, elderTimings } from '../workflows/session.js';
+import { TERMINAL_ID, TERMINAL_ID_RULE } from './delivery.js';
 import { PinHash } from './pin.js';
 import { VOICE_DEFAULTS, VoiceConfig } from './voice/config.js';
 
@@ -302,7 +303,7 @@ export const Profile = z
   .object({
     terminalId: z
       .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, dot, dash or underscore, at most 64')
+      .regex(TERMINAL_ID, TERMINAL_ID_RULE)
       .default('NX-DEV-0001'),
     siteName: z.string().min(1).max(100).default('银川市民大厅（开发）'),
     siteType: SiteType.default('service-hall'),

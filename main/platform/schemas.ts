@@ -200,6 +200,9 @@ export type Catalog = z.infer<typeof Catalog>;
  * `applicantToken` is an opaque token for the applicant, never the ID number itself: the holder token
  * (hex HMAC-SHA-256(holderKey, ID number), `holderToken` in signing.ts), so "my cases" can be listed by it.
  */
+/** The longest kiosk acceptance number the platform takes (localAcceptanceNumber); terminal ids are sized from it. */
+export const ACCEPTANCE_NUMBER_MAX = 64;
+
 export const CaseSubmission = z.strictObject({
   /** 'matter' for a single matter, 'bundle' for a one-thing-one-visit bundle (free text for forward compatibility). */
   kind: z.string().min(1).max(64),
@@ -210,7 +213,7 @@ export const CaseSubmission = z.strictObject({
   form: z.record(z.string(), z.unknown()),
   attachments: z.array(Sha256Hex).max(200),
   /** The kiosk's own acceptance number printed on the receipt (offline acceptance). */
-  localAcceptanceNumber: z.string().min(1).max(64).optional(),
+  localAcceptanceNumber: z.string().min(1).max(ACCEPTANCE_NUMBER_MAX).optional(),
   /** Test submissions (technician self-test) are stored but never worked on. */
   test: z.boolean().optional(),
 });
@@ -302,7 +305,7 @@ export const CaseStatus = z
     /** correction-required: everything to fix, told at once (一次性告知). */
     corrections: z.array(z.string().min(1).max(500)).min(1).max(50).optional(),
     matterCode: z.string().min(1).max(128).optional(),
-    localAcceptanceNumber: z.string().min(1).max(64).optional(),
+    localAcceptanceNumber: z.string().min(1).max(ACCEPTANCE_NUMBER_MAX).optional(),
     /** State changes, oldest first (the first is `received`). */
     history: z.array(CaseHistoryEntry).max(100).optional(),
   })

@@ -11,7 +11,7 @@ import {
   type OfflineCache,
   type OutboxStats,
 } from '../../../offline-cache/index.js';
-import { acceptanceNumber, CASE_KIND, Delivery, enqueueSubmission } from '../../core/delivery.js';
+import { acceptanceNumber, CASE_KIND, Delivery, enqueueSubmission, TERMINAL_ID, TERMINAL_ID_RULE } from '../../core/delivery.js';
 import { sealedDeadLetterDocument } from '../../core/queue-admin.js';
 import { expireDeadLetters, reconcileJournal } from '../../../offline-cache/index.js';
 import { loadProfile, type LoadedProfile } from '../../core/profile.js';
@@ -73,7 +73,7 @@ export function setupOf(values: Record<string, unknown>): Setup {
   const key = str(values, 'key') ?? loaded.profile.platform.terminalKey;
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(key) || Buffer.from(key, 'base64').length < 16) throw new UsageError('--key must be base64 of at least 16 bytes');
   const terminalId = str(values, 'terminal') ?? loaded.profile.terminalId;
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(terminalId)) throw new UsageError('--terminal: letters, digits, dot, dash or underscore, at most 64');
+  if (!TERMINAL_ID.test(terminalId)) throw new UsageError(`--terminal: ${TERMINAL_ID_RULE}`);
   return { loaded, dataDir, keyFile, terminalId, terminalKey: key, platformUrl: str(values, 'platform') ?? loaded.profile.platform.url };
 }
 

@@ -2,7 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { fc, test as fcTest } from '@fast-check/vitest';
 import { ProfileError, elderIdleSeconds, loadProfile } from '../../../main/core/profile.js';
+import { acceptanceNumber, TERMINAL_ID, TERMINAL_ID_MAX } from '../../../main/core/delivery.js';
+import { CaseSubmission } from '../../../main/platform/schemas.js';
 
 function write(content: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'profile-'));
@@ -48,6 +51,23 @@ describe('terminal profile', () => {
     expect(loaded.profile.devices.idCard).toEqual({ type: 'serial', path: '/dev/serial/by-id/usb-SAM', baudRate: 115200 });
     expect(loaded.dataDir).toBe(join(file, '..', 'state'));
   });
+
+  it('a terminal id is at most TERMINAL_ID_MAX (47) characters: one longer is refused, naming the field', () => {
+    const longest = `NX-${'A'.repeat(TERMINAL_ID_MAX - 3)}`;
+    expect(loadProfile(write(JSON.stringify({ terminalId: longest }))).profile.terminalId).toBe(longest);
+    const e = errorOf(() => loadProfile(write(JSON.stringify({ terminalId: `${longest}B` }))));
+    expect(e.field).toBe('terminalId');
+    expect(e.message).toContain(`at most ${TERMINAL_ID_MAX}`);
+  });
+
+  fcTest.prop([fc.stringMatching(TERMINAL_ID), fc.integer({ min: 1, max: 9_999_999 }), fc.integer({ min: 0, max: 4_102_444_800_000 })])(
+    "every acceptance number of a valid terminal id fits the platform's localAcceptanceNumber",
+    (terminalId, id, enqueuedAt) => {
+      const n = acceptanceNumber(terminalId, { id, enqueuedAt });
+      const body = { kind: 'matter', matterCode: 'M', submittedAt: '2026-01-01T00:00:00.000Z', applicantToken: 't', form: {}, attachments: [], localAcceptanceNumber: n };
+      expect(CaseSubmission.safeParse(body).success).toBe(true);
+    },
+  );
 
   it('names the file and the offending field', () => {
     const file = write(JSON.stringify({ idle: { timeoutSeconds: 'soon' } }));
