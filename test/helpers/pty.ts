@@ -67,6 +67,7 @@ class PtyPairImpl implements PtyPair {
   #child: ChildProcess | undefined;
   #exited: Promise<void> = Promise.resolve();
   #disposed = false;
+  #killing: Promise<void> | undefined;
 
   constructor(
     readonly dir: string,
@@ -81,6 +82,8 @@ class PtyPairImpl implements PtyPair {
 
   async start(): Promise<void> {
     if (this.#disposed) throw new PtyPairError('pty pair already disposed');
+    // A kill still removing the old links finishes first (see kill()).
+    if (this.#killing) await this.#killing;
     // Leftover (dangling) links from a killed socat: remove them so we only see fresh ones.
     for (const p of [this.hostPath, this.devicePath]) {
       try {
@@ -130,7 +133,19 @@ class PtyPairImpl implements PtyPair {
     }
   }
 
-  async kill(): Promise<void> {
+  /**
+   * One kill at a time: a second kill() (a simulator's unplug fires one without waiting, then the test restarts)
+   * joins the one in flight. Two running side by side could let the first one's rm — an lstat, then an unlink by
+   * path — unlink the links the restarted socat had just made.
+   */
+  kill(): Promise<void> {
+    this.#killing ??= this.#kill().finally(() => {
+      this.#killing = undefined;
+    });
+    return this.#killing;
+  }
+
+  async #kill(): Promise<void> {
     const child = this.#child;
     if (child) {
       child.kill('SIGKILL');

@@ -29,6 +29,17 @@ describe('test/helpers/pty.ts (socat pty pairs)', () => {
     expect(pty.running).toBe(true);
   });
 
+  it('a kill not waited for (a simulator unplugging) and a restart right after: one kill, and the new links stay', async () => {
+    const pty = await createPtyPair();
+    const unplug = pty.kill(); // not awaited, as PadSimulator's unplug hook does
+    expect(pty.kill()).toBe(unplug); // the restart's kill joins it instead of racing its unlinks
+    await pty.restart();
+    await unplug;
+    expect(pty.running).toBe(true);
+    expect((await realpath(pty.hostPath)).startsWith('/dev/pts/')).toBe(true);
+    expect((await realpath(pty.devicePath)).startsWith('/dev/pts/')).toBe(true);
+  });
+
   it('survives leftover links at the paths and dispose() removes everything', async () => {
     const pty = await createPtyPair();
     await pty.kill();
