@@ -183,10 +183,9 @@ export class EscPosPrinter implements ReceiptPrinter {
     this.#started = true;
     // Build the GB18030 table and run the encoder on samples shortly after start-up (once the kiosk serves:
     // not in the way of its start), not on the event loop while the first citizen waits: the first receipt
-    // then costs what every later one costs (bench: the first receipt of a process). A receipt asked for
-    // sooner builds what it needs itself.
-    // One sample per event-loop turn (setImmediate: I/O and the citizen's touches go between them), so the
-    // warm-up never holds the loop for more than one receipt.
+    // then costs what every later one costs (bench: the first receipt of a process). One sample per event-loop
+    // turn (setImmediate: I/O and the citizen's touches go between them), so the warm-up never holds the loop
+    // for more than one receipt. A receipt asked for sooner builds what it needs itself.
     let sample = 0;
     const step = (): void => {
       if (!this.#started || sample >= WARM_UP_RECEIPTS) return;

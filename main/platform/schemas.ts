@@ -195,14 +195,14 @@ export const Catalog = z.looseObject({
 });
 export type Catalog = z.infer<typeof Catalog>;
 
+/** The longest kiosk acceptance number the platform takes (localAcceptanceNumber); terminal ids are sized from it. */
+export const ACCEPTANCE_NUMBER_MAX = 64;
+
 /**
  * One application. The platform receives the data in the clear over the (encrypted) channel;
  * `applicantToken` is an opaque token for the applicant, never the ID number itself: the holder token
  * (hex HMAC-SHA-256(holderKey, ID number), `holderToken` in signing.ts), so "my cases" can be listed by it.
  */
-/** The longest kiosk acceptance number the platform takes (localAcceptanceNumber); terminal ids are sized from it. */
-export const ACCEPTANCE_NUMBER_MAX = 64;
-
 export const CaseSubmission = z.strictObject({
   /** 'matter' for a single matter, 'bundle' for a one-thing-one-visit bundle (free text for forward compatibility). */
   kind: z.string().min(1).max(64),

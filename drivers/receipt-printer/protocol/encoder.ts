@@ -68,16 +68,9 @@ function isInt(n: unknown, min: number, max: number): n is number {
 export function displayWidth(s: string): number {
   let w = 0;
   for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) w += 1;
-    else {
-      w += 2;
-      // A surrogate pair is one character.
-      if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-        const d = s.charCodeAt(i + 1);
-        if (d >= 0xdc00 && d <= 0xdfff) i++;
-      }
-    }
+    const cp = s.codePointAt(i) ?? 0;
+    w += cp < 0x80 ? 1 : 2;
+    if (cp > 0xffff) i++; // a surrogate pair is one character
   }
   return w;
 }
@@ -234,7 +227,8 @@ export class EscPosEncoder {
     let o = this.#len;
     let inChinese = false;
     for (let i = 0; i < s.length; i++) {
-      let cp = s.charCodeAt(i);
+      const cp = s.codePointAt(i) ?? 0;
+      if (cp > 0xffff) i++; // the pair's second half
       if (cp < 0x80) {
         if (inChinese) {
           buf[o++] = FS; // FS . leave Chinese mode
@@ -243,13 +237,6 @@ export class EscPosEncoder {
         }
         buf[o++] = cp;
         continue;
-      }
-      if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < s.length) {
-        const lo = s.charCodeAt(i + 1);
-        if (lo >= 0xdc00 && lo <= 0xdfff) {
-          cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-          i++;
-        }
       }
       const v = gb18030Packed(cp);
       if (v === 0) throw new EscPosEncodeError('invalid-text', `character U+${cp.toString(16)} has no GB18030 encoding`);
