@@ -20,6 +20,7 @@ import { stat, readdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SerialPort } from 'serialport';
 import { DeviceError, Emitter, canceledError, type Unsubscribe } from '../device.js';
+import { leanPort } from './serial-io.js';
 import type { Transport, TransportOpener } from './transport.js';
 
 export type SerialParity = 'none' | 'even' | 'odd' | 'mark' | 'space';
@@ -120,6 +121,8 @@ export class SerialTransport implements Transport {
     port: SerialPort,
     identity: string,
     watchdogMs: number,
+    /** How reads and writes reach the descriptor: 'direct' (serial-io.ts, Linux) or serialport's own thread-pool I/O. */
+    readonly io: 'direct' | 'thread-pool',
   ) {
     this.#port = port;
     port.on('data', (chunk: Buffer) => {
@@ -202,7 +205,8 @@ export class SerialTransport implements Transport {
       await opened;
     }
     port.off('error', swallow);
-    return new SerialTransport(o.path, port, identity, o.watchdogMs);
+    const io = leanPort(port.port) ? 'direct' : 'thread-pool';
+    return new SerialTransport(o.path, port, identity, o.watchdogMs, io);
   }
 
   get isOpen(): boolean {

@@ -51,10 +51,11 @@ async function expectDeviceError(p: Promise<unknown>, code: DeviceError['code'])
 }
 
 describe('SerialTransport over a real pty pair (socat)', () => {
-  it('carries bytes both ways', async () => {
+  it('carries bytes both ways (reads and writes straight on the descriptor, serial-io.ts)', async () => {
     const pty = await createPtyPair();
     const host = await SerialTransport.open({ path: pty.hostPath });
     const dev = await SerialTransport.open({ path: pty.devicePath });
+    expect([host.io, dev.io]).toEqual(['direct', 'direct']);
     const atDev = collect(dev);
     const atHost = collect(host);
     await host.write(Uint8Array.from([0xaa, 0xaa, 0xaa, 0x96, 0x69, 0x00, 0x03]));
