@@ -59,6 +59,11 @@ export interface EnqueueInput {
   meta?: { test?: boolean };
   /** Checked before anything is written and again before the commit. */
   signal?: AbortSignal;
+  /**
+   * Called with the byte length of the serialised payload (the JSON the outbox seals) before anything is
+   * written; what it throws refuses the entry, unchanged, with nothing written (the core's platform size limit).
+   */
+  check?: (payloadBytes: number) => void;
 }
 
 export interface EnqueueResult {
@@ -383,6 +388,7 @@ export class Outbox {
     }
     if (json === undefined) throw new StorageError('invalid', 'payload is not JSON-serialisable');
     const plain = Buffer.from(json, 'utf8');
+    input.check?.(plain.length);
     const files = input.attachments ?? [];
     for (const f of files) {
       if (!(f instanceof Uint8Array)) throw new StorageError('invalid', 'attachments must be byte arrays');

@@ -33,7 +33,7 @@ import { z } from 'zod';
 import type { AttachmentStore, ClaimedEntry, Journal, JournalEntry, Outbox, OutboxEntry, OutboxStats, SettleOutcome } from '../../offline-cache/index.js';
 import { StorageError, isStorageError } from '../../offline-cache/index.js';
 import { backoffDelay, delay } from '../../drivers/device.js';
-import { checkCaseSubmissionSize, problemOf } from '../platform/client.js';
+import { caseSubmissionSizeFromFields, problemOf } from '../platform/client.js';
 import type { AttachmentUpload, Outcome, PlatformProblem } from '../platform/client.js';
 import type { CaseReceipt, CaseSubmission, Rating, RatingReceipt } from '../platform/schemas.js';
 import { ACCEPTANCE_NUMBER_MAX, CaseSubmission as CaseSubmissionSchema, REQUEST_LIMITS, Rating as RatingSchema } from '../platform/schemas.js';
@@ -694,37 +694,61 @@ export interface EnqueueOptions {
 
 /**
  * Queue one case submission: validated, sealed and committed in one outbox transaction. The same
- * idempotency key again returns the earlier entry (a restarted workflow step must not file twice).
+ * idempotency key again returns the earlier entry (a restarted workflow step must not file twice; it carries the
+ * same payload, which is validated and sealed again before the outbox's unique key refuses it).
  * With a journal, the submission-accepted record (acceptance number + key) is appended right after the
  * commit: callers that submit through here must not append it themselves.
  * Throws StorageError ('below-floor' before anything is written, 'invalid', 'full', ...).
  */
 export function enqueueSubmission(outbox: Outbox, terminalId: string, input: NewSubmission, now: number = Date.now(), opts: EnqueueOptions = {}): QueuedSubmission {
-  const known = outbox.findByKey(input.idempotencyKey);
-  if (known !== undefined) {
-    return { id: known.id, idempotencyKey: known.idempotencyKey, acceptanceNumber: acceptanceNumber(terminalId, known), existing: true, journal: 'none' };
-  }
+  // A known key (a restarted step submitting again) is answered from the queue whatever this attempt would be refused
+  // for — below the floor, a full disk, a payload it no longer passes. It is looked up only when the attempt is
+  // refused: the outbox's UNIQUE key refuses a duplicate with nothing written, so a new submission (the common case)
+  // pays no lookup.
+  const known = (): QueuedSubmission | undefined => {
+    let k: OutboxEntry | undefined;
+    try {
+      k = outbox.findByKey(input.idempotencyKey);
+    } catch {
+      return undefined; // the refusal itself is the better error
+    }
+    return k && { id: k.id, idempotencyKey: k.idempotencyKey, acceptanceNumber: acceptanceNumber(terminalId, k), existing: true, journal: 'none' };
+  };
   const parsed = StoredSubmission.safeParse({ ...input.payload, kind: input.kind, submittedAt: input.payload.submittedAt ?? new Date(now).toISOString() });
   if (!parsed.success) {
+    const k = known();
+    if (k) return k;
     // Field paths only, never the values (citizen data).
     const where = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
     throw new StorageError('invalid', `submission rejected: ${where}`);
   }
   const stored = parsed.data;
-  // Refuse what the platform could never take (documented limits), before anything is written: the citizen is told now.
-  const size = checkCaseSubmissionSize(stored, input.attachments?.length ?? 0, { validated: true });
-  if (!size.ok) throw new SubmissionTooLargeError('submission', size.bytes, size.limitBytes);
-  for (const a of input.attachments ?? []) {
-    if (a.byteLength > REQUEST_LIMITS.putAttachment) throw new SubmissionTooLargeError('attachment', a.byteLength, REQUEST_LIMITS.putAttachment);
+  const attachments = input.attachments ?? [];
+  // Refuse what the platform could never take (documented limits), before anything is written: the citizen is told
+  // now. The body's size follows from the bytes of the JSON the outbox serialises to seal (no second serialisation).
+  const check = (storedBytes: number): void => {
+    const size = caseSubmissionSizeFromFields(storedBytes, attachments.length);
+    if (!size.ok) throw new SubmissionTooLargeError('submission', size.bytes, size.limitBytes);
+    for (const a of attachments) {
+      if (a.byteLength > REQUEST_LIMITS.putAttachment) throw new SubmissionTooLargeError('attachment', a.byteLength, REQUEST_LIMITS.putAttachment);
+    }
+  };
+  let r: { id: number; idempotencyKey: string; enqueuedAt: number };
+  try {
+    r = outbox.enqueue({
+      idempotencyKey: input.idempotencyKey,
+      kind: CASE_KIND,
+      payload: stored,
+      check,
+      ...(input.attachments ? { attachments: input.attachments } : {}),
+      ...(input.test ? { meta: { test: true } } : {}),
+      ...(input.signal ? { signal: input.signal } : {}),
+    });
+  } catch (e) {
+    const k = known();
+    if (k) return k;
+    throw e;
   }
-  const r = outbox.enqueue({
-    idempotencyKey: input.idempotencyKey,
-    kind: CASE_KIND,
-    payload: stored,
-    ...(input.attachments ? { attachments: input.attachments } : {}),
-    ...(input.test ? { meta: { test: true } } : {}),
-    ...(input.signal ? { signal: input.signal } : {}),
-  });
   const number = acceptanceNumber(terminalId, r);
   const out: QueuedSubmission = { id: r.id, idempotencyKey: r.idempotencyKey, acceptanceNumber: number, existing: false, journal: 'none' };
   // After the commit, never before: a journal line for a row that never committed would read as a loss.

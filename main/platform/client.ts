@@ -19,6 +19,8 @@ import {
   HolderToken,
   IdempotencyKey,
   REQUEST_LIMITS,
+  ACCEPTANCE_NUMBER_MAX,
+  CASE_ATTACHMENTS_MAX,
   Rating,
   RatingReceipt,
   Sha256Hex,
@@ -170,33 +172,44 @@ function validationMessage(err: z.ZodError): string {
 /** The fields of a submission the core holds before delivery (the body minus what delivery adds). */
 export type SubmissionFields = Omit<CaseSubmission, 'attachments' | 'localAcceptanceNumber' | 'test'>;
 
-/**
- * Bytes of the body `submitCase` sends for this submission. `validated`: the fields already passed the schema
- * (as the core's stored submission has), so the body is serialised as it is — the same bytes, without parsing
- * it again.
- */
-export function caseSubmissionBytes(body: CaseSubmission, opts: { validated?: boolean } = {}): number {
-  return Buffer.byteLength(JSON.stringify(opts.validated === true ? body : CaseSubmission.parse(body)), 'utf8');
-}
-
 export type SizeCheck = { ok: true; bytes: number; limitBytes: number } | { ok: false; bytes: number; limitBytes: number };
 
 /**
- * Whether a submission with these fields and this many attachments fits the platform's case-submission limit
- * (REQUEST_LIMITS.submitCase) whatever acceptance number it is given. The core calls this before accepting a
- * submission, so nothing is queued that could never be delivered. Throws a ZodError for fields that are invalid anyway
- * (unless `validated`: the caller parsed them with the schema already).
+ * Bytes of what delivery appends to the stored fields in the largest body they can become: `attachments` with
+ * `attachmentCount` (at most CASE_ATTACHMENTS_MAX) sha256 names, the longest acceptance number, `test`. As the
+ * JSON of that object alone: `{"attachments":[…],"localAcceptanceNumber":"X…X","test":false}` (ASCII).
  */
-export function checkCaseSubmissionSize(fields: SubmissionFields, attachmentCount: number, opts: { validated?: boolean } = {}): SizeCheck {
-  const worst: CaseSubmission = {
-    ...fields,
-    attachments: Array.from({ length: Math.max(0, Math.min(200, attachmentCount)) }, () => '0'.repeat(64)),
-    localAcceptanceNumber: 'X'.repeat(64),
-    test: false,
-  };
-  const bytes = caseSubmissionBytes(worst, opts);
+function appendedBytes(attachmentCount: number): number {
+  const n = Math.max(0, Math.min(CASE_ATTACHMENTS_MAX, Math.floor(attachmentCount)));
+  // Each name is 64 hex digits in quotes; names are separated by commas.
+  return APPENDED_BYTES_NONE + n * (SHA256_HEX_LENGTH + 2) + Math.max(0, n - 1);
+}
+const SHA256_HEX_LENGTH = 64;
+const APPENDED_BYTES_NONE = Buffer.byteLength(JSON.stringify({ attachments: [], localAcceptanceNumber: 'X'.repeat(ACCEPTANCE_NUMBER_MAX), test: false }), 'utf8');
+
+/**
+ * The worst-case body size from the size of the stored fields' own JSON (`Buffer.byteLength(JSON.stringify(fields))`):
+ * the body is those members followed by the appended ones, so its JSON is the fields' without the closing brace, a
+ * comma, and the appended object's without its opening brace. Exact for validated fields (they have none of the
+ * appended members: StoredSubmission omits them), which the property test holds against serialising the whole body.
+ */
+export function caseSubmissionSizeFromFields(fieldsJsonBytes: number, attachmentCount: number): SizeCheck {
+  const appended = appendedBytes(attachmentCount);
+  const bytes = fieldsJsonBytes <= 2 ? appended : fieldsJsonBytes + appended - 1;
   const limitBytes = REQUEST_LIMITS.submitCase;
   return { ok: bytes <= limitBytes, bytes, limitBytes };
+}
+
+/**
+ * Whether a submission with these fields and this many attachments fits the platform's case-submission limit
+ * (REQUEST_LIMITS.submitCase) whatever acceptance number it is given. The core checks this before accepting a
+ * submission (from the bytes the outbox serialises anyway: `caseSubmissionSizeFromFields`), so nothing is queued
+ * that could never be delivered. Throws a ZodError for fields that are invalid anyway (unless `validated`: the caller
+ * parsed them with the schema already).
+ */
+export function checkCaseSubmissionSize(fields: SubmissionFields, attachmentCount: number, opts: { validated?: boolean } = {}): SizeCheck {
+  if (opts.validated !== true) CaseSubmission.parse({ ...fields, attachments: [], test: false });
+  return caseSubmissionSizeFromFields(Buffer.byteLength(JSON.stringify(fields), 'utf8'), attachmentCount);
 }
 
 export class PlatformClient {

@@ -81,13 +81,16 @@ export function canonicalDateTime(ms: number): string {
  * A date-time on input: anything `parseDateTime` accepts; the parsed value is the canonical form, so everything past
  * this schema (the core, the store, what we send) sees one spelling.
  */
-export const DateTime = z
-  .string()
-  .refine((s) => {
-    const ms = parseDateTime(s);
-    return ms !== undefined && /^\d{4}-/.test(canonicalDateTime(ms));
-  }, 'must be an RFC 3339 date-time with an offset')
-  .transform((s) => canonicalDateTime(parseDateTime(s) ?? 0));
+export const DateTime = z.string().transform((s, ctx) => {
+  // One parse: the check and the canonical form together (a refine and a transform parsed it twice).
+  const ms = parseDateTime(s);
+  const canonical = ms === undefined ? undefined : canonicalDateTime(ms);
+  if (canonical === undefined || !/^\d{4}-/.test(canonical)) {
+    ctx.issues.push({ code: 'custom', message: 'must be an RFC 3339 date-time with an offset', input: s });
+    return z.NEVER;
+  }
+  return canonical;
+});
 export type DateTime = z.infer<typeof DateTime>;
 
 // ---- errors ----
@@ -165,7 +168,7 @@ export type ErrorBody = z.infer<typeof ErrorBody>;
 /**
  * Largest request body each operation accepts, in bytes (openapi.json `x-max-request-bytes`); more is 413
  * `payload-too-large`. Operations without a body accept none. The client refuses an oversized request before sending
- * it, and the core refuses an oversized submission before accepting it (`checkCaseSubmissionSize`).
+ * it, and the core refuses an oversized submission before accepting it (`checkCaseSubmissionSize`, `caseSubmissionSizeFromFields`).
  */
 export const REQUEST_LIMITS = {
   health: 0,
@@ -198,6 +201,9 @@ export type Catalog = z.infer<typeof Catalog>;
 /** The longest kiosk acceptance number the platform takes (localAcceptanceNumber); terminal ids are sized from it. */
 export const ACCEPTANCE_NUMBER_MAX = 64;
 
+/** Most attachments one case submission may reference. */
+export const CASE_ATTACHMENTS_MAX = 200;
+
 /**
  * One application. The platform receives the data in the clear over the (encrypted) channel;
  * `applicantToken` is an opaque token for the applicant, never the ID number itself: the holder token
@@ -211,7 +217,7 @@ export const CaseSubmission = z.strictObject({
   submittedAt: DateTime,
   applicantToken: z.string().min(1).max(256),
   form: z.record(z.string(), z.unknown()),
-  attachments: z.array(Sha256Hex).max(200),
+  attachments: z.array(Sha256Hex).max(CASE_ATTACHMENTS_MAX),
   /** The kiosk's own acceptance number printed on the receipt (offline acceptance). */
   localAcceptanceNumber: z.string().min(1).max(ACCEPTANCE_NUMBER_MAX).optional(),
   /** Test submissions (technician self-test) are stored but never worked on. */

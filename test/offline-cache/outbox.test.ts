@@ -111,6 +111,20 @@ describe('enqueue', () => {
     cache.close();
   });
 
+  it('check sees the bytes of the JSON it seals before anything is written; what it throws refuses the entry unchanged', () => {
+    const { cache } = env();
+    const seen: number[] = [];
+    const payload = { text: '宁夏 kiosk', n: 1 };
+    cache.outbox.enqueue({ kind: 'case', payload, check: (n) => seen.push(n) });
+    expect(seen).toEqual([Buffer.byteLength(JSON.stringify(payload), 'utf8')]);
+    const refusal = new RangeError('too large for the platform');
+    const e = thrown(() => cache.outbox.enqueue({ kind: 'case', payload: { x: 2 }, attachments: [Buffer.from('scan')], check: () => { throw refusal; } }));
+    expect(e).toBe(refusal);
+    expect(count(cache, 'records')).toBe(1);
+    expect(fs.readdirSync(cache.attachments.dir)).toEqual([]);
+    cache.close();
+  });
+
   it('free-space floor: refuses new work with below-floor, writes nothing, leaves existing entries alone', () => {
     let free = 10 * 1024 * 1024;
     const { cache } = env({ statfs: () => ({ bavail: free / 4096, bsize: 4096 }), minFreeBytes: 5 * 1024 * 1024 });

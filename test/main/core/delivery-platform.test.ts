@@ -133,6 +133,7 @@ describe('delivery against the simulator', () => {
     // Just under the limit, whatever acceptance number it gets and with 200 attachments listed, is accepted and delivered.
     const fields = { kind: 'matter', matterCode: 'M-1', submittedAt: new Date(s.clock.now).toISOString(), applicantToken: 'tok', form: { text: '' } };
     const room = REQUEST_LIMITS.submitCase - checkCaseSubmissionSize(fields, 1).bytes;
+    expect(refuse(() => queue(s, 'one-byte-over', { text: 'y'.repeat(room + 1) }))).toMatchObject({ what: 'submission', bytes: REQUEST_LIMITS.submitCase + 1 });
     queue(s, 'just-fits', { text: 'y'.repeat(room) });
     await drain(s);
     expect(s.cache.outbox.stats(s.clock.now)).toMatchObject({ acked: 1, dead: 0 });

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openOfflineCache, scanJournal, JOURNAL_FILE, type OfflineCache } from '../../../offline-cache/index.js';
 import { Delivery, enqueueSubmission, StoredSubmission, type DeliveryClient } from '../../../main/core/delivery.js';
-import { checkCaseSubmissionSize } from '../../../main/platform/client.js';
+import { caseSubmissionSizeFromFields, checkCaseSubmissionSize } from '../../../main/platform/client.js';
 import fc from 'fast-check';
 import type { AttachmentUpload, Outcome } from '../../../main/platform/client.js';
-import type { CaseReceipt, RatingReceipt } from '../../../main/platform/schemas.js';
+import { ACCEPTANCE_NUMBER_MAX, CASE_ATTACHMENTS_MAX, CaseSubmission, REQUEST_LIMITS, type CaseReceipt, type RatingReceipt } from '../../../main/platform/schemas.js';
 import { tempDir } from '../../integration/queue/helpers.js';
 
 const T0 = Date.UTC(2025, 5, 1, 2, 0, 0);
@@ -222,15 +222,24 @@ describe('delivery window (issue 10 item 3)', () => {
     for (let i = 1; i < 10; i++) expect(c.outbox.findByKey(`r-${i}`)?.attempts).toBe(0);
   });
 
-  it('property: the size check of an already validated submission counts the same bytes as parsing it again', () => {
+  it('property: the size check counts exactly the bytes of the largest body the fields can become (validated or parsed again)', () => {
     const json = fc.jsonValue({ maxDepth: 2 }).filter((v) => v !== null && typeof v === 'object' && !Array.isArray(v)) as fc.Arbitrary<Record<string, unknown>>;
     fc.assert(
-      fc.property(json, fc.string({ minLength: 1, maxLength: 20 }), fc.integer({ min: 0, max: 5 }), fc.date({ min: new Date('2000-01-01'), max: new Date('2099-01-01'), noInvalidDate: true }), (form, token, n, when) => {
+      fc.property(json, fc.string({ minLength: 1, maxLength: 20 }), fc.oneof(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 260 })), fc.date({ min: new Date('2000-01-01'), max: new Date('2099-01-01'), noInvalidDate: true }), (form, token, n, when) => {
         const raw = { kind: 'matter', matterCode: 'M-1', applicantToken: token.trim() || 't', form, submittedAt: when.toISOString().replace('Z', '+08:00') };
         const parsed = StoredSubmission.safeParse(raw);
         fc.pre(parsed.success);
         if (!parsed.success) return;
-        expect(checkCaseSubmissionSize(parsed.data, n, { validated: true }).bytes).toBe(checkCaseSubmissionSize(parsed.data, n).bytes);
+        const worst = CaseSubmission.parse({
+          ...parsed.data,
+          attachments: Array.from({ length: Math.min(n, CASE_ATTACHMENTS_MAX) }, () => '0'.repeat(64)),
+          localAcceptanceNumber: 'X'.repeat(ACCEPTANCE_NUMBER_MAX),
+          test: false,
+        });
+        const bytes = Buffer.byteLength(JSON.stringify(worst), 'utf8');
+        expect(checkCaseSubmissionSize(parsed.data, n, { validated: true }).bytes).toBe(bytes);
+        expect(checkCaseSubmissionSize(parsed.data, n).bytes).toBe(bytes);
+        expect(caseSubmissionSizeFromFields(Buffer.byteLength(JSON.stringify(parsed.data), 'utf8'), n)).toEqual({ ok: bytes <= REQUEST_LIMITS.submitCase, bytes, limitBytes: REQUEST_LIMITS.submitCase });
       }),
       { numRuns: 200 },
     );

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openOfflineCache, type OfflineCache } from '../../../offline-cache/index.js';
 import { acceptanceNumber, CASE_KIND, Delivery, enqueueSubmission, type DeliveryClient } from '../../../main/core/delivery.js';
 import type { AttachmentUpload, Outcome } from '../../../main/platform/client.js';
-import type { CaseReceipt, CaseSubmission, RatingReceipt } from '../../../main/platform/schemas.js';
+import { REQUEST_LIMITS, type CaseReceipt, type CaseSubmission, type RatingReceipt } from '../../../main/platform/schemas.js';
 import { tempDir } from '../../integration/queue/helpers.js';
 
 /** A platform stand-in whose answers the test scripts; records what it was sent. */
@@ -176,6 +176,19 @@ describe('Delivery', () => {
     expect(b.acceptanceNumber).toBe(a.acceptanceNumber);
     expect(c.outbox.stats().pending).toBe(1);
     expect(c.outbox.entry(a.id)?.kind).toBe(CASE_KIND);
+  });
+
+  it('a known key is answered from the queue whatever the new attempt would be refused for; a new key costs no lookup', () => {
+    const { c } = setup();
+    const lookups = vi.spyOn(c.outbox, 'findByKey');
+    const a = enqueueSubmission(c.outbox, 'NX-T-1', { idempotencyKey: 'known', kind: 'matter', payload: { matterCode: 'M', applicantToken: 't', form: {} } }, T0);
+    expect(lookups).not.toHaveBeenCalled();
+    const invalid = enqueueSubmission(c.outbox, 'NX-T-1', { idempotencyKey: 'known', kind: 'matter', payload: { matterCode: '', applicantToken: 't', form: {} } }, T0);
+    const tooLarge = enqueueSubmission(c.outbox, 'NX-T-1', { idempotencyKey: 'known', kind: 'matter', payload: { matterCode: 'M', applicantToken: 't', form: { text: 'x'.repeat(REQUEST_LIMITS.submitCase) } } }, T0);
+    for (const again of [invalid, tooLarge]) expect(again).toMatchObject({ id: a.id, acceptanceNumber: a.acceptanceNumber, existing: true });
+    expect(c.outbox.stats().pending).toBe(1);
+    // An unknown key refused stays refused, with its own error.
+    expect(() => enqueueSubmission(c.outbox, 'NX-T-1', { idempotencyKey: 'new', kind: 'matter', payload: { matterCode: '', applicantToken: 't', form: {} } }, T0)).toThrow(/matterCode/);
   });
 
   it('rejects a malformed submission by field name before writing anything', () => {
