@@ -112,12 +112,15 @@ export function leanPort(port: unknown, platform: NodeJS.Platform = process.plat
     return readNow(p, buffer, offset, length);
   };
   p.write = (buffer) => {
-    // drain() awaits writeOperation before tcdrain, as the binding's own write arranges.
-    const op = (async () => {
-      if (buffer.length > 0) await writeNow(p, buffer);
-      if (p.writeOperation === op) p.writeOperation = null;
-    })();
+    // drain() awaits writeOperation before tcdrain, as the binding's own write arranges (cleared once it succeeded).
+    const op = buffer.length > 0 ? writeNow(p, buffer) : Promise.resolve();
     p.writeOperation = op;
+    op.then(
+      () => {
+        if (p.writeOperation === op) p.writeOperation = null;
+      },
+      () => undefined, // the caller handles the rejection of `op` itself
+    );
     return op;
   };
   return true;
