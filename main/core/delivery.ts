@@ -30,7 +30,7 @@
  * sleep are injectable, so retry timing is tested on a simulated clock.
  */
 import { z } from 'zod';
-import type { AttachmentStore, ClaimedEntry, Journal, JournalEntry, Outbox, OutboxEntry, OutboxStats, SettleOutcome } from '../../offline-cache/index.js';
+import type { AttachmentStore, ClaimedEntry, EnqueueResult, Journal, JournalEntry, Outbox, OutboxEntry, OutboxStats, SettleOutcome } from '../../offline-cache/index.js';
 import { StorageError, isStorageError } from '../../offline-cache/index.js';
 import { backoffDelay, delay } from '../../drivers/device.js';
 import { caseSubmissionSizeFromFields, problemOf } from '../platform/client.js';
@@ -733,7 +733,7 @@ export function enqueueSubmission(outbox: Outbox, terminalId: string, input: New
       if (a.byteLength > REQUEST_LIMITS.putAttachment) throw new SubmissionTooLargeError('attachment', a.byteLength, REQUEST_LIMITS.putAttachment);
     }
   };
-  let r: { id: number; idempotencyKey: string; enqueuedAt: number };
+  let r: EnqueueResult;
   try {
     r = outbox.enqueue({
       idempotencyKey: input.idempotencyKey,

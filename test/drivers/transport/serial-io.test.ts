@@ -28,6 +28,21 @@ function closeRaw(s: SerialPort): Promise<void> {
   return new Promise((resolve) => s.close(() => resolve()));
 }
 
+/** A pty pair with a lean raw port at each end (both checked lean), closed after `fn`. */
+async function withLeanPair(fn: (host: RawPort, dev: RawPort) => Promise<void>): Promise<void> {
+  const pty = await createPtyPair();
+  const host = await openRaw(pty.hostPath);
+  const dev = await openRaw(pty.devicePath);
+  try {
+    expect(leanPort(host.port)).toBe(true);
+    expect(leanPort(dev.port)).toBe(true);
+    await fn(host.port, dev.port);
+  } finally {
+    await closeRaw(host.stream);
+    await closeRaw(dev.stream);
+  }
+}
+
 /** Reads from `port` until `n` bytes came (each read is one readNow through the lean port). */
 async function readAll(port: RawPort, n: number): Promise<Buffer> {
   const out = Buffer.alloc(n);
@@ -42,78 +57,54 @@ async function readAll(port: RawPort, n: number): Promise<Buffer> {
 
 describe('serial-io over a real pty pair', () => {
   it('a lean port carries a write far larger than the kernel buffer intact, waiting on the poller while the reader is late', async () => {
-    const pty = await createPtyPair();
-    const host = await openRaw(pty.hostPath);
-    const dev = await openRaw(pty.devicePath);
-    try {
-      expect(leanPort(host.port)).toBe(true);
-      expect(leanPort(dev.port)).toBe(true);
+    await withLeanPair(async (host, dev) => {
       const data = Buffer.from(Array.from({ length: 256 * 1024 }, (_, i) => (i * 7 + (i >> 9)) & 0xff));
       let written = false;
-      const writing = host.port.write(data).then(() => {
+      const writing = host.write(data).then(() => {
         written = true;
       });
       // Nobody reads yet: the write cannot finish (the pty holds a few KB), it waits on 'writable'.
       await new Promise((r) => setTimeout(r, 50));
       expect(written).toBe(false);
-      const received = await readAll(dev.port, data.length);
+      const received = await readAll(dev, data.length);
       await writing;
       expect(written).toBe(true);
       expect(received.equals(data)).toBe(true);
       // drain() (tcdrain, the binding's own) still works after a lean write.
-      await host.port.drain();
-    } finally {
-      await closeRaw(host.stream);
-      await closeRaw(dev.stream);
-    }
+      await host.drain();
+    });
   });
 
   it('a read with nothing there waits for the bytes instead of returning empty', async () => {
-    const pty = await createPtyPair();
-    const host = await openRaw(pty.hostPath);
-    const dev = await openRaw(pty.devicePath);
-    try {
-      leanPort(host.port);
-      leanPort(dev.port);
+    await withLeanPair(async (host, dev) => {
       const buf = Buffer.alloc(16);
       let done = false;
-      const reading = dev.port.read(buf, 0, 16).then((r) => {
+      const reading = dev.read(buf, 0, 16).then((r) => {
         done = true;
         return r;
       });
       await new Promise((r) => setTimeout(r, 30));
       expect(done).toBe(false);
-      await host.port.write(Buffer.from([0xaa, 0xaa, 0xaa, 0x96, 0x69]));
+      await host.write(Buffer.from([0xaa, 0xaa, 0xaa, 0x96, 0x69]));
       const r = await reading;
       expect(r.bytesRead).toBeGreaterThan(0);
-      const rest = r.bytesRead < 5 ? await readAll(dev.port, 5 - r.bytesRead) : Buffer.alloc(0);
+      const rest = r.bytesRead < 5 ? await readAll(dev, 5 - r.bytesRead) : Buffer.alloc(0);
       expect([...Buffer.concat([buf.subarray(0, r.bytesRead), rest])]).toEqual([0xaa, 0xaa, 0xaa, 0x96, 0x69]);
-    } finally {
-      await closeRaw(host.stream);
-      await closeRaw(dev.stream);
-    }
+    });
   });
 
   it('any sequence of writes arrives intact and in order (property, one pty pair)', async () => {
-    const pty = await createPtyPair();
-    const host = await openRaw(pty.hostPath);
-    const dev = await openRaw(pty.devicePath);
-    try {
-      leanPort(host.port);
-      leanPort(dev.port);
+    await withLeanPair(async (host, dev) => {
       await fc.assert(
         fc.asyncProperty(fc.array(fc.uint8Array({ minLength: 1, maxLength: 9000 }), { minLength: 1, maxLength: 6 }), async (parts) => {
           const all = Buffer.concat(parts);
-          const reading = readAll(dev.port, all.length);
-          for (const p of parts) await host.port.write(Buffer.from(p));
+          const reading = readAll(dev, all.length);
+          for (const p of parts) await host.write(Buffer.from(p));
           expect((await reading).equals(all)).toBe(true);
         }),
         { numRuns: 25 },
       );
-    } finally {
-      await closeRaw(host.stream);
-      await closeRaw(dev.stream);
-    }
+    });
   });
 
   it('a closed port: read and write reject as canceled, as the binding does', async () => {
