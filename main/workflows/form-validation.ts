@@ -39,8 +39,23 @@ export function isCalendarDate(v: string): boolean {
 
 const chars = (s: string): number => [...s].length;
 
-/** The zod schema of one field's value (already trimmed). Issue messages are FieldErrorCodes. */
+/** Built once per field definition: the form screen validates every field at every push of its view. */
+const schemas = new WeakMap<Field, z.ZodType<string>>();
+
+/**
+ * The zod schema of one field's value (already trimmed). Issue messages are FieldErrorCodes. One schema per
+ * field object (catalog fields are parsed once and never mutated; a reloaded catalog brings new objects).
+ */
 export function fieldSchema(field: Field): z.ZodType<string> {
+  let schema = schemas.get(field);
+  if (schema === undefined) {
+    schema = buildFieldSchema(field);
+    schemas.set(field, schema);
+  }
+  return schema;
+}
+
+function buildFieldSchema(field: Field): z.ZodType<string> {
   const max = field.maxLength ?? DEFAULT_MAX_LENGTH[field.kind];
   const pattern = field.pattern === undefined ? null : new RegExp(`^(?:${field.pattern})$`, 'u');
   const options = field.options?.map((o) => o.value) ?? [];

@@ -1,7 +1,7 @@
 import { describe, expect } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
 import { Field } from '../../../main/catalog/index.js';
-import { isCalendarDate, normaliseValue, validateField, validateForm } from '../../../main/workflows/form-validation.js';
+import { fieldSchema, isCalendarDate, normaliseValue, validateField, validateForm } from '../../../main/workflows/form-validation.js';
 
 const field = (f: Record<string, unknown>): Field => Field.parse({ key: 'x', label: { 'zh-CN': '姓名', en: 'Name' }, kind: 'text', ...f });
 const code = (f: Field, v: string) => validateField(f, v)?.code ?? null;
@@ -56,6 +56,17 @@ describe('form validation derived from the field definitions', () => {
     expect(normaliseValue(field({ kind: 'phone' }), '０９５１－６０１２３４５')).toBe('0951-6012345');
     expect(code(field({ kind: 'phone' }), '１３９ ００００ ００００')).toBeNull();
     expect(normaliseValue(field({ kind: 'chinese' }), ' 张三 ')).toBe('张三');
+  });
+
+  test('one schema per field definition, built once; another definition of the same key is its own', () => {
+    const short = field({ maxLength: 3 });
+    expect(fieldSchema(short)).toBe(fieldSchema(short));
+    expect(code(short, 'abcd')).toBe('too-long');
+    expect(code(short, 'abcd')).toBe('too-long');
+    const long = field({ maxLength: 10 });
+    expect(fieldSchema(long)).not.toBe(fieldSchema(short));
+    expect(code(long, 'abcd')).toBeNull();
+    expect(code(short, 'abc')).toBeNull();
   });
 
   test('validateForm reports every field by key', () => {
