@@ -39,12 +39,12 @@ export function isCalendarDate(v: string): boolean {
 
 const chars = (s: string): number => [...s].length;
 
-/** Built once per field definition: the form screen validates every field at every push of its view. */
 const schemas = new WeakMap<Field, z.ZodType<string>>();
 
 /**
- * The zod schema of one field's value (already trimmed). Issue messages are FieldErrorCodes. One schema per
- * field object (catalog fields are parsed once and never mutated; a reloaded catalog brings new objects).
+ * The zod schema of one field's value (already trimmed). Issue messages are FieldErrorCodes. Built once per
+ * field object, since the form's view validates every shown field at every push (catalog fields are parsed
+ * once and never mutated; a reloaded catalog brings new objects).
  */
 export function fieldSchema(field: Field): z.ZodType<string> {
   let schema = schemas.get(field);
