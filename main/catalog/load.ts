@@ -265,7 +265,9 @@ function bundleApplication(b: Bundle, members: readonly Matter[], memberAt: (i: 
 
 /** Validates a catalog document and derives its applications. Never throws for bad input. */
 export function parseCatalog(raw: unknown): ParseResult {
-  const parsed = CatalogDocument.safeParse(raw);
+  // Parsed once per load: zod's JIT (a generated parser per object schema, compiled on first use) would cost more
+  // than it saves — about half of the first parse, on the path to serving (docs/performance.md).
+  const parsed = CatalogDocument.safeParse(raw, { jitless: true });
   if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error) };
   const doc = parsed.data;
   const issues: CatalogIssue[] = [];

@@ -430,7 +430,7 @@ export interface LoadedProfile {
 export function loadProfile(file: string | null | undefined, opts: { cwd?: string } = {}): LoadedProfile {
   const cwd = opts.cwd ?? process.cwd();
   if (!file) {
-    const profile = Profile.parse({});
+    const profile = Profile.parse({}, { jitless: true });
     const dataDir = resolve(cwd, profile.dataDir);
     return { profile, file: null, dataDir, keyFile: keyFileOf(profile, dataDir, cwd) };
   }
@@ -448,7 +448,7 @@ export function loadProfile(file: string | null | undefined, opts: { cwd?: strin
   } catch (e) {
     throw new ProfileError(abs, '(file)', `${abs}: not valid JSON (${(e as Error).message})`);
   }
-  const parsed = Profile.safeParse(raw);
+  const parsed = Profile.safeParse(raw, { jitless: true }); // parsed once: see parseCatalog
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const path = issue ? issue.path.map(String) : [];

@@ -406,11 +406,11 @@ export async function startPlatformSimulator(options: PlatformSimulatorOptions):
     if (!(op in REQUEST_LIMITS) || !Number.isInteger(n) || n < 0 || n > REQUEST_LIMITS[op]) throw new PlatformSimulatorError(`limits.${op}: must be a whole number from 0 to the documented ${REQUEST_LIMITS[op]}`);
     limits[op] = n;
   }
-  const parsedProgression = Progression.safeParse(options.progression ?? []);
+  const parsedProgression = Progression.safeParse(options.progression ?? [], { jitless: true }); // parsed once at start: no JIT
   if (!parsedProgression.success) throw new PlatformSimulatorError(`progression: ${issuesText(parsedProgression.error)}`);
   let progression: ProgressionStep[] = parsedProgression.data;
   let progressionSince = now();
-  const certificates = z.array(SimCertificate).parse(options.certificates ?? []);
+  const certificates = z.array(SimCertificate).parse(options.certificates ?? [], { jitless: true });
   let catalog: unknown = options.catalog ?? DEFAULT_CATALOG;
   let catalogEtag = etagOf(catalog);
   const faults = new FaultInjector({ seed: options.seed ?? 1, now, ...(options.faults ? { config: options.faults } : {}) });
