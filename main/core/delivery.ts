@@ -192,6 +192,13 @@ export class Delivery {
   readonly #settling = new Map<string, { promise: Promise<void>; hurry: () => void }>();
   /** Entries claimed ahead, waiting for a place in the window (in due order). */
   readonly #ready: ClaimedEntry[] = [];
+  /**
+   * The next entries of #ready opened (unsealed, validated) while the window waits on the platform, so that the
+   * place a reply frees is refilled without that work in between (docs/performance.md, "Delivery"). At most
+   * `concurrency` of them; dropped when their entry is released.
+   */
+  readonly #opened = new Map<ClaimedEntry, OpenedCase>();
+  #openSoon: ReturnType<typeof setImmediate> | null = null;
   /** Finished attempts whose outcomes wait for the next group commit. */
   readonly #unflushed: Finished[] = [];
   #flushTimer: ReturnType<typeof setTimeout> | null = null;
@@ -387,7 +394,7 @@ export class Delivery {
   }
 
   async #attempt(entry: ClaimedEntry, signal: AbortSignal): Promise<DeliveryResult> {
-    const { outbox, attachments, client } = this.#o;
+    const { attachments, client } = this.#o;
     const retry = (o: Extract<Outcome<unknown>, { kind: 'retryable' }>): DeliveryResult => ({
       kind: 'retry',
       reason: describeFailure(o),
@@ -397,19 +404,14 @@ export class Delivery {
     });
     if (entry.kind === RATING_KIND) return this.#attemptRating(entry, signal, retry);
     if (entry.kind !== CASE_KIND) return { kind: 'dead', reason: `unknown kind ${entry.kind.slice(0, 50)}` };
-    let stored: StoredSubmission;
-    let shas: string[];
-    try {
-      const parsed = StoredSubmission.safeParse(outbox.payloadOf(entry.id));
-      if (!parsed.success) return { kind: 'dead', reason: 'stored payload fails the submission schema' };
-      stored = parsed.data;
-      shas = outbox.attachmentsOf(entry.id);
-    } catch (e) {
-      // The key does not open it: the data is intact, the key is not — keep it pending (issue 8 item 1).
-      if (isStorageError(e, 'sealing')) return { kind: 'held', problem: 'key', reason: 'sealing key does not open the payload', delayMs: this.#o.heldDelayMs };
-      if (isStorageError(e, 'corrupt')) return { kind: 'dead', reason: `cannot open the stored payload (${e.code})` };
-      throw e;
+    let opened = this.#opened.get(entry);
+    if (opened !== undefined) this.#opened.delete(entry);
+    else {
+      const o = this.#openCase(entry);
+      if ('kind' in o) return o;
+      opened = o;
     }
+    const { stored, shas } = opened;
     for (const sha of shas) {
       let bytes: Uint8Array;
       try {
@@ -433,6 +435,21 @@ export class Delivery {
     if (out.kind === 'ok') return { kind: 'acked', caseNumber: out.value.caseNumber, replayed: out.replayed === true };
     if (out.kind === 'retryable') return retry(out);
     return { kind: 'dead', reason: describeFailure(out) };
+  }
+
+  /** Opens a case entry's stored submission: the submission and its attachments, or the outcome when it cannot. */
+  #openCase(entry: ClaimedEntry): OpenedCase | DeliveryResult {
+    const { outbox } = this.#o;
+    try {
+      const parsed = StoredSubmission.safeParse(outbox.payloadOf(entry.id));
+      if (!parsed.success) return { kind: 'dead', reason: 'stored payload fails the submission schema' };
+      return { stored: parsed.data, shas: outbox.attachmentsOf(entry.id) };
+    } catch (e) {
+      // The key does not open it: the data is intact, the key is not — keep it pending (issue 8 item 1).
+      if (isStorageError(e, 'sealing')) return { kind: 'held', problem: 'key', reason: 'sealing key does not open the payload', delayMs: this.#o.heldDelayMs };
+      if (isStorageError(e, 'corrupt')) return { kind: 'dead', reason: `cannot open the stored payload (${e.code})` };
+      throw e;
+    }
   }
 
   /**
@@ -485,7 +502,30 @@ export class Delivery {
       this.#start(c, signal);
       started++;
     }
+    if (started > 0 && this.#ready.length > 0) this.#openAhead(signal);
     return started;
+  }
+
+  /**
+   * After this turn (the requests just started are written by then), opens the entries that will take the next
+   * places of the window. Only what succeeds is kept: an entry that does not open or validate is opened again at
+   * its attempt, which gives it its outcome (held, dead) as before.
+   */
+  #openAhead(signal: AbortSignal): void {
+    if (this.#openSoon !== null) return;
+    this.#openSoon = setImmediate(() => {
+      this.#openSoon = null;
+      for (const c of this.#ready.slice(0, this.#o.concurrency)) {
+        if (signal.aborted) return;
+        if (c.kind !== CASE_KIND || this.#opened.has(c)) continue;
+        try {
+          const o = this.#openCase(c);
+          if (!('kind' in o)) this.#opened.set(c, o);
+        } catch {
+          // left to the attempt, which reports it
+        }
+      }
+    });
   }
 
   #start(c: ClaimedEntry, signal: AbortSignal): void {
@@ -516,6 +556,9 @@ export class Delivery {
 
   /** Entries claimed ahead and never started go back to pending, their attempt not counted. */
   #releaseReady(): void {
+    if (this.#openSoon !== null) clearImmediate(this.#openSoon);
+    this.#openSoon = null;
+    this.#opened.clear();
     const ids = this.#ready.splice(0).map((c) => c.id);
     try {
       this.#o.outbox.release(ids);
@@ -639,6 +682,12 @@ export class Delivery {
       this.syncJournal();
     }
   }
+}
+
+/** A case entry opened ahead of its attempt: its stored submission and its attachments' hashes. */
+interface OpenedCase {
+  stored: StoredSubmission;
+  shas: string[];
 }
 
 /** A finished attempt: its result, or what it threw. */

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { openOfflineCache, scanJournal, JOURNAL_FILE, type OfflineCache } from '../../../offline-cache/index.js';
+import { openOfflineCache, scanJournal, JOURNAL_FILE, StorageError, type OfflineCache } from '../../../offline-cache/index.js';
 import { Delivery, enqueueSubmission, StoredSubmission, type DeliveryClient } from '../../../main/core/delivery.js';
 import { caseSubmissionSizeFromFields, checkCaseSubmissionSize } from '../../../main/platform/client.js';
 import fc from 'fast-check';
@@ -24,13 +24,15 @@ afterEach(() => {
 /** A platform whose case answers the test releases one by one, by key. */
 class GatedClient implements DeliveryClient {
   readonly started: string[] = [];
+  readonly bodies = new Map<string, unknown>();
   readonly #gates = new Map<string, () => void>();
   #n = 0;
   putAttachment(sha256: string, bytes: Uint8Array): Promise<Outcome<AttachmentUpload>> {
     return Promise.resolve({ kind: 'ok', status: 201, value: { receipt: { sha256, size: bytes.length }, created: true } });
   }
-  submitCase(key: string, _body: unknown, signal: AbortSignal): Promise<Outcome<CaseReceipt>> {
+  submitCase(key: string, body: unknown, signal: AbortSignal): Promise<Outcome<CaseReceipt>> {
     this.started.push(key);
+    this.bodies.set(key, body);
     return new Promise((resolve, reject) => {
       signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
       this.#gates.set(key, () => resolve({ kind: 'ok', status: 201, value: { caseNumber: `C-${++this.#n}-${key}`, receivedAt: new Date(0).toISOString() } }));
@@ -220,6 +222,80 @@ describe('delivery window (issue 10 item 3)', () => {
     expect(c.outbox.stats()).toMatchObject({ inFlight: 0, pending: 10 });
     expect(c.outbox.findByKey('r-0')?.attempts).toBe(1); // attempted, interrupted
     for (let i = 1; i < 10; i++) expect(c.outbox.findByKey(`r-${i}`)?.attempts).toBe(0);
+  });
+
+  it('the entries that take the next places are opened while the window waits, so a freed place is refilled without opening in between', async () => {
+    const c = open();
+    const ids = new Map(['a', 'b', 'c', 'd', 'e'].map((k) => [queue(c, k), k]));
+    const opens: string[] = [];
+    const payloadOf = c.outbox.payloadOf.bind(c.outbox);
+    vi.spyOn(c.outbox, 'payloadOf').mockImplementation((id: number) => {
+      opens.push(ids.get(id) ?? `?${id}`);
+      return payloadOf(id);
+    });
+    const client = new GatedClient();
+    const d = new Delivery({ outbox: c.outbox, attachments: c.attachments, client, terminalId: 'NX-T-1', concurrency: 2, idleMs: 60_000 });
+    d.start();
+    await until(() => client.started.length === 2, 'two in flight');
+    // While a and b wait for the platform, c and d (the next two places) are opened; e is not yet.
+    await until(() => opens.length === 4, 'c and d opened ahead');
+    expect(opens).toEqual(['a', 'b', 'c', 'd']);
+    client.release('a');
+    await until(() => client.started.length === 3, 'c sent');
+    // c went out on what was opened ahead, and the next ones (d already, e now) are opened in its wake.
+    await until(() => opens.includes('e'), 'e opened ahead');
+    expect(opens).toEqual(['a', 'b', 'c', 'd', 'e']);
+    for (const k of ['b', 'c']) client.release(k);
+    await until(() => client.started.length === 5, 'all sent');
+    for (const k of ['d', 'e']) client.release(k);
+    await until(() => c.outbox.stats().acked === 5, 'all acked');
+    await d.stop();
+    // Bodies opened ahead are the bodies opened at the attempt: each its own form, under its own number.
+    for (const k of ['a', 'b', 'c', 'd', 'e']) {
+      const body = CaseSubmission.parse(client.bodies.get(k));
+      expect(body.form).toEqual({ key: k });
+      expect(body.localAcceptanceNumber).toMatch(/^NX-T-1-/);
+    }
+    expect(new Set([...client.bodies.values()].map((b) => CaseSubmission.parse(b).localAcceptanceNumber)).size).toBe(5);
+    expect(opens.filter((k) => k === 'c')).toHaveLength(1);
+  });
+
+  it('an entry that does not open ahead gets its outcome at its attempt; entries opened ahead and released are opened again next time', async () => {
+    const c = open();
+    const ids = new Map(['a', 'b', 'c', 'd'].map((k) => [queue(c, k), k]));
+    const payloadOf = c.outbox.payloadOf.bind(c.outbox);
+    const opens: string[] = [];
+    vi.spyOn(c.outbox, 'payloadOf').mockImplementation((id: number) => {
+      const k = ids.get(id) ?? `?${id}`;
+      opens.push(k);
+      if (k === 'c') throw new StorageError('sealing', 'the key does not open it');
+      return payloadOf(id);
+    });
+    const client = new GatedClient();
+    const d = new Delivery({ outbox: c.outbox, attachments: c.attachments, client, terminalId: 'NX-T-1', concurrency: 1, idleMs: 60_000 });
+    d.start();
+    await until(() => client.started.length === 1 && opens.includes('b'), 'a sent, b opened ahead');
+    client.release('a');
+    // b goes out; c fails to open ahead (kept for its attempt), which holds it for the key, and d follows.
+    await until(() => client.started.length === 2, 'b sent');
+    client.release('b');
+    await until(() => client.started.length === 3, 'd sent');
+    expect(client.started).toEqual(['a', 'b', 'd']);
+    await until(() => c.outbox.findByKey('c')?.state === 'pending', 'c held (its outcome committed)');
+    expect(c.outbox.findByKey('c')?.lastError).toContain('sealing key');
+    expect(opens.filter((k) => k === 'c').length).toBeGreaterThanOrEqual(2); // ahead, then at its attempt
+    await d.stop(); // d interrupted: back to pending
+    const opensBefore = opens.length;
+    vi.restoreAllMocks();
+    const client2 = new GatedClient();
+    const d2 = new Delivery({ outbox: c.outbox, attachments: c.attachments, client: client2, terminalId: 'NX-T-1', concurrency: 1, idleMs: 60_000 });
+    d2.start();
+    await until(() => client2.started.length === 1, 'd sent again');
+    client2.release('d');
+    await until(() => c.outbox.findByKey('d')?.state === 'acked', 'd acked');
+    await d2.stop();
+    expect(CaseSubmission.parse(client2.bodies.get('d')).form).toEqual({ key: 'd' });
+    expect(opens.length).toBe(opensBefore);
   });
 
   it('property: the size check counts exactly the bytes of the largest body the fields can become (validated or parsed again)', () => {
