@@ -18,7 +18,8 @@
  */
 import { stat, readdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SerialPort } from 'serialport';
+import type * as SerialportModule from 'serialport';
+import type { SerialPort } from 'serialport';
 import { DeviceError, Emitter, canceledError, type Unsubscribe } from '../device.js';
 import { leanPort } from './serial-io.js';
 import type { Transport, TransportOpener } from './transport.js';
@@ -78,6 +79,23 @@ function errnoCode(e: unknown): string | undefined {
     return (e as { code: string }).code;
   }
   return undefined;
+}
+
+/**
+ * serialport with its native binding, loaded when a port is first opened or listed: loading them costs about 50 ms
+ * (most of it the binding), which a start that opens no serial port — web mode, a kiosk whose devices are all
+ * USB HID or simulated — should not pay (docs/performance.md, "Start-up"). A binding that does not load is the
+ * device's fault to report, not the kiosk's start to fail.
+ */
+let serialport: Promise<typeof SerialportModule> | undefined;
+async function loadSerialport(): Promise<typeof SerialportModule> {
+  serialport ??= import('serialport');
+  try {
+    return await serialport;
+  } catch (e) {
+    serialport = undefined;
+    throw new DeviceError('transport', 'device-fault', `cannot load serialport or its native binding: ${messageOf(e)}`, 'maintenance', undefined, { cause: e });
+  }
 }
 
 function messageOf(e: unknown): string {
@@ -169,6 +187,7 @@ export class SerialTransport implements Transport {
     } catch (e) {
       throw openError(o.path, e);
     }
+    const { SerialPort } = await loadSerialport();
     if (signal?.aborted) throw canceledError('transport', signal.reason);
     const port = new SerialPort({
       path: o.path,
@@ -358,7 +377,7 @@ async function linksIn(dir: string): Promise<Map<string, string>> {
 /** Lists serial ports for the technician CLI: kernel path, stable links, USB ids. */
 export async function listSerialPorts(signal?: AbortSignal, deps: ListSerialPortsDeps = {}): Promise<SerialPortListing[]> {
   if (signal?.aborted) throw canceledError('transport', signal.reason);
-  const list = deps.list ?? (() => SerialPort.list());
+  const list = deps.list ?? (async () => (await loadSerialport()).SerialPort.list());
   const dir = deps.serialDir ?? '/dev/serial';
   let ports: Awaited<ReturnType<NonNullable<ListSerialPortsDeps['list']>>>;
   try {
