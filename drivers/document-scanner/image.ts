@@ -10,10 +10,13 @@
  *
  * Pages become PNG (pngjs, deflate off the event loop): depth 1 → 8-bit gray 0/255, 8 → 8, 16 → 16.
  */
-import { PNG } from 'pngjs';
+import type * as PngModule from 'pngjs';
+import { lazyRequire } from '../lazy-require.js';
 import { BYTE_ORDER } from './protocol/constants.js';
 import type { ScanParameters } from './protocol/messages.js';
 import { SaneProtocolError } from './protocol/wire.js';
+
+const pngjs = lazyRequire<typeof PngModule>('pngjs');
 
 /**
  * The bytes of one frame as they arrive. Records are views into the data connection's FrameReader buffer
@@ -179,7 +182,7 @@ export function encodePng(page: RasterPage): Promise<Uint8Array> {
   const colorType = page.channels === 3 ? 2 : 0;
   // One filter for every row ("Up"): adaptive filtering costs 5–10× the time on the event loop for larger files
   // on scans (measured on a noisy A4 at 300 dpi: Up 71/279 ms gray/colour and the smallest or nearly smallest file).
-  const png = new PNG({ colorType, inputColorType: colorType, bitDepth: page.bitDepth, inputHasAlpha: false, filterType: 2 });
+  const png = new (pngjs().PNG)({ colorType, inputColorType: colorType, bitDepth: page.bitDepth, inputHasAlpha: false, filterType: 2 });
   png.width = page.width;
   png.height = page.height;
   // pngjs reads 16-bit input through a Uint16Array over data.buffer: hand it a buffer of its own.

@@ -2,12 +2,14 @@
  * SVG preview of a VirtualReceipt: monospace text with styles, QR codes drawn from the qrcode
  * package's module matrix, raster images as pixels. Readable in any browser. Pure.
  */
-import QRCode from 'qrcode';
+import type * as QRCodeModule from 'qrcode';
+import { lazyRequire } from '../lazy-require.js';
 import { displayWidth } from './protocol/encoder.js';
 import type { Alignment, ReceiptItem, TextStyle, VirtualReceipt } from './protocol/decoder.js';
 import { profileOf, type PrinterProfile, type ProfileName } from './protocol/profiles.js';
 
 const PAD = 12;
+const qrcode = lazyRequire<typeof QRCodeModule>('qrcode');
 
 function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
@@ -77,7 +79,7 @@ function renderItem(item: ReceiptItem, p: PrinterProfile, y: number, out: string
       let size: number;
       let get: (r: number, c: number) => boolean;
       try {
-        const m = QRCode.create([{ mode: 'byte', data: new TextEncoder().encode(item.data) }], { errorCorrectionLevel: item.errorLevel }).modules;
+        const m = qrcode().create([{ mode: 'byte', data: new TextEncoder().encode(item.data) }], { errorCorrectionLevel: item.errorLevel }).modules;
         size = m.size;
         get = (r, c) => m.get(r, c) !== 0;
       } catch {

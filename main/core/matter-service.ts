@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import QRCode from 'qrcode';
+import type * as QRCodeModule from 'qrcode';
 import { fromCallback, fromPromise, type AnyActorRef } from 'xstate';
 import type { Logger } from 'pino';
 import type { Application } from '../catalog/index.js';
@@ -25,6 +25,7 @@ import {
 import { UNPAID } from '../workflows/steps/submit.js';
 import { matterViewOf, stepAccepts, type ViewEnv } from '../workflows/view.js';
 import { isDeviceError } from '../../drivers/device.js';
+import { lazyRequire } from '../../drivers/lazy-require.js';
 import { nationName } from '../../drivers/id-card/protocol/text.js';
 import type { IdentityRecord } from '../../drivers/id-card/types.js';
 import type { ReceiptMaterialHow } from '../../drivers/receipt-printer/templates.js';
@@ -175,8 +176,10 @@ export function commitmentVersion(text: LocalText): string {
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const isPng = (b: Uint8Array): boolean => b.length > 8 && PNG_SIGNATURE.every((x, i) => b[i] === x);
 
+const qrcode = lazyRequire<typeof QRCodeModule>('qrcode');
+
 async function qrDataUrl(payload: string): Promise<string> {
-  const svg = await QRCode.toString(payload, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+  const svg = await qrcode().toString(payload, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
   return `data:image/svg+xml;base64,${Buffer.from(svg, 'utf8').toString('base64')}`;
 }
 

@@ -2,16 +2,19 @@
  * A pure ESC/POS builder (modelled on ReceiptPrinterEncoder): every call appends its command's bytes to one
  * growing buffer and records where the command starts and ends; `encode()` copies the bytes out once,
  * `commands()` cuts them into command objects (tests, debugging). No array or typed array per command or per
- * character: a receipt is a handful of allocations. No I/O, no timers.
+ * character: a receipt is a handful of allocations. No I/O, no timers (pngjs, for a PNG image, is loaded on first use).
  *
  * Text: printable ASCII goes out as single bytes; every run of non-ASCII characters is wrapped
  * in FS & … FS . (double-byte Chinese mode) and encoded as GB18030.
  */
 import { qrModules, qrVersionFor } from './qr-capacity.js';
-import { PNG } from 'pngjs';
+import type * as PngModule from 'pngjs';
+import { lazyRequire } from '../../lazy-require.js';
 import { EscPosEncodeError } from './errors.js';
 import { gb18030Packed } from './gb18030.js';
 import { profileOf, type PrinterProfile, type ProfileName } from './profiles.js';
+
+const pngjs = lazyRequire<typeof PngModule>('pngjs');
 
 export interface EscPosCommandObject {
   readonly type: string;
@@ -450,7 +453,7 @@ export class EscPosEncoder {
     let img: RawImage;
     if (input instanceof Uint8Array) {
       try {
-        const png = PNG.sync.read(Buffer.from(input.buffer, input.byteOffset, input.byteLength));
+        const png = pngjs().PNG.sync.read(Buffer.from(input.buffer, input.byteOffset, input.byteLength));
         img = { width: png.width, height: png.height, pixels: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
       } catch (e) {
         throw new EscPosEncodeError('image-invalid', 'image is not a readable PNG', { cause: e });

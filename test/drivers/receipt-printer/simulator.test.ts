@@ -11,16 +11,34 @@ function pair() {
   const sim = new PrinterSimulator(device, { profile: '58mm' });
   const replies: number[] = [];
   host.onData((c) => replies.push(...c));
-  const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 10));
-  return { host, sim, replies, settle };
+  /** Waits for a condition (never a fixed sleep: a slow machine only waits longer). */
+  const until = async (cond: () => boolean, what: string): Promise<void> => {
+    const end = Date.now() + 10_000;
+    while (!cond()) {
+      if (Date.now() > end) throw new Error(`never happened: ${what}`);
+      await new Promise((res) => setTimeout(res, 2));
+    }
+  };
+  /**
+   * Everything written so far has been processed: a DLE EOT 1 written after it has been answered (the link keeps
+   * order). Its status byte (0xx1x010: bits 1 and 4 set, 0 and 7 clear — no ASB byte has that shape) is the last
+   * reply then, and is taken off the replies again.
+   */
+  const settle = async (): Promise<void> => {
+    const n = replies.length;
+    await host.write(hex('10 04 01'));
+    await until(() => replies.length > n && ((replies.at(-1) ?? 0) & 0x93) === 0x12, 'the probe answered');
+    replies.pop();
+  };
+  return { host, sim, replies, settle, until };
 }
 
 describe('PrinterSimulator', () => {
   it('answers DLE EOT 1–4 with valid status bytes', async () => {
-    const { host, sim, replies, settle } = pair();
+    const { host, sim, replies, until } = pair();
     sim.setFaults({ paperOut: true });
     await host.write(hex('10 04 01 10 04 02 10 04 03 10 04 04'));
-    await settle();
+    await until(() => replies.length >= 4, 'four answers');
     expect(toHex(Uint8Array.from(replies))).toBe('1a 32 12 7e');
   });
 
@@ -42,7 +60,7 @@ describe('PrinterSimulator', () => {
   });
 
   it('paper out mid job: stops printing, discards data until cleared, reports via ASB', async () => {
-    const { host, sim, replies, settle } = pair();
+    const { host, sim, replies, settle, until } = pair();
     await host.write(hex('1d 61 0f'));
     sim.setFaults({ paperOutAfterBytes: 11 }); // '0123456789' + LF
     await host.write(new EscPosEncoder().line('0123456789').line('lost').cut().encode());
@@ -53,7 +71,7 @@ describe('PrinterSimulator', () => {
     expect(toHex(Uint8Array.from(replies.slice(-4)))).toBe('18 00 0f 00');
     sim.clearFaults();
     await host.write(new EscPosEncoder().line('after').cut().encode());
-    await settle();
+    await until(() => sim.receipts().length === 1, 'the receipt cut');
     expect(sim.lastReceipt()?.text).toBe('0123456789\nafter');
   });
 
@@ -61,16 +79,17 @@ describe('PrinterSimulator', () => {
     const { host, sim, replies, settle } = pair();
     sim.setFaults({ silence: true });
     await host.write(hex('10 04 01 1d 61 0f'));
+    sim.setFaults({ silence: false });
     await settle();
     expect(replies).toEqual([]);
   });
 
   it('emits a receipt on every cut', async () => {
-    const { host, sim, settle } = pair();
+    const { host, sim, until } = pair();
     const cut: VirtualReceipt[] = [];
     sim.onCut((r) => cut.push(r));
     await host.write(new EscPosEncoder().line('a').cut().line('b').cut('full').encode());
-    await settle();
+    await until(() => cut.length === 2, 'two cuts');
     expect(cut.map((r) => [r.text, r.cut])).toEqual([
       ['a', 'partial'],
       ['b', 'full'],
