@@ -64,7 +64,8 @@ const outputsOf = (result, outDir) =>
  * Packages that stay outside the bundle and load from node_modules at run time:
  * - native addons (a binding.gyp, or a dependency on the usual binding loaders): their .node file is found
  *   relative to the package folder (better-sqlite3, @serialport/bindings-cpp, node-hid);
- * - pino, which starts worker threads from its own files (transports, thread-stream).
+ * - pino, which starts worker threads from its own files (transports, thread-stream);
+ * - qrcode and pngjs, which the sources load on first use (drivers/lazy-require.ts), so the bundle never sees them.
  * Everything else of ours and of pure-JS packages is one bundle, so a start loads a handful of files instead of
  * several hundred through Node's ESM loader (the measured difference: scripts/measure-start.mjs).
  */
