@@ -19,7 +19,6 @@
 import { stat, readdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as SerialportModule from 'serialport';
-import type { SerialPort } from 'serialport';
 import { DeviceError, Emitter, canceledError, type Unsubscribe } from '../device.js';
 import { leanPort } from './serial-io.js';
 import type { Transport, TransportOpener } from './transport.js';
@@ -126,7 +125,7 @@ async function nodeIdentity(path: string): Promise<string> {
 
 export class SerialTransport implements Transport {
   readonly kind = 'serial';
-  readonly #port: SerialPort;
+  readonly #port: SerialportModule.SerialPort;
   readonly #data = new Emitter<Uint8Array>();
   readonly #closed = new Emitter<DeviceError | undefined>();
   #open = true;
@@ -136,7 +135,7 @@ export class SerialTransport implements Transport {
 
   private constructor(
     readonly path: string,
-    port: SerialPort,
+    port: SerialportModule.SerialPort,
     identity: string,
     watchdogMs: number,
     /** How reads and writes reach the descriptor: 'direct' (serial-io.ts, Linux) or serialport's own thread-pool I/O. */

@@ -5,20 +5,13 @@ import { EscPosEncoder } from '../../../drivers/receipt-printer/protocol/encoder
 import { acceptanceReceipt } from '../../../drivers/receipt-printer/templates.js';
 import type { VirtualReceipt } from '../../../drivers/receipt-printer/protocol/decoder.js';
 import { hex, toHex } from './helpers.js';
+import { until } from '../../helpers/until.js';
 
 function pair() {
   const [host, device] = MemoryTransport.pair({ maxChunk: 5 });
   const sim = new PrinterSimulator(device, { profile: '58mm' });
   const replies: number[] = [];
   host.onData((c) => replies.push(...c));
-  /** Waits for a condition (never a fixed sleep: a slow machine only waits longer). */
-  const until = async (cond: () => boolean, what: string): Promise<void> => {
-    const end = Date.now() + 10_000;
-    while (!cond()) {
-      if (Date.now() > end) throw new Error(`never happened: ${what}`);
-      await new Promise((res) => setTimeout(res, 2));
-    }
-  };
   /**
    * Everything written so far has been processed: a DLE EOT 1 written after it has been answered (the link keeps
    * order). Its status byte (0xx1x010: bits 1 and 4 set, 0 and 7 clear — no ASB byte has that shape) is the last
@@ -27,18 +20,18 @@ function pair() {
   const settle = async (): Promise<void> => {
     const n = replies.length;
     await host.write(hex('10 04 01'));
-    await until(() => replies.length > n && ((replies.at(-1) ?? 0) & 0x93) === 0x12, 'the probe answered');
+    await until('the probe answered', () => replies.length > n && ((replies.at(-1) ?? 0) & 0x93) === 0x12, 10_000);
     replies.pop();
   };
-  return { host, sim, replies, settle, until };
+  return { host, sim, replies, settle };
 }
 
 describe('PrinterSimulator', () => {
   it('answers DLE EOT 1–4 with valid status bytes', async () => {
-    const { host, sim, replies, until } = pair();
+    const { host, sim, replies } = pair();
     sim.setFaults({ paperOut: true });
     await host.write(hex('10 04 01 10 04 02 10 04 03 10 04 04'));
-    await until(() => replies.length >= 4, 'four answers');
+    await until('four answers', () => replies.length >= 4, 10_000);
     expect(toHex(Uint8Array.from(replies))).toBe('1a 32 12 7e');
   });
 
@@ -60,7 +53,7 @@ describe('PrinterSimulator', () => {
   });
 
   it('paper out mid job: stops printing, discards data until cleared, reports via ASB', async () => {
-    const { host, sim, replies, settle, until } = pair();
+    const { host, sim, replies, settle } = pair();
     await host.write(hex('1d 61 0f'));
     sim.setFaults({ paperOutAfterBytes: 11 }); // '0123456789' + LF
     await host.write(new EscPosEncoder().line('0123456789').line('lost').cut().encode());
@@ -71,7 +64,7 @@ describe('PrinterSimulator', () => {
     expect(toHex(Uint8Array.from(replies.slice(-4)))).toBe('18 00 0f 00');
     sim.clearFaults();
     await host.write(new EscPosEncoder().line('after').cut().encode());
-    await until(() => sim.receipts().length === 1, 'the receipt cut');
+    await until('the receipt cut', () => sim.receipts().length === 1, 10_000);
     expect(sim.lastReceipt()?.text).toBe('0123456789\nafter');
   });
 
@@ -85,11 +78,11 @@ describe('PrinterSimulator', () => {
   });
 
   it('emits a receipt on every cut', async () => {
-    const { host, sim, until } = pair();
+    const { host, sim } = pair();
     const cut: VirtualReceipt[] = [];
     sim.onCut((r) => cut.push(r));
     await host.write(new EscPosEncoder().line('a').cut().line('b').cut('full').encode());
-    await until(() => cut.length === 2, 'two cuts');
+    await until('two cuts', () => cut.length === 2, 10_000);
     expect(cut.map((r) => [r.text, r.cut])).toEqual([
       ['a', 'partial'],
       ['b', 'full'],
